@@ -1,0 +1,171 @@
+package mitm
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// Recorder receives flows as they change. Add is called once per flow (and
+// assigns its ID and Seq), Update after each change. Both are called on the
+// proxy's hot path and must not block on I/O; session.Store satisfies it.
+// Implementations must copy what they keep: the proxy goes on changing f.
+type Recorder interface {
+	Add(f *session.Flow)
+	Update(f *session.Flow) error
+}
+
+// record is the proxy's working copy of one flow. The connection goroutine,
+// the transport's trace hooks and body readers all change it, so every
+// change goes through update, which publishes a snapshot.
+type record struct {
+	mu     sync.Mutex
+	f      *session.Flow
+	out    Recorder
+	final  bool
+	reqCap *capture // request body, filled as the transport reads it
+}
+
+func newRecord(out Recorder, f *session.Flow) *record {
+	r := &record{f: f, out: out}
+	out.Add(f)
+	return r
+}
+
+// update applies fn and publishes the result, unless the flow has already
+// reached a final state (a late body read after a failure, say).
+func (r *record) update(fn func(f *session.Flow)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.final {
+		return
+	}
+	fn(r.f)
+	r.out.Update(r.f)
+}
+
+// touch changes the flow without publishing; for trace hooks whose moments
+// are published with the next update.
+func (r *record) touch(fn func(f *session.Flow)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fn(r.f)
+}
+
+func (r *record) done() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.final
+}
+
+// finish completes the flow once. It fails with err, or with an error
+// noted earlier (a client that stopped sending its body); otherwise the
+// flow is Done.
+func (r *record) finish(err *session.Error) {
+	r.update(func(f *session.Flow) {
+		now := time.Now()
+		f.Timings.Complete = now
+		if r.reqCap != nil {
+			f.Request.Body = r.reqCap.body()
+		}
+		if f.Err == nil {
+			f.Err = err
+		}
+		f.State = session.Done
+		if f.Err != nil {
+			f.State = session.Failed
+		}
+		r.final = true
+	})
+}
+
+func snapshotRequest(req *http.Request) *session.Request {
+	return &session.Request{
+		Method: req.Method,
+		URL:    req.URL.String(),
+		Proto:  req.Proto,
+		Header: req.Header.Clone(),
+		Body:   session.Body{Size: max(req.ContentLength, 0)},
+	}
+}
+
+func snapshotResponse(res *http.Response) *session.Response {
+	code := strconv.Itoa(res.StatusCode)
+	reason := strings.TrimSpace(strings.TrimPrefix(res.Status, code))
+	if reason == "" {
+		reason = http.StatusText(res.StatusCode)
+	}
+	return &session.Response{
+		Status: res.StatusCode,
+		Reason: reason,
+		Proto:  res.Proto,
+		Header: res.Header.Clone(),
+	}
+}
+
+// capture keeps the first limit bytes of a body and counts the rest.
+type capture struct {
+	mu        sync.Mutex
+	limit     int64
+	data      []byte
+	size      int64
+	truncated bool
+}
+
+func (c *capture) write(p []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.size += int64(len(p))
+	room := c.limit - int64(len(c.data))
+	if room <= 0 {
+		c.truncated = c.truncated || len(p) > 0
+		return
+	}
+	if int64(len(p)) > room {
+		c.data = append(c.data, p[:room]...)
+		c.truncated = true
+		return
+	}
+	c.data = append(c.data, p...)
+}
+
+func (c *capture) body() session.Body {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return session.Body{Data: c.data, Size: c.size, Truncated: c.truncated}
+}
+
+// tee is a body that captures what passes through it and reports how it
+// ended: end(nil) at EOF, end(err) on a read error, end(errClosedEarly)
+// when closed before EOF. end runs once.
+type tee struct {
+	rc   io.ReadCloser
+	cap  *capture
+	end  func(err error)
+	once sync.Once
+}
+
+var errClosedEarly = io.ErrClosedPipe
+
+func (t *tee) Read(p []byte) (int, error) {
+	n, err := t.rc.Read(p)
+	if n > 0 {
+		t.cap.write(p[:n])
+	}
+	if err == io.EOF {
+		t.once.Do(func() { t.end(nil) })
+	} else if err != nil {
+		t.once.Do(func() { t.end(err) })
+	}
+	return n, err
+}
+
+func (t *tee) Close() error {
+	t.once.Do(func() { t.end(errClosedEarly) })
+	return t.rc.Close()
+}

@@ -1,0 +1,263 @@
+package mitm
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// maxHeaderBytes bounds a request's line and headers, as net/http's server
+// does by default; a client that sends more gets 431 and a closed connection.
+const maxHeaderBytes = 1 << 20
+
+// keepHead is how much of an unparsable request is kept to explain it.
+const keepHead = 4 << 10
+
+var errHeaderTooLarge = errors.New("request headers exceed 1 MiB")
+
+// connState is what siphon knows about one client TCP connection: where it
+// came from, what TLS it speaks (after a MITM handshake), and the CONNECT
+// target it tunnels to. martian hands modifiers only the request, so the
+// proxy finds this through the request's remote address.
+type connState struct {
+	accepted time.Time
+	remote   string
+	raw      net.Conn // the accepted TCP connection, closed on shutdown
+
+	mu          sync.Mutex
+	current     *clientConn // the wrapper martian reads from now
+	tls         *tls.ConnectionState
+	connectHost string // host:port of the CONNECT that opened the tunnel
+	tlsStart    time.Time
+	tlsDone     time.Time
+}
+
+func (s *connState) peer() (session.Peer, session.Timings) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := session.Peer{Addr: s.remote}
+	t := session.Timings{ClientConnect: s.accepted, ClientTLSStart: s.tlsStart, ClientTLSDone: s.tlsDone}
+	if s.tls != nil {
+		p.SNI = s.tls.ServerName
+		p.TLSVersion = tls.VersionName(s.tls.Version)
+		p.ALPN = s.tls.NegotiatedProtocol
+	}
+	return p, t
+}
+
+func (s *connState) secure() (*tls.ConnectionState, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tls, s.connectHost
+}
+
+// clientConn is the net.Conn martian reads requests from. It enforces the
+// header size limit, remembers the start of an unparsable request so the
+// failure can be explained to the client and recorded as a flow, and can be
+// detached: the proxy takes a connection away from a martian loop (after a
+// hijack) and serves it again from a fresh one, so that the old loop ends
+// without touching the connection.
+type clientConn struct {
+	net.Conn
+	state  *connState
+	proxy  *Proxy
+	prefix []byte // bytes read ahead by an earlier loop, served first
+
+	detached atomic.Bool
+
+	mu        sync.Mutex
+	unlimited bool   // a request body is being read
+	pending   int    // bytes read since the last request was parsed
+	head      []byte // the first keepHead of them
+	tooLarge  bool
+	closed    bool
+}
+
+func (c *clientConn) Read(b []byte) (int, error) {
+	if c.detached.Load() {
+		return 0, io.EOF
+	}
+	if len(c.prefix) > 0 {
+		n := copy(b, c.prefix)
+		c.prefix = c.prefix[n:]
+		c.count(b[:n])
+		return n, nil
+	}
+	c.mu.Lock()
+	if c.tooLarge {
+		c.mu.Unlock()
+		return 0, errHeaderTooLarge
+	}
+	c.mu.Unlock()
+	n, err := c.Conn.Read(b)
+	if n > 0 && !c.count(b[:n]) {
+		return 0, errHeaderTooLarge
+	}
+	return n, err
+}
+
+// count notes bytes read; it reports false when they take the pending
+// request past the header limit.
+func (c *clientConn) count(b []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unlimited {
+		return true
+	}
+	if len(c.head) < keepHead {
+		c.head = append(c.head, b[:min(len(b), keepHead-len(c.head))]...)
+	}
+	c.pending += len(b)
+	if c.pending > maxHeaderBytes {
+		c.tooLarge = true
+		return false
+	}
+	return true
+}
+
+// requestParsed is called when martian has read a request's headers: the
+// limit is off while its body is read, and back on by rearm.
+func (c *clientConn) requestParsed(hasBody bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending, c.head = 0, c.head[:0]
+	c.unlimited = hasBody
+}
+
+func (c *clientConn) rearm() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending, c.head = 0, c.head[:0]
+	c.unlimited = false
+}
+
+func (c *clientConn) SetDeadline(t time.Time) error {
+	if c.detached.Load() {
+		return nil
+	}
+	return c.Conn.SetDeadline(t)
+}
+
+// Close answers a request martian could not parse before closing: martian
+// drops such connections silently, and the user should see why.
+func (c *clientConn) Close() error {
+	if c.detached.Load() {
+		return nil
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	head := bytes.TrimLeft(c.head, "\r\n")
+	pending, tooLarge := len(head) > 0 && !c.unlimited, c.tooLarge
+	c.mu.Unlock()
+	if pending {
+		c.rejectUnparsed(head, tooLarge)
+	}
+	c.proxy.forget(c.state)
+	return c.Conn.Close()
+}
+
+func (c *clientConn) rejectUnparsed(head []byte, tooLarge bool) {
+	status, msg := http.StatusBadRequest, ""
+	if tooLarge {
+		status, msg = http.StatusRequestHeaderFieldsTooLarge, errHeaderTooLarge.Error()
+	} else {
+		_, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(head)))
+		switch {
+		case err == nil, errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			msg = "the client closed the connection in the middle of a request"
+			status = 0 // nobody to answer
+		default:
+			msg = "malformed request: " + err.Error()
+		}
+	}
+	if status != 0 {
+		c.Conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		body := "siphon: " + msg + "\n"
+		fmt.Fprintf(c.Conn, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+			status, http.StatusText(status), len(body), body)
+	}
+	c.proxy.recordClientFailure(c.state, head, msg)
+}
+
+// detach hands the connection (or conn, which wraps it) to a new
+// clientConn, carrying over bytes the old reader had buffered, and turns
+// this one into a dead end.
+func (c *clientConn) detach(conn net.Conn, buffered []byte) *clientConn {
+	c.detached.Store(true)
+	n := &clientConn{Conn: conn, state: c.state, proxy: c.proxy, prefix: buffered}
+	c.state.mu.Lock()
+	c.state.current = n
+	c.state.mu.Unlock()
+	return n
+}
+
+func (s *connState) conn() *clientConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current
+}
+
+// drain returns the bytes a bufio.Reader holds beyond what was consumed.
+func drain(r *bufio.Reader) []byte {
+	n := r.Buffered()
+	if n == 0 {
+		return nil
+	}
+	b := make([]byte, n)
+	io.ReadFull(r, b)
+	return b
+}
+
+// chanListener is a net.Listener fed by the proxy itself: connections it
+// took over (a MITM'd TLS stream, a connection after a streamed response)
+// go back to martian through it.
+type chanListener struct {
+	addr  net.Addr
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newChanListener(addr net.Addr) *chanListener {
+	return &chanListener{addr: addr, conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *chanListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// push hands c to martian; it reports false once the listener is closed.
+func (l *chanListener) push(c net.Conn) bool {
+	select {
+	case l.conns <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+func (l *chanListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *chanListener) Addr() net.Addr { return l.addr }

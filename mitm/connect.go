@@ -1,0 +1,203 @@
+package mitm
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/martian/v3"
+	"github.com/siphonproxy/siphon/session"
+)
+
+const handshakeTimeout = 10 * time.Second
+
+// handleConnect takes over a CONNECT: the tunnel is either passed through
+// untouched (ignored hosts) or terminated with a minted certificate, the
+// decrypted connection going back to martian through the inner listener.
+// martian's own loop for the connection then ends at a detached reader.
+func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connState) {
+	conn, brw, err := ctx.Session().Hijack()
+	if err != nil {
+		return
+	}
+	cc := conn.(*clientConn)
+	target := req.URL.Host
+	if _, _, err := net.SplitHostPort(target); err != nil {
+		target = net.JoinHostPort(target, "443")
+	}
+	if p.ignored(target) {
+		p.passthrough(cc, brw, target, st)
+		return
+	}
+	if _, err := brw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n"); err == nil {
+		err = brw.Flush()
+	}
+	if err != nil {
+		cc.Close()
+		return
+	}
+	// Peek at the first byte: 22 opens a TLS handshake; anything else is
+	// plain HTTP sent through the tunnel (ws:// via CONNECT, for one).
+	cc.Conn.SetReadDeadline(time.Now().Add(handshakeTimeout))
+	first, err := brw.Reader.Peek(1)
+	cc.Conn.SetReadDeadline(time.Time{})
+	if err != nil {
+		cc.Close()
+		return
+	}
+	st.mu.Lock()
+	st.connectHost = target
+	st.mu.Unlock()
+	ahead := drain(brw.Reader)
+	if first[0] != 22 {
+		p.reserveConn(cc, cc.Conn, ahead)
+		return
+	}
+
+	host, _, _ := net.SplitHostPort(target)
+	tlsConn := tls.Server(&prefixConn{Conn: cc.Conn, r: prefixed(ahead, cc.Conn)}, &tls.Config{
+		GetCertificate: p.cfg.Minter.GetCertificate(host),
+		NextProtos:     []string{"http/1.1"},
+	})
+	start := time.Now()
+	hctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
+	err = tlsConn.HandshakeContext(hctx)
+	cancel()
+	if err != nil {
+		p.recordHandshakeFailure(st, target, start, err)
+		cc.Close()
+		return
+	}
+	cs := tlsConn.ConnectionState()
+	st.mu.Lock()
+	st.tls, st.tlsStart, st.tlsDone = &cs, start, time.Now()
+	st.mu.Unlock()
+	p.reserveConn(cc, tlsConn, nil)
+}
+
+// reserveConn hands conn (the client connection, possibly decrypted) back
+// to martian as a fresh connection and retires cc.
+func (p *Proxy) reserveConn(cc *clientConn, conn net.Conn, ahead []byte) {
+	next := cc.detach(conn, ahead)
+	if !p.inner.push(next) {
+		next.Close()
+	}
+}
+
+func (p *Proxy) recordHandshakeFailure(st *connState, target string, start time.Time, err error) {
+	peer, timings := st.peer()
+	timings.ClientTLSStart, timings.RequestReceived, timings.Complete = start, start, time.Now()
+	msg := err.Error()
+	hint := "the client rejected siphon's certificate: install siphon's CA (siphon ca path, or http://siphon.cert/ through the proxy), or add the host to --ignore-hosts if the app pins certificates"
+	if strings.Contains(msg, "first record does not look like a TLS handshake") || strings.Contains(msg, "timeout") {
+		hint = "the client did not complete a TLS handshake through the tunnel"
+	}
+	f := &session.Flow{
+		State:   session.Failed,
+		Source:  session.Live,
+		Kind:    session.HTTP,
+		Client:  peer,
+		Request: &session.Request{Method: http.MethodConnect, URL: target, Proto: "HTTP/1.1", Header: http.Header{}},
+		Err:     &session.Error{Phase: session.PhaseClientTLS, Msg: "TLS handshake with the client failed: " + msg, Hint: hint},
+		Timings: timings,
+	}
+	p.cfg.Recorder.Add(f)
+}
+
+func (p *Proxy) ignored(hostport string) bool {
+	for _, re := range p.cfg.IgnoreHosts {
+		if re.MatchString(hostport) {
+			return true
+		}
+	}
+	return false
+}
+
+// passthrough tunnels the client's bytes to target untouched and records
+// the tunnel as one flow.
+func (p *Proxy) passthrough(cc *clientConn, brw *bufio.ReadWriter, target string, st *connState) {
+	defer cc.Close()
+	peer, timings := st.peer()
+	timings.RequestReceived = time.Now()
+	f := &session.Flow{
+		State:   session.Pending,
+		Source:  session.Live,
+		Kind:    session.Tunnel,
+		Client:  peer,
+		Request: &session.Request{Method: http.MethodConnect, URL: target, Proto: "HTTP/1.1", Header: http.Header{}},
+		Timings: timings,
+	}
+	rec := newRecord(p.cfg.Recorder, f)
+	dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	up, err := p.dialTunnel(dctx, target)
+	cancel()
+	if err != nil {
+		e := classify(err, target)
+		res := errorResponse(nil, e)
+		res.Close = true
+		res.Write(brw)
+		brw.Flush()
+		rec.finish(e)
+		return
+	}
+	defer up.Close()
+	rec.touch(func(f *session.Flow) {
+		f.Server.Addr = up.RemoteAddr().String()
+		f.Timings.ConnectDone = time.Now()
+	})
+	brw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n")
+	if err := brw.Flush(); err != nil {
+		rec.finish(&session.Error{Phase: session.PhaseClient, Msg: "the client went away: " + err.Error()})
+		return
+	}
+	stats := relay(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), up, false)
+	rec.update(func(f *session.Flow) { f.Stream = stats })
+	rec.finish(nil)
+}
+
+// dialTunnel connects to target directly or through the upstream proxy.
+func (p *Proxy) dialTunnel(ctx context.Context, target string) (net.Conn, error) {
+	up := p.cfg.Upstream
+	if up == nil {
+		return p.cfg.DialContext(ctx, "tcp", target)
+	}
+	addr := up.Host
+	if up.Port() == "" {
+		addr = net.JoinHostPort(up.Hostname(), "80")
+	}
+	conn, err := p.cfg.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(d)
+	}
+	fmt.Fprintf(conn, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n", target, target)
+	if up.User != nil {
+		pass, _ := up.User.Password()
+		fmt.Fprintf(conn, "Proxy-Authorization: %s\r\n", basicAuth(up.User.Username(), pass))
+	}
+	io.WriteString(conn, "\r\n")
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("CONNECT %s via upstream proxy %s: %w", target, addr, err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		conn.Close()
+		return nil, fmt.Errorf("upstream proxy %s refused CONNECT %s: %s", addr, target, res.Status)
+	}
+	conn.SetDeadline(time.Time{})
+	if br.Buffered() > 0 {
+		return &prefixConn{Conn: conn, r: prefixed(drain(br), conn)}, nil
+	}
+	return conn, nil
+}

@@ -1,0 +1,155 @@
+package mitm
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/siphonproxy/siphon/certs"
+	"github.com/siphonproxy/siphon/session"
+)
+
+// memRecorder keeps the latest snapshot of each flow and lets tests wait
+// for one that satisfies a condition.
+type memRecorder struct {
+	mu      sync.Mutex
+	flows   []*session.Flow
+	changed chan struct{}
+}
+
+func newMemRecorder() *memRecorder { return &memRecorder{changed: make(chan struct{}, 1)} }
+
+func (r *memRecorder) Add(f *session.Flow) {
+	r.mu.Lock()
+	f.Seq = int64(len(r.flows) + 1)
+	f.ID = strconv.FormatInt(f.Seq, 10)
+	r.flows = append(r.flows, f.Clone())
+	r.mu.Unlock()
+	r.signal()
+}
+
+func (r *memRecorder) Update(f *session.Flow) error {
+	r.mu.Lock()
+	r.flows[f.Seq-1] = f.Clone()
+	r.mu.Unlock()
+	r.signal()
+	return nil
+}
+
+func (r *memRecorder) signal() {
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+// wait returns the first flow for which ok is true, failing the test after
+// ten seconds.
+func (r *memRecorder) wait(t *testing.T, what string, ok func(*session.Flow) bool) *session.Flow {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		for _, f := range r.flows {
+			if ok(f) {
+				r.mu.Unlock()
+				return f.Clone()
+			}
+		}
+		r.mu.Unlock()
+		select {
+		case <-r.changed:
+		case <-timeout:
+			t.Fatalf("no flow %s after 10s; have %d flows", what, r.count())
+			return nil
+		}
+	}
+}
+
+func (r *memRecorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.flows)
+}
+
+func finalFor(url string) func(*session.Flow) bool {
+	return func(f *session.Flow) bool {
+		return f.Request != nil && f.Request.URL == url && (f.State == session.Done || f.State == session.Failed)
+	}
+}
+
+type testProxy struct {
+	*Proxy
+	addr  string
+	rec   *memRecorder
+	minter *certs.Minter
+}
+
+func newMinter(t testing.TB) *certs.Minter {
+	t.Helper()
+	ca, err := certs.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := certs.NewMinter(ca, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// startProxy runs a proxy on 127.0.0.1:0 with cfg (Recorder and Minter
+// filled in when empty) and stops it when the test ends.
+func startProxy(t testing.TB, cfg Config) *testProxy {
+	t.Helper()
+	rec := newMemRecorder()
+	if cfg.Recorder == nil {
+		cfg.Recorder = rec
+	}
+	if cfg.Minter == nil {
+		cfg.Minter = newMinter(t)
+	}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { p.Serve(l); close(done) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		p.Shutdown(ctx)
+		<-done
+	})
+	return &testProxy{Proxy: p, addr: l.Addr().String(), rec: rec, minter: cfg.Minter}
+}
+
+// client returns an HTTP client that uses the proxy and trusts only its CA.
+func (tp *testProxy) client() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:           http.ProxyURL(&url.URL{Scheme: "http", Host: tp.addr}),
+			TLSClientConfig: &tls.Config{RootCAs: tp.minter.CA().Pool()},
+			ForceAttemptHTTP2: false,
+		},
+		Timeout: 20 * time.Second,
+	}
+}
+
+// poolOf trusts the certificate of a httptest TLS server.
+func poolOf(c *x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(c)
+	return p
+}

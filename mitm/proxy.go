@@ -1,0 +1,275 @@
+// Package mitm is siphon's capturing proxy: an HTTP/1.1 forward proxy on
+// google/martian that terminates CONNECT tunnels with certificates minted
+// on the fly, tunnels ignored hosts untouched, streams server-sent events
+// and WebSockets, and records every exchange (failures included) as a
+// session.Flow. It is the only package that imports martian.
+package mitm
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/google/martian/v3"
+	mlog "github.com/google/martian/v3/log"
+	"github.com/siphonproxy/siphon/certs"
+)
+
+// DefaultBodyLimit is how much of each body is captured unless configured.
+const DefaultBodyLimit = 16 << 20
+
+// Config configures a Proxy. Recorder and Minter are required.
+type Config struct {
+	Recorder Recorder
+	// Minter mints the leaves of intercepted hosts; its CA certificate (never
+	// the key) is served at http://siphon.cert/.
+	Minter *certs.Minter
+	// BodyLimit caps the bytes of each body kept in a flow; bytes beyond it
+	// still reach the client. Zero means DefaultBodyLimit.
+	BodyLimit int64
+	// IgnoreHosts are matched against a CONNECT's host:port; matching
+	// tunnels pass through untouched.
+	IgnoreHosts []*regexp.Regexp
+	// Insecure turns off upstream certificate verification.
+	Insecure bool
+	// RootCAs verifies upstream servers; nil means the system roots.
+	RootCAs *x509.CertPool
+	// Upstream, when set, is another HTTP proxy all traffic goes through;
+	// its userinfo becomes Proxy-Authorization.
+	Upstream *url.URL
+	// Auth, when set, is required of clients as Basic proxy credentials.
+	Auth *Credentials
+	// DialContext opens upstream connections; nil means a net.Dialer. Tests
+	// inject one to simulate DNS failures without looking up real names.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// ResponseTimeout bounds the wait for an upstream's response headers.
+	// Zero means one minute.
+	ResponseTimeout time.Duration
+	// Logger receives the proxy's own warnings; nil discards them.
+	Logger *slog.Logger
+}
+
+// Credentials are a proxy user name and password.
+type Credentials struct{ User, Pass string }
+
+// Proxy is a running capturing proxy. It is safe for concurrent use.
+type Proxy struct {
+	cfg       Config
+	mp        *martian.Proxy
+	transport *http.Transport
+	inner     *chanListener
+	log       *slog.Logger
+
+	mu      sync.Mutex
+	conns   map[string]*connState // by client remote address
+	lns     []net.Listener
+	selfs   []string // host:port forms that reach this proxy
+	closing bool
+	serving sync.WaitGroup
+}
+
+// New builds a proxy from cfg; it starts serving with Serve.
+func New(cfg Config) (*Proxy, error) {
+	if cfg.Recorder == nil || cfg.Minter == nil {
+		return nil, errors.New("mitm: Config needs a Recorder and a Minter")
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.ResponseTimeout <= 0 {
+		cfg.ResponseTimeout = time.Minute
+	}
+	if cfg.DialContext == nil {
+		cfg.DialContext = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// martian logs to stderr by default, which would corrupt a TUI; its
+	// failures reach the user as flows instead.
+	mlog.SetLevel(mlog.Silent)
+
+	p := &Proxy{cfg: cfg, log: log, conns: map[string]*connState{}}
+	p.transport = &http.Transport{
+		// No ProxyFromEnvironment: a user's HTTPS_PROXY pointing at siphon
+		// would send siphon into itself.
+		Proxy:       nil,
+		DialContext: cfg.DialContext,
+		TLSClientConfig: &tls.Config{
+			RootCAs:            cfg.RootCAs,
+			InsecureSkipVerify: cfg.Insecure,
+			NextProtos:         []string{"http/1.1"},
+		},
+		// Go would otherwise add Accept-Encoding: gzip and decode behind
+		// our back, so the client would not get the origin's bytes.
+		DisableCompression:    true,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: cfg.ResponseTimeout,
+		// siphon answers 100-continue itself (see expectContinue).
+		ExpectContinueTimeout: 0,
+	}
+	p.mp = martian.NewProxy()
+	p.mp.SetRoundTripper(&tracedTransport{base: p.transport, p: p})
+	if cfg.Upstream != nil {
+		p.transport.Proxy = http.ProxyURL(cfg.Upstream)
+	}
+	p.mp.SetRequestModifier(martian.RequestModifierFunc(p.modifyRequest))
+	p.mp.SetResponseModifier(martian.ResponseModifierFunc(p.modifyResponse))
+	return p, nil
+}
+
+// Serve accepts client connections on l until l is closed or Shutdown is
+// called. It may be called for several listeners.
+func (p *Proxy) Serve(l net.Listener) error {
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		return net.ErrClosed
+	}
+	p.lns = append(p.lns, l)
+	p.selfs = append(p.selfs, selfAddrs(l.Addr())...)
+	if p.inner == nil {
+		p.inner = newChanListener(l.Addr())
+		p.serving.Add(1)
+		go func() {
+			defer p.serving.Done()
+			p.mp.Serve(p.inner)
+		}()
+	}
+	p.mu.Unlock()
+	err := p.mp.Serve(&acceptListener{Listener: l, p: p})
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections, lets in-flight exchanges finish
+// until ctx is done, then closes every client connection.
+func (p *Proxy) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	p.closing = true
+	for _, l := range p.lns {
+		l.Close()
+	}
+	if p.inner != nil {
+		p.inner.Close()
+	}
+	p.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		p.mp.Close()
+		p.serving.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("shutdown: %w", ctx.Err())
+		p.closeAll()
+		<-done
+	}
+	p.transport.CloseIdleConnections()
+	return err
+}
+
+func (p *Proxy) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.conns {
+		s.raw.Close()
+	}
+}
+
+func (p *Proxy) track(s *connState) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.conns[s.remote] = s
+}
+
+func (p *Proxy) forget(s *connState) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns[s.remote] == s {
+		delete(p.conns, s.remote)
+	}
+}
+
+func (p *Proxy) stateOf(remote string) *connState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.conns[remote]
+}
+
+// acceptListener wraps each accepted connection in a clientConn.
+type acceptListener struct {
+	net.Listener
+	p *Proxy
+}
+
+func (l *acceptListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	s := &connState{accepted: time.Now(), remote: c.RemoteAddr().String(), raw: c}
+	cc := &clientConn{Conn: c, state: s, proxy: l.p}
+	s.current = cc
+	l.p.track(s)
+	return cc, nil
+}
+
+// selfAddrs lists the host:port forms under which a listener is reached,
+// so that requests addressed to siphon itself are answered, not forwarded
+// back into it.
+func selfAddrs(a net.Addr) []string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return []string{a.String()}
+	}
+	port := fmt.Sprint(tcp.Port)
+	hosts := []string{"localhost", tcp.IP.String()}
+	if tcp.IP.IsUnspecified() || tcp.IP.IsLoopback() {
+		hosts = append(hosts, "127.0.0.1", "::1")
+	}
+	if tcp.IP.IsUnspecified() {
+		if addrs, err := net.InterfaceAddrs(); err == nil {
+			for _, a := range addrs {
+				if n, ok := a.(*net.IPNet); ok {
+					hosts = append(hosts, n.IP.String())
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		out = append(out, net.JoinHostPort(h, port))
+	}
+	return out
+}
+
+func (p *Proxy) isSelf(hostport string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.selfs {
+		if s == hostport {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,139 @@
+package mitm
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/martian/v3"
+	"github.com/siphonproxy/siphon/session"
+)
+
+const answerKey = "siphon.answer"
+
+// modifyRequest runs on the client connection's goroutine for every request
+// martian reads, CONNECT included. It may block that connection (never
+// another one).
+func (p *Proxy) modifyRequest(req *http.Request) error {
+	ctx := martian.NewContext(req)
+	st := p.stateOf(req.RemoteAddr)
+	if ctx == nil || st == nil {
+		return nil
+	}
+	cc := st.conn()
+	hasBody := req.Method != http.MethodConnect && req.Body != nil && req.Body != http.NoBody && req.ContentLength != 0
+	cc.requestParsed(hasBody)
+
+	if !p.authorized(req) {
+		p.demandAuth(ctx, req)
+		return nil
+	}
+	if req.Method == http.MethodConnect {
+		p.handleConnect(ctx, req, st)
+		return nil
+	}
+	p.fixTarget(req, st)
+	switch {
+	case req.URL.Host == "":
+		p.answer(ctx, textResponse(req, http.StatusBadRequest,
+			"siphon: this is a proxy; send it absolute-form requests (for example curl -x http://"+st.raw.LocalAddr().String()+" URL)\n"))
+		return nil
+	case isCertHost(req.URL.Host):
+		p.answer(ctx, p.certPage(req))
+		return nil
+	case p.isSelf(req.URL.Host):
+		p.answer(ctx, p.infoPage(req))
+		return nil
+	}
+	req.Header.Del("Proxy-Connection")
+	req.Header.Del("Proxy-Authorization")
+
+	peer, timings := st.peer()
+	timings.RequestReceived = time.Now()
+	f := &session.Flow{
+		State:   session.Pending,
+		Source:  session.Live,
+		Kind:    session.HTTP,
+		Client:  peer,
+		Request: snapshotRequest(req),
+		Timings: timings,
+	}
+	if isWebSocketUpgrade(req.Header) {
+		f.Kind = session.WebSocket
+	}
+	rec := newRecord(p.cfg.Recorder, f)
+	ctx.Set(recordKey, rec)
+
+	if !hasBody {
+		return nil
+	}
+	body := req.Body
+	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
+		// Go's transport would wait for the origin's 100 before sending
+		// the body while the client waits for ours: answer it here, when
+		// the body is first wanted.
+		req.Header.Del("Expect")
+		body = &continueReader{ReadCloser: body, conn: cc.Conn}
+	}
+	rec.reqCap = &capture{limit: p.cfg.BodyLimit}
+	req.Body = &tee{rc: body, cap: rec.reqCap, end: func(err error) {
+		cc.rearm()
+		if err != nil && err != errClosedEarly {
+			rec.touch(func(f *session.Flow) {
+				f.Err = &session.Error{Phase: session.PhaseClient, Msg: "client stopped sending the request body: " + err.Error()}
+			})
+		}
+	}}
+	return nil
+}
+
+// fixTarget completes the URL of a request read inside a tunnel: martian
+// sees our wrapped connection, not a *tls.Conn, so it cannot tell HTTPS.
+func (p *Proxy) fixTarget(req *http.Request, st *connState) {
+	state, connectHost := st.secure()
+	if state != nil {
+		req.URL.Scheme = "https"
+		req.TLS = state
+	}
+	if connectHost == "" {
+		return
+	}
+	if req.URL.Host == "" {
+		req.URL.Host = connectHost
+		return
+	}
+	host, port, err := net.SplitHostPort(connectHost)
+	if err != nil || req.URL.Port() != "" || !strings.EqualFold(req.URL.Hostname(), host) {
+		return
+	}
+	if (req.URL.Scheme == "https" && port != "443") || (req.URL.Scheme == "http" && port != "80") {
+		req.URL.Host = connectHost
+	}
+}
+
+// answer makes siphon reply to req itself, without the origin.
+func (p *Proxy) answer(ctx *martian.Context, res *http.Response) {
+	ctx.SkipRoundTrip()
+	ctx.Set(answerKey, res)
+}
+
+func isWebSocketUpgrade(h http.Header) bool {
+	return strings.EqualFold(h.Get("Upgrade"), "websocket")
+}
+
+// continueReader sends "100 Continue" to the client on the first read.
+type continueReader struct {
+	io.ReadCloser
+	conn net.Conn
+	once sync.Once
+}
+
+func (r *continueReader) Read(b []byte) (int, error) {
+	r.once.Do(func() {
+		r.conn.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+	})
+	return r.ReadCloser.Read(b)
+}

@@ -1,0 +1,162 @@
+package mitm
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/google/martian/v3"
+	"github.com/siphonproxy/siphon/session"
+)
+
+// modifyResponse runs on the client connection's goroutine once the
+// response headers are in (or siphon answered itself). It records the
+// response and arranges for its body to be captured on the way out.
+func (p *Proxy) modifyResponse(res *http.Response) error {
+	req := res.Request
+	ctx := martian.NewContext(req)
+	if ctx == nil {
+		return nil
+	}
+	if v, ok := ctx.Get(answerKey); ok {
+		fill(res, v.(*http.Response))
+		return nil
+	}
+	rec := recordOf(req)
+	if rec == nil || rec.done() {
+		return nil
+	}
+	rec.update(func(f *session.Flow) {
+		f.Response = snapshotResponse(res)
+		if f.Timings.FirstByte.IsZero() {
+			f.Timings.FirstByte = time.Now()
+		}
+	})
+	switch {
+	case res.StatusCode == http.StatusSwitchingProtocols:
+		p.pipeUpgrade(ctx, res, rec)
+		return nil
+	case !hasBody(res):
+		rec.update(func(f *session.Flow) { f.Response.Body = session.Body{} })
+		rec.finish(nil)
+		return nil
+	}
+	respCap := &capture{limit: p.cfg.BodyLimit}
+	res.Body = &tee{rc: res.Body, cap: respCap, end: func(err error) {
+		rec.update(func(f *session.Flow) { f.Response.Body = respCap.body() })
+		rec.finish(bodyError(err))
+	}}
+	if res.ContentLength < 0 {
+		p.stream(ctx, res, rec)
+	}
+	return nil
+}
+
+func bodyError(err error) *session.Error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errClosedEarly):
+		return &session.Error{Phase: session.PhaseClient, Msg: "the client closed the connection before the response was complete"}
+	default:
+		return &session.Error{Phase: session.PhaseUpstream, Msg: "the server's response broke off: " + err.Error()}
+	}
+}
+
+func hasBody(res *http.Response) bool {
+	switch {
+	case res.Body == nil, res.Body == http.NoBody, res.ContentLength == 0:
+		return false
+	case res.Request != nil && res.Request.Method == http.MethodHead:
+		return false
+	case res.StatusCode == http.StatusNoContent, res.StatusCode == http.StatusNotModified, res.StatusCode < 200:
+		return false
+	}
+	return true
+}
+
+// fill turns martian's placeholder response into siphon's own answer.
+func fill(res, a *http.Response) {
+	res.StatusCode, res.Status = a.StatusCode, a.Status
+	res.Header = a.Header
+	res.Body, res.ContentLength = a.Body, a.ContentLength
+	res.Close = res.Close || a.Close
+}
+
+// stream relays a response of unknown length to the client chunk by chunk.
+// martian flushes only at the end of a response, which would hold back
+// server-sent events until the stream closes, so siphon takes the
+// connection, writes the response itself with a flush per chunk, and then
+// hands the connection back to martian for the next request.
+func (p *Proxy) stream(ctx *martian.Context, res *http.Response, rec *record) {
+	conn, brw, err := ctx.Session().Hijack()
+	if err != nil {
+		return
+	}
+	cc := conn.(*clientConn)
+	req := res.Request
+	keepAlive := req.ProtoAtLeast(1, 1) && !req.Close && !p.isClosing()
+
+	h := res.Header.Clone()
+	h.Del("Content-Length")
+	if keepAlive {
+		h.Del("Connection")
+		h.Set("Transfer-Encoding", "chunked")
+	} else {
+		h.Del("Transfer-Encoding")
+		h.Set("Connection", "close")
+	}
+	fmt.Fprintf(brw, "HTTP/1.1 %s\r\n", res.Status)
+	h.Write(brw)
+	brw.WriteString("\r\n")
+	werr := brw.Flush()
+
+	buf := make([]byte, 32<<10)
+	for werr == nil {
+		n, rerr := res.Body.Read(buf)
+		if n > 0 {
+			if keepAlive {
+				fmt.Fprintf(brw, "%x\r\n", n)
+			}
+			brw.Write(buf[:n])
+			if keepAlive {
+				brw.WriteString("\r\n")
+			}
+			werr = brw.Flush()
+		}
+		if rerr != nil {
+			if rerr == io.EOF && keepAlive {
+				brw.WriteString("0\r\n\r\n")
+				werr = brw.Flush()
+			}
+			if rerr != io.EOF {
+				keepAlive = false
+			}
+			break
+		}
+	}
+	res.Body.Close() // ends the flow as a client failure if we stopped early
+	if werr != nil || !keepAlive {
+		cc.Close()
+		return
+	}
+	p.reserve(cc, brw.Reader)
+}
+
+// reserve gives a hijacked connection back to martian, with whatever the
+// old reader had buffered, through the proxy's inner listener.
+func (p *Proxy) reserve(old *clientConn, r *bufio.Reader) {
+	next := old.detach(old.Conn, drain(r))
+	if !p.inner.push(next) {
+		next.Close()
+	}
+}
+
+func (p *Proxy) isClosing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closing
+}

@@ -1,0 +1,167 @@
+package mitm
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/martian/v3"
+	"github.com/siphonproxy/siphon/session"
+)
+
+// tracedTransport records each round trip's timings and turns failures into
+// flow errors and a 502 that names the cause: martian would otherwise turn
+// them into an anonymous 502 with a Warning header.
+type tracedTransport struct {
+	base *http.Transport
+	p    *Proxy
+}
+
+func (t *tracedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	rec := recordOf(req)
+	if rec == nil {
+		return t.base.RoundTrip(req)
+	}
+	req2 := req.WithContext(httptrace.WithClientTrace(req.Context(), rec.trace()))
+	res, err := t.base.RoundTrip(req2)
+	if err != nil {
+		e := classify(err, req.URL.Host)
+		rec.finish(e)
+		return errorResponse(req, e), nil
+	}
+	return res, nil
+}
+
+func (r *record) trace() *httptrace.ClientTrace {
+	at := func(set func(t *session.Timings, now time.Time)) {
+		now := time.Now()
+		r.touch(func(f *session.Flow) { set(&f.Timings, now) })
+	}
+	return &httptrace.ClientTrace{
+		DNSStart:     func(httptrace.DNSStartInfo) { at(func(t *session.Timings, n time.Time) { t.DNSStart = n }) },
+		DNSDone:      func(httptrace.DNSDoneInfo) { at(func(t *session.Timings, n time.Time) { t.DNSDone = n }) },
+		ConnectStart: func(string, string) { at(func(t *session.Timings, n time.Time) { t.ConnectStart = n }) },
+		ConnectDone: func(string, string, error) {
+			at(func(t *session.Timings, n time.Time) { t.ConnectDone = n })
+		},
+		TLSHandshakeStart: func() { at(func(t *session.Timings, n time.Time) { t.TLSStart = n }) },
+		TLSHandshakeDone: func(tls.ConnectionState, error) {
+			at(func(t *session.Timings, n time.Time) { t.TLSDone = n })
+		},
+		GotConn: func(info httptrace.GotConnInfo) {
+			addr := info.Conn.RemoteAddr().String()
+			r.touch(func(f *session.Flow) { f.Server.Addr = addr })
+		},
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			at(func(t *session.Timings, n time.Time) { t.RequestSent = n })
+		},
+		GotFirstResponseByte: func() { at(func(t *session.Timings, n time.Time) { t.FirstByte = n }) },
+	}
+}
+
+// classify turns a round-trip error into a flow error a person can act on.
+func classify(err error, host string) *session.Error {
+	msg := err.Error()
+	var (
+		dnsErr  *net.DNSError
+		unknown x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invalid x509.CertificateInvalidError
+		verify  *tls.CertificateVerificationError
+		recErr  tls.RecordHeaderError
+		opErr   *net.OpError
+	)
+	switch {
+	case errors.As(err, &dnsErr):
+		return &session.Error{Phase: session.PhaseDial, Msg: "DNS lookup failed for " + dnsErr.Name + ": " + dnsErr.Err,
+			Hint: "check the host name, or the machine's DNS settings"}
+	case errors.As(err, &unknown):
+		return upstreamTLS(host, "certificate signed by an unknown authority")
+	case errors.As(err, &hostErr):
+		return upstreamTLS(host, "certificate is not valid for "+hostErr.Host)
+	case errors.As(err, &invalid):
+		return upstreamTLS(host, "certificate is invalid: "+invalid.Error())
+	case errors.As(err, &verify):
+		return upstreamTLS(host, "certificate verification failed: "+verify.Err.Error())
+	case errors.As(err, &recErr):
+		return &session.Error{Phase: session.PhaseUpstreamTLS, Msg: host + " does not speak TLS",
+			Hint: "the server may be plain HTTP: use http:// in the URL"}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &session.Error{Phase: session.PhaseDial, Msg: "connection refused by " + host,
+			Hint: "nothing listens on that port: is the server running?"}
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		phase := session.PhaseUpstream
+		if errors.As(err, &opErr) && opErr.Op == "dial" {
+			phase = session.PhaseDial
+		}
+		return &session.Error{Phase: phase, Msg: "timed out waiting for " + host + ": " + msg,
+			Hint: "the server is slow or unreachable"}
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return &session.Error{Phase: session.PhaseDial, Msg: "cannot connect to " + host + ": " + opErr.Err.Error()}
+	case strings.Contains(msg, "tls:"):
+		return upstreamTLS(host, msg)
+	}
+	return &session.Error{Phase: session.PhaseUpstream, Msg: msg}
+}
+
+func upstreamTLS(host, why string) *session.Error {
+	return &session.Error{
+		Phase: session.PhaseUpstreamTLS,
+		Msg:   "upstream " + host + ": " + why,
+		Hint:  "pass --upstream-ca FILE to trust the server's CA, or --insecure to skip verification",
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// errorResponse is what the client of a failed flow receives.
+func errorResponse(req *http.Request, e *session.Error) *http.Response {
+	body := "siphon: " + e.Msg + "\n"
+	if e.Hint != "" {
+		body += "hint: " + e.Hint + "\n"
+	}
+	return textResponse(req, http.StatusBadGateway, body)
+}
+
+func textResponse(req *http.Request, status int, body string) *http.Response {
+	h := http.Header{}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	return &http.Response{
+		StatusCode:    status,
+		Status:        fmt.Sprintf("%d %s", status, http.StatusText(status)),
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(bytes.NewReader([]byte(body))),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}
+}
+
+const recordKey = "siphon.record"
+
+func recordOf(req *http.Request) *record {
+	ctx := martian.NewContext(req)
+	if ctx == nil {
+		return nil
+	}
+	v, _ := ctx.Get(recordKey)
+	r, _ := v.(*record)
+	return r
+}
