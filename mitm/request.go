@@ -27,7 +27,8 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	hasBody := req.Method != http.MethodConnect && req.Body != nil && req.Body != http.NoBody && req.ContentLength != 0
 	cc.requestParsed(hasBody)
 
-	if !p.authorized(req) {
+	// Requests inside a tunnel were authorized with its CONNECT.
+	if _, tunnel := st.secure(); tunnel == "" && !p.authorized(req) {
 		p.demandAuth(ctx, req)
 		return nil
 	}
