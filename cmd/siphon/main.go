@@ -1,0 +1,69 @@
+// Command siphon is an interactive debugging proxy: it captures HTTP and
+// HTTPS flows into a session file and shows them (siphon dump prints them,
+// one line each).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+const usage = `siphon: an interactive debugging proxy for HTTP and HTTPS
+
+Usage:
+  siphon dump [flags]              run the proxy headless, one line per flow
+  siphon dump --read FILE          print the flows of a session file
+  siphon ca path                   print the CA certificate's path
+  siphon ca export --format pem|der [-o FILE]
+  siphon version
+
+Run "siphon dump -h" for the proxy's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var err error
+	switch {
+	case len(args) == 0, args[0] == "help", args[0] == "-h", args[0] == "--help":
+		// The TUI will start here; until it lands, say what there is.
+		fmt.Fprint(stdout, usage)
+		return 0
+	case args[0] == "dump":
+		err = runDump(ctx, args[1:], stdout, stderr)
+	case args[0] == "ca":
+		err = runCA(args[1:], stdout)
+	case args[0] == "version":
+		fmt.Fprintln(stdout, versionString())
+	default:
+		err = usagef("unknown command %q (see siphon help)", args[0])
+	}
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "siphon: "+err.Error())
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}

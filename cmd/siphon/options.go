@@ -1,0 +1,167 @@
+package main
+
+import (
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/siphonproxy/siphon/filter"
+	"github.com/siphonproxy/siphon/mitm"
+)
+
+// proxyOptions are the flags shared by every command that runs the proxy.
+type proxyOptions struct {
+	listen      string
+	home        string
+	session     string
+	filter      string
+	insecure    bool
+	upstreamCA  string
+	ignoreHosts stringList
+	upstream    string
+	bodyLimit   byteSize
+	proxyAuth   string
+}
+
+func (o *proxyOptions) register(fs *flag.FlagSet) {
+	o.bodyLimit = mitm.DefaultBodyLimit
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	fs.StringVar(&o.home, "home", "", "siphon's home directory for the CA, sessions and log (default ~/.siphon or $SIPHON_HOME)")
+	fs.StringVar(&o.session, "session", "", "session file to store flows in; an existing one is continued (default: new file under <home>/sessions)")
+	fs.StringVar(&o.filter, "filter", "", "filter expression: which flows to show (all are stored)")
+	fs.BoolVar(&o.insecure, "insecure", false, "do not verify upstream TLS certificates")
+	fs.StringVar(&o.upstreamCA, "upstream-ca", "", "PEM file of extra CA certificates to trust upstream")
+	fs.Var(&o.ignoreHosts, "ignore-hosts", "regex matched against host:port of CONNECT; matching tunnels pass through untouched (repeatable)")
+	fs.StringVar(&o.upstream, "upstream", "", "send all traffic through this HTTP proxy: http://[user:pass@]host:port")
+	fs.Var(&o.bodyLimit, "body-limit", "bytes of each body to capture, e.g. 16MiB (the rest still reaches the client)")
+	fs.StringVar(&o.proxyAuth, "proxy-auth", "", "USER:PASS required of clients; required when listening beyond loopback ('none' to allow anyone)")
+}
+
+// checked is what the options say once validated.
+type checked struct {
+	listen   string
+	auth     *mitm.Credentials
+	openAuth bool // --proxy-auth none beyond loopback
+	ignore   []*regexp.Regexp
+	roots    *x509.CertPool
+	upstream *url.URL
+	filter   *filter.Filter
+}
+
+// check validates everything that does not touch the home directory, so
+// that a mistake is reported before anything is created.
+func (o *proxyOptions) check() (*checked, error) {
+	c := &checked{listen: o.listen}
+	host, port, err := net.SplitHostPort(o.listen)
+	if err != nil {
+		return nil, usagef("bad --listen address %q: want HOST:PORT", o.listen)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return nil, usagef("bad --listen port %q", port)
+	}
+	loopback := host == "localhost"
+	if ip := net.ParseIP(host); ip != nil {
+		loopback = ip.IsLoopback()
+	} else if host != "localhost" && host != "" {
+		return nil, usagef("bad --listen host %q: use an IP address (0.0.0.0 for every interface)", host)
+	}
+	switch {
+	case o.proxyAuth == "none":
+		c.openAuth = !loopback
+	case o.proxyAuth != "":
+		user, pass, ok := strings.Cut(o.proxyAuth, ":")
+		if !ok || user == "" {
+			return nil, usagef("bad --proxy-auth: want USER:PASS or none")
+		}
+		c.auth = &mitm.Credentials{User: user, Pass: pass}
+	case !loopback:
+		return nil, usagef("listening on %s reaches beyond this machine: set --proxy-auth USER:PASS (or --proxy-auth none to let anyone on the network use the proxy)", o.listen)
+	}
+	for _, expr := range o.ignoreHosts {
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return nil, usagef("bad --ignore-hosts %q: %v", expr, err)
+		}
+		c.ignore = append(c.ignore, re)
+	}
+	if o.upstreamCA != "" {
+		pem, err := os.ReadFile(o.upstreamCA)
+		if err != nil {
+			return nil, usagef("read --upstream-ca: %v", err)
+		}
+		if c.roots, err = x509.SystemCertPool(); err != nil || c.roots == nil {
+			c.roots = x509.NewCertPool()
+		}
+		if !c.roots.AppendCertsFromPEM(pem) {
+			return nil, usagef("--upstream-ca %s holds no PEM certificate", o.upstreamCA)
+		}
+	}
+	if o.upstream != "" {
+		u, err := url.Parse(o.upstream)
+		if err != nil || u.Scheme != "http" || u.Host == "" {
+			return nil, usagef("bad --upstream %q: want http://[user:pass@]host:port", o.upstream)
+		}
+		c.upstream = u
+	}
+	f, err := filter.Parse(o.filter)
+	if err != nil {
+		return nil, usagef("bad --filter: %v", err)
+	}
+	c.filter = f
+	return c, nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// byteSize is a size flag that takes units: 512, 64KiB, 16MiB, 1MB.
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(v string) error {
+	n, err := parseSize(v)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30},
+	{"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000},
+	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1},
+}
+
+func parseSize(v string) (int64, error) {
+	s := strings.ToLower(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad size %q: want a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)", v)
+	}
+	return int64(n * float64(mult)), nil
+}

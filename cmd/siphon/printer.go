@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// printer is the proxy's Recorder for siphon dump: it stores every flow
+// and prints one line for each that completes and matches the filter.
+// Printing happens on its own goroutine so a slow terminal never holds up
+// the proxy.
+type printer struct {
+	store  *session.Store
+	filter session.Matcher
+	out    *bufio.Writer
+
+	mu     sync.Mutex
+	lines  []string
+	wake   chan struct{}
+	closed bool
+	done   chan struct{}
+}
+
+func newPrinter(store *session.Store, m session.Matcher, w io.Writer) *printer {
+	p := &printer{store: store, filter: m, out: bufio.NewWriter(w), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go p.loop()
+	return p
+}
+
+// Add stores f and prints it if it is already complete.
+func (p *printer) Add(f *session.Flow) {
+	p.store.Add(f)
+	p.maybePrint(f)
+}
+
+// Update stores f and prints it once it is complete.
+func (p *printer) Update(f *session.Flow) error {
+	err := p.store.Update(f)
+	p.maybePrint(f)
+	return err
+}
+
+func (p *printer) maybePrint(f *session.Flow) {
+	if f.State != session.Done && f.State != session.Failed {
+		return
+	}
+	if p.filter != nil && !p.filter.Match(f) {
+		return
+	}
+	line := formatFlow(f)
+	p.mu.Lock()
+	if !p.closed {
+		p.lines = append(p.lines, line)
+	}
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *printer) loop() {
+	defer close(p.done)
+	for {
+		<-p.wake
+		p.mu.Lock()
+		lines, closed := p.lines, p.closed
+		p.lines = nil
+		p.mu.Unlock()
+		for _, l := range lines {
+			p.out.WriteString(l)
+			p.out.WriteByte('\n')
+		}
+		p.out.Flush()
+		if closed {
+			return
+		}
+	}
+}
+
+// close prints what is queued and stops; it is idempotent.
+func (p *printer) close() {
+	p.mu.Lock()
+	already := p.closed
+	p.closed = true
+	p.mu.Unlock()
+	if !already {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+	<-p.done
+}
+
+// formatFlow is the one-line form of a flow: time, client, method, URL,
+// status or error, size, duration.
+func formatFlow(f *session.Flow) string {
+	var b strings.Builder
+	b.WriteString(f.Start().Format("15:04:05.000"))
+	b.WriteByte(' ')
+	b.WriteString(orDash(f.Client.Addr))
+	b.WriteByte(' ')
+	method, target := "-", "-"
+	if f.Request != nil {
+		method, target = f.Request.Method, f.Request.URL
+	}
+	b.WriteString(method)
+	b.WriteByte(' ')
+	b.WriteString(printable(target))
+	b.WriteString(" -> ")
+	switch {
+	case f.Err != nil:
+		fmt.Fprintf(&b, "ERR %s: %s", f.Err.Phase, f.Err.Msg)
+	case f.Kind == session.Tunnel:
+		b.WriteString("tunnel")
+	case f.Response != nil:
+		fmt.Fprintf(&b, "%d", f.Response.Status)
+		if f.Response.Reason != "" {
+			b.WriteString(" " + f.Response.Reason)
+		}
+	default:
+		b.WriteString("…")
+	}
+	if f.Err == nil {
+		b.WriteString(" " + humanSize(f.Size()))
+		if f.Response != nil && f.Response.Body.Truncated {
+			b.WriteString(" (truncated)")
+		}
+	}
+	if d := f.Duration(); d > 0 {
+		b.WriteString(" " + humanDuration(d))
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// printable keeps a line a line: control characters from a hostile
+// request line must not reach the terminal.
+func printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0 {
+		return s
+	}
+	return url.PathEscape(s)
+}
