@@ -88,8 +88,8 @@ func finalFor(url string) func(*session.Flow) bool {
 
 type testProxy struct {
 	*Proxy
-	addr  string
-	rec   *memRecorder
+	addr   string
+	rec    *memRecorder
 	minter *certs.Minter
 }
 
@@ -140,8 +140,8 @@ func startProxy(t testing.TB, cfg Config) *testProxy {
 func (tp *testProxy) client() *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
-			Proxy:           http.ProxyURL(&url.URL{Scheme: "http", Host: tp.addr}),
-			TLSClientConfig: &tls.Config{RootCAs: tp.minter.CA().Pool()},
+			Proxy:             http.ProxyURL(&url.URL{Scheme: "http", Host: tp.addr}),
+			TLSClientConfig:   &tls.Config{RootCAs: tp.minter.CA().Pool()},
 			ForceAttemptHTTP2: false,
 		},
 		Timeout: 20 * time.Second,

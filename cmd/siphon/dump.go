@@ -183,4 +183,3 @@ func openLog(home string) (*slog.Logger, func(), error) {
 	}
 	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }, nil
 }
-
