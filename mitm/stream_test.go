@@ -70,8 +70,8 @@ func TestServerSentEventsArriveBeforeStreamEnds(t *testing.T) {
 	}
 }
 
-func TestWebSocketEchoThroughMITM(t *testing.T) {
-	origin := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func TestWebSocketEchoPlainAndMITM(t *testing.T) {
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -86,34 +86,39 @@ func TestWebSocketEchoThroughMITM(t *testing.T) {
 				return
 			}
 		}
-	}))
-	defer origin.Close()
-	tp := startProxy(t, Config{RootCAs: poolOf(origin.Certificate())})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	wsURL := "wss" + strings.TrimPrefix(origin.URL, "https") + "/ws"
-	conn, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: tp.client()})
-	if err != nil {
-		t.Fatalf("dial through proxy: %v", err)
-	}
-	for i := range 3 {
-		msg := []byte(strings.Repeat("x", 10+i*200))
-		if err := conn.Write(ctx, websocket.MessageText, msg); err != nil {
-			t.Fatal(err)
+	})
+	plain := httptest.NewServer(echo)
+	defer plain.Close()
+	secure := httptest.NewTLSServer(echo)
+	defer secure.Close()
+	tp := startProxy(t, Config{RootCAs: poolOf(secure.Certificate())})
+	for _, base := range []string{plain.URL, secure.URL} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		wsURL := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+		conn, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: tp.client()})
+		if err != nil {
+			t.Fatalf("dial %s through proxy: %v", wsURL, err)
 		}
-		_, got, err := conn.Read(ctx)
-		if err != nil || string(got) != string(msg) {
-			t.Fatalf("echo %d: %q %v", i, got, err)
+		for i := range 3 {
+			msg := []byte(strings.Repeat("x", 10+i*200))
+			if err := conn.Write(ctx, websocket.MessageText, msg); err != nil {
+				t.Fatal(err)
+			}
+			_, got, err := conn.Read(ctx)
+			if err != nil || string(got) != string(msg) {
+				t.Fatalf("echo %d: %q %v", i, got, err)
+			}
 		}
-	}
-	conn.Close(websocket.StatusNormalClosure, "bye")
-	f := tp.rec.wait(t, "websocket", finalFor(origin.URL+"/ws"))
-	if f.Kind != session.WebSocket || f.Response == nil || f.Response.Status != 101 || f.Stream == nil {
-		t.Fatalf("flow kind %v response %+v stream %+v", f.Kind, f.Response, f.Stream)
-	}
-	// Three messages and a close frame each way.
-	if f.Stream.FramesUp < 4 || f.Stream.FramesDown < 3 || f.Stream.BytesUp < 600 || f.Stream.BytesDown < 600 {
-		t.Errorf("stream stats %+v", f.Stream)
+		conn.Close(websocket.StatusNormalClosure, "bye")
+		f := tp.rec.wait(t, "websocket", finalFor(base+"/ws"))
+		if f.Kind != session.WebSocket || f.Response == nil || f.Response.Status != 101 || f.Stream == nil {
+			t.Fatalf("flow kind %v response %+v stream %+v", f.Kind, f.Response, f.Stream)
+		}
+		// Three messages and a close frame each way.
+		if f.Stream.FramesUp < 4 || f.Stream.FramesDown < 3 || f.Stream.BytesUp < 600 || f.Stream.BytesDown < 600 {
+			t.Errorf("%s stream stats %+v", wsURL, f.Stream)
+		}
 	}
 }
 

@@ -140,6 +140,7 @@ func announce(w io.Writer, addr net.Addr, c *checked, ca *certs.CA) {
 	fmt.Fprintf(w, "siphon: CA certificate %s (or http://siphon.cert/ through the proxy)\n", ca.CertPath())
 	tcp, ok := addr.(*net.TCPAddr)
 	if !ok || tcp.IP.IsLoopback() {
+		fmt.Fprintln(w, "siphon: to capture a phone, listen on your network: --listen 0.0.0.0:8080 --proxy-auth USER:PASS")
 		return
 	}
 	if c.openAuth {
