@@ -1,0 +1,204 @@
+package certs
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestLeafVerifies(t *testing.T) {
+	ca := newTestCA(t)
+	m := newTestMinter(t, ca, 0)
+	tests := []struct {
+		host   string
+		verify string // name a client verifies
+		dns    string // the DNS SAN wanted, if any
+		ip     string // the IP SAN wanted, if any
+	}{
+		{host: "example.com", verify: "example.com", dns: "example.com"},
+		{host: "API.Example.COM:443", verify: "api.example.com", dns: "api.example.com"},
+		{host: "www.example.org.", verify: "www.example.org", dns: "www.example.org"},
+		{host: "localhost:8080", verify: "localhost", dns: "localhost"},
+		{host: "127.0.0.1", verify: "127.0.0.1", ip: "127.0.0.1"},
+		{host: "192.0.2.7:8443", verify: "192.0.2.7", ip: "192.0.2.7"},
+		{host: "::1", verify: "::1", ip: "::1"},
+		{host: "[2001:db8::1]", verify: "2001:db8::1", ip: "2001:db8::1"},
+		{host: "[2001:DB8::2]:443", verify: "2001:db8::2", ip: "2001:db8::2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			c := mustLeaf(t, m, tt.host)
+			verifyLeaf(t, ca, c, tt.verify)
+			if err := c.Leaf.VerifyHostname(tt.verify); err != nil {
+				t.Errorf("VerifyHostname(%q): %v", tt.verify, err)
+			}
+			var wantDNS []string
+			if tt.dns != "" {
+				wantDNS = []string{tt.dns}
+			}
+			if !slices.Equal(c.Leaf.DNSNames, wantDNS) {
+				t.Errorf("DNSNames = %q, want %q", c.Leaf.DNSNames, wantDNS)
+			}
+			switch {
+			case tt.ip == "" && len(c.Leaf.IPAddresses) != 0:
+				t.Errorf("IPAddresses = %v, want none", c.Leaf.IPAddresses)
+			case tt.ip != "" && (len(c.Leaf.IPAddresses) != 1 || !c.Leaf.IPAddresses[0].Equal(net.ParseIP(tt.ip))):
+				t.Errorf("IPAddresses = %v, want [%s]", c.Leaf.IPAddresses, tt.ip)
+			}
+			if want := cmp(tt.dns, tt.ip); c.Leaf.Subject.CommonName != want {
+				t.Errorf("CN = %q, want %q", c.Leaf.Subject.CommonName, want)
+			}
+			if err := c.Leaf.VerifyHostname("other.test"); err == nil {
+				t.Error("leaf also verifies for other.test")
+			}
+		})
+	}
+}
+
+// cmp returns the first of its arguments that is not empty.
+func cmp(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func TestLeafFields(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ca := newTestCA(t)
+		m := newTestMinter(t, ca, 0)
+		now := time.Now() // a whole second in the bubble, so x509's second precision loses nothing
+		a, b := mustLeaf(t, m, "a.test"), mustLeaf(t, m, "b.test")
+		for _, c := range []*x509.Certificate{a.Leaf, b.Leaf} {
+			if !c.NotBefore.Equal(now.Add(-48 * time.Hour)) {
+				t.Errorf("NotBefore = %v, want %v", c.NotBefore, now.Add(-48*time.Hour))
+			}
+			if life := c.NotAfter.Sub(c.NotBefore); life >= 397*24*time.Hour || life < 360*24*time.Hour {
+				t.Errorf("validity %v, want under 397 days", life)
+			}
+			if c.NotAfter.After(ca.Certificate().NotAfter) {
+				t.Errorf("NotAfter %v is past the CA's %v", c.NotAfter, ca.Certificate().NotAfter)
+			}
+			if c.IsCA || c.KeyUsage != x509.KeyUsageDigitalSignature || !slices.Equal(c.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) {
+				t.Errorf("IsCA %v, KeyUsage %v, ExtKeyUsage %v", c.IsCA, c.KeyUsage, c.ExtKeyUsage)
+			}
+			if len(c.AuthorityKeyId) == 0 || !bytes.Equal(c.AuthorityKeyId, ca.Certificate().SubjectKeyId) {
+				t.Errorf("AuthorityKeyId = %x, want the CA's %x", c.AuthorityKeyId, ca.Certificate().SubjectKeyId)
+			}
+			if c.SerialNumber.Sign() <= 0 || c.SerialNumber.BitLen() > 128 {
+				t.Errorf("serial %v", c.SerialNumber)
+			}
+		}
+		if a.Leaf.SerialNumber.Cmp(b.Leaf.SerialNumber) == 0 {
+			t.Error("two leaves share a serial number")
+		}
+		if !a.Leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool }).Equal(b.Leaf.PublicKey) || a.PrivateKey != b.PrivateKey {
+			t.Error("leaves do not share the Minter's key")
+		}
+		if len(a.Certificate) != 1 || !bytes.Equal(a.Certificate[0], a.Leaf.Raw) {
+			t.Errorf("chain has %d certificates, want the leaf alone", len(a.Certificate))
+		}
+	})
+}
+
+func TestLeafRenewedNearExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newTestMinter(t, newTestCA(t), 0)
+		first := mustLeaf(t, m, "renew.test")
+		time.Sleep(300 * 24 * time.Hour)
+		if c := mustLeaf(t, m, "renew.test"); c != first || m.Minted() != 1 {
+			t.Fatalf("a leaf 65 days from expiry was re-minted (minted %d)", m.Minted())
+		}
+		time.Sleep(40 * 24 * time.Hour) // now within renewMargin of NotAfter
+		renewed := mustLeaf(t, m, "renew.test")
+		if renewed == first || m.Minted() != 2 {
+			t.Fatalf("a leaf 25 days from expiry was not re-minted (minted %d)", m.Minted())
+		}
+		if !renewed.Leaf.NotAfter.After(first.Leaf.NotAfter) {
+			t.Errorf("renewed NotAfter %v, want after %v", renewed.Leaf.NotAfter, first.Leaf.NotAfter)
+		}
+		if m.Cached() != 1 {
+			t.Errorf("Cached() = %d after renewal, want 1", m.Cached())
+		}
+	})
+}
+
+func TestLeafCappedByCA(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		tmpl := caTemplate(time.Now())
+		tmpl.NotAfter = time.Now().Add(10 * 24 * time.Hour)
+		writeCA(t, dir, tmpl, newECKey(t), "PRIVATE KEY")
+		ca, err := LoadOrCreate(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := newTestMinter(t, ca, 0)
+		first := mustLeaf(t, m, "capped.test")
+		if !first.Leaf.NotAfter.Equal(tmpl.NotAfter) {
+			t.Errorf("NotAfter = %v, want the CA's %v", first.Leaf.NotAfter, tmpl.NotAfter)
+		}
+		verifyLeaf(t, ca, first, "capped.test")
+
+		time.Sleep(6 * 24 * time.Hour) // past half the leaf's remaining life
+		if c := mustLeaf(t, m, "capped.test"); c == first || m.Minted() != 2 {
+			t.Errorf("leaf not renewed as its CA nears expiry (minted %d)", m.Minted())
+		}
+
+		time.Sleep(5 * 24 * time.Hour) // the CA has expired
+		if c, err := m.Leaf("late.test"); err == nil || !strings.Contains(err.Error(), "expired") {
+			t.Errorf("Leaf after CA expiry = %v, %v; want an error saying it expired", c, err)
+		}
+	})
+}
+
+func TestLeafCacheKey(t *testing.T) {
+	m := newTestMinter(t, newTestCA(t), 0)
+	for _, group := range [][]string{
+		{"example.com", "Example.COM", "example.com:443", "EXAMPLE.com.", "example.com.:8443"},
+		{"::1", "[::1]", "[::1]:443", "0:0::1", "[::1%lo]"},
+		{"10.1.2.3", "10.1.2.3:80", "::ffff:10.1.2.3", "[::ffff:10.1.2.3]:443"},
+	} {
+		first := mustLeaf(t, m, group[0])
+		for _, h := range group[1:] {
+			if c := mustLeaf(t, m, h); c != first {
+				t.Errorf("Leaf(%q) minted anew; want the leaf cached for %q", h, group[0])
+			}
+		}
+	}
+	if m.Minted() != 3 || m.Cached() != 3 {
+		t.Errorf("Minted() = %d, Cached() = %d; want 3 and 3", m.Minted(), m.Cached())
+	}
+}
+
+func TestLeafLRUEviction(t *testing.T) {
+	m := newTestMinter(t, newTestCA(t), 2)
+	a := mustLeaf(t, m, "a.test")
+	b := mustLeaf(t, m, "b.test")
+	mustLeaf(t, m, "a.test") // a is now the most recently used
+	mustLeaf(t, m, "c.test") // evicts b
+	if m.Cached() != 2 || m.Minted() != 3 {
+		t.Fatalf("Cached() = %d, Minted() = %d; want 2 and 3", m.Cached(), m.Minted())
+	}
+	if c := mustLeaf(t, m, "a.test"); c != a || m.Minted() != 3 {
+		t.Error("a.test was evicted although it was used more recently than b.test")
+	}
+	if c := mustLeaf(t, m, "b.test"); c == b || m.Minted() != 4 {
+		t.Error("b.test was not evicted at the cache bound")
+	}
+	if m.Cached() != 2 {
+		t.Errorf("Cached() = %d, want 2", m.Cached())
+	}
+}
+
+func TestNewMinterNilCA(t *testing.T) {
+	if m, err := NewMinter(nil, 0); err == nil {
+		t.Errorf("NewMinter(nil) = %v, want an error", m)
+	}
+}
