@@ -1,0 +1,119 @@
+package session
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// benchFlow is a finished GET with browser-like headers and a small body.
+func benchFlow(i int) *Flow {
+	t := at(1_700_000_000+int64(i/1000), i%1000)
+	return &Flow{
+		State:  Done,
+		Client: Peer{Addr: "127.0.0.1:51234", SNI: "api.example.com", TLSVersion: "TLS 1.3", ALPN: "http/1.1"},
+		Server: Peer{Addr: "93.184.216.34:443"},
+		Request: &Request{Method: "GET", URL: fmt.Sprintf("https://api%d.example.com/v1/items/%d?page=2", i%50, i),
+			Proto: "HTTP/1.1", Header: http.Header{
+				"Host": {"api.example.com"}, "User-Agent": {"Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"},
+				"Accept": {"application/json"}, "Accept-Language": {"en-US,en;q=0.5"},
+				"Accept-Encoding": {"gzip, deflate, br"}, "Connection": {"keep-alive"},
+				"Cookie": {"session=0123456789abcdef; theme=dark"}, "Referer": {"https://example.com/"},
+			}},
+		Response: &Response{Status: 200, Reason: "OK", Proto: "HTTP/1.1", Header: http.Header{
+			"Content-Type": {"application/json; charset=utf-8"}, "Content-Length": {"27"},
+			"Date": {"Tue, 14 Nov 2023 22:13:20 GMT"}, "Server": {"nginx"},
+			"Cache-Control": {"no-cache"}, "Etag": {`W/"1b-abc"`},
+			"Strict-Transport-Security": {"max-age=31536000"}, "Vary": {"Accept-Encoding"},
+		}, Body: Body{Data: []byte(`{"id":1,"name":"item","ok":1}`), Size: 27}},
+		Timings: Timings{ClientConnect: t, RequestReceived: t.Add(time.Millisecond),
+			RequestSent: t.Add(2 * time.Millisecond), FirstByte: t.Add(40 * time.Millisecond),
+			Complete: t.Add(41 * time.Millisecond)},
+	}
+}
+
+// BenchmarkStoreAdd measures Add. "persisted" includes the commit of every
+// flow (Flush) and reports flows/s written; "hot-path" times only the Add
+// calls, as the proxy sees them, with the writer committing alongside.
+func BenchmarkStoreAdd(b *testing.B) {
+	tmpl := benchFlow(1)
+	for _, name := range []string{"persisted", "hot-path"} {
+		b.Run(name, func(b *testing.B) {
+			s := openStore(b, filepath.Join(b.TempDir(), "s.db"), Options{})
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				f := *tmpl
+				s.Add(&f)
+			}
+			if name == "hot-path" {
+				b.StopTimer()
+			}
+			mustFlush(b, s)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "flows/s")
+			mustClose(b, s)
+		})
+	}
+}
+
+// build100k writes a session of 100,000 benchFlows and returns its path.
+func build100k(b *testing.B) string {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "s.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 100_000 {
+		s.Add(benchFlow(i))
+	}
+	mustClose(b, s)
+	return path
+}
+
+// BenchmarkStoreOpen100k measures opening a 100k-flow session (reading
+// every flow's metadata) and reports the Go heap it holds per flow, which
+// excludes bodies (they stay on disk).
+func BenchmarkStoreOpen100k(b *testing.B) {
+	path := build100k(b)
+	var perFlow float64
+	for b.Loop() {
+		b.StopTimer()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		s, err := Open(path, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if s.Len() != 100_000 {
+			b.Fatalf("opened %d flows, want 100000", s.Len())
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perFlow = float64(after.HeapAlloc-before.HeapAlloc) / 100_000
+		mustClose(b, s)
+		b.StartTimer()
+	}
+	b.ReportMetric(perFlow, "heap-B/flow")
+}
+
+// BenchmarkStoreList100k measures what the UI does on each change: count
+// the matches of a filter over 100k flows and fetch a window of 50.
+func BenchmarkStoreList100k(b *testing.B) {
+	s := openStore(b, build100k(b), Options{})
+	m := MatcherFunc(func(f *Flow) bool { return strings.HasPrefix(f.Host(), "api7") })
+	for b.Loop() {
+		n := s.Count(m)
+		if got := len(s.List(m, n/2, 50)); got != 50 {
+			b.Fatalf("List window has %d flows, want 50", got)
+		}
+	}
+}

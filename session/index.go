@@ -1,0 +1,256 @@
+package session
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Add stores a snapshot of f as a new flow and queues it for the file. It
+// sets f.ID (to a random hex string when empty, or when the store already
+// holds a flow with that ID) and f.Seq (the next number in the session) on
+// the caller's flow. Add never waits for the disk.
+//
+// Add after Close keeps the flow in memory only and reports ErrClosed
+// through Options.OnError.
+func (s *Store) Add(f *Flow) {
+	c := f.Clone()
+	parts := stripBodies(c, nil)
+	id := f.ID
+	if id == "" {
+		id = newID()
+	}
+	s.mu.Lock()
+	for s.byID[id] != nil {
+		id = newID()
+	}
+	s.seq++
+	f.ID, f.Seq = id, s.seq
+	c.ID, c.Seq = id, s.seq
+	e := &entry{id: id, parts: parts}
+	e.meta.Store(c)
+	s.byID[id] = e
+	s.order = append(s.order, e)
+	closed := s.closed
+	s.enqueueLocked(e)
+	s.mu.Unlock()
+	s.notify()
+	if closed {
+		s.report(fmt.Errorf("add flow %s to session %s: %w (kept in memory only)", id, s.path, ErrClosed))
+	}
+}
+
+// Update replaces the stored snapshot of the flow with f's ID (its Seq is
+// kept) and queues it for the file. A body marked Unloaded in f, as on
+// flows from List, keeps the stored bytes, so a listed flow can be marked
+// or commented and handed back. Update never waits for the disk; it fails
+// with ErrNotFound for an unknown ID, and with ErrClosed after Close.
+func (s *Store) Update(f *Flow) error {
+	c := f.Clone()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("update flow %s: %w", f.ID, ErrClosed)
+	}
+	e := s.byID[f.ID]
+	if e == nil {
+		s.mu.Unlock()
+		return fmt.Errorf("update flow %s: %w", f.ID, ErrNotFound)
+	}
+	c.Seq = e.meta.Load().Seq
+	e.parts = stripBodies(c, &e.parts)
+	e.meta.Store(c)
+	s.enqueueLocked(e)
+	s.mu.Unlock()
+	s.notify()
+	return nil
+}
+
+// Delete removes flows by ID, in memory at once and from the file with the
+// next commit. IDs the store does not hold are reported in an error that
+// wraps ErrNotFound; the others are still deleted.
+func (s *Store) Delete(ids ...string) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("delete flows: %w", ErrClosed)
+	}
+	var missing []string
+	gone := make(map[*entry]bool, len(ids))
+	for _, id := range ids {
+		e := s.byID[id]
+		if e == nil {
+			missing = append(missing, id)
+			continue
+		}
+		delete(s.byID, id)
+		gone[e] = true
+		if s.stop != nil {
+			delete(s.pending, id)
+			s.deletes = append(s.deletes, id)
+		}
+	}
+	if len(gone) > 0 {
+		// A new slice: List may be ranging over the old one.
+		s.order = slices.DeleteFunc(slices.Clone(s.order), func(e *entry) bool { return gone[e] })
+		if s.stop != nil {
+			s.queued++
+		}
+	}
+	s.mu.Unlock()
+	if len(gone) > 0 {
+		s.notify()
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("delete flows %s: %w", strings.Join(missing, ", "), ErrNotFound)
+	}
+	return nil
+}
+
+// Clear removes every flow, in memory at once and from the file with the
+// next commit. Seq numbering goes on where it was.
+func (s *Store) Clear() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("clear session: %w", ErrClosed)
+	}
+	s.byID = make(map[string]*entry)
+	s.order = nil
+	if s.stop != nil {
+		s.pending = make(map[string]*entry)
+		s.deletes = nil
+		s.clearAll = true
+		s.queued++
+	}
+	s.mu.Unlock()
+	s.notify()
+	return nil
+}
+
+// Len returns the number of flows in the store.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byID)
+}
+
+// Get returns the flow with the given ID, bodies included: from memory
+// while the flow is not yet committed, else read from the file. The result
+// is the caller's to modify. It fails with ErrNotFound for an unknown ID.
+func (s *Store) Get(id string) (*Flow, error) {
+	s.mu.Lock()
+	e := s.byID[id]
+	if e == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("get flow %s: %w", id, ErrNotFound)
+	}
+	meta, parts := e.meta.Load(), e.parts
+	s.mu.Unlock()
+	f, err := s.withBodies(meta, parts)
+	if err != nil {
+		return nil, fmt.Errorf("get flow %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// withBodies returns a copy of meta with its bodies filled in from parts,
+// or from the file for the parts not in memory.
+func (s *Store) withBodies(meta *Flow, parts [numParts]bodyPart) (*Flow, error) {
+	f := meta.Clone()
+	refs := bodyRefs(f)
+	var disk [numParts][]byte
+	for i, b := range refs {
+		if b != nil && !parts[i].inMem {
+			err := s.bodies.QueryRow(f.ID).Scan(&disk[partRequest], &disk[partResponse], &disk[partOriginal])
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, ErrNotFound // deleted meanwhile
+			}
+			if err != nil {
+				s.mu.Lock()
+				closed := s.closed
+				s.mu.Unlock()
+				if closed {
+					return nil, ErrClosed
+				}
+				return nil, fmt.Errorf("read bodies from %s: %w", s.path, err)
+			}
+			break
+		}
+	}
+	for i, b := range refs {
+		if b == nil {
+			continue
+		}
+		data := parts[i].data
+		if !parts[i].inMem {
+			data = disk[i]
+		}
+		if len(data) == 0 {
+			data = nil
+		}
+		b.Data, b.Unloaded = data, false
+	}
+	return f, nil
+}
+
+// enqueueLocked records a change of e and, for a store that persists,
+// queues e for the writer. s.mu must be held.
+func (s *Store) enqueueLocked(e *entry) {
+	e.version++
+	if s.stop == nil || s.closed {
+		return
+	}
+	s.pending[e.id] = e
+	s.queued++
+	if len(s.pending) >= s.opts.BatchSize {
+		s.kickWriter()
+	}
+}
+
+// stripBodies takes the body bytes out of f (a clone the store owns),
+// marking its bodies Unloaded, and returns them. A body that was already
+// Unloaded in f keeps the bytes of old, when given.
+func stripBodies(f *Flow, old *[numParts]bodyPart) [numParts]bodyPart {
+	var parts [numParts]bodyPart
+	for i, b := range bodyRefs(f) {
+		switch {
+		case b == nil:
+			parts[i] = bodyPart{inMem: true}
+		case b.Unloaded && old != nil:
+			parts[i] = old[i]
+		default:
+			parts[i] = bodyPart{data: b.Data, inMem: true}
+		}
+		if b != nil {
+			b.Data, b.Unloaded = nil, true
+		}
+	}
+	return parts
+}
+
+// bodyRefs points at f's bodies in part order; nil for a missing message.
+func bodyRefs(f *Flow) [numParts]*Body {
+	var b [numParts]*Body
+	if f.Request != nil {
+		b[partRequest] = &f.Request.Body
+	}
+	if f.Response != nil {
+		b[partResponse] = &f.Response.Body
+	}
+	if f.Original != nil {
+		b[partOriginal] = &f.Original.Body
+	}
+	return b
+}
+
+// newID returns 16 random bytes in hex.
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails; it crashes the program instead
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,113 @@
+package session
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+)
+
+// loadResult is the index read from a file.
+type loadResult struct {
+	entries []*entry // in Seq order
+	maxSeq  int64
+	skipped []error // rows whose metadata could not be decoded
+}
+
+// loadBatch is a run of rows read from the file, their metadata copied
+// into one buffer: row i's is buf[ends[i-1]:ends[i]].
+type loadBatch struct {
+	ids  []string
+	seqs []int64
+	ends []int
+	buf  []byte
+}
+
+const loadBatchSize = 512
+
+// loadFlows reads every flow's metadata, not its bodies. Reading rows and
+// decoding them take about as long each, so a second goroutine decodes
+// while this one reads.
+func loadFlows(ctx context.Context, db *sql.DB) (*loadResult, error) {
+	rows, err := db.QueryContext(ctx, "SELECT id, seq, meta FROM flows")
+	if err != nil {
+		return nil, fmt.Errorf("read flows: %w", err)
+	}
+	defer rows.Close()
+
+	res := &loadResult{}
+	full := make(chan *loadBatch, 4)
+	free := make(chan *loadBatch, 4)
+	decoded := make(chan struct{})
+	go func() {
+		defer close(decoded)
+		dec := newMetaDecoder()
+		for b := range full {
+			res.decode(dec, b)
+			select {
+			case free <- b:
+			default:
+			}
+		}
+	}()
+
+	var scanErr error
+	b := &loadBatch{}
+	for rows.Next() {
+		var id string
+		var seq int64
+		var meta sql.RawBytes
+		if scanErr = rows.Scan(&id, &seq, &meta); scanErr != nil {
+			break
+		}
+		res.maxSeq = max(res.maxSeq, seq)
+		b.ids, b.seqs = append(b.ids, id), append(b.seqs, seq)
+		b.buf = append(b.buf, meta...)
+		b.ends = append(b.ends, len(b.buf))
+		if len(b.ids) == loadBatchSize {
+			full <- b
+			select {
+			case b = <-free:
+				b.ids, b.seqs, b.ends, b.buf = b.ids[:0], b.seqs[:0], b.ends[:0], b.buf[:0]
+			default:
+				b = &loadBatch{}
+			}
+		}
+	}
+	if len(b.ids) > 0 {
+		full <- b
+	}
+	close(full)
+	<-decoded
+	if scanErr == nil {
+		scanErr = rows.Err()
+	}
+	if scanErr != nil {
+		return nil, fmt.Errorf("read flows: %w", scanErr)
+	}
+	// Rows come in insertion order, which is almost Seq order.
+	slices.SortStableFunc(res.entries, func(a, b *entry) int {
+		return cmp.Compare(a.meta.Load().Seq, b.meta.Load().Seq)
+	})
+	return res, nil
+}
+
+// decode adds the flows of one batch to res.entries; it runs on the
+// decoding goroutine, which alone touches entries and skipped.
+func (res *loadResult) decode(dec *metaDecoder, b *loadBatch) {
+	start := 0
+	for i, id := range b.ids {
+		meta := b.buf[start:b.ends[i]]
+		start = b.ends[i]
+		f, err := dec.decode(meta)
+		if err != nil {
+			res.skipped = append(res.skipped, fmt.Errorf("flow %s: decode metadata: %w", id, err))
+			continue
+		}
+		f.ID, f.Seq = id, b.seqs[i]
+		e := &entry{id: id}
+		e.meta.Store(f)
+		res.entries = append(res.entries, e)
+	}
+}

@@ -1,0 +1,292 @@
+package session
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// metaDecoder decodes flows.meta. It understands exactly the JSON that
+// marshalMeta writes (and skips keys it does not know), about ten times
+// faster than encoding/json, which made opening a large session slow. It
+// never panics on malformed input; the first error stops it.
+//
+// Header names and short strings are interned across the flows one decoder
+// reads, so a loaded session holds one copy of "Content-Type".
+type metaDecoder struct {
+	data   []byte
+	pos    int
+	err    error
+	intern map[string]string
+}
+
+// maxInterned is the longest string interned; longer ones (URLs, cookies)
+// are rarely repeated.
+const maxInterned = 48
+
+// maxDepth bounds the nesting of skipped unknown values.
+const maxDepth = 64
+
+func newMetaDecoder() *metaDecoder {
+	return &metaDecoder{intern: make(map[string]string)}
+}
+
+// unmarshalMeta decodes flows.meta into a Flow whose bodies are Unloaded.
+func unmarshalMeta(data []byte) (*Flow, error) {
+	return newMetaDecoder().decode(data)
+}
+
+func (d *metaDecoder) decode(data []byte) (*Flow, error) {
+	d.data, d.pos, d.err = data, 0, nil
+	f := d.flow()
+	if d.ws(); d.err == nil && d.pos != len(d.data) {
+		d.fail("unexpected data after the flow")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return f, nil
+}
+
+func (d *metaDecoder) flow() *Flow {
+	f := &Flow{}
+	for k := range d.keys {
+		switch string(k) {
+		case "id":
+			f.ID = d.str()
+		case "seq":
+			f.Seq = d.int()
+		case "state":
+			f.State = State(d.enum(stateNames[:]))
+		case "source":
+			f.Source = Source(d.enum(sourceNames[:]))
+		case "kind":
+			f.Kind = Kind(d.enum(kindNames[:]))
+		case "client":
+			d.peer(&f.Client)
+		case "server":
+			d.peer(&f.Server)
+		case "request":
+			f.Request = d.request()
+		case "original":
+			f.Original = d.request()
+		case "response":
+			f.Response = d.response()
+		case "error":
+			f.Err = d.flowError()
+		case "timings":
+			d.timings(&f.Timings)
+		case "marked":
+			f.Marked = d.bool()
+		case "comment":
+			f.Comment = d.str()
+		case "stream":
+			f.Stream = d.stream()
+		default:
+			d.skip(0)
+		}
+	}
+	return f
+}
+
+func (d *metaDecoder) peer(p *Peer) {
+	for k := range d.keys {
+		switch string(k) {
+		case "addr":
+			p.Addr = d.str()
+		case "sni":
+			p.SNI = d.istr()
+		case "tls_version":
+			p.TLSVersion = d.istr()
+		case "alpn":
+			p.ALPN = d.istr()
+		default:
+			d.skip(0)
+		}
+	}
+}
+
+func (d *metaDecoder) request() *Request {
+	if d.null() {
+		return nil
+	}
+	r := &Request{Body: Body{Unloaded: true}}
+	for k := range d.keys {
+		switch string(k) {
+		case "method":
+			r.Method = d.istr()
+		case "url":
+			r.URL = d.str()
+		case "proto":
+			r.Proto = d.istr()
+		case "header":
+			r.Header = d.header()
+		case "body":
+			d.body(&r.Body)
+		default:
+			d.skip(0)
+		}
+	}
+	return r
+}
+
+func (d *metaDecoder) response() *Response {
+	if d.null() {
+		return nil
+	}
+	r := &Response{Body: Body{Unloaded: true}}
+	for k := range d.keys {
+		switch string(k) {
+		case "status":
+			r.Status = int(d.int())
+		case "reason":
+			r.Reason = d.istr()
+		case "proto":
+			r.Proto = d.istr()
+		case "header":
+			r.Header = d.header()
+		case "body":
+			d.body(&r.Body)
+		default:
+			d.skip(0)
+		}
+	}
+	return r
+}
+
+func (d *metaDecoder) header() http.Header {
+	if d.null() {
+		return nil
+	}
+	h := make(http.Header)
+	for k := range d.keys {
+		name := d.internBytes(k)
+		if d.null() {
+			h[name] = nil
+			continue
+		}
+		var vs []string
+		for range d.elems {
+			vs = append(vs, d.istr())
+		}
+		if vs == nil && d.err == nil {
+			vs = []string{}
+		}
+		h[name] = vs
+	}
+	return h
+}
+
+func (d *metaDecoder) body(b *Body) {
+	for k := range d.keys {
+		switch string(k) {
+		case "size":
+			b.Size = d.int()
+		case "truncated":
+			b.Truncated = d.bool()
+		default:
+			d.skip(0)
+		}
+	}
+}
+
+func (d *metaDecoder) flowError() *Error {
+	if d.null() {
+		return nil
+	}
+	e := &Error{}
+	for k := range d.keys {
+		switch string(k) {
+		case "phase":
+			e.Phase = d.istr()
+		case "msg":
+			e.Msg = d.str()
+		case "hint":
+			e.Hint = d.str()
+		default:
+			d.skip(0)
+		}
+	}
+	return e
+}
+
+func (d *metaDecoder) timings(t *Timings) {
+	for k := range d.keys {
+		var p *time.Time
+		switch string(k) {
+		case "client_connect":
+			p = &t.ClientConnect
+		case "client_tls_start":
+			p = &t.ClientTLSStart
+		case "client_tls_done":
+			p = &t.ClientTLSDone
+		case "request_received":
+			p = &t.RequestReceived
+		case "dns_start":
+			p = &t.DNSStart
+		case "dns_done":
+			p = &t.DNSDone
+		case "connect_start":
+			p = &t.ConnectStart
+		case "connect_done":
+			p = &t.ConnectDone
+		case "tls_start":
+			p = &t.TLSStart
+		case "tls_done":
+			p = &t.TLSDone
+		case "request_sent":
+			p = &t.RequestSent
+		case "first_byte":
+			p = &t.FirstByte
+		case "complete":
+			p = &t.Complete
+		default:
+			d.skip(0)
+			continue
+		}
+		*p = fromUnixNano(d.int())
+	}
+}
+
+func (d *metaDecoder) stream() *StreamStats {
+	if d.null() {
+		return nil
+	}
+	s := &StreamStats{}
+	for k := range d.keys {
+		switch string(k) {
+		case "bytes_up":
+			s.BytesUp = d.int()
+		case "bytes_down":
+			s.BytesDown = d.int()
+		case "frames_up":
+			s.FramesUp = d.int()
+		case "frames_down":
+			s.FramesDown = d.int()
+		case "closed":
+			s.Closed = fromUnixNano(d.int())
+		default:
+			d.skip(0)
+		}
+	}
+	return s
+}
+
+var nullLit = []byte("null")
+
+// null consumes a null literal if one comes next.
+func (d *metaDecoder) null() bool {
+	if d.peek() == 'n' && bytes.HasPrefix(d.data[d.pos:], nullLit) {
+		d.pos += len(nullLit)
+		return true
+	}
+	return false
+}
+
+func (d *metaDecoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("at byte %d: %s", d.pos, fmt.Sprintf(format, args...))
+	}
+	d.pos = len(d.data)
+}

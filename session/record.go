@@ -1,0 +1,151 @@
+package session
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// flowRecord is the JSON stored in the flows.meta column: every field of a
+// Flow except body bytes. It is the file format, kept apart from the Go
+// struct so that renaming a field in Flow does not change stored sessions.
+// Times are Unix nanoseconds, 0 meaning "did not happen". encoding/json
+// writes it; metaDecoder reads it back, and must follow any change here.
+// JSON strings are UTF-8: invalid bytes in a header value (rare obs-text)
+// are stored as U+FFFD.
+type flowRecord struct {
+	ID       string          `json:"id"`
+	Seq      int64           `json:"seq"`
+	State    string          `json:"state"`
+	Source   string          `json:"source"`
+	Kind     string          `json:"kind"`
+	Client   peerRecord      `json:"client,omitzero"`
+	Server   peerRecord      `json:"server,omitzero"`
+	Request  *requestRecord  `json:"request,omitempty"`
+	Response *responseRecord `json:"response,omitempty"`
+	Original *requestRecord  `json:"original,omitempty"`
+	Err      *errorRecord    `json:"error,omitempty"`
+	Timings  timingsRecord   `json:"timings,omitzero"`
+	Marked   bool            `json:"marked,omitempty"`
+	Comment  string          `json:"comment,omitempty"`
+	Stream   *streamRecord   `json:"stream,omitempty"`
+}
+
+type peerRecord struct {
+	Addr       string `json:"addr,omitempty"`
+	SNI        string `json:"sni,omitempty"`
+	TLSVersion string `json:"tls_version,omitempty"`
+	ALPN       string `json:"alpn,omitempty"`
+}
+
+type requestRecord struct {
+	Method string      `json:"method"`
+	URL    string      `json:"url"`
+	Proto  string      `json:"proto,omitempty"`
+	Header http.Header `json:"header"`
+	Body   bodyRecord  `json:"body,omitzero"`
+}
+
+type responseRecord struct {
+	Status int         `json:"status"`
+	Reason string      `json:"reason,omitempty"`
+	Proto  string      `json:"proto,omitempty"`
+	Header http.Header `json:"header"`
+	Body   bodyRecord  `json:"body,omitzero"`
+}
+
+// bodyRecord describes a body; its bytes live in their own column.
+type bodyRecord struct {
+	Size      int64 `json:"size,omitempty"`
+	Truncated bool  `json:"truncated,omitempty"`
+}
+
+type errorRecord struct {
+	Phase string `json:"phase"`
+	Msg   string `json:"msg"`
+	Hint  string `json:"hint,omitempty"`
+}
+
+type timingsRecord struct {
+	ClientConnect   int64 `json:"client_connect,omitempty"`
+	ClientTLSStart  int64 `json:"client_tls_start,omitempty"`
+	ClientTLSDone   int64 `json:"client_tls_done,omitempty"`
+	RequestReceived int64 `json:"request_received,omitempty"`
+	DNSStart        int64 `json:"dns_start,omitempty"`
+	DNSDone         int64 `json:"dns_done,omitempty"`
+	ConnectStart    int64 `json:"connect_start,omitempty"`
+	ConnectDone     int64 `json:"connect_done,omitempty"`
+	TLSStart        int64 `json:"tls_start,omitempty"`
+	TLSDone         int64 `json:"tls_done,omitempty"`
+	RequestSent     int64 `json:"request_sent,omitempty"`
+	FirstByte       int64 `json:"first_byte,omitempty"`
+	Complete        int64 `json:"complete,omitempty"`
+}
+
+type streamRecord struct {
+	BytesUp    int64 `json:"bytes_up"`
+	BytesDown  int64 `json:"bytes_down"`
+	FramesUp   int64 `json:"frames_up,omitempty"`
+	FramesDown int64 `json:"frames_down,omitempty"`
+	Closed     int64 `json:"closed,omitempty"`
+}
+
+// marshalMeta encodes f's metadata (no body bytes) as stored in flows.meta.
+func marshalMeta(f *Flow) ([]byte, error) {
+	r := flowRecord{
+		ID: f.ID, Seq: f.Seq,
+		State: f.State.String(), Source: f.Source.String(), Kind: f.Kind.String(),
+		Client: peerRecord(f.Client), Server: peerRecord(f.Server),
+		Request: requestToRecord(f.Request), Original: requestToRecord(f.Original),
+		Marked: f.Marked, Comment: f.Comment,
+		Timings: timingsToRecord(&f.Timings),
+	}
+	if p := f.Response; p != nil {
+		r.Response = &responseRecord{Status: p.Status, Reason: p.Reason, Proto: p.Proto,
+			Header: p.Header, Body: bodyRecord{p.Body.Size, p.Body.Truncated}}
+	}
+	if e := f.Err; e != nil {
+		r.Err = &errorRecord{Phase: e.Phase, Msg: e.Msg, Hint: e.Hint}
+	}
+	if s := f.Stream; s != nil {
+		r.Stream = &streamRecord{BytesUp: s.BytesUp, BytesDown: s.BytesDown,
+			FramesUp: s.FramesUp, FramesDown: s.FramesDown, Closed: unixNano(s.Closed)}
+	}
+	return json.Marshal(&r)
+}
+
+func requestToRecord(q *Request) *requestRecord {
+	if q == nil {
+		return nil
+	}
+	return &requestRecord{Method: q.Method, URL: q.URL, Proto: q.Proto, Header: q.Header,
+		Body: bodyRecord{q.Body.Size, q.Body.Truncated}}
+}
+
+func timingsToRecord(t *Timings) timingsRecord {
+	return timingsRecord{
+		ClientConnect: unixNano(t.ClientConnect), ClientTLSStart: unixNano(t.ClientTLSStart),
+		ClientTLSDone: unixNano(t.ClientTLSDone), RequestReceived: unixNano(t.RequestReceived),
+		DNSStart: unixNano(t.DNSStart), DNSDone: unixNano(t.DNSDone),
+		ConnectStart: unixNano(t.ConnectStart), ConnectDone: unixNano(t.ConnectDone),
+		TLSStart: unixNano(t.TLSStart), TLSDone: unixNano(t.TLSDone),
+		RequestSent: unixNano(t.RequestSent), FirstByte: unixNano(t.FirstByte),
+		Complete: unixNano(t.Complete),
+	}
+}
+
+// unixNano stores a moment as Unix nanoseconds; the zero time is 0. Moments
+// outside the years 1678 to 2262 are not representable.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}

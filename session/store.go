@@ -1,0 +1,155 @@
+package session
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrNotFound is returned for a flow ID the store does not hold.
+var ErrNotFound = errors.New("session: flow not found")
+
+// ErrClosed is returned by Store methods that need the writer after Close.
+var ErrClosed = errors.New("session: store closed")
+
+// Options configure a Store. The zero value is a read-write store with the
+// default batching.
+type Options struct {
+	// ReadOnly opens an existing session without ever writing to its file
+	// (SQLite may still create the -shm index and an empty -wal file beside
+	// it, as for any reader of a WAL database). Add, Update, Delete and
+	// Clear then change only the memory of this Store; nothing is persisted.
+	ReadOnly bool
+	// FlushInterval is how often pending flows are committed; 100 ms when
+	// zero or negative.
+	FlushInterval time.Duration
+	// BatchSize commits early once this many flows are pending; 1000 when
+	// zero or negative.
+	BatchSize int
+	// OnError, if set, receives errors that no method can return: failed
+	// commits (the flows stay pending and are retried on the next tick),
+	// stored flows that cannot be decoded on Open (they are skipped and left
+	// in the file), and Add after Close. It runs on the writer goroutine (or
+	// on the goroutine calling Open or Add), must return quickly, and must
+	// not call Flush or Close.
+	OnError func(error)
+}
+
+func (o Options) withDefaults() Options {
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = 100 * time.Millisecond
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
+	}
+	return o
+}
+
+// Store is one session: an in-memory index of every flow's metadata, backed
+// by a SQLite file that one writer goroutine updates in batches. Bodies of
+// finished, committed flows are not kept in memory; Get reads them back.
+//
+// All methods of Store are safe for concurrent use. Add, Update, Delete and
+// Clear never wait for the disk.
+type Store struct {
+	path    string
+	opts    Options
+	db      *sql.DB
+	bodies  *sql.Stmt     // reads the three body columns of one flow
+	changed chan struct{} // capacity 1, see Changed
+	kick    chan struct{} // capacity 1, wakes the writer early
+	stop    chan struct{} // closed by Close; nil for a read-only store
+	done    chan struct{} // closed when the writer has exited
+
+	mu   sync.Mutex
+	byID map[string]*entry
+	// order holds the entries in Seq order. It is appended to, or replaced
+	// by a new slice, but never changed in place, so List can range over a
+	// copy of the slice header without holding mu.
+	order  []*entry
+	seq    int64 // highest Seq handed out
+	closed bool
+	writerState
+
+	closeOnce sync.Once
+	closeErr  error
+	finalErr  error // the writer's last commit on Close; read after done
+}
+
+// Body parts of a flow, the order of the body columns.
+const (
+	partRequest = iota
+	partResponse
+	partOriginal
+	numParts
+)
+
+// bodyPart is one body's bytes as far as memory knows them. When inMem is
+// false the bytes are in the file and data is nil.
+type bodyPart struct {
+	data  []byte
+	inMem bool
+}
+
+// entry is one flow in the index. meta is the flow without body bytes
+// (bodies Unloaded); it is replaced on Update, never modified, and may be
+// read without mu. The other fields are guarded by Store.mu.
+type entry struct {
+	id      string
+	meta    atomic.Pointer[Flow]
+	version uint64
+	parts   [numParts]bodyPart
+}
+
+// Path returns the absolute path of the session file.
+func (s *Store) Path() string { return s.path }
+
+// Changed returns a channel that receives a value after flows were added,
+// updated or deleted. Signals coalesce: one value may stand for many
+// changes, and a reader that is slow misses none of the fact that something
+// changed. The channel is never closed.
+func (s *Store) Changed() <-chan struct{} { return s.changed }
+
+func (s *Store) notify() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Store) report(err error) {
+	if s.opts.OnError != nil {
+		s.opts.OnError(err)
+	}
+}
+
+// Close commits everything pending, stops the writer and closes the file.
+// It returns the error of the final commit, if any. Calling it again
+// returns the same result. After Close, Get of a flow whose bodies are on
+// disk fails with ErrClosed; List, Count and Len keep working from memory.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		var errs []error
+		if s.stop != nil {
+			close(s.stop)
+			<-s.done
+			errs = append(errs, s.finalErr)
+		}
+		if err := s.bodies.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.db.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("close session %s: %w", s.path, err)
+		}
+	})
+	return s.closeErr
+}

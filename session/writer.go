@@ -1,0 +1,246 @@
+package session
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// writerState is what the index hands the writer; guarded by Store.mu.
+type writerState struct {
+	pending   map[string]*entry // flows changed since the last commit
+	deletes   []string          // IDs to delete from the file
+	clearAll  bool              // delete every row first
+	queued    uint64            // changes queued so far
+	committed uint64            // changes known to be in the file
+	lastErr   error             // of the last commit attempt
+	attempt   chan struct{}     // closed after each commit attempt
+}
+
+func (w *writerState) init() {
+	w.pending = make(map[string]*entry)
+	w.attempt = make(chan struct{})
+}
+
+// row is a flow as one commit writes it.
+type row struct {
+	e       *entry
+	meta    *Flow
+	parts   [numParts]bodyPart
+	version uint64
+}
+
+func (s *Store) kickWriter() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run is the writer goroutine: it commits every FlushInterval, when kicked
+// (a full batch, or Flush), and a last time on Close.
+func (s *Store) run() {
+	defer close(s.done)
+	t := time.NewTicker(s.opts.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			s.finalErr = s.commit()
+			return
+		case <-t.C:
+		case <-s.kick:
+		}
+		s.commit()
+	}
+}
+
+// commit writes what is pending in one transaction. On failure the rows go
+// back to pending (unless changed or deleted meanwhile) for the next try.
+func (s *Store) commit() error {
+	s.mu.Lock()
+	gen := s.queued
+	if len(s.pending) == 0 && len(s.deletes) == 0 && !s.clearAll {
+		s.committed = gen
+		s.finishAttemptLocked(nil)
+		s.mu.Unlock()
+		return nil
+	}
+	rows := make([]row, 0, len(s.pending))
+	for _, e := range s.pending {
+		rows = append(rows, row{e: e, meta: e.meta.Load(), parts: e.parts, version: e.version})
+	}
+	deletes, clearAll := s.deletes, s.clearAll
+	s.pending = make(map[string]*entry, len(rows))
+	s.deletes, s.clearAll = nil, false
+	s.mu.Unlock()
+
+	// Seq order keeps the table's rowid order close to Seq order.
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.meta.Seq, b.meta.Seq) })
+	err := s.write(rows, deletes, clearAll)
+
+	s.mu.Lock()
+	if err != nil {
+		s.clearAll = s.clearAll || clearAll
+		s.deletes = append(deletes, s.deletes...)
+		for _, r := range rows {
+			if s.byID[r.e.id] == r.e && s.pending[r.e.id] == nil {
+				s.pending[r.e.id] = r.e
+			}
+		}
+	} else {
+		s.committed = gen
+		for _, r := range rows {
+			// A finished flow's bodies are in the file now: drop them from
+			// memory, unless the flow changed while we were writing.
+			e := r.e
+			if s.byID[e.id] == e && e.version == r.version && final(r.meta.State) {
+				for i := range e.parts {
+					e.parts[i] = bodyPart{}
+				}
+			}
+		}
+	}
+	s.finishAttemptLocked(err)
+	s.mu.Unlock()
+	if err != nil {
+		s.report(err)
+	}
+	return err
+}
+
+func (s *Store) finishAttemptLocked(err error) {
+	s.lastErr = err
+	close(s.attempt)
+	s.attempt = make(chan struct{})
+}
+
+func final(st State) bool { return st == Done || st == Failed }
+
+// Flush waits until every change made before the call is committed to the
+// file, and returns the error of a commit that failed meanwhile (the
+// changes then stay queued). It returns nil at once for a read-only store,
+// and ErrClosed if Close stopped the writer first with changes left.
+func (s *Store) Flush() error {
+	if s.stop == nil {
+		return nil
+	}
+	s.mu.Lock()
+	target := s.queued
+	for s.committed < target {
+		ch := s.attempt
+		s.mu.Unlock()
+		s.kickWriter()
+		stopped := false
+		select {
+		case <-ch:
+		case <-s.done:
+			stopped = true
+		}
+		s.mu.Lock()
+		switch {
+		case s.committed >= target:
+		case s.lastErr != nil:
+			err := s.lastErr
+			s.mu.Unlock()
+			return fmt.Errorf("flush session %s: %w", s.path, err)
+		case stopped:
+			s.mu.Unlock()
+			return fmt.Errorf("flush session %s: %w", s.path, ErrClosed)
+		}
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+const upsertSQL = `INSERT INTO flows (id, seq, state, kind, source, method, url, host, status,
+	content_type, client_addr, started, duration_ns, size, error_phase, error_msg, marked, comment,
+	meta, req_body, resp_body, orig_body)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+ON CONFLICT (id) DO UPDATE SET seq = ?2, state = ?3, kind = ?4, source = ?5, method = ?6, url = ?7,
+	host = ?8, status = ?9, content_type = ?10, client_addr = ?11, started = ?12, duration_ns = ?13,
+	size = ?14, error_phase = ?15, error_msg = ?16, marked = ?17, comment = ?18, meta = ?19,
+	req_body = CASE WHEN ?23 THEN req_body ELSE ?20 END,
+	resp_body = CASE WHEN ?24 THEN resp_body ELSE ?21 END,
+	orig_body = CASE WHEN ?25 THEN orig_body ELSE ?22 END`
+
+// write commits one batch: clear, then deletes, then upserts.
+func (s *Store) write(rows []row, deletes []string, clearAll bool) error {
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save session %s: %w", s.path, err)
+	}
+	defer tx.Rollback()
+	if clearAll {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM flows"); err != nil {
+			return fmt.Errorf("save session %s: clear: %w", s.path, err)
+		}
+	}
+	for _, id := range deletes {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM flows WHERE id = ?", id); err != nil {
+			return fmt.Errorf("save session %s: delete flow %s: %w", s.path, id, err)
+		}
+	}
+	if len(rows) > 0 {
+		stmt, err := tx.PrepareContext(ctx, upsertSQL)
+		if err != nil {
+			return fmt.Errorf("save session %s: %w", s.path, err)
+		}
+		defer stmt.Close()
+		for _, r := range rows {
+			args, err := rowArgs(r)
+			if err == nil {
+				_, err = stmt.ExecContext(ctx, args...)
+			}
+			if err != nil {
+				return fmt.Errorf("save session %s: flow %s: %w", s.path, r.e.id, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save session %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// rowArgs are the upsert's parameters for r: the readable columns, the
+// metadata JSON, the bodies, and for each body whether to keep the stored
+// bytes (it is not in memory).
+func rowArgs(r row) ([]any, error) {
+	f := r.meta
+	meta, err := marshalMeta(f)
+	if err != nil {
+		return nil, err
+	}
+	var method, url string
+	if f.Request != nil {
+		method, url = f.Request.Method, f.Request.URL
+	}
+	var status, started, errPhase, errMsg any
+	if f.Response != nil {
+		status = f.Response.Status
+	}
+	if t := f.Start(); !t.IsZero() {
+		started = t.UnixNano()
+	}
+	if f.Err != nil {
+		errPhase, errMsg = f.Err.Phase, f.Err.Msg
+	}
+	args := []any{f.ID, f.Seq, f.State.String(), f.Kind.String(), f.Source.String(),
+		method, url, f.Host(), status, f.ContentType(), f.Client.Addr, started,
+		int64(f.Duration()), f.Size(), errPhase, errMsg, f.Marked, f.Comment, string(meta)}
+	for _, p := range r.parts {
+		if p.inMem && len(p.data) > 0 {
+			args = append(args, p.data)
+		} else {
+			args = append(args, nil)
+		}
+	}
+	for _, p := range r.parts {
+		args = append(args, !p.inMem)
+	}
+	return args, nil
+}
