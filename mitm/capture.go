@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -29,6 +30,10 @@ type record struct {
 	out    Recorder
 	final  bool
 	reqCap *capture // request body, filled as the transport reads it
+	// ownBody is set when an edit replaced the request body: the captured
+	// body is then the Original's, and f.Request keeps the edited one.
+	ownBody bool
+	shape   *intercept.Throttle // set by a decision; nil: full speed
 }
 
 func newRecord(out Recorder, f *session.Flow) *record {
@@ -57,6 +62,29 @@ func (r *record) touch(fn func(f *session.Flow)) {
 	fn(r.f)
 }
 
+// snapshot returns a copy of the flow as it stands.
+func (r *record) snapshot() *session.Flow {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.f.Clone()
+}
+
+// setShape notes a throttle; the first one set wins.
+func (r *record) setShape(t *intercept.Throttle) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.shape == nil && t != nil {
+		c := *t
+		r.shape = &c
+	}
+}
+
+func (r *record) shaping() *intercept.Throttle {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.shape
+}
+
 func (r *record) done() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -71,7 +99,13 @@ func (r *record) finish(err *session.Error) {
 		now := time.Now()
 		f.Timings.Complete = now
 		if r.reqCap != nil {
-			f.Request.Body = r.reqCap.body()
+			body := r.reqCap.body()
+			if f.Original != nil {
+				f.Original.Body = body
+			}
+			if !r.ownBody {
+				f.Request.Body = body
+			}
 		}
 		if f.Err == nil {
 			f.Err = err

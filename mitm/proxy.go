@@ -22,6 +22,7 @@ import (
 	"github.com/google/martian/v3"
 	mlog "github.com/google/martian/v3/log"
 	"github.com/siphonproxy/siphon/certs"
+	"github.com/siphonproxy/siphon/intercept"
 )
 
 // DefaultBodyLimit is how much of each body is captured unless configured.
@@ -56,7 +57,18 @@ type Config struct {
 	ResponseTimeout time.Duration
 	// Logger receives the proxy's own warnings; nil discards them.
 	Logger *slog.Logger
+	// Decider, when set, is asked about every HTTP flow twice: once its
+	// request headers are in (before anything goes upstream) and once its
+	// response headers are in (before anything goes to the client). It
+	// may pass, edit, answer (mock), drop or pause the flow; see
+	// intercept.Decider. An *intercept.Engine is one; intercept.Chain
+	// combines several. Calls block only the flow's own connection.
+	// Tunnels, WebSocket traffic after the upgrade, and siphon's own pages
+	// are not asked about.
+	Decider intercept.Decider
 }
+
+var errShutdown = errors.New("siphon is shutting down")
 
 // Credentials are a proxy user name and password.
 type Credentials struct{ User, Pass string }
@@ -69,12 +81,20 @@ type Proxy struct {
 	inner     *chanListener
 	log       *slog.Logger
 
+	// ctx ends when Shutdown starts: it releases paused flows and cuts
+	// mock delays short.
+	ctx  context.Context
+	stop context.CancelCauseFunc
+
 	mu      sync.Mutex
 	conns   map[string]*connState // by client remote address
 	lns     []net.Listener
 	selfs   []string // host:port forms that reach this proxy
 	closing bool
 	serving sync.WaitGroup
+
+	closeOnce sync.Once
+	closed    chan struct{} // closed when martian has stopped
 }
 
 // New builds a proxy from cfg; it starts serving with Serve.
@@ -99,7 +119,8 @@ func New(cfg Config) (*Proxy, error) {
 	// failures reach the user as flows instead.
 	mlog.SetLevel(mlog.Silent)
 
-	p := &Proxy{cfg: cfg, log: log, conns: map[string]*connState{}}
+	p := &Proxy{cfg: cfg, log: log, conns: map[string]*connState{}, closed: make(chan struct{})}
+	p.ctx, p.stop = context.WithCancelCause(context.Background())
 	p.transport = &http.Transport{
 		// No ProxyFromEnvironment: a user's HTTPS_PROXY pointing at siphon
 		// would send siphon into itself.
@@ -157,9 +178,11 @@ func (p *Proxy) Serve(l net.Listener) error {
 	return err
 }
 
-// Shutdown stops accepting connections, lets in-flight exchanges finish
-// until ctx is done, then closes every client connection.
+// Shutdown stops accepting connections, releases flows paused at
+// breakpoints, lets in-flight exchanges finish until ctx is done, then
+// closes every client connection. Calling it again waits for the same end.
 func (p *Proxy) Shutdown(ctx context.Context) error {
+	p.stop(errShutdown)
 	p.mu.Lock()
 	p.closing = true
 	for _, l := range p.lns {
@@ -170,19 +193,21 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	}
 	p.mu.Unlock()
 
-	done := make(chan struct{})
-	go func() {
-		p.mp.Close()
-		p.serving.Wait()
-		close(done)
-	}()
+	// martian's Close may run only once.
+	p.closeOnce.Do(func() {
+		go func() {
+			p.mp.Close()
+			p.serving.Wait()
+			close(p.closed)
+		}()
+	})
 	var err error
 	select {
-	case <-done:
+	case <-p.closed:
 	case <-ctx.Done():
 		err = fmt.Errorf("shutdown: %w", ctx.Err())
 		p.closeAll()
-		<-done
+		<-p.closed
 	}
 	p.transport.CloseIdleConnections()
 	return err

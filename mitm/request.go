@@ -67,10 +67,18 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	}
 	rec := newRecord(p.cfg.Recorder, f)
 	ctx.Set(recordKey, rec)
-
-	if !hasBody {
-		return nil
+	if hasBody {
+		p.teeRequestBody(req, cc, rec)
 	}
+	if p.cfg.Decider != nil {
+		p.decideRequest(ctx, req, cc, rec, hasBody)
+	}
+	return nil
+}
+
+// teeRequestBody captures the request body as it is read, and answers
+// Expect: 100-continue itself.
+func (p *Proxy) teeRequestBody(req *http.Request, cc *clientConn, rec *record) {
 	body := req.Body
 	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
 		// Go's transport would wait for the origin's 100 before sending
@@ -88,7 +96,6 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 			})
 		}
 	}}
-	return nil
 }
 
 // fixTarget completes the URL of a request read inside a tunnel: martian

@@ -21,11 +21,12 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if ctx == nil {
 		return nil
 	}
-	if v, ok := ctx.Get(answerKey); ok {
-		fill(res, v.(*http.Response))
-		return nil
-	}
 	rec := recordOf(req)
+	if v, ok := ctx.Get(answerKey); ok {
+		// siphon's own answer: a page of its own (no record), or a
+		// flow's mock, which is recorded like any response.
+		fill(res, v.(*http.Response))
+	}
 	if rec == nil || rec.done() {
 		return nil
 	}
@@ -35,10 +36,17 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 			f.Timings.FirstByte = time.Now()
 		}
 	})
-	switch {
-	case res.StatusCode == http.StatusSwitchingProtocols:
+	if res.StatusCode == http.StatusSwitchingProtocols {
 		p.pipeUpgrade(ctx, res, rec)
 		return nil
+	}
+	if p.cfg.Decider != nil {
+		if !p.decideResponse(ctx, res, rec) {
+			return nil
+		}
+		p.shapeResponse(res, rec)
+	}
+	switch {
 	case !hasBody(res):
 		rec.update(func(f *session.Flow) { f.Response.Body = session.Body{} })
 		rec.finish(nil)

@@ -59,47 +59,109 @@ func printSession(path string, c *checked, stdout io.Writer) error {
 }
 
 func serveDump(ctx context.Context, o *proxyOptions, c *checked, stdout, stderr io.Writer) error {
+	var pr *printer
+	r, err := startProxy(o, c, proxySetup{
+		recorder: func(store *session.Store) mitm.Recorder {
+			pr = newPrinter(store, c.filter, stdout)
+			return pr
+		},
+		storeErr: func(err error) { fmt.Fprintln(stderr, "siphon: "+err.Error()) },
+	})
+	if err != nil {
+		if pr != nil {
+			pr.close()
+		}
+		return err
+	}
+	announce(stderr, r.addr, c, r.ca)
+	announceRules(stderr, o, c.engine, true)
+	stopRules := watchRules(ctx, c.engine, stderr, r.logger)
+	defer stopRules()
+	fmt.Fprintf(stderr, "siphon: proxy listening on http://%s\n", r.addr)
+	fmt.Fprintf(stderr, "siphon: session %s\n", r.store.Path())
+	select {
+	case err = <-r.served:
+	case <-ctx.Done():
+	}
+	return r.stop(err, pr.close)
+}
+
+// running is a started proxy with its session store and log.
+type running struct {
+	ca       *certs.CA
+	store    *session.Store
+	proxy    *mitm.Proxy
+	addr     net.Addr
+	logger   *slog.Logger
+	served   chan error // receives Serve's result
+	closeLog func()
+}
+
+// proxySetup is what a command adds to the shared proxy start.
+type proxySetup struct {
+	// recorder wraps the store as the proxy's Recorder; nil records into
+	// the store directly.
+	recorder func(*session.Store) mitm.Recorder
+	// logHandler wraps the handler writing <home>/siphon.log (the TUI adds
+	// its event log); nil logs to the file only.
+	logHandler func(file slog.Handler) slog.Handler
+	// storeErr is also told of the store's background errors (they are
+	// always logged); nil for none.
+	storeErr func(error)
+}
+
+// startProxy does what every proxy-running command needs: home, CA, log,
+// session store, listener, and a serving proxy.
+func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err error) {
 	home, err := homeDir(o.home)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ca, err := certs.LoadOrCreate(home)
 	if err != nil {
-		return usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
 	minter, err := certs.NewMinter(ca, certs.DefaultCacheSize)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	logger, closeLog, err := openLog(home)
+	logger, closeLog, err := openLog(home, setup.logHandler)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer closeLog()
+	defer func() {
+		if err != nil {
+			closeLog()
+		}
+	}()
 
 	path := o.session
 	if path == "" {
 		if path, err = newSessionPath(home, time.Now()); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	store, err := session.Open(path, session.Options{OnError: func(err error) {
 		logger.Error("session store", "err", err)
-		fmt.Fprintln(stderr, "siphon: "+err.Error())
+		if setup.storeErr != nil {
+			setup.storeErr(err)
+		}
 	}})
 	if err != nil {
-		return usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
-	defer store.Close()
 
 	l, err := net.Listen("tcp", c.listen)
 	if err != nil {
-		return usagef("listen on %s: %v", c.listen, err)
+		store.Close()
+		return nil, usagef("listen on %s: %v", c.listen, err)
 	}
-	pr := newPrinter(store, c.filter, stdout)
-	defer pr.close()
+	var rec mitm.Recorder = store
+	if setup.recorder != nil {
+		rec = setup.recorder(store)
+	}
 	proxy, err := mitm.New(mitm.Config{
-		Recorder:    pr,
+		Recorder:    rec,
 		Minter:      minter,
 		BodyLimit:   int64(o.bodyLimit),
 		IgnoreHosts: c.ignore,
@@ -108,30 +170,35 @@ func serveDump(ctx context.Context, o *proxyOptions, c *checked, stdout, stderr 
 		Upstream:    c.upstream,
 		Auth:        c.auth,
 		Logger:      logger,
+		Decider:     c.decider(),
 	})
 	if err != nil {
 		l.Close()
-		return err
+		store.Close()
+		return nil, err
 	}
-	announce(stderr, l.Addr(), c, ca)
-	fmt.Fprintf(stderr, "siphon: proxy listening on http://%s\n", l.Addr())
-	fmt.Fprintf(stderr, "siphon: session %s\n", store.Path())
+	r := &running{ca: ca, store: store, proxy: proxy, addr: l.Addr(), logger: logger,
+		served: make(chan error, 1), closeLog: closeLog}
+	go func() { r.served <- proxy.Serve(l) }()
+	return r, nil
+}
 
-	served := make(chan error, 1)
-	go func() { served <- proxy.Serve(l) }()
-	select {
-	case err = <-served:
-	case <-ctx.Done():
-	}
+// stop shuts the proxy down (in-flight exchanges get shutdownGrace), runs
+// beforeClose, and saves and closes the session. It returns err, or else
+// the error of saving the session.
+func (r *running) stop(err error, beforeClose func()) error {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if serr := proxy.Shutdown(sctx); serr != nil {
-		logger.Warn("shutdown", "err", serr)
+	if serr := r.proxy.Shutdown(sctx); serr != nil {
+		r.logger.Warn("shutdown", "err", serr)
 	}
-	pr.close()
-	if cerr := store.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("save session %s: %w", store.Path(), cerr)
+	if beforeClose != nil {
+		beforeClose()
 	}
+	if cerr := r.store.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("save session %s: %w", r.store.Path(), cerr)
+	}
+	r.closeLog()
 	return err
 }
 
@@ -172,8 +239,9 @@ func lanAddrs(bound net.IP) []string {
 	return out
 }
 
-// openLog opens <home>/siphon.log for the proxy's own warnings.
-func openLog(home string) (*slog.Logger, func(), error) {
+// openLog opens <home>/siphon.log for the proxy's own warnings; wrap, when
+// set, may send the records elsewhere too.
+func openLog(home string, wrap func(slog.Handler) slog.Handler) (*slog.Logger, func(), error) {
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create home %s: %w", home, err)
 	}
@@ -182,5 +250,9 @@ func openLog(home string) (*slog.Logger, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open log %s: %w", path, err)
 	}
-	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }, nil
+	var h slog.Handler = slog.NewTextHandler(f, nil)
+	if wrap != nil {
+		h = wrap(h)
+	}
+	return slog.New(h), func() { f.Close() }, nil
 }

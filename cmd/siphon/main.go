@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -25,13 +26,18 @@ func usagef(format string, args ...any) error {
 const usage = `siphon: an interactive debugging proxy for HTTP and HTTPS
 
 Usage:
+  siphon [flags]                   run the proxy with the terminal UI
+  siphon --readonly FILE           browse a session file in the UI, without a proxy
   siphon dump [flags]              run the proxy headless, one line per flow
   siphon dump --read FILE          print the flows of a session file
+  siphon export --format curl|httpie|raw|har [--filter EXPR] [-o FILE] SESSION
+  siphon import FILE.har [--session OUT.db]
+  siphon replay SESSION [--filter EXPR] [--repeat N] [--concurrency C]
   siphon ca path                   print the CA certificate's path
   siphon ca export --format pem|der [-o FILE]
   siphon version
 
-Run "siphon dump -h" for the proxy's flags.
+Run "siphon dump -h" for the proxy's flags; siphon takes the same.
 `
 
 func main() {
@@ -44,14 +50,21 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch {
-	case len(args) == 0, args[0] == "help", args[0] == "-h", args[0] == "--help":
-		// The TUI will start here; until it lands, say what there is.
+	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help"):
 		fmt.Fprint(stdout, usage)
 		return 0
+	case len(args) == 0 || strings.HasPrefix(args[0], "-"):
+		err = runTUI(ctx, args, stdout)
 	case args[0] == "dump":
 		err = runDump(ctx, args[1:], stdout, stderr)
 	case args[0] == "ca":
 		err = runCA(args[1:], stdout)
+	case args[0] == "export":
+		err = runExport(ctx, args[1:], stdout, stderr)
+	case args[0] == "import":
+		err = runImport(args[1:], os.Stdin, stderr)
+	case args[0] == "replay":
+		err = runReplay(ctx, args[1:], stdout, stderr)
 	case args[0] == "version":
 		fmt.Fprintln(stdout, versionString())
 	default:

@@ -10,8 +10,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/siphonproxy/siphon/filter"
+	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/mitm"
 )
 
@@ -27,6 +29,10 @@ type proxyOptions struct {
 	upstream    string
 	bodyLimit   byteSize
 	proxyAuth   string
+	// rules.go: --rules, --mock-only, --intercept-timeout
+	rules            stringList
+	mockOnly         bool
+	interceptTimeout time.Duration
 }
 
 func (o *proxyOptions) register(fs *flag.FlagSet) {
@@ -41,6 +47,7 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.upstream, "upstream", "", "send all traffic through this HTTP proxy: http://[user:pass@]host:port")
 	fs.Var(&o.bodyLimit, "body-limit", "bytes of each body to capture, e.g. 16MiB (the rest still reaches the client)")
 	fs.StringVar(&o.proxyAuth, "proxy-auth", "", "USER:PASS required of clients; required when listening beyond loopback ('none' to allow anyone)")
+	o.registerRules(fs)
 }
 
 // checked is what the options say once validated.
@@ -52,6 +59,7 @@ type checked struct {
 	roots    *x509.CertPool
 	upstream *url.URL
 	filter   *filter.Filter
+	engine   *intercept.Engine // the --rules; nil without them
 }
 
 // check validates everything that does not touch the home directory, so
@@ -114,6 +122,9 @@ func (o *proxyOptions) check() (*checked, error) {
 		return nil, usagef("bad --filter: %v", err)
 	}
 	c.filter = f
+	if c.engine, err = o.loadRules(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -1,0 +1,169 @@
+// Package load is the benchmark's load generator: a fixed number of
+// workers issuing requests for a fixed time, over kept-alive or fresh
+// connections, directly or through an HTTP proxy whose CA it trusts. It
+// also measures single-shot things: never-seen host names, time to the
+// first server-sent event, and WebSocket echo round trips.
+package load
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// Target says how clients reach the origin.
+type Target struct {
+	// Proxy is the HTTP proxy every request goes through; nil means direct.
+	Proxy *url.URL
+	// Roots are the only CAs trusted for HTTPS: the proxy's own CA, or the
+	// origin's when direct. Verification is never turned off.
+	Roots *x509.CertPool
+}
+
+// transport builds a client transport for t. serverName, when set, is the
+// TLS server name sent and verified instead of the URL's host: requests go
+// to 127.0.0.1 while the handshake names a host of the benchmark's domain.
+func (t Target) transport(keepAlive bool, conns int, serverName string) *http.Transport {
+	tr := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		TLSClientConfig:       &tls.Config{RootCAs: t.Roots, ServerName: serverName},
+		DisableKeepAlives:     !keepAlive,
+		DisableCompression:    true,
+		MaxIdleConns:          2 * conns,
+		MaxIdleConnsPerHost:   conns,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+	}
+	if t.Proxy != nil {
+		tr.Proxy = http.ProxyURL(t.Proxy)
+	}
+	return tr
+}
+
+// Config is one load run.
+type Config struct {
+	URL         string
+	Concurrency int
+	// Warmup runs before the measured window; its requests (handshakes,
+	// first connections, certificate minting) are not counted.
+	Warmup time.Duration
+	// Duration is the measured window: requests started in it are counted.
+	Duration time.Duration
+	// MaxRequests, when positive, stops the run after that many requests.
+	MaxRequests int
+	// NewConn opens a new connection (and TLS handshake) per request.
+	NewConn bool
+	// WantBytes is the body length every answer must have; negative
+	// accepts any. A wrong length or a status other than 200 is an error.
+	WantBytes int64
+}
+
+// Run drives cfg against t. Failed requests are counted in the result;
+// the error is only for a configuration that cannot run.
+func Run(ctx context.Context, t Target, cfg Config) (*Result, error) {
+	if cfg.Concurrency < 1 || (cfg.Duration <= 0 && cfg.MaxRequests <= 0) {
+		return nil, errors.New("load: need a concurrency and a duration or a request count")
+	}
+	if _, err := url.Parse(cfg.URL); err != nil {
+		return nil, fmt.Errorf("load: bad URL: %w", err)
+	}
+	tr := t.transport(!cfg.NewConn, cfg.Concurrency, "")
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+
+	start := time.Now()
+	measured := start.Add(cfg.Warmup)
+	end := measured.Add(cfg.Duration)
+	if cfg.Duration <= 0 {
+		end = time.Time{}
+	}
+	var (
+		mu     sync.Mutex
+		res    = &Result{}
+		issued int
+	)
+	take := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if cfg.MaxRequests > 0 && issued >= cfg.MaxRequests {
+			return false
+		}
+		issued++
+		return true
+	}
+	var wg sync.WaitGroup
+	for range cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var own Result
+			buf := make([]byte, 64<<10)
+			for ctx.Err() == nil {
+				began := time.Now()
+				if (!end.IsZero() && !began.Before(end)) || !take() {
+					break
+				}
+				n, err := fetch(ctx, client, cfg.URL, cfg.WantBytes, buf)
+				if began.Before(measured) {
+					own.Warm++
+					continue
+				}
+				own.add(time.Since(began), n, err)
+			}
+			mu.Lock()
+			res.merge(&own)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(measured)
+	res.finish()
+	return res, nil
+}
+
+// fetch GETs u and reads the whole body, checking status and length.
+func fetch(ctx context.Context, c *http.Client, u string, want int64, buf []byte) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, err
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	n, err := drain(res.Body, buf)
+	switch {
+	case err != nil:
+		return n, fmt.Errorf("read body after %d bytes: %w", n, err)
+	case res.StatusCode != http.StatusOK:
+		return n, fmt.Errorf("status %s", res.Status)
+	case want >= 0 && n != want:
+		return n, fmt.Errorf("body of %d bytes, want %d", n, want)
+	}
+	return n, nil
+}
+
+// drain reads r to the end through buf (io.Discard's own 8 KiB buffer
+// would cost a gigabyte download many more reads).
+func drain(r io.Reader, buf []byte) (int64, error) {
+	var n int64
+	for {
+		k, err := r.Read(buf)
+		n += int64(k)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package origin
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func start(t *testing.T) (*Server, *http.Client) {
+	t.Helper()
+	s, err := Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return s, &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.Pool()}}, Timeout: 10 * time.Second}
+}
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, []byte) {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, body
+}
+
+func TestSmallIsOneKiBOfJSONOnBothListeners(t *testing.T) {
+	s, c := start(t)
+	for _, base := range []string{s.HTTPURL, s.HTTPSURL} {
+		res, body := get(t, c, base+"/small")
+		if res.StatusCode != 200 || len(body) != SmallSize || !json.Valid(body) {
+			t.Errorf("%s/small: status %d, %d bytes, valid JSON %v", base, res.StatusCode, len(body), json.Valid(body))
+		}
+		if res.ProtoMajor != 1 {
+			t.Errorf("%s/small spoke %s; proxies offer only HTTP/1.1", base, res.Proto)
+		}
+	}
+}
+
+func TestBigStreamsTheAskedSize(t *testing.T) {
+	s, c := start(t)
+	res, body := get(t, c, s.HTTPSURL+"/big?mb=3")
+	if res.StatusCode != 200 || len(body) != 3<<20 || res.ContentLength != 3<<20 {
+		t.Fatalf("status %d, %d bytes, length %d", res.StatusCode, len(body), res.ContentLength)
+	}
+	for _, bad := range []string{"", "?mb=x", "?mb=-1", "?mb=999999"} {
+		if res, body := get(t, c, s.HTTPURL+"/big"+bad); res.StatusCode != 400 || !strings.Contains(string(body), "mb=N") {
+			t.Errorf("/big%s: status %d %q, want 400 explaining the parameter", bad, res.StatusCode, body)
+		}
+	}
+}
+
+func TestEventsComeOneByOne(t *testing.T) {
+	s, c := start(t)
+	res, body := get(t, c, s.HTTPURL+"/sse?n=4&gap=1ms")
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" || strings.Count(string(body), "data: ") != 4 {
+		t.Fatalf("content type %q, body %q", ct, body)
+	}
+	for _, bad := range []string{"?n=0", "?n=x", "?gap=forever", "?gap=1h"} {
+		if res, _ := get(t, c, s.HTTPURL+"/sse"+bad); res.StatusCode != 400 {
+			t.Errorf("/sse%s: status %d, want 400", bad, res.StatusCode)
+		}
+	}
+}
+
+func TestCertificateCoversEveryBenchName(t *testing.T) {
+	s, _ := start(t)
+	for _, name := range []string{"bench.test", "a.bench.test", "n199-r2-siphon.bench.test", "127.0.0.1"} {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.Pool(), ServerName: name}}, Timeout: 10 * time.Second}
+		if res, _ := get(t, c, s.HTTPSURL+"/small"); res.StatusCode != 200 {
+			t.Errorf("%s: status %d", name, res.StatusCode)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/siphonproxy/siphon/intercept"
+)
+
+// rulesReloadInterval is how often the rules files are checked for changes.
+const rulesReloadInterval = time.Second
+
+func (o *proxyOptions) registerRules(fs *flag.FlagSet) {
+	fs.Var(&o.rules, "rules", "rules file (YAML) that mocks, maps, rewrites, blocks, throttles or pauses flows; reloaded when it changes (repeatable)")
+	fs.BoolVar(&o.mockOnly, "mock-only", false, "answer every request no mock, block or map-remote rule handles with 502, naming the closest rule")
+	fs.DurationVar(&o.interceptTimeout, "intercept-timeout", intercept.DefaultTimeout, "release a flow paused at a breakpoint after this long")
+}
+
+// engineConfig is the rules engine's configuration from the flags; a zero
+// timeout (options not registered as flags) is the default.
+func (o *proxyOptions) engineConfig() intercept.Config {
+	return intercept.Config{Timeout: o.interceptTimeout, MockOnly: o.mockOnly}
+}
+
+// loadRules reads the --rules files; it returns nil without them. A
+// mistake in a file is a usage error naming the file and line.
+func (o *proxyOptions) loadRules() (*intercept.Engine, error) {
+	if o.interceptTimeout < 0 {
+		return nil, usagef("bad --intercept-timeout %v: must be positive", o.interceptTimeout)
+	}
+	if len(o.rules) == 0 {
+		if o.mockOnly {
+			return nil, usagef("--mock-only needs --rules FILE (without rules every request would be refused)")
+		}
+		return nil, nil
+	}
+	e := intercept.New(o.engineConfig())
+	if err := e.LoadFiles(o.rules...); err != nil {
+		return nil, usagef("%v", err)
+	}
+	return e, nil
+}
+
+// decider is what the proxy asks about each flow: the rules engine, or
+// nil (not an Engine-typed nil) without rules.
+func (c *checked) decider() intercept.Decider {
+	if c.engine == nil {
+		return nil
+	}
+	return c.engine
+}
+
+// announceRules says which rules are in force, and warns about breakpoints
+// that only a timeout can release when nobody is there to resume them.
+func announceRules(w io.Writer, o *proxyOptions, e *intercept.Engine, headless bool) {
+	if e == nil {
+		return
+	}
+	rules := e.Rules()
+	var actions, breakpoints []string
+	for _, r := range rules {
+		actions = append(actions, r.Rule.Action())
+		if r.Rule.Breakpoint != intercept.NoBreakpoint && r.Enabled {
+			breakpoints = append(breakpoints, r.Rule.Name)
+		}
+	}
+	fmt.Fprintf(w, "siphon: %d rules from %s\n", len(rules), strings.Join(o.rules, ", "))
+	if o.mockOnly {
+		fmt.Fprintln(w, "siphon: --mock-only: requests no rule answers get 502")
+	}
+	if headless && len(breakpoints) > 0 {
+		fmt.Fprintf(w, "siphon: warning: breakpoint rules (%s) hold their flows for --intercept-timeout (%v): nobody can resume them here\n",
+			strings.Join(breakpoints, ", "), o.interceptTimeout)
+	}
+}
+
+// watchRules reloads the rules files when they change until ctx is done,
+// telling w about each reload (a bad edit keeps the old rules); the
+// returned stop ends the watch and waits for it.
+func watchRules(ctx context.Context, e *intercept.Engine, w io.Writer, log *slog.Logger) (stop func()) {
+	if e == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Watch(ctx, rulesReloadInterval, func(file string, err error) {
+			if err != nil {
+				log.Warn("rules reload", "file", file, "err", err)
+				fmt.Fprintf(w, "siphon: rules not reloaded, the previous ones stay in force:\n%v\n", err)
+				return
+			}
+			log.Info("rules reloaded", "file", file)
+			fmt.Fprintf(w, "siphon: reloaded rules from %s\n", file)
+		})
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}

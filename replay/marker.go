@@ -1,0 +1,102 @@
+package replay
+
+import (
+	"sync"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// Recorder receives the proxy's flows; mitm.Recorder has this shape and
+// *session.Store satisfies it.
+type Recorder interface {
+	Add(f *session.Flow)
+	Update(f *session.Flow) error
+}
+
+// Marker is a Recorder that sits in front of another (the store, or the
+// dump printer) and marks as Replay every flow that arrives over a
+// connection a Sender opened: replays go through siphon's own listener,
+// are captured and pass the same rules as any flow, and still tell
+// themselves apart. It tells the Sender which flow captured each replay.
+//
+// Marker tells connections apart by the client address the proxy records
+// (the Sender's local address), so nothing is added to the request the
+// origin sees. It is safe for concurrent use.
+type Marker struct {
+	next Recorder
+
+	mu    sync.Mutex
+	conns map[string]*connFlows // by the Sender's local address
+}
+
+// connFlows is what a Marker knows of one replay connection: its latest
+// flow (requests on one connection come one after another).
+type connFlows struct {
+	id  string
+	err *session.Error
+}
+
+// NewMarker returns a Marker that passes every flow on to next.
+func NewMarker(next Recorder) *Marker {
+	return &Marker{next: next, conns: map[string]*connFlows{}}
+}
+
+// Add marks f as a replay when it comes from a Sender's connection, then
+// passes it on. It sets f.Source on the proxy's own copy, so that later
+// Updates of the flow carry the mark too.
+func (m *Marker) Add(f *session.Flow) {
+	m.mu.Lock()
+	c := m.conns[f.Client.Addr]
+	m.mu.Unlock()
+	if c != nil {
+		f.Source = session.Replay
+	}
+	m.next.Add(f) // sets f.ID
+	if c != nil {
+		m.mu.Lock()
+		c.id, c.err = f.ID, copyErr(f.Err)
+		m.mu.Unlock()
+	}
+}
+
+// Update passes f on, noting the outcome of replays.
+func (m *Marker) Update(f *session.Flow) error {
+	if f.Source == session.Replay {
+		m.mu.Lock()
+		if c := m.conns[f.Client.Addr]; c != nil && c.id == f.ID {
+			c.err = copyErr(f.Err)
+		}
+		m.mu.Unlock()
+	}
+	return m.next.Update(f)
+}
+
+func copyErr(e *session.Error) *session.Error {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	return &c
+}
+
+// watch starts marking flows from addr; the returned func stops it.
+func (m *Marker) watch(addr string) func() {
+	m.mu.Lock()
+	m.conns[addr] = &connFlows{}
+	m.mu.Unlock()
+	return func() {
+		m.mu.Lock()
+		delete(m.conns, addr)
+		m.mu.Unlock()
+	}
+}
+
+// latest returns the ID and error of the last flow from addr.
+func (m *Marker) latest(addr string) (string, *session.Error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c := m.conns[addr]; c != nil {
+		return c.id, copyErr(c.err)
+	}
+	return "", nil
+}

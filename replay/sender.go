@@ -1,0 +1,191 @@
+package replay
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// SenderConfig configures a Sender.
+type SenderConfig struct {
+	// Proxy is the address (host:port) of siphon's listener. Required.
+	Proxy string
+	// ProxyUser and ProxyPass are sent as proxy credentials when the
+	// listener requires them (--proxy-auth).
+	ProxyUser, ProxyPass string
+	// RootCAs verifies the certificates siphon mints for HTTPS flows: its
+	// CA (certs.CA.Pool). Required for HTTPS replays.
+	RootCAs *x509.CertPool
+	// Marker, when set, is the Recorder in front of the proxy's store: it
+	// marks the replays and tells each Result which flow captured it.
+	Marker *Marker
+	// Timeout bounds one exchange, response body included; two minutes
+	// when zero.
+	Timeout time.Duration
+}
+
+// Sender re-sends captured requests through siphon's own listener, so that
+// each replay is captured as a new flow. It does not follow redirects. It
+// is safe for concurrent use.
+type Sender struct {
+	cfg       SenderConfig
+	transport *http.Transport
+}
+
+// NewSender returns a Sender for the listener at cfg.Proxy.
+func NewSender(cfg SenderConfig) (*Sender, error) {
+	if cfg.Proxy == "" {
+		return nil, errors.New("replay: SenderConfig needs the proxy's address")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 2 * time.Minute
+	}
+	proxyURL := &url.URL{Scheme: "http", Host: cfg.Proxy}
+	if cfg.ProxyUser != "" {
+		proxyURL.User = url.UserPassword(cfg.ProxyUser, cfg.ProxyPass)
+	}
+	s := &Sender{cfg: cfg}
+	dialer := &net.Dialer{Timeout: 15 * time.Second}
+	s.transport = &http.Transport{
+		Proxy: http.ProxyURL(proxyURL),
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil || cfg.Marker == nil {
+				return c, err
+			}
+			// Watch before the first byte is written, so the proxy cannot
+			// record a flow from this connection before it is known.
+			return &watchedConn{Conn: c, stop: cfg.Marker.watch(c.LocalAddr().String())}, nil
+		},
+		TLSClientConfig: &tls.Config{RootCAs: cfg.RootCAs},
+		// The request is sent as captured: no Accept-Encoding of Go's own.
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     30 * time.Second,
+	}
+	return s, nil
+}
+
+// watchedConn stops the Marker's watch when the connection closes.
+type watchedConn struct {
+	net.Conn
+	stop func()
+	once sync.Once
+}
+
+func (c *watchedConn) Close() error {
+	c.once.Do(c.stop)
+	return c.Conn.Close()
+}
+
+// Result is the outcome of one replay.
+type Result struct {
+	// Flow is the flow that was replayed (as given to Send).
+	Flow *session.Flow
+	// Round counts repeats from 1 (Runner); Send leaves it 0.
+	Round int
+	// FlowID is the ID of the flow siphon captured for the replay; empty
+	// without a Marker or when the request never reached the proxy.
+	FlowID string
+	// Status is the response status the client received; 0 without one.
+	Status int
+	// Size is the number of response body bytes received.
+	Size int64
+	// Duration runs from sending the request to the end of the response
+	// body, as the client saw it.
+	Duration time.Duration
+	// Err is why the replay failed: the request could not be sent or
+	// answered, or siphon recorded the captured flow as failed (then a
+	// *session.Error, and Status is siphon's 502).
+	Err error
+}
+
+// Send sends f's request (bodies loaded, as Store.Get returns it) through
+// siphon, reads the whole response and reports the outcome. It blocks
+// until then, the Sender's timeout, or ctx is done.
+func (s *Sender) Send(ctx context.Context, f *session.Flow) Result {
+	res := Result{Flow: f}
+	q, err := sendable(f)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	var local string
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { local = info.Conn.LocalAddr().String() },
+	})
+	req, err := newHTTPRequest(ctx, q)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	start := time.Now()
+	resp, err := s.transport.RoundTrip(req)
+	if err != nil {
+		res.Duration = time.Since(start)
+		res.Err = fmt.Errorf("replay %s %s: %w", q.Method, q.URL, err)
+		return res
+	}
+	res.Status = resp.StatusCode
+	res.Size, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	res.Duration = time.Since(start)
+	if err != nil {
+		res.Err = fmt.Errorf("replay %s %s: read response: %w", q.Method, q.URL, err)
+	}
+	if s.cfg.Marker != nil && local != "" {
+		id, ferr := s.cfg.Marker.latest(local)
+		res.FlowID = id
+		if ferr != nil && res.Err == nil {
+			res.Err = ferr
+		}
+	}
+	return res
+}
+
+// Close closes the Sender's idle connections.
+func (s *Sender) Close() { s.transport.CloseIdleConnections() }
+
+// newHTTPRequest builds the request to send from a snapshot: the same
+// method, URL, end-to-end headers and body. Go's client adds no header
+// the original lacked: an absent User-Agent is kept absent.
+func newHTTPRequest(ctx context.Context, q *session.Request) (*http.Request, error) {
+	var body io.Reader = http.NoBody
+	if len(q.Body.Data) > 0 {
+		body = bytes.NewReader(q.Body.Data)
+	}
+	req, err := http.NewRequestWithContext(ctx, q.Method, q.URL, body)
+	if err != nil {
+		return nil, fmt.Errorf("replay %s %s: %w", q.Method, q.URL, err)
+	}
+	req.ContentLength = int64(len(q.Body.Data))
+	if req.ContentLength == 0 {
+		req.Body = nil
+	}
+	for _, h := range requestHeaders(q, "Content-Length") {
+		if http.CanonicalHeaderKey(h.name) == "Host" {
+			req.Host = h.value
+			continue
+		}
+		req.Header[h.name] = append(req.Header[h.name], h.value)
+	}
+	if !has(q.Header, "User-Agent") {
+		req.Header["User-Agent"] = []string{""} // Go leaves out an empty one
+	}
+	return req, nil
+}

@@ -1,0 +1,173 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// flowOfEntry converts a HAR entry to a flow (Source Imported). Entries
+// siphon wrote come back as they were; entries of other tools get what HAR
+// says, with timings rebuilt from the phases.
+func flowOfEntry(e *harEntry) (*Flow, error) {
+	if e.Request == nil {
+		return nil, errors.New("no request")
+	}
+	x := e.Siphon
+	if x == nil {
+		x = &harSiphon{}
+	}
+	f := &Flow{
+		ID:      x.ID,
+		Source:  Imported,
+		Kind:    Kind(enumIndex(kindNames[:], x.Kind, uint8(HTTP))),
+		Marked:  x.Marked,
+		Comment: e.Comment,
+	}
+	var err error
+	if f.Request, err = requestOfHAR(e.Request, e.Siphon != nil); err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	if x.Original != nil {
+		if f.Original, err = requestOfHAR(x.Original, true); err != nil {
+			return nil, fmt.Errorf("_siphon.original: %w", err)
+		}
+	}
+	if f.Response, err = responseOfHAR(&e.Response, e.Siphon != nil); err != nil {
+		return nil, fmt.Errorf("response: %w", err)
+	}
+	if x.Client != nil {
+		f.Client = Peer(*x.Client)
+	}
+	switch {
+	case x.Server != nil:
+		f.Server = Peer(*x.Server)
+	case e.ServerIPAddress != "":
+		f.Server.Addr = serverAddr(e.ServerIPAddress, f.Request.URL)
+	}
+	switch {
+	case x.Error != nil:
+		f.Err = &Error{Phase: x.Error.Phase, Msg: x.Error.Msg, Hint: x.Error.Hint}
+	case len(e.Error) > 0 && f.Response == nil:
+		var msg string
+		if json.Unmarshal(e.Error, &msg) == nil && msg != "" {
+			f.Err = &Error{Phase: PhaseUpstream, Msg: msg}
+		}
+	}
+	f.State = Done
+	if f.Err != nil {
+		f.State = Failed
+	}
+	if x.State != "" {
+		f.State = State(enumIndex(stateNames[:], x.State, uint8(f.State)))
+	}
+	if s := x.Stream; s != nil {
+		f.Stream = &StreamStats{BytesUp: s.BytesUp, BytesDown: s.BytesDown,
+			FramesUp: s.FramesUp, FramesDown: s.FramesDown, Closed: fromUnixNano(s.Closed)}
+	}
+	if x.Timings != nil {
+		f.Timings = timingsFromRecord(x.Timings)
+	} else if f.Timings, err = timingsOfHAR(e); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func enumIndex(names []string, name string, def uint8) uint8 {
+	for i, n := range names {
+		if n == name {
+			return uint8(i)
+		}
+	}
+	return def
+}
+
+func requestOfHAR(r *harRequest, ours bool) (*Request, error) {
+	q := &Request{Method: r.Method, URL: r.URL, Proto: r.HTTPVersion, Header: headerOfHAR(r.Headers)}
+	if rest, ok := strings.CutPrefix(q.URL, "https://"); ok && q.Method == http.MethodConnect &&
+		rest != "" && !strings.Contains(rest, "/") {
+		q.URL = rest // siphon writes a CONNECT's host:port as an https URL
+	}
+	if p := r.PostData; p != nil {
+		text := p.Text
+		if text == "" && len(p.Params) > 0 {
+			// Some tools give a form's fields instead of its text.
+			v := make([]string, 0, len(p.Params))
+			for _, kv := range p.Params {
+				v = append(v, url.QueryEscape(kv.Name)+"="+url.QueryEscape(kv.Value))
+			}
+			text = strings.Join(v, "&")
+		}
+		enc := p.Encoding
+		if enc == "" {
+			enc = p.Encoding2
+		}
+		b, err := bodyOfHAR(&text, enc, p.harWire, r.BodySize, q.Header, ours)
+		if err != nil {
+			return nil, fmt.Errorf("postData: %w", err)
+		}
+		q.Body = b
+	} else if ours && r.BodySize > 0 {
+		q.Body = Body{Size: sizeOf(r.BodySize)}
+	}
+	return q, nil
+}
+
+func responseOfHAR(r *harResponse, ours bool) (*Response, error) {
+	if r.Status <= 0 {
+		return nil, nil // the request failed before a response
+	}
+	if r.Status > 999 {
+		return nil, fmt.Errorf("status %v is not an HTTP status", float64(r.Status))
+	}
+	p := &Response{Status: int(r.Status), Reason: r.StatusText, Proto: r.HTTPVersion, Header: headerOfHAR(r.Headers)}
+	c := &r.Content
+	full := r.BodySize
+	if !ours {
+		// Browsers write the transferred size (0 from cache) in bodySize
+		// and the decoded size in content.size.
+		full = max(full, c.Size)
+	}
+	b, err := bodyOfHAR(c.Text, c.Encoding, c.harWire, full, p.Header, ours)
+	if err != nil {
+		return nil, fmt.Errorf("content: %w", err)
+	}
+	p.Body = b
+	return p, nil
+}
+
+// headerOfHAR builds a header from HAR's list. HTTP/2 pseudo-headers
+// (":authority" and friends, as Chrome lists them) restate the method and
+// URL and are left out.
+func headerOfHAR(list []harNV) http.Header {
+	h := http.Header{}
+	for _, nv := range list {
+		if nv.Name == "" || nv.Name[0] == ':' {
+			continue
+		}
+		h.Add(nv.Name, nv.Value)
+	}
+	return h
+}
+
+// serverAddr joins HAR's serverIPAddress (which Chrome writes with IPv6
+// brackets) with the URL's port.
+func serverAddr(ip, rawURL string) string {
+	ip = strings.Trim(ip, "[]")
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return ip
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" || u.Scheme == "wss" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(ip, port)
+}

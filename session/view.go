@@ -1,0 +1,422 @@
+package session
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// View is a filtered, sorted index over a Store's flows, kept for a UI that
+// draws a window of it. Refresh brings it up to date incrementally: it
+// re-examines only the flows added or changed since the previous Refresh,
+// so with nothing new its cost is a walk over pointers, and a new flow
+// costs one match and one insertion. A new matcher or sort order costs one
+// pass over every flow.
+//
+// The flows a View returns are the store's own snapshots, shared and not
+// copied: callers must not modify them (Clone first, then Store.Update).
+//
+// All methods are safe for concurrent use. Refresh calls are serialised;
+// Window, Len and Index read the result of the last completed Refresh and
+// never wait for one in progress.
+type View struct {
+	s *Store
+
+	refresh sync.Mutex // serialises Refresh; guards the build state below
+	slots   []slot     // one per flow of the store's order, as last seen
+	applied viewQuery  // the query slots and rows were built for
+	built   bool
+
+	mu      sync.Mutex
+	want    viewQuery
+	rows    []viewRow // sorted ascending by want.key at the time of the build
+	reverse bool      // rows are presented last to first
+	total   int
+}
+
+// ViewStats describes a View after a Refresh.
+type ViewStats struct {
+	Shown   int  // flows the matcher selects
+	Total   int  // flows in the store
+	Changed bool // the rows (or their snapshots) differ from the previous Refresh
+}
+
+// slot is what the view knows of one flow of the store's order.
+type slot struct {
+	e   *entry
+	f   *Flow // the snapshot last matched
+	hit bool  // f matched
+}
+
+// viewRow is one shown flow: the entry, the snapshot it was sorted by, and
+// that snapshot's sort key, copied here so that sorting 100k rows touches
+// only this slice.
+type viewRow struct {
+	e   *entry
+	f   *Flow
+	s   string // the key of a text order
+	n   int64  // the key of a numeric order
+	seq int64
+}
+
+func makeRow(key SortKey, e *entry, f *Flow) viewRow {
+	r := viewRow{e: e, f: f, seq: f.Seq}
+	switch key {
+	case SortMethod:
+		r.s = method(f)
+	case SortURL:
+		r.s = target(f)
+	default:
+		r.n = key.number(f)
+	}
+	return r
+}
+
+// compareRows orders rows as SortKey.compare orders their flows.
+func compareRows(a, b viewRow) int {
+	if c := strings.Compare(a.s, b.s); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.n, b.n); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.seq, b.seq)
+}
+
+type viewQuery struct {
+	m       Matcher
+	gen     int // counts SetMatcher calls: matchers need not be comparable
+	key     SortKey
+	reverse bool
+}
+
+// NewView returns a View of every flow in time order. It is empty until
+// the first Refresh.
+func (s *Store) NewView() *View {
+	return &View{s: s}
+}
+
+// SetMatcher selects the flows the view shows from the next Refresh on;
+// nil shows all. A BodyMatcher that needs bodies makes the next Refresh
+// read every flow's bodies, from the file if need be.
+func (v *View) SetMatcher(m Matcher) {
+	v.mu.Lock()
+	v.want.m = m
+	v.want.gen++
+	v.mu.Unlock()
+}
+
+// SetOrder sets the sort order from the next Refresh on. Reversing alone
+// costs nothing: rows are only presented the other way round.
+func (v *View) SetOrder(key SortKey, reverse bool) {
+	v.mu.Lock()
+	v.want.key, v.want.reverse = key, reverse
+	v.mu.Unlock()
+}
+
+// Refresh brings the view up to date with the store and the matcher and
+// order last set. It runs on the calling goroutine and may take long for a
+// new matcher over many flows (a pass of Match over each, bodies loaded for
+// a BodyMatcher); it stops early with ctx's error, leaving the view as it
+// was.
+func (v *View) Refresh(ctx context.Context) (ViewStats, error) {
+	v.refresh.Lock()
+	defer v.refresh.Unlock()
+
+	v.mu.Lock()
+	q := v.want
+	v.mu.Unlock()
+	v.s.mu.Lock()
+	order := v.s.order // never modified in place; see Store.order
+	v.s.mu.Unlock()
+
+	rebuild := !v.built || q.gen != v.applied.gen || q.key != v.applied.key
+	if !rebuild && !samePrefix(v.slots, order) {
+		rebuild = true // flows were deleted or cleared
+	}
+	var stats ViewStats
+	var err error
+	if rebuild {
+		err = v.rebuild(ctx, q, order)
+		stats.Changed = err == nil
+	} else {
+		stats.Changed, err = v.update(ctx, q, order)
+	}
+	if err != nil {
+		return ViewStats{}, err
+	}
+	v.applied, v.built = q, true
+
+	v.mu.Lock()
+	if v.reverse != q.reverse {
+		stats.Changed = true
+	}
+	v.reverse = q.reverse
+	v.total = len(order)
+	stats.Shown, stats.Total = len(v.rows), v.total
+	v.mu.Unlock()
+	return stats, nil
+}
+
+// samePrefix reports whether order still starts with the flows of slots,
+// in the same order: true unless flows were deleted since.
+func samePrefix(slots []slot, order []*entry) bool {
+	if len(order) < len(slots) {
+		return false
+	}
+	for i := range slots {
+		if slots[i].e != order[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// rebuild matches every flow afresh and sorts the result. The flows are
+// matched in as many chunks as there are CPUs: a filter over 100k flows is
+// the one wait a user feels.
+func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
+	slots := make([]slot, len(order))
+	chunks := min(runtime.GOMAXPROCS(0), max(len(order)/4096, 1))
+	parts := make([][]viewRow, chunks)
+	var wg sync.WaitGroup
+	for c := range chunks {
+		lo, hi := c*len(order)/chunks, (c+1)*len(order)/chunks
+		wg.Go(func() {
+			mt := newMatching(v.s, q.m)
+			for i := lo; i < hi; i++ {
+				if i%1024 == 0 && ctx.Err() != nil {
+					return
+				}
+				e := order[i]
+				f := e.meta.Load()
+				hit := mt.match(e, f)
+				slots[i] = slot{e: e, f: f, hit: hit}
+				if hit {
+					parts[c] = append(parts[c], makeRow(q.key, e, f))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rows := slices.Concat(parts...)
+	if q.key != SortTime {
+		slices.SortFunc(rows, compareRows)
+	}
+	v.slots = slots
+	v.publish(rows)
+	return nil
+}
+
+// update re-matches the flows whose snapshot changed or that are new, and
+// moves only them in the sorted rows.
+func (v *View) update(ctx context.Context, q viewQuery, order []*entry) (bool, error) {
+	mt := newMatching(v.s, q.m)
+	var gone, added []viewRow
+	slots := v.slots
+	changed := false
+	n := len(slots)
+	for i, e := range order {
+		f := e.meta.Load()
+		if i < n && slots[i].f == f {
+			continue
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		hit := mt.match(e, f)
+		if i < n {
+			if slots[i].hit {
+				gone = append(gone, makeRow(q.key, e, slots[i].f))
+			}
+			slots[i].f, slots[i].hit = f, hit
+		} else {
+			slots = append(slots, slot{e: e, f: f, hit: hit})
+		}
+		if hit {
+			added = append(added, makeRow(q.key, e, f))
+		}
+		changed = true
+	}
+	v.slots = slots
+	if !changed {
+		return false, nil
+	}
+	v.mu.Lock()
+	old := v.rows
+	v.mu.Unlock()
+	v.publish(mergeRows(old, gone, added))
+	return true, nil
+}
+
+// publish makes rows the view's result.
+func (v *View) publish(rows []viewRow) {
+	v.mu.Lock()
+	v.rows = rows
+	v.mu.Unlock()
+}
+
+// mergeRows returns a new sorted slice: old without gone, plus added. It
+// never modifies old, which readers may still hold.
+func mergeRows(old, gone, added []viewRow) []viewRow {
+	slices.SortFunc(added, compareRows)
+	if len(gone) == 0 && len(added) > 0 && (len(old) == 0 || compareRows(old[len(old)-1], added[0]) < 0) {
+		// New flows at the end of the order, the common case in time
+		// order: appending past len(old) leaves what readers of old see
+		// untouched.
+		return append(old, added...)
+	}
+	drop := make(map[*entry]bool, len(gone))
+	for _, g := range gone {
+		drop[g.e] = true
+	}
+	out := make([]viewRow, 0, len(old)-len(gone)+len(added))
+	// Flows that gained or lost a match are usually the newest, at the end
+	// of a time-sorted view: skip the common prefix without comparisons.
+	start := len(old)
+	for _, g := range gone {
+		i, _ := slices.BinarySearchFunc(old, g, compareRows)
+		start = min(start, i)
+	}
+	if len(added) > 0 {
+		i, _ := slices.BinarySearchFunc(old, added[0], compareRows)
+		start = min(start, i)
+	}
+	out = append(out, old[:start]...)
+	j := 0
+	for _, r := range old[start:] {
+		if drop[r.e] {
+			continue
+		}
+		for j < len(added) && compareRows(added[j], r) < 0 {
+			out = append(out, added[j])
+			j++
+		}
+		out = append(out, r)
+	}
+	return append(out, added[j:]...)
+}
+
+// Len returns how many flows the view shows.
+func (v *View) Len() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.rows)
+}
+
+// Total returns how many flows the store held at the last Refresh.
+func (v *View) Total() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.total
+}
+
+// Window returns up to n shown flows starting at position offset, in the
+// view's order. The flows are the store's snapshots: read-only, bodies
+// Unloaded.
+func (v *View) Window(offset, n int) []*Flow {
+	v.mu.Lock()
+	rows, rev := v.rows, v.reverse
+	v.mu.Unlock()
+	if offset < 0 || n <= 0 || offset >= len(rows) {
+		return nil
+	}
+	n = min(n, len(rows)-offset)
+	out := make([]*Flow, n)
+	for i := range out {
+		out[i] = rows[position(offset+i, len(rows), rev)].f
+	}
+	return out
+}
+
+// Index returns the position of the flow with the given ID in the view's
+// order, or -1 when the view does not show it. It costs a pass over the
+// shown flows.
+func (v *View) Index(id string) int {
+	v.mu.Lock()
+	rows, rev := v.rows, v.reverse
+	v.mu.Unlock()
+	for i := range rows {
+		if rows[i].e.id == id {
+			return position(i, len(rows), rev)
+		}
+	}
+	return -1
+}
+
+// Newest returns the position of the most recently added shown flow, or
+// -1 when the view is empty. In time order it costs nothing; in any other
+// order, a pass over the shown flows.
+func (v *View) Newest() int {
+	v.mu.Lock()
+	rows, rev, key := v.rows, v.reverse, v.applied.key
+	v.mu.Unlock()
+	if len(rows) == 0 {
+		return -1
+	}
+	best := len(rows) - 1
+	if key != SortTime {
+		for i := range rows {
+			if rows[i].f.Seq > rows[best].f.Seq {
+				best = i
+			}
+		}
+	}
+	return position(best, len(rows), rev)
+}
+
+// position maps a presented position to an index of the ascending rows
+// (and back: the mapping is its own inverse).
+func position(i, n int, reverse bool) int {
+	if reverse {
+		return n - 1 - i
+	}
+	return i
+}
+
+// matching applies a matcher to index snapshots, loading bodies when it
+// needs them.
+type matching struct {
+	s      *Store
+	m      Matcher
+	bodies bool
+}
+
+func newMatching(s *Store, m Matcher) *matching {
+	mt := &matching{s: s, m: m}
+	if bm, ok := m.(BodyMatcher); ok {
+		mt.bodies = bm.NeedsBodies()
+	}
+	return mt
+}
+
+func (mt *matching) match(e *entry, f *Flow) bool {
+	if mt.m == nil {
+		return true
+	}
+	if mt.bodies {
+		mt.s.mu.Lock()
+		parts := e.parts
+		mt.s.mu.Unlock()
+		full, err := mt.s.withBodies(f, parts)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return false // deleted meanwhile
+		case err != nil:
+			// As in List: report once, then match on metadata alone.
+			mt.s.report(fmt.Errorf("view flows: %w", err))
+			mt.bodies = false
+		default:
+			return mt.m.Match(full)
+		}
+	}
+	return mt.m.Match(f)
+}

@@ -1,0 +1,222 @@
+package ui
+
+import (
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/filter"
+	"github.com/siphonproxy/siphon/session"
+)
+
+// listKey handles a key on the flow list.
+func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
+	b, ok := m.keys.Lookup(ScopeList, msg)
+	if !ok {
+		return nil
+	}
+	if b.Planned != "" {
+		return m.say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
+	}
+	sel := m.list.Selected()
+	switch b.Action {
+	case ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom:
+		var cmd tea.Cmd
+		m.list, cmd = m.list.Update(msg)
+		return cmd
+	case ActOpen:
+		if sel == nil {
+			return nil
+		}
+		m.page = pageFlow
+		return m.flow.Open(sel.ID)
+	case ActFilter:
+		return m.ask(NewInput(ActFilter, "filter", m.filterExpr, true, m.keys, m.st))
+	case ActSort:
+		m.sortKey = m.sortKey.Next()
+		return tea.Batch(m.applyQuery(), m.say("sorted by "+m.sortKey.String()))
+	case ActReverse:
+		m.reverse = !m.reverse
+		return m.applyQuery()
+	case ActFollow:
+		m.list.SetFollow(!m.list.Follow())
+		if m.list.Follow() {
+			return m.say("following the newest flow")
+		}
+		return m.say("follow off")
+	case ActMarkedOnly:
+		m.markedOnly = !m.markedOnly
+		return m.applyQuery()
+	case ActClear:
+		if m.list.total == 0 {
+			return nil
+		}
+		p := NewConfirm(ActClear, fmt.Sprintf("delete all %d flows from the session?", m.list.total), m.keys, m.st)
+		return m.ask(p, nil)
+	case ActQuit:
+		return m.ask(NewConfirm(ActQuit, "quit siphon?", m.keys, m.st), nil)
+	}
+	if sel == nil {
+		return nil
+	}
+	switch b.Action {
+	case ActMark:
+		return m.edit(sel, func(f *session.Flow) { f.Marked = !f.Marked })
+	case ActDelete:
+		if err := m.store.Delete(sel.ID); err != nil {
+			return m.say(err.Error())
+		}
+		return m.say(fmt.Sprintf("deleted flow #%d", sel.Seq))
+	case ActComment:
+		return m.ask(NewInput(ActComment, "comment #"+itoa(sel.Seq), sel.Comment, false, m.keys, m.st))
+	}
+	return nil
+}
+
+// flowKey handles a key on the flow view.
+func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
+	b, ok := m.keys.Lookup(ScopeFlow, msg)
+	if !ok {
+		var cmd tea.Cmd
+		m.flow, cmd = m.flow.Update(msg)
+		return cmd
+	}
+	if b.Planned != "" {
+		return m.say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
+	}
+	f := m.flow.Flow()
+	switch b.Action {
+	case ActBack:
+		m.flow.Close()
+		m.page = pageList
+		return nil
+	case ActSearch:
+		return m.ask(NewInput(ActSearch, "search", "", false, m.keys, m.st))
+	case ActMark:
+		if f != nil {
+			f.Marked = !f.Marked // the view's own copy, from Store.Get
+			return m.edit(f, func(c *session.Flow) { c.Marked = f.Marked })
+		}
+		return nil
+	case ActComment:
+		if f != nil {
+			return m.ask(NewInput(ActComment, "comment #"+itoa(f.Seq), f.Comment, false, m.keys, m.st))
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	m.flow, cmd = m.flow.Update(msg)
+	return cmd
+}
+
+// ask opens a prompt.
+func (m *Model) ask(p Prompt, cmd tea.Cmd) tea.Cmd {
+	p.SetWidth(m.width)
+	m.prompt = &p
+	return cmd
+}
+
+// answer acts on a finished prompt.
+func (m *Model) answer(msg promptDoneMsg) tea.Cmd {
+	if !msg.ok {
+		return nil
+	}
+	switch msg.purpose {
+	case ActFilter:
+		f, err := filter.Parse(msg.value)
+		if err != nil {
+			return m.say(err.Error())
+		}
+		m.filterExpr, m.filter = msg.value, f
+		if msg.value == "" {
+			m.filter = nil
+			return tea.Batch(m.applyQuery(), m.say("filter cleared"))
+		}
+		return m.applyQuery()
+	case ActSearch:
+		n := m.flow.Search(msg.value)
+		return m.say(fmt.Sprintf("%d matching lines", n))
+	case ActComment:
+		target := m.list.Selected()
+		if m.page == pageFlow {
+			target = m.flow.Flow()
+			if target != nil {
+				target.Comment = msg.value
+			}
+		}
+		if target == nil {
+			return nil
+		}
+		return m.edit(target, func(f *session.Flow) { f.Comment = msg.value })
+	case ActClear:
+		if err := m.store.Clear(); err != nil {
+			return m.say(err.Error())
+		}
+		return m.say("cleared the session")
+	case ActQuit:
+		return m.quit()
+	}
+	return nil
+}
+
+// edit changes a flow in the store. It works on a copy without body bytes
+// (marked Unloaded), so the store keeps the bodies it has.
+func (m *Model) edit(f *session.Flow, change func(*session.Flow)) tea.Cmd {
+	c := f.Clone()
+	for _, b := range []*session.Body{bodyOf(c.Request), bodyOfResp(c.Response), bodyOf(c.Original)} {
+		if b != nil {
+			b.Data, b.Unloaded = nil, true
+		}
+	}
+	change(c)
+	if err := m.store.Update(c); err != nil {
+		return m.say(err.Error())
+	}
+	return nil
+}
+
+func bodyOf(r *session.Request) *session.Body {
+	if r == nil {
+		return nil
+	}
+	return &r.Body
+}
+
+func bodyOfResp(r *session.Response) *session.Body {
+	if r == nil {
+		return nil
+	}
+	return &r.Body
+}
+
+// applyQuery gives the view the filter, marked-only switch and order, and
+// refreshes it at once.
+func (m *Model) applyQuery() tea.Cmd {
+	m.setQuery()
+	return m.refresh.request(m.ctx, m.view, true)
+}
+
+// setQuery gives the view the filter, marked-only switch and order.
+func (m *Model) setQuery() {
+	switch {
+	case m.filter == nil && !m.markedOnly:
+		m.view.SetMatcher(nil)
+	default:
+		m.view.SetMatcher(queryMatcher{f: m.filter, markedOnly: m.markedOnly})
+	}
+	m.view.SetOrder(m.sortKey, m.reverse)
+	m.list.SetOrder(m.sortKey, m.reverse)
+}
+
+// queryMatcher is the user's filter and the marked-only switch together.
+type queryMatcher struct {
+	f          *filter.Filter
+	markedOnly bool
+}
+
+var _ session.BodyMatcher = queryMatcher{}
+
+func (q queryMatcher) Match(f *session.Flow) bool {
+	return (!q.markedOnly || f.Marked) && q.f.Match(f)
+}
+
+func (q queryMatcher) NeedsBodies() bool { return q.f.NeedsBodies() }

@@ -1,0 +1,217 @@
+package ui
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// ViewMode is how the flow view shows bodies; v cycles through them.
+type ViewMode uint8
+
+// View modes.
+const (
+	ModeAuto ViewMode = iota // by type: pretty JSON, XML, tables, image facts, hex for binary
+	ModeRaw                  // decoded text as it is
+	ModeHex                  // hex dump of the decoded bytes
+	numModes
+)
+
+func (m ViewMode) String() string { return [...]string{"auto", "raw", "hex"}[m%numModes] }
+
+// Caps on what a body view builds, whatever the body's size: formatting
+// and wrapping stay in the tens of milliseconds, and the rest of a big
+// body is a keypress away in another mode (or an export).
+const (
+	textCap = 1 << 20  // decoded bytes formatted as text
+	hexCap  = 64 << 10 // bytes shown as a hex dump
+	lineCap = 64 << 10 // bytes of one logical line
+)
+
+// progress is how far a body rendering has come, read by the event loop
+// while a command does the work.
+type progress struct {
+	stage atomic.Pointer[string]
+	done  atomic.Int64
+	total atomic.Int64
+}
+
+func (p *progress) set(stage string, done, total int64) {
+	p.stage.Store(&stage)
+	p.done.Store(done)
+	p.total.Store(total)
+}
+
+// String describes the progress: "formatting json 42%".
+func (p *progress) String() string {
+	s := p.stage.Load()
+	if s == nil {
+		return "loading"
+	}
+	if t := p.total.Load(); t > 0 {
+		return fmt.Sprintf("%s %d%%", *s, p.done.Load()*100/t)
+	}
+	return *s
+}
+
+// renderBody turns a body into styled lines in the given mode: a summary
+// line, notes (truncation, decoding errors, caps), then the content. It
+// never fails: what cannot be shown as text is shown as hex, with a note
+// saying why. It stops early when ctx is cancelled.
+func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMode, st Styles, p *progress) []string {
+	ct := h.Get("Content-Type")
+	enc := strings.Join(h.Values("Content-Encoding"), ", ")
+	if b.Size == 0 && len(b.Data) == 0 {
+		return []string{st.Muted.Render("(no body)")}
+	}
+	lines := []string{st.Muted.Render(bodySummary(b, ct, enc, mode))}
+	note := func(format string, args ...any) {
+		lines = append(lines, st.Warning.Render(printable(fmt.Sprintf(format, args...))))
+	}
+	if b.Truncated {
+		note("captured %s of %s: the body was cut at the capture limit (--body-limit)",
+			humanSize(int64(len(b.Data))), humanSize(b.Size))
+	}
+	p.set("decoding "+humanSize(int64(len(b.Data))), 0, 0)
+	data, err := b.Decode(enc)
+	if err != nil {
+		note("%v: showing the bytes as received", err)
+		return append(lines, hexLines(b.Data, st, note)...)
+	}
+	if ctx.Err() != nil {
+		return lines
+	}
+	switch mode {
+	case ModeHex:
+		return append(lines, hexLines(data, st, note)...)
+	case ModeRaw:
+		return append(lines, textLines(data, note)...)
+	}
+	mt, params, _ := mime.ParseMediaType(ct)
+	kind := sniff(mt, data)
+	switch kind {
+	case "image":
+		return append(lines, imageLines(data, mt, st, note)...)
+	case "json":
+		return append(lines, jsonLines(ctx, data, st, p, note)...)
+	case "xml", "html":
+		return append(lines, markupLines(ctx, data, kind == "html", st, p, note)...)
+	case "form":
+		return append(lines, formLines(data, st, note)...)
+	case "multipart":
+		return append(lines, multipartLines(data, params["boundary"], st, note)...)
+	case "text":
+		return append(lines, textLines(data, note)...)
+	}
+	note("binary data: hex dump (v cycles auto, raw, hex)")
+	return append(lines, hexLines(data, st, note)...)
+}
+
+func bodySummary(b session.Body, ct, enc string, mode ViewMode) string {
+	s := "body " + humanSize(b.Size)
+	if ct != "" {
+		s += " · " + ct
+	}
+	if enc != "" {
+		s += " · " + enc
+	}
+	return printable(s + " · view: " + mode.String())
+}
+
+// sniff decides how to show a body in auto mode: by its media type, else
+// by its first bytes.
+func sniff(mt string, data []byte) string {
+	sub := mt[strings.IndexByte(mt, '/')+1:]
+	switch {
+	case strings.HasPrefix(mt, "image/"):
+		return "image"
+	case strings.Contains(sub, "json"):
+		return "json"
+	case sub == "html" || sub == "xhtml+xml":
+		return "html"
+	case strings.Contains(sub, "xml"):
+		return "xml"
+	case mt == "application/x-www-form-urlencoded":
+		return "form"
+	case strings.HasPrefix(mt, "multipart/"):
+		return "multipart"
+	}
+	head := data[:min(len(data), 512)]
+	if t := strings.TrimLeft(string(head), " \t\r\n"); t != "" && (t[0] == '{' || t[0] == '[') {
+		return "json"
+	}
+	detected := http.DetectContentType(head)
+	switch {
+	case strings.HasPrefix(detected, "image/"):
+		return "image"
+	case strings.HasPrefix(detected, "text/html"):
+		return "html"
+	case strings.HasPrefix(detected, "text/xml"):
+		return "xml"
+	}
+	if isText(data[:min(len(data), textCap)]) {
+		return "text"
+	}
+	return "binary"
+}
+
+// isText reports whether data reads as UTF-8 text: valid (but for a rune
+// cut at the end) and with few control characters.
+func isText(data []byte) bool {
+	for len(data) > 0 && !utf8.Valid(data) {
+		// A cap may cut the last rune; allow up to 3 bytes of it.
+		r, size := utf8.DecodeLastRune(data)
+		if r != utf8.RuneError || size != 1 || !utf8.Valid(data[:max(len(data)-3, 0)]) {
+			return false
+		}
+		data = data[:len(data)-1]
+	}
+	ctl := 0
+	for _, c := range data {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' {
+			ctl++
+		}
+	}
+	return ctl*100 <= len(data)
+}
+
+// textLines splits text into printable lines, within the caps.
+func textLines(data []byte, note func(string, ...any)) []string {
+	if len(data) > textCap {
+		note("showing the first %s of %s", humanSize(textCap), humanSize(int64(len(data))))
+		data = data[:textCap]
+	}
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	var out []string
+	for line := range strings.SplitSeq(text, "\n") {
+		out = append(out, printable(capText(line, lineCap)))
+	}
+	return out
+}
+
+// hexLines is a hex dump (encoding/hex's layout) of the first bytes.
+func hexLines(data []byte, st Styles, note func(string, ...any)) []string {
+	if len(data) > hexCap {
+		note("hex dump of the first %s of %s", humanSize(hexCap), humanSize(int64(len(data))))
+		data = data[:hexCap]
+	}
+	dump := strings.TrimSuffix(hex.Dump(data), "\n")
+	var out []string
+	for line := range strings.SplitSeq(dump, "\n") {
+		// Offset, hex and the printable column (which hex.Dump already
+		// restricts to ASCII).
+		if len(line) > 60 {
+			out = append(out, st.Muted.Render(line[:10])+line[10:60]+st.String.Render(line[60:]))
+		} else {
+			out = append(out, line)
+		}
+	}
+	return out
+}

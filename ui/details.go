@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// detailsTab lists a flow's connection facts, every timing as a number and
+// a bar on a common scale, and its error with the hint.
+func detailsTab(f *session.Flow, st Styles, width int, loc *time.Location) []string {
+	row := func(name, value string) string { return st.Key.Render(cell(name, 14)) + value }
+	lines := []string{
+		row("flow", fmt.Sprintf("#%d · %s · %s · %s", f.Seq, f.State, f.Source, f.Kind)),
+	}
+	if t := f.Start(); !t.IsZero() {
+		lines = append(lines, row("started", t.In(loc).Format("2006-01-02 15:04:05.000 MST")))
+	}
+	lines = append(lines,
+		row("client", peer(f.Client)),
+		row("server", peer(f.Server)))
+	if f.Marked {
+		lines = append(lines, row("marked", st.Marked.Render("yes")))
+	}
+	if f.Comment != "" {
+		lines = append(lines, row("comment", printable(f.Comment)))
+	}
+	if s := f.Stream; s != nil {
+		v := fmt.Sprintf("%s up, %s down", humanSize(s.BytesUp), humanSize(s.BytesDown))
+		if f.Kind == session.WebSocket {
+			v += fmt.Sprintf(", %d frames up, %d down", s.FramesUp, s.FramesDown)
+		}
+		lines = append(lines, row("traffic", v))
+	}
+	if f.Err != nil {
+		lines = append(lines, "")
+		lines = append(lines, errorLines(f.Err, st)...)
+	}
+	lines = append(lines, "", st.Title.Render("timings"))
+	return append(lines, timingLines(&f.Timings, f.Start(), st, width)...)
+}
+
+func peer(p session.Peer) string {
+	if p.Addr == "" {
+		return "-"
+	}
+	parts := []string{printable(p.Addr)}
+	if p.TLSVersion != "" {
+		parts = append(parts, printable(p.TLSVersion))
+	}
+	if p.SNI != "" {
+		parts = append(parts, "SNI "+printable(p.SNI))
+	}
+	if p.ALPN != "" {
+		parts = append(parts, "ALPN "+printable(p.ALPN))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// timingLines draws each phase of a flow as its duration and a bar placed
+// on a scale from the connection's start to the flow's completion.
+func timingLines(t *session.Timings, start time.Time, st Styles, width int) []string {
+	origin := start
+	if !t.ClientConnect.IsZero() && t.ClientConnect.Before(origin) {
+		origin = t.ClientConnect
+	}
+	end := t.Complete
+	phases := []struct {
+		name string
+		a, b time.Time
+	}{
+		{"client TLS", t.ClientTLSStart, t.ClientTLSDone},
+		{"DNS", t.DNSStart, t.DNSDone},
+		{"connect", t.ConnectStart, t.ConnectDone},
+		{"upstream TLS", t.TLSStart, t.TLSDone},
+		{"request sent", t.RequestReceived, t.RequestSent},
+		{"TTFB", t.RequestSent, t.FirstByte},
+		{"download", t.FirstByte, t.Complete},
+		{"total", start, t.Complete},
+	}
+	scale := session.Span(origin, end)
+	barWidth := max(width-14-10-2, 10)
+	var out []string
+	for _, p := range phases {
+		d := session.Span(p.a, p.b)
+		if p.a.IsZero() || p.b.IsZero() {
+			out = append(out, st.Key.Render(cell(p.name, 14))+st.Muted.Render(rcell("-", 9)))
+			continue
+		}
+		bar := ""
+		if scale > 0 {
+			from := int(int64(barWidth) * int64(session.Span(origin, p.a)) / int64(scale))
+			n := max(int(int64(barWidth)*int64(d)/int64(scale)), 1)
+			from = min(from, barWidth-1)
+			n = min(n, barWidth-from)
+			bar = st.Muted.Render(strings.Repeat("·", from)) + st.Accent.Render(strings.Repeat("█", n))
+		}
+		out = append(out, st.Key.Render(cell(p.name, 14))+rcell(humanDuration(d), 9)+"  "+bar)
+	}
+	if end.IsZero() {
+		out = append(out, st.Pending.Render("(the flow has not completed)"))
+	}
+	return out
+}

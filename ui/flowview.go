@@ -1,0 +1,339 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/siphonproxy/siphon/session"
+)
+
+// Tabs of the flow view.
+const (
+	TabRequest = iota
+	TabResponse
+	TabDetails
+	numTabs
+)
+
+var tabNames = [numTabs]string{"Request", "Response", "Details"}
+
+// flowLoadedMsg carries a flow read from the store with its bodies.
+type flowLoadedMsg struct {
+	id   string
+	flow *session.Flow
+	err  error
+}
+
+// bodyRenderedMsg carries the lines of one body, rendered off the event
+// loop; gen tells stale renders (of another flow or mode) apart.
+type bodyRenderedMsg struct {
+	gen, part int
+	lines     []string
+}
+
+// FlowView inspects one flow in tabs: Request, Response and Details.
+// Bodies are loaded, decoded and formatted by commands, never on the event
+// loop; until they arrive the tab shows what is being done.
+type FlowView struct {
+	keys   KeyMap
+	st     Styles
+	loc    *time.Location
+	load   func(id string) (*session.Flow, error)
+	width  int
+	height int
+
+	id      string
+	flow    *session.Flow // bodies loaded; nil while loading
+	loadErr error
+	tab     int
+	mode    ViewMode
+	bodies  [2][]string // rendered request and response bodies; nil while rendering
+	prog    [2]*progress
+	gen     int
+	cancel  context.CancelFunc
+	pager   Pager
+	spin    spinner.Model
+
+	query   string
+	matches []int // logical lines of the current tab that contain query
+	match   int
+}
+
+// NewFlowView returns a flow view that reads flows with load (Store.Get).
+func NewFlowView(load func(id string) (*session.Flow, error), keys KeyMap, st Styles, loc *time.Location) FlowView {
+	return FlowView{keys: keys, st: st, loc: loc, load: load, pager: NewPager(keys, st),
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Accent))}
+}
+
+// SetSize sets the view's area: a title line, the tabs, the pager.
+func (v *FlowView) SetSize(width, height int) {
+	v.width, v.height = width, height
+	v.pager.SetSize(width, max(height-3, 1))
+	v.layout(true)
+}
+
+// Open starts showing the flow with the given ID; the command loads it.
+func (v *FlowView) Open(id string) tea.Cmd {
+	v.Close()
+	v.id, v.flow, v.loadErr = id, nil, nil
+	v.query, v.matches = "", nil
+	v.layout(false)
+	return tea.Batch(v.loadCmd(), v.spin.Tick)
+}
+
+// Close stops the renders in flight.
+func (v *FlowView) Close() {
+	if v.cancel != nil {
+		v.cancel()
+		v.cancel = nil
+	}
+}
+
+// ID returns the ID of the flow shown.
+func (v FlowView) ID() string { return v.id }
+
+// Flow returns the flow shown, bodies loaded, or nil while it loads.
+func (v FlowView) Flow() *session.Flow { return v.flow }
+
+// Reload reads the flow again if it may still change (pending or paused).
+func (v *FlowView) Reload() tea.Cmd {
+	if v.flow == nil || v.flow.State == session.Done || v.flow.State == session.Failed {
+		return nil
+	}
+	return v.loadCmd()
+}
+
+func (v *FlowView) loadCmd() tea.Cmd {
+	id, load := v.id, v.load
+	return func() tea.Msg {
+		f, err := load(id)
+		return flowLoadedMsg{id: id, flow: f, err: err}
+	}
+}
+
+// render starts formatting both bodies in the current mode.
+func (v *FlowView) render() tea.Cmd {
+	v.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	v.cancel = cancel
+	v.gen++
+	v.bodies = [2][]string{}
+	var cmds []tea.Cmd
+	f := v.flow
+	for part := range 2 {
+		var b session.Body
+		var h map[string][]string
+		switch {
+		case part == 0 && f.Request != nil:
+			b, h = f.Request.Body, f.Request.Header
+		case part == 1 && f.Response != nil:
+			b, h = f.Response.Body, f.Response.Header
+		default:
+			v.bodies[part] = []string{}
+			continue
+		}
+		p := &progress{}
+		v.prog[part] = p
+		gen, mode, st := v.gen, v.mode, v.st
+		cmds = append(cmds, func() tea.Msg {
+			return bodyRenderedMsg{gen: gen, part: part, lines: renderBody(ctx, b, h, mode, st, p)}
+		})
+	}
+	return tea.Batch(append(cmds, v.spin.Tick)...)
+}
+
+// busy reports whether something is still being loaded or rendered.
+func (v FlowView) busy() bool {
+	return v.loadErr == nil && (v.flow == nil || v.bodies[0] == nil || v.bodies[1] == nil)
+}
+
+// Update handles loading and rendering results, the spinner, and the flow
+// view's own keys (tabs, view mode, matches, scrolling).
+func (v FlowView) Update(msg tea.Msg) (FlowView, tea.Cmd) {
+	switch msg := msg.(type) {
+	case flowLoadedMsg:
+		if msg.id != v.id {
+			return v, nil
+		}
+		v.flow, v.loadErr = msg.flow, msg.err
+		if msg.err != nil {
+			v.layout(false)
+			return v, nil
+		}
+		cmd := v.render()
+		v.layout(true)
+		return v, cmd
+	case bodyRenderedMsg:
+		if msg.gen != v.gen {
+			return v, nil
+		}
+		v.bodies[msg.part] = msg.lines
+		v.layout(true)
+	case spinner.TickMsg:
+		if !v.busy() {
+			return v, nil
+		}
+		var cmd tea.Cmd
+		v.spin, cmd = v.spin.Update(msg)
+		// Re-wrap only what shows the spinner, not a finished big body.
+		if v.flow == nil || (v.tab < TabDetails && v.bodies[v.tab] == nil) {
+			v.layout(true)
+		}
+		return v, cmd
+	case tea.KeyMsg:
+		if b, ok := v.keys.Lookup(ScopeFlow, msg); ok {
+			return v, v.act(b.Action)
+		}
+		v.pager, _ = v.pager.Update(msg)
+	case tea.MouseMsg:
+		v.pager, _ = v.pager.Update(msg)
+	}
+	return v, nil
+}
+
+func (v *FlowView) act(a Action) tea.Cmd {
+	switch a {
+	case ActNextTab:
+		v.SetTab((v.tab + 1) % numTabs)
+	case ActPrevTab:
+		v.SetTab((v.tab + numTabs - 1) % numTabs)
+	case ActViewMode:
+		v.mode = (v.mode + 1) % numModes
+		if v.flow != nil {
+			cmd := v.render()
+			v.layout(true)
+			return cmd
+		}
+	case ActNextMatch:
+		v.step(1)
+	case ActPrevMatch:
+		v.step(-1)
+	}
+	return nil
+}
+
+// SetTab switches to tab i.
+func (v *FlowView) SetTab(i int) {
+	v.tab = i
+	v.layout(false)
+	if v.query != "" {
+		v.Search(v.query)
+	}
+}
+
+// Tab returns the current tab.
+func (v FlowView) Tab() int { return v.tab }
+
+// Mode returns the body view mode.
+func (v FlowView) Mode() ViewMode { return v.mode }
+
+// layout rebuilds the current tab's lines.
+func (v *FlowView) layout(keepOffset bool) {
+	v.pager.SetLines(v.tabLines(), keepOffset)
+	if v.query != "" && len(v.matches) > 0 {
+		v.pager.Show(v.matches[v.match])
+	}
+}
+
+func (v *FlowView) tabLines() []string {
+	switch {
+	case v.loadErr != nil:
+		return []string{v.st.Error.Render(printable("cannot read the flow: " + v.loadErr.Error()))}
+	case v.flow == nil:
+		return []string{v.spin.View() + " loading the flow…"}
+	}
+	f := v.flow
+	switch v.tab {
+	case TabRequest:
+		return append(requestTab(f, v.st), v.bodyLines(0)...)
+	case TabResponse:
+		lines := responseTab(f, v.st)
+		if f.Response != nil {
+			lines = append(lines, v.bodyLines(1)...)
+		}
+		return lines
+	}
+	return detailsTab(f, v.st, v.width, v.loc)
+}
+
+func (v *FlowView) bodyLines(part int) []string {
+	if v.bodies[part] != nil {
+		return v.bodies[part]
+	}
+	what := "rendering the body"
+	if p := v.prog[part]; p != nil {
+		what = p.String()
+	}
+	return []string{v.spin.View() + " " + what + "…"}
+}
+
+// Search highlights the lines of the current tab that contain q (case
+// insensitive) and jumps to the first; it returns how many there are.
+func (v *FlowView) Search(q string) int {
+	v.query, v.matches, v.match = q, nil, 0
+	if q == "" {
+		v.pager.Show(-1)
+		return 0
+	}
+	lq := strings.ToLower(q)
+	for i, l := range v.pager.Lines() {
+		if strings.Contains(strings.ToLower(ansi.Strip(l)), lq) {
+			v.matches = append(v.matches, i)
+		}
+	}
+	if len(v.matches) > 0 {
+		v.pager.Show(v.matches[0])
+	} else {
+		v.pager.Show(-1)
+	}
+	return len(v.matches)
+}
+
+func (v *FlowView) step(d int) {
+	if len(v.matches) == 0 {
+		return
+	}
+	v.match = (v.match + d + len(v.matches)) % len(v.matches)
+	v.pager.Show(v.matches[v.match])
+}
+
+// MatchInfo describes the search state for the status bar.
+func (v FlowView) MatchInfo() string {
+	if v.query == "" {
+		return ""
+	}
+	if len(v.matches) == 0 {
+		return fmt.Sprintf("/%s: no match", printable(v.query))
+	}
+	return fmt.Sprintf("/%s: %d of %d", printable(v.query), v.match+1, len(v.matches))
+}
+
+// View draws the title, the tab bar and the pager, exactly height lines.
+func (v FlowView) View() string {
+	title := v.st.Muted.Render("loading…")
+	if v.flow != nil {
+		title = v.st.Muted.Render(fmt.Sprintf("#%d ", v.flow.Seq)) + oneLine(v.flow, v.st)
+	}
+	var tabs []string
+	for i, name := range tabNames {
+		if i == v.tab {
+			// Brackets mark the tab without colour too.
+			tabs = append(tabs, v.st.ActiveTab.Render("["+name+"]"))
+		} else {
+			tabs = append(tabs, v.st.Tab.Render(name))
+		}
+	}
+	right := v.st.Muted.Render("view: " + v.mode.String())
+	if pos := v.pager.Position(); pos != "" {
+		right = v.st.Muted.Render(pos) + "  " + right
+	}
+	bar := strings.Join(tabs, " ")
+	gap := max(v.width-ansi.StringWidth(bar)-ansi.StringWidth(right), 1)
+	return cell(title, v.width) + "\n" + bar + strings.Repeat(" ", gap) + right + "\n" +
+		v.st.Muted.Render(strings.Repeat("─", max(v.width, 1))) + "\n" + v.pager.View()
+}

@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/siphonproxy/siphon/session"
+)
+
+// start runs the whole UI over store in a w×h terminal.
+func start(t *testing.T, store *session.Store, w, h int, opts ...Option) *teatest.TestModel {
+	t.Helper()
+	opts = append([]Option{WithLocation(time.UTC), WithListen("127.0.0.1:8080")}, opts...)
+	tm := teatest.NewTestModel(t, New(store, opts...), teatest.WithInitialTermSize(w, h))
+	t.Cleanup(func() { tm.Quit() })
+	return tm
+}
+
+// waitScreen waits until everything in want has been drawn.
+func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
+	t.Helper()
+	var seen bytes.Buffer
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		seen.Write(b)
+		for _, w := range want {
+			if !bytes.Contains(seen.Bytes(), []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+// press sends the first key bound to action in scope.
+func press(tm *teatest.TestModel, scope Scope, a Action) {
+	tm.Send(DefaultKeyMap().KeyMsg(scope, a))
+}
+
+// typeText types s and presses enter.
+func typeText(tm *teatest.TestModel, s string) {
+	tm.Type(s)
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+}
+
+// finish quits the program and returns the final model.
+func finish(t *testing.T, tm *teatest.TestModel) *Model {
+	t.Helper()
+	must(t, tm.Quit())
+	return tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+}
+
+// screenHas reports whether the model's view contains every string.
+func screenHas(m *Model, want ...string) bool {
+	v := m.View()
+	for _, w := range want {
+		if !strings.Contains(v, w) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,285 @@
+// Package ui is siphon's terminal user interface, a Bubble Tea program: a
+// live, virtualised flow list over a session.Store, a flow inspector with
+// decoded and formatted bodies, filtering, sorting, marks, comments, an
+// event log and a help screen built from the key table.
+//
+// The root Model only routes: window sizes to every component, keys to the
+// focused one, global keys to itself. Flows reach it through the store's
+// change signal, awaited by a re-arming command; nothing outside the
+// program ever calls Program.Send.
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/filter"
+	"github.com/siphonproxy/siphon/session"
+)
+
+type page uint8
+
+const (
+	pageList page = iota
+	pageFlow
+	pageHelp
+	pageEvents
+)
+
+// Model is the root of the UI. Create it with New; it is a tea.Model.
+type Model struct {
+	store *session.Store
+	view  *session.View
+	opts  options
+	keys  KeyMap
+	st    Styles
+	ctx   context.Context
+	stop  context.CancelFunc
+
+	width, height int
+	page, back    page // back: where the help and events screens return to
+	list          FlowList
+	flow          FlowView
+	pager         Pager // help and event log
+	prompt        *Prompt
+	status        status
+	refresh       refresher
+
+	filterExpr string
+	filter     *filter.Filter
+	markedOnly bool
+	sortKey    session.SortKey
+	reverse    bool
+}
+
+// New returns the UI over store. An invalid WithFilter expression is
+// ignored with a message in the status bar.
+func New(store *session.Store, opts ...Option) *Model {
+	o := buildOptions(opts)
+	st := NewStyles(o.theme)
+	ctx, stop := context.WithCancel(context.Background())
+	m := &Model{
+		store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
+		refresh: refresher{interval: o.interval},
+	}
+	m.list = NewFlowList(m.view, o.keys, st, o.loc)
+	m.flow = NewFlowView(store.Get, o.keys, st, o.loc)
+	m.pager = NewPager(o.keys, st)
+	if o.filter != "" {
+		if f, err := filter.Parse(o.filter); err == nil {
+			m.filterExpr, m.filter = o.filter, f
+		} else {
+			m.status.text = err.Error()
+		}
+	}
+	m.setQuery()
+	return m
+}
+
+// Init starts watching the store and the event log, and draws the list.
+func (m *Model) Init() tea.Cmd {
+	var events <-chan struct{}
+	if m.opts.events != nil {
+		events = m.opts.events.Changed()
+	}
+	return tea.Batch(
+		m.refresh.request(m.ctx, m.view, true),
+		waitSignal(m.ctx, m.store.Changed(), storeChangedMsg{}),
+		waitSignal(m.ctx, events, eventsChangedMsg{}),
+	)
+}
+
+// Update routes a message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case storeChangedMsg:
+		// The wait is re-armed when this refresh is done, not now: under
+		// load the store signals thousands of times a second, and each
+		// message would cost a frame.
+		return m, m.refresh.request(m.ctx, m.view, false)
+	case refreshedMsg:
+		return m, m.refreshed(msg)
+	case eventsChangedMsg:
+		if m.page == pageEvents {
+			m.showEvents(true)
+		}
+		return m, waitSignal(m.ctx, m.opts.events.Changed(), msg)
+	case statusMsg:
+		return m, m.say(msg.text)
+	case expireMsg:
+		if msg.serial == m.status.serial {
+			m.status.text = ""
+		}
+		return m, nil
+	case flowLoadedMsg, bodyRenderedMsg, spinner.TickMsg:
+		var cmd tea.Cmd
+		m.flow, cmd = m.flow.Update(msg)
+		return m, cmd
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	case tea.MouseMsg:
+		return m, m.mouse(msg)
+	}
+	if m.prompt != nil {
+		p, cmd := m.prompt.Update(msg) // the input's cursor blink
+		m.prompt = &p
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) resize(w, h int) {
+	m.width, m.height = w, h
+	body := max(h-2, 1)
+	m.list.SetSize(w, body)
+	m.flow.SetSize(w, body)
+	m.pager.SetSize(w, max(body-1, 1))
+	if m.prompt != nil {
+		m.prompt.SetWidth(w)
+	}
+}
+
+// refreshed takes in a view refresh and keeps an open, unfinished flow
+// up to date.
+func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	if msg.err == nil {
+		m.list.Sync(msg.stats)
+		if m.page == pageFlow && msg.stats.Changed {
+			cmds = append(cmds, m.flow.Reload())
+		}
+	}
+	next := m.refresh.done(m.ctx, m.view, msg.at)
+	if next == nil {
+		// Idle again: wait for the next change (a change made during the
+		// refresh is still in the channel and wakes it at once).
+		next = waitSignal(m.ctx, m.store.Changed(), storeChangedMsg{})
+	}
+	return tea.Batch(append(cmds, next)...)
+}
+
+// key routes a key: to an open prompt, else global keys, else the page.
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	if m.prompt != nil {
+		p, cmd := m.prompt.Update(msg)
+		m.prompt = &p
+		if res := p.Result(); res != nil {
+			m.prompt = nil
+			return tea.Batch(cmd, m.answer(*res))
+		}
+		return cmd
+	}
+	if b, ok := m.keys.Lookup(ScopeGlobal, msg); ok {
+		switch b.Action {
+		case ActQuitNow:
+			return m.quit()
+		case ActHelp:
+			m.openPager(pageHelp)
+			m.pager.SetLines(helpLines(m.keys, m.st), false)
+			return nil
+		case ActEvents:
+			m.openPager(pageEvents)
+			m.showEvents(false)
+			return nil
+		}
+	}
+	switch m.page {
+	case pageList:
+		return m.listKey(msg)
+	case pageFlow:
+		return m.flowKey(msg)
+	default:
+		if b, ok := m.keys.Lookup(ScopePager, msg); ok && b.Action == ActBack {
+			m.page = m.back
+			return nil
+		}
+		m.pager, _ = m.pager.Update(msg)
+	}
+	return nil
+}
+
+func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
+	var cmd tea.Cmd
+	switch m.page {
+	case pageList:
+		m.list, cmd = m.list.Update(msg)
+	case pageFlow:
+		m.flow, cmd = m.flow.Update(msg)
+	default:
+		m.pager, _ = m.pager.Update(msg)
+	}
+	return cmd
+}
+
+func (m *Model) openPager(p page) {
+	if m.page != pageHelp && m.page != pageEvents {
+		m.back = m.page
+	}
+	m.page = p
+}
+
+func (m *Model) showEvents(keepOffset bool) {
+	var events []Event
+	total := 0
+	if m.opts.events != nil {
+		events, total = m.opts.events.Events()
+	}
+	m.pager.SetLines(eventLines(events, total, m.st, m.opts.loc), keepOffset)
+}
+
+// quit stops watching, saves the session's pending flows, and ends the
+// program.
+func (m *Model) quit() tea.Cmd {
+	m.stop()
+	m.flow.Close()
+	store := m.store
+	return tea.Sequence(func() tea.Msg {
+		if err := store.Flush(); err != nil {
+			return statusMsg{err.Error()}
+		}
+		return nil
+	}, tea.Quit)
+}
+
+// say shows a message in the status bar for a while.
+func (m *Model) say(text string) tea.Cmd {
+	ttl := m.opts.msgTTL
+	return m.status.set(text, func() tea.Cmd {
+		serial := m.status.serial
+		return tea.Tick(ttl, func(time.Time) tea.Msg { return expireMsg{serial} })
+	})
+}
+
+// View draws the current page, the status bar and the hint bar.
+func (m *Model) View() string {
+	if m.width == 0 {
+		return ""
+	}
+	var b strings.Builder
+	switch m.page {
+	case pageList:
+		b.WriteString(m.list.View())
+	case pageFlow:
+		b.WriteString(m.flow.View())
+	case pageHelp, pageEvents:
+		title := "help"
+		if m.page == pageEvents {
+			title = "event log"
+		}
+		b.WriteString(cell(m.st.Title.Render(title)+"  "+m.st.Muted.Render(m.pager.Position()), m.width) + "\n")
+		b.WriteString(m.pager.View())
+	}
+	b.WriteByte('\n')
+	if m.prompt != nil {
+		b.WriteString(m.prompt.View())
+	} else {
+		b.WriteString(m.statusLine() + "\n" + m.hints())
+	}
+	return b.String()
+}

@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Pager shows logical lines wrapped to its width and scrolls through them.
+// It is the scrolling part of the flow view, the help screen and the event
+// log. Wrapping happens when lines or the width change, never per frame.
+type Pager struct {
+	keys          KeyMap
+	st            Styles
+	width, height int
+
+	logical []string
+	visual  []string
+	starts  []int // starts[i]: first visual line of logical line i
+	offset  int
+	mark    int // logical line drawn highlighted; -1 for none
+}
+
+// NewPager returns an empty pager.
+func NewPager(keys KeyMap, st Styles) Pager {
+	return Pager{keys: keys, st: st, mark: -1}
+}
+
+// SetSize sets the pager's area and re-wraps its lines.
+func (p *Pager) SetSize(width, height int) {
+	if width != p.width {
+		p.width = width
+		p.wrap()
+	}
+	p.height = max(height, 1)
+	p.clamp()
+}
+
+// SetLines replaces the content; keepOffset keeps the scroll position (for
+// content that grew), else it goes back to the top.
+func (p *Pager) SetLines(lines []string, keepOffset bool) {
+	p.logical = lines
+	p.mark = -1
+	p.wrap()
+	if !keepOffset {
+		p.offset = 0
+	}
+	p.clamp()
+}
+
+// Lines returns the logical lines.
+func (p Pager) Lines() []string { return p.logical }
+
+func (p *Pager) wrap() {
+	p.visual, p.starts = nil, nil
+	w := max(p.width, 1)
+	for _, l := range p.logical {
+		p.starts = append(p.starts, len(p.visual))
+		if ansi.StringWidth(l) <= w {
+			p.visual = append(p.visual, l)
+			continue
+		}
+		p.visual = append(p.visual, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
+	}
+}
+
+func (p *Pager) clamp() {
+	p.offset = min(max(p.offset, 0), max(len(p.visual)-p.height, 0))
+}
+
+// Show scrolls so that logical line i is on screen, a third of the way
+// down, and highlights it.
+func (p *Pager) Show(i int) {
+	if i < 0 || i >= len(p.starts) {
+		p.mark = -1
+		return
+	}
+	p.mark = i
+	p.offset = p.starts[i] - p.height/3
+	p.clamp()
+}
+
+// ScrollBy moves the view n visual lines.
+func (p *Pager) ScrollBy(n int) {
+	p.offset += n
+	p.clamp()
+}
+
+// Update scrolls on the pager's keys and the mouse wheel; handled says
+// whether msg was for the pager.
+func (p Pager) Update(msg tea.Msg) (Pager, bool) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		b, ok := p.keys.Lookup(ScopePager, msg)
+		if !ok {
+			return p, false
+		}
+		switch b.Action {
+		case ActUp:
+			p.ScrollBy(-1)
+		case ActDown:
+			p.ScrollBy(1)
+		case ActPageUp:
+			p.ScrollBy(-p.height)
+		case ActPageDown:
+			p.ScrollBy(p.height)
+		case ActTop:
+			p.offset = 0
+		case ActBottom:
+			p.offset = len(p.visual)
+			p.clamp()
+		default:
+			return p, false
+		}
+		return p, true
+	case tea.MouseMsg:
+		switch msg.Button {
+		case tea.MouseButtonWheelUp:
+			p.ScrollBy(-3)
+		case tea.MouseButtonWheelDown:
+			p.ScrollBy(3)
+		default:
+			return p, false
+		}
+		return p, true
+	}
+	return p, false
+}
+
+// View draws exactly height lines.
+func (p Pager) View() string {
+	var b strings.Builder
+	markFrom, markTo := -1, -1
+	if p.mark >= 0 && p.mark < len(p.starts) {
+		markFrom, markTo = p.starts[p.mark], len(p.visual)
+		if p.mark+1 < len(p.starts) {
+			markTo = p.starts[p.mark+1]
+		}
+	}
+	for i := range p.height {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		j := p.offset + i
+		if j >= len(p.visual) {
+			continue
+		}
+		if j >= markFrom && j < markTo {
+			b.WriteString(p.st.Match.Render(ansi.Strip(p.visual[j])))
+			continue
+		}
+		b.WriteString(p.visual[j])
+	}
+	return b.String()
+}
+
+// Position describes the scroll position: "12-34 of 120".
+func (p Pager) Position() string {
+	if len(p.visual) <= p.height {
+		return ""
+	}
+	return itoa(int64(p.offset+1)) + "-" + itoa(int64(min(p.offset+p.height, len(p.visual)))) + " of " + itoa(int64(len(p.visual)))
+}

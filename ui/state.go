@@ -1,0 +1,32 @@
+package ui
+
+import "github.com/siphonproxy/siphon/session"
+
+// State is what the UI shows, for tests and scripts that drive it.
+type State struct {
+	Page       string // "list", "flow", "help" or "events"
+	Filter     string
+	MarkedOnly bool
+	Sort       session.SortKey
+	Reverse    bool
+	Follow     bool
+	Shown      int
+	Total      int
+	Selected   *session.Flow // under the list's cursor (read-only), or nil
+	Open       *session.Flow // in the flow view, or nil
+	Tab        int           // the flow view's tab
+	Mode       ViewMode
+	Message    string // the status bar's message
+}
+
+// State returns the UI's current state.
+func (m *Model) State() State {
+	return State{
+		Page:   [...]string{"list", "flow", "help", "events"}[m.page],
+		Filter: m.filterExpr, MarkedOnly: m.markedOnly,
+		Sort: m.sortKey, Reverse: m.reverse, Follow: m.list.Follow(),
+		Shown: m.list.shown, Total: m.list.total,
+		Selected: m.list.Selected(), Open: m.flow.Flow(), Tab: m.flow.Tab(), Mode: m.flow.Mode(),
+		Message: m.status.text,
+	}
+}
