@@ -166,6 +166,15 @@ func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
 
 // key routes a key: to an open prompt, else global keys, else the page.
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	if m.prompt == nil && msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+		// Keys typed faster than the terminal is read (a held j, tmux
+		// send-keys) arrive as one chunk: they are still separate commands.
+		cmds := make([]tea.Cmd, 0, len(msg.Runes))
+		for _, r := range msg.Runes {
+			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+		}
+		return tea.Batch(cmds...)
+	}
 	if m.prompt != nil {
 		p, cmd := m.prompt.Update(msg)
 		m.prompt = &p
