@@ -2,7 +2,9 @@
 // google/martian that terminates CONNECT tunnels with certificates minted
 // on the fly, tunnels ignored hosts untouched, streams server-sent events
 // and WebSockets, and records every exchange (failures included) as a
-// session.Flow. It is the only package that imports martian.
+// session.Flow. A Decider (the intercept rules and breakpoints) may pass,
+// edit, answer, drop, throttle or pause each HTTP flow. It is the only
+// package that imports martian.
 package mitm
 
 import (

@@ -127,6 +127,9 @@ func TestReadmeMockExample(t *testing.T) {
 			t.Errorf("a request left siphon: %s", l)
 		}
 	}
+	if want := "ERR intercept: --mock-only: no rule answers GET https://api.example.com/v1/users/43"; !strings.Contains(c.stdout.String(), want) {
+		t.Errorf("dump output lacks %q:\n%s", want, c.stdout)
+	}
 	if n != len(ex.commands)-2 {
 		t.Errorf("dump printed %d flows for %d curl commands:\n%s", n, len(ex.commands)-2, c.stdout)
 	}
