@@ -49,6 +49,7 @@ func originals() []original {
 		{name: "large text", method: "POST", path: "/big", headers: [][2]string{{"Content-Type", "text/plain"}},
 			body: bytes.Repeat([]byte("large text body line\n"), 5000)},
 		{name: "custom method", method: "PURGE", path: "/cache/key"},
+		{name: "text like an option", method: "POST", path: "/dash", headers: [][2]string{{"Content-Type", "text/plain"}}, body: []byte("-v --data x")},
 	}
 }
 

@@ -83,6 +83,14 @@ func Export(format Format, f *session.Flow) ([]byte, error) {
 		if f == nil {
 			return nil, ErrNoRequest
 		}
+		for _, q := range []*session.Request{f.Request, f.Original} {
+			if q != nil && q.Body.Unloaded {
+				return nil, ErrUnloaded
+			}
+		}
+		if f.Response != nil && f.Response.Body.Unloaded {
+			return nil, ErrUnloaded
+		}
 		var b bytes.Buffer
 		if err := session.WriteHAR(&b, session.HARCreator{Name: "siphon"}, f); err != nil {
 			return nil, err

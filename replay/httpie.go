@@ -46,7 +46,9 @@ func HTTPieCommand(f *session.Flow, opts ShellOptions) (*Command, error) {
 		c.add("--path-as-is")
 	}
 	if mode == inlineBody {
-		c.add("--raw", quote(string(q.Body.Data)))
+		// One word with "=": a body starting with "-" must not read as an
+		// option to HTTPie's argument parser.
+		c.add(quote("--raw=" + string(q.Body.Data)))
 	}
 	c.add(quote(q.Method), quote(q.URL))
 	for _, h := range requestHeaders(q, "Content-Length") {

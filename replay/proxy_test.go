@@ -29,6 +29,12 @@ type capture struct {
 // certificates upstream.
 func startCapture(t *testing.T, origins ...*echoOrigin) *capture {
 	t.Helper()
+	return startCaptureAuth(t, nil, origins...)
+}
+
+// startCaptureAuth runs the proxy requiring auth (when not nil) of clients.
+func startCaptureAuth(t *testing.T, auth *mitm.Credentials, origins ...*echoOrigin) *capture {
+	t.Helper()
 	ca, err := certs.LoadOrCreate(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +55,7 @@ func startCapture(t *testing.T, origins ...*echoOrigin) *capture {
 		}
 	}
 	marker := NewMarker(store)
-	p, err := mitm.New(mitm.Config{Recorder: marker, Minter: minter, RootCAs: roots})
+	p, err := mitm.New(mitm.Config{Recorder: marker, Minter: minter, RootCAs: roots, Auth: auth})
 	if err != nil {
 		t.Fatal(err)
 	}

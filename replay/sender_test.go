@@ -3,9 +3,12 @@ package replay
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/siphonproxy/siphon/mitm"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -133,5 +136,31 @@ func TestRunnerStopsWhenCancelled(t *testing.T) {
 	sum := r.Run(ctx, flows)
 	if sum.Count >= 1000 || sum.Count < 3 {
 		t.Fatalf("a cancelled run sent %d of 1000", sum.Count)
+	}
+}
+
+// TestSenderProxyAuth replays through a listener that requires
+// credentials (siphon --proxy-auth), over HTTP and HTTPS.
+func TestSenderProxyAuth(t *testing.T) {
+	plain, secure := newEchoOrigin(t, false), newEchoOrigin(t, true)
+	c := startCaptureAuth(t, &mitm.Credentials{User: "me", Pass: "s3cret"}, plain, secure)
+	for _, o := range []*echoOrigin{plain, secure} {
+		f := seenAsFlow(seen{Method: "GET", URL: o.URL + "/auth", Header: http.Header{"User-Agent": {"t"}}})
+		cfg := SenderConfig{Proxy: c.addr, RootCAs: c.caPool, Marker: c.marker}
+		without, _ := NewSender(cfg)
+		defer without.Close()
+		res := without.Send(context.Background(), f)
+		// A plain request gets the 407; a CONNECT refused with 407 is an
+		// error of Go's transport.
+		if res.Status != http.StatusProxyAuthRequired && (res.Err == nil || !strings.Contains(res.Err.Error(), "Proxy Authentication Required")) {
+			t.Errorf("%s without credentials: %+v", o.URL, res)
+		}
+		cfg.ProxyUser, cfg.ProxyPass = "me", "s3cret"
+		with, _ := NewSender(cfg)
+		defer with.Close()
+		if res := with.Send(context.Background(), f); res.Err != nil || res.Status != 200 || res.FlowID == "" {
+			t.Errorf("%s with credentials: %+v", o.URL, res)
+		}
+		sameRequest(t, "replay with proxy auth", o.next(t), seen{Method: "GET", URL: o.URL + "/auth", Header: http.Header{"User-Agent": {"t"}}})
 	}
 }
