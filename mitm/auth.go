@@ -38,7 +38,7 @@ func (p *Proxy) demandAuth(ctx *martian.Context, req *http.Request) {
 	res := textResponse(req, http.StatusProxyAuthRequired, "siphon: proxy credentials required (curl: --proxy-user USER:PASS)\n")
 	res.Header.Set("Proxy-Authenticate", `Basic realm="siphon"`)
 	if req.Method != http.MethodConnect {
-		p.answer(ctx, res)
+		p.answer(ctx, req, res)
 		return
 	}
 	conn, brw, err := ctx.Session().Hijack()

@@ -47,13 +47,9 @@ func (p *Proxy) decideRequest(mctx *martian.Context, req *http.Request, cc *clie
 		}
 	}
 	if d.Action == intercept.Answer && d.Response != nil {
-		// The client's body is still on the connection: read it (which
-		// captures it) so the next request on the connection starts clean.
-		if req.Body != nil {
-			io.Copy(io.Discard, req.Body)
-		}
 		p.sleep(d.Delay)
-		p.answer(mctx, httpResponse(req, d.Response))
+		// answer reads the client's body, which captures it.
+		p.answer(mctx, req, httpResponse(req, d.Response))
 	}
 	rec.update(func(f *session.Flow) {
 		if d.Action == intercept.Answer && d.Response != nil {

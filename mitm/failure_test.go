@@ -201,3 +201,31 @@ func TestUpstreamTimeout(t *testing.T) {
 	}
 	assertStillServes(t, tp)
 }
+
+// After siphon answers a request with a body itself, the connection must
+// still check the next request: here a malformed one gets its 400.
+func TestMalformedRequestAfterAnsweredBody(t *testing.T) {
+	tp := startProxy(t, Config{})
+	conn, err := net.Dial("tcp", tp.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(conn, "POST http://siphon.cert/ HTTP/1.1\r\nHost: siphon.cert\r\nContent-Length: 5\r\n\r\nhello")
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("cert page: %d", res.StatusCode)
+	}
+	io.WriteString(conn, "NOT HTTP AT ALL\r\n\r\n")
+	line, _ := br.ReadString('\n')
+	if !strings.Contains(line, "400") {
+		t.Fatalf("malformed second request answered %q, want 400", line)
+	}
+}

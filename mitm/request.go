@@ -26,6 +26,12 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	cc := st.conn()
 	hasBody := req.Method != http.MethodConnect && req.Body != nil && req.Body != http.NoBody && req.ContentLength != 0
 	cc.requestParsed(hasBody)
+	if hasBody {
+		// The header limit is off while the body is read; whoever reads it
+		// (the transport, or martian draining it after siphon answered),
+		// its end turns the limit back on for the next request.
+		req.Body = &tee{rc: req.Body, cap: &capture{}, end: func(error) { cc.rearm() }}
+	}
 
 	// Requests inside a tunnel were authorized with its CONNECT.
 	if _, tunnel := st.secure(); tunnel == "" && !p.authorized(req) {
@@ -39,14 +45,14 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	p.fixTarget(req, st)
 	switch {
 	case req.URL.Host == "":
-		p.answer(ctx, textResponse(req, http.StatusBadRequest,
+		p.answer(ctx, req, textResponse(req, http.StatusBadRequest,
 			"siphon: this is a proxy; send it absolute-form requests (for example curl -x http://"+st.raw.LocalAddr().String()+" URL)\n"))
 		return nil
 	case isCertHost(req.URL.Host):
-		p.answer(ctx, p.certPage(req))
+		p.answer(ctx, req, p.certPage(req))
 		return nil
 	case p.isSelf(req.URL.Host):
-		p.answer(ctx, p.infoPage(req))
+		p.answer(ctx, req, p.infoPage(req))
 		return nil
 	}
 	req.Header.Del("Proxy-Connection")
@@ -89,7 +95,6 @@ func (p *Proxy) teeRequestBody(req *http.Request, cc *clientConn, rec *record) {
 	}
 	rec.reqCap = &capture{limit: p.cfg.BodyLimit}
 	req.Body = &tee{rc: body, cap: rec.reqCap, end: func(err error) {
-		cc.rearm()
 		if err != nil && err != errClosedEarly {
 			rec.touch(func(f *session.Flow) {
 				f.Err = &session.Error{Phase: session.PhaseClient, Msg: "client stopped sending the request body: " + err.Error()}
@@ -122,8 +127,18 @@ func (p *Proxy) fixTarget(req *http.Request, st *connState) {
 	}
 }
 
-// answer makes siphon reply to req itself, without the origin.
-func (p *Proxy) answer(ctx *martian.Context, res *http.Response) {
+// answer makes siphon reply to req itself, without the origin. The
+// request's body is read first, so that the next request on the connection
+// starts clean and the header limit is back on: martian drains it only
+// after writing the answer. A body over the capture limit is not worth
+// reading; the connection closes after the answer instead.
+func (p *Proxy) answer(ctx *martian.Context, req *http.Request, res *http.Response) {
+	if req.Body != nil {
+		n, _ := io.Copy(io.Discard, io.LimitReader(req.Body, p.cfg.BodyLimit+1))
+		if n > p.cfg.BodyLimit {
+			res.Close = true
+		}
+	}
 	ctx.SkipRoundTrip()
 	ctx.Set(answerKey, res)
 }

@@ -33,6 +33,9 @@ type proxyOptions struct {
 	rules            stringList
 	mockOnly         bool
 	interceptTimeout time.Duration
+	serverReplay     string
+	replayMatch      string
+	replayStrict     bool
 }
 
 func (o *proxyOptions) register(fs *flag.FlagSet) {
@@ -48,6 +51,7 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 	fs.Var(&o.bodyLimit, "body-limit", "bytes of each body to capture, e.g. 16MiB (the rest still reaches the client)")
 	fs.StringVar(&o.proxyAuth, "proxy-auth", "", "USER:PASS required of clients; required when listening beyond loopback ('none' to allow anyone)")
 	o.registerRules(fs)
+	o.registerServerReplay(fs)
 }
 
 // checked is what the options say once validated.
@@ -60,6 +64,7 @@ type checked struct {
 	upstream *url.URL
 	filter   *filter.Filter
 	engine   *intercept.Engine // the --rules; nil without them
+	replayer *serverReplay     // --server-replay; nil without it
 }
 
 // check validates everything that does not touch the home directory, so
@@ -122,6 +127,9 @@ func (o *proxyOptions) check() (*checked, error) {
 		return nil, usagef("bad --filter: %v", err)
 	}
 	c.filter = f
+	if c.replayer, err = o.loadServerReplay(); err != nil {
+		return nil, err
+	}
 	if c.engine, err = o.loadRules(); err != nil {
 		return nil, err
 	}

@@ -46,13 +46,23 @@ func (o *proxyOptions) loadRules() (*intercept.Engine, error) {
 	return e, nil
 }
 
-// decider is what the proxy asks about each flow: the rules engine, or
-// nil (not an Engine-typed nil) without rules.
+// decider is what the proxy asks about each flow: server replay first,
+// then the rules engine; nil (not a typed nil) without either.
 func (c *checked) decider() intercept.Decider {
-	if c.engine == nil {
-		return nil
+	var ds []intercept.Decider
+	if c.replayer != nil {
+		ds = append(ds, c.replayer)
 	}
-	return c.engine
+	if c.engine != nil {
+		ds = append(ds, c.engine)
+	}
+	switch len(ds) {
+	case 0:
+		return nil
+	case 1:
+		return ds[0]
+	}
+	return intercept.Chain(ds...)
 }
 
 // announceRules says which rules are in force, and warns about breakpoints
