@@ -55,6 +55,18 @@ func (s *connState) peer() (session.Peer, session.Timings) {
 	return p, t
 }
 
+// newFlow starts a live flow of this connection, received now.
+func (s *connState) newFlow(kind session.Kind, req *session.Request, received time.Time) *session.Flow {
+	peer, timings := s.peer()
+	timings.RequestReceived = received
+	return &session.Flow{State: session.Pending, Source: session.Live, Kind: kind, Client: peer, Request: req, Timings: timings}
+}
+
+// connectRequest is the request snapshot of a CONNECT to target.
+func connectRequest(target string) *session.Request {
+	return &session.Request{Method: http.MethodConnect, URL: target, Proto: "HTTP/1.1", Header: http.Header{}}
+}
+
 func (s *connState) secure() (*tls.ConnectionState, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -91,22 +91,15 @@ func (p *Proxy) reserveConn(cc *clientConn, conn net.Conn, ahead []byte) {
 }
 
 func (p *Proxy) recordHandshakeFailure(st *connState, target string, start time.Time, err error) {
-	peer, timings := st.peer()
-	timings.ClientTLSStart, timings.RequestReceived, timings.Complete = start, start, time.Now()
 	msg := err.Error()
 	hint := "the client rejected siphon's certificate: install siphon's CA (siphon ca path, or http://siphon.cert/ through the proxy), or add the host to --ignore-hosts if the app pins certificates"
 	if strings.Contains(msg, "first record does not look like a TLS handshake") || strings.Contains(msg, "timeout") {
 		hint = "the client did not complete a TLS handshake through the tunnel"
 	}
-	f := &session.Flow{
-		State:   session.Failed,
-		Source:  session.Live,
-		Kind:    session.HTTP,
-		Client:  peer,
-		Request: &session.Request{Method: http.MethodConnect, URL: target, Proto: "HTTP/1.1", Header: http.Header{}},
-		Err:     &session.Error{Phase: session.PhaseClientTLS, Msg: "TLS handshake with the client failed: " + msg, Hint: hint},
-		Timings: timings,
-	}
+	f := st.newFlow(session.HTTP, connectRequest(target), start)
+	f.State = session.Failed
+	f.Err = &session.Error{Phase: session.PhaseClientTLS, Msg: "TLS handshake with the client failed: " + msg, Hint: hint}
+	f.Timings.ClientTLSStart, f.Timings.Complete = start, time.Now()
 	p.cfg.Recorder.Add(f)
 }
 
@@ -123,17 +116,7 @@ func (p *Proxy) ignored(hostport string) bool {
 // the tunnel as one flow.
 func (p *Proxy) passthrough(cc *clientConn, brw *bufio.ReadWriter, target string, st *connState) {
 	defer cc.Close()
-	peer, timings := st.peer()
-	timings.RequestReceived = time.Now()
-	f := &session.Flow{
-		State:   session.Pending,
-		Source:  session.Live,
-		Kind:    session.Tunnel,
-		Client:  peer,
-		Request: &session.Request{Method: http.MethodConnect, URL: target, Proto: "HTTP/1.1", Header: http.Header{}},
-		Timings: timings,
-	}
-	rec := newRecord(p.cfg.Recorder, f)
+	rec := newRecord(p.cfg.Recorder, st.newFlow(session.Tunnel, connectRequest(target), time.Now()))
 	dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	up, err := p.dialTunnel(dctx, target)
 	cancel()

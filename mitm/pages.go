@@ -71,23 +71,16 @@ func (p *Proxy) infoPage(req *http.Request) *http.Response {
 
 // recordClientFailure records a request siphon could not read as a flow.
 func (p *Proxy) recordClientFailure(st *connState, head []byte, msg string) {
-	peer, timings := st.peer()
-	now := time.Now()
-	timings.RequestReceived, timings.Complete = now, now
 	line, _, _ := bytes.Cut(head, []byte("\n"))
 	if len(line) > 200 {
 		line = line[:200]
 	}
-	p.cfg.Recorder.Add(&session.Flow{
-		State:  session.Failed,
-		Source: session.Live,
-		Kind:   session.HTTP,
-		Client: peer,
-		Request: &session.Request{
-			Method: "?", URL: strings.ToValidUTF8(strings.TrimSpace(string(line)), "?"), Header: http.Header{},
-			Body: session.Body{Data: head, Size: int64(len(head))},
-		},
-		Err:     &session.Error{Phase: session.PhaseClient, Msg: msg, Hint: "the client sent something that is not an HTTP/1.1 request"},
-		Timings: timings,
-	})
+	now := time.Now()
+	f := st.newFlow(session.HTTP, &session.Request{
+		Method: "?", URL: strings.ToValidUTF8(strings.TrimSpace(string(line)), "?"), Header: http.Header{},
+		Body: session.Body{Data: head, Size: int64(len(head))},
+	}, now)
+	f.State, f.Timings.Complete = session.Failed, now
+	f.Err = &session.Error{Phase: session.PhaseClient, Msg: msg, Hint: "the client sent something that is not an HTTP/1.1 request"}
+	p.cfg.Recorder.Add(f)
 }

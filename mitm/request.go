@@ -58,16 +58,7 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	req.Header.Del("Proxy-Connection")
 	req.Header.Del("Proxy-Authorization")
 
-	peer, timings := st.peer()
-	timings.RequestReceived = time.Now()
-	f := &session.Flow{
-		State:   session.Pending,
-		Source:  session.Live,
-		Kind:    session.HTTP,
-		Client:  peer,
-		Request: snapshotRequest(req),
-		Timings: timings,
-	}
+	f := st.newFlow(session.HTTP, snapshotRequest(req), time.Now())
 	if isWebSocketUpgrade(req.Header) {
 		f.Kind = session.WebSocket
 	}
