@@ -10,6 +10,9 @@ import (
 
 // listKey handles a key on the flow list.
 func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
+	if b, ok := m.keys.Lookup(ScopeIntercept, msg); ok {
+		return m.interceptKey(b.Action, m.list.Selected())
+	}
 	b, ok := m.keys.Lookup(ScopeList, msg)
 	if !ok {
 		return nil
@@ -54,11 +57,17 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		return m.ask(p, nil)
 	case ActQuit:
 		return m.ask(NewConfirm(ActQuit, "quit siphon?", m.keys, m.st), nil)
+	case ActReplayAll:
+		return m.replayShown()
 	}
 	if sel == nil {
 		return nil
 	}
 	switch b.Action {
+	case ActReplay:
+		return m.replayFlow(sel)
+	case ActExport, ActCopyCurl, ActWrite:
+		return m.exportKey(b.Action, sel)
 	case ActMark:
 		return m.edit(sel, func(f *session.Flow) { f.Marked = !f.Marked })
 	case ActDelete:
@@ -74,6 +83,9 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 
 // flowKey handles a key on the flow view.
 func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
+	if b, ok := m.keys.Lookup(ScopeIntercept, msg); ok {
+		return m.interceptKey(b.Action, m.flow.Flow())
+	}
 	b, ok := m.keys.Lookup(ScopeFlow, msg)
 	if !ok {
 		var cmd tea.Cmd
@@ -102,6 +114,21 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 			return m.ask(NewInput(ActComment, "comment #"+itoa(f.Seq), f.Comment, false, m.keys, m.st))
 		}
 		return nil
+	case ActOriginal:
+		if f != nil && f.Original == nil {
+			return m.say(fmt.Sprintf("flow #%d was not edited: its request is the one the client sent", f.Seq))
+		}
+		return m.flow.ToggleOriginal()
+	case ActReplay:
+		if f != nil {
+			return m.replayFlow(f)
+		}
+		return nil
+	case ActExport, ActCopyCurl, ActWrite:
+		if f != nil {
+			return m.exportKey(b.Action, f)
+		}
+		return nil
 	}
 	var cmd tea.Cmd
 	m.flow, cmd = m.flow.Update(msg)
@@ -115,8 +142,32 @@ func (m *Model) ask(p Prompt, cmd tea.Cmd) tea.Cmd {
 	return cmd
 }
 
+// purposeThen marks a prompt whose answer goes to Model.then.
+const purposeThen Action = "then"
+
+// askInput opens an input checked with check (nil for none); then runs
+// with the text if the user confirms it.
+func (m *Model) askInput(label, value string, check func(string) error, then func(string) tea.Cmd) tea.Cmd {
+	m.then = then
+	return m.ask(NewCheckedInput(purposeThen, label, value, check, m.keys, m.st))
+}
+
+// askConfirm asks a yes/no question; then runs on yes.
+func (m *Model) askConfirm(question string, then func() tea.Cmd) tea.Cmd {
+	m.then = func(string) tea.Cmd { return then() }
+	return m.ask(NewConfirm(purposeThen, question, m.keys, m.st), nil)
+}
+
 // answer acts on a finished prompt.
 func (m *Model) answer(msg promptDoneMsg) tea.Cmd {
+	if msg.purpose == purposeThen {
+		then := m.then
+		m.then = nil
+		if !msg.ok || then == nil {
+			return nil
+		}
+		return then(msg.value)
+	}
 	if !msg.ok {
 		return nil
 	}

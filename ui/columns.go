@@ -94,6 +94,8 @@ type rowCells struct {
 func flowCells(f *session.Flow, loc *time.Location) rowCells {
 	r := rowCells{marker: " ", seq: strconv.FormatInt(f.Seq, 10)}
 	switch {
+	case f.State == session.Intercepted:
+		r.marker = "⏸"
 	case f.Marked:
 		r.marker = "●"
 	case f.Err != nil:
@@ -163,7 +165,8 @@ func splitURL(raw string) (host, path string) {
 }
 
 // render draws one row; selected rows are drawn in one colour so that the
-// cursor stands out, others colour method and status.
+// cursor stands out, paused rows in another, others colour method and
+// status.
 func (c columns) render(r rowCells, f *session.Flow, st Styles, selected bool, width int) string {
 	plain := func(s ...string) string { return strings.Join(s, " ") }
 	mark, method, status := plain, plain, plain
@@ -204,8 +207,12 @@ func (c columns) render(r rowCells, f *session.Flow, st Styles, selected bool, w
 		rcell(r.size, c.size),
 		rcell(r.dur, c.dur))
 	line := strings.Join(parts, " ")
-	if selected {
+	switch {
+	case selected:
 		return st.Selected.Render(cell(line, width))
+	case f.State == session.Intercepted:
+		// A paused flow waits for the user: the whole row stands out.
+		return st.Intercepted.Render(ansi.Strip(line))
 	}
 	return line
 }

@@ -47,17 +47,18 @@ type FlowView struct {
 	width  int
 	height int
 
-	id      string
-	flow    *session.Flow // bodies loaded; nil while loading
-	loadErr error
-	tab     int
-	mode    ViewMode
-	bodies  [2][]string // rendered request and response bodies; nil while rendering
-	prog    [2]*progress
-	gen     int
-	cancel  context.CancelFunc
-	pager   Pager
-	spin    spinner.Model
+	id       string
+	flow     *session.Flow // bodies loaded; nil while loading
+	loadErr  error
+	tab      int
+	mode     ViewMode
+	original bool        // the Request tab shows the request the client sent
+	bodies   [2][]string // rendered request and response bodies; nil while rendering
+	prog     [2]*progress
+	gen      int
+	cancel   context.CancelFunc
+	pager    Pager
+	spin     spinner.Model
 
 	query   string
 	matches []int // logical lines of the current tab that contain query
@@ -82,6 +83,7 @@ func (v *FlowView) Open(id string) tea.Cmd {
 	v.Close()
 	v.id, v.flow, v.loadErr = id, nil, nil
 	v.query, v.matches = "", nil
+	v.original = false
 	v.layout(false)
 	return tea.Batch(v.loadCmd(), v.spin.Tick)
 }
@@ -99,6 +101,22 @@ func (v FlowView) ID() string { return v.id }
 
 // Flow returns the flow shown, bodies loaded, or nil while it loads.
 func (v FlowView) Flow() *session.Flow { return v.flow }
+
+// ToggleOriginal switches the Request tab between the request as sent (or
+// as edited for replay) and the one the client sent.
+func (v *FlowView) ToggleOriginal() tea.Cmd {
+	v.original = !v.original
+	v.SetTab(TabRequest)
+	if v.flow == nil {
+		return nil
+	}
+	cmd := v.render()
+	v.layout(true)
+	return cmd
+}
+
+// Original reports whether the Request tab shows the client's request.
+func (v FlowView) Original() bool { return v.original }
 
 // Reload reads the flow again if it may still change (pending or paused).
 func (v *FlowView) Reload() tea.Cmd {
@@ -129,6 +147,8 @@ func (v *FlowView) render() tea.Cmd {
 		var b session.Body
 		var h map[string][]string
 		switch {
+		case part == 0 && v.original && f.Original != nil:
+			b, h = f.Original.Body, f.Original.Header
 		case part == 0 && f.Request != nil:
 			b, h = f.Request.Body, f.Request.Header
 		case part == 1 && f.Response != nil:
@@ -250,7 +270,7 @@ func (v *FlowView) tabLines() []string {
 	f := v.flow
 	switch v.tab {
 	case TabRequest:
-		return append(requestTab(f, v.st), v.bodyLines(0)...)
+		return append(requestTab(f, v.original, v.st), v.bodyLines(0)...)
 	case TabResponse:
 		lines := responseTab(f, v.st)
 		if f.Response != nil {

@@ -43,9 +43,26 @@ const (
 	ActNextMatch Action = "next-match"
 	ActPrevMatch Action = "prev-match"
 
-	ActIntercept Action = "intercept"
+	ActOriginal Action = "original"
+
+	ActIntercept       Action = "intercept"
+	ActInterceptToggle Action = "intercept-toggle"
+	ActResume          Action = "resume"
+	ActResumeAll       Action = "resume-all"
+	ActKill            Action = "kill"
+	ActEdit            Action = "edit"
+	ActAnswer          Action = "answer"
+
+	ActRules     Action = "rules"
+	ActToggle    Action = "toggle"
+	ActNewRule   Action = "new-rule"
+	ActSaveRules Action = "save-rules"
+
 	ActReplay    Action = "replay"
+	ActReplayAll Action = "replay-all"
 	ActExport    Action = "export"
+	ActCopyCurl  Action = "copy-curl"
+	ActWrite     Action = "write"
 
 	ActConfirm Action = "confirm"
 	ActCancel  Action = "cancel"
@@ -57,15 +74,18 @@ type Scope string
 
 // Scopes, in the order the help screen lists them.
 const (
-	ScopeGlobal Scope = "everywhere"
-	ScopeList   Scope = "flow list"
-	ScopeFlow   Scope = "flow view"
-	ScopePager  Scope = "scrolling (flow view, help, events)"
-	ScopePrompt Scope = "questions"
-	ScopeInput  Scope = "inputs (filter, search, comment)"
+	ScopeGlobal    Scope = "everywhere"
+	ScopeList      Scope = "flow list"
+	ScopeFlow      Scope = "flow view"
+	ScopeIntercept Scope = "intercept (flow list and flow view)"
+	ScopePager     Scope = "scrolling (flow view, help, events)"
+	ScopeRules     Scope = "rules view"
+	ScopeMenu      Scope = "export menu"
+	ScopePrompt    Scope = "questions"
+	ScopeInput     Scope = "inputs (filter, search, comment, paths)"
 )
 
-var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopePager, ScopePrompt, ScopeInput}
+var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopeIntercept, ScopePager, ScopeRules, ScopeMenu, ScopePrompt, ScopeInput}
 
 // Binding ties keys to an action within a scope.
 type Binding struct {
@@ -90,14 +110,11 @@ func bind(scope Scope, a Action, help string, keys ...string) Binding {
 // DefaultKeyMap returns siphon's bindings, which follow the mitmproxy
 // console where it has one.
 func DefaultKeyMap() KeyMap {
-	planned := func(b Binding, issue string) Binding {
-		b.Planned = issue
-		return b
-	}
 	return KeyMap{Bindings: []Binding{
 		bind(ScopeGlobal, ActQuitNow, "quit now", "Q", "ctrl+c"),
 		bind(ScopeGlobal, ActHelp, "help", "?"),
 		bind(ScopeGlobal, ActEvents, "event log", "E"),
+		bind(ScopeGlobal, ActRules, "rules", "R"),
 
 		bind(ScopeList, ActUp, "up", "k", "up"),
 		bind(ScopeList, ActDown, "down", "j", "down"),
@@ -115,9 +132,11 @@ func DefaultKeyMap() KeyMap {
 		bind(ScopeList, ActDelete, "delete", "d"),
 		bind(ScopeList, ActClear, "clear all", "z"),
 		bind(ScopeList, ActComment, "comment", ";"),
-		planned(bind(ScopeList, ActIntercept, "intercept", "i"), "issue 4"),
-		planned(bind(ScopeList, ActReplay, "replay", "r"), "issue 5"),
-		planned(bind(ScopeList, ActExport, "export", "x"), "issue 5"),
+		bind(ScopeList, ActReplay, "replay", "r"),
+		bind(ScopeList, ActReplayAll, "replay all shown", "ctrl+r"),
+		bind(ScopeList, ActExport, "export", "x"),
+		bind(ScopeList, ActCopyCurl, "copy as curl", "c"),
+		bind(ScopeList, ActWrite, "write to file", "w"),
 		bind(ScopeList, ActQuit, "quit", "q"),
 
 		bind(ScopeFlow, ActBack, "back", "q", "esc"),
@@ -129,8 +148,19 @@ func DefaultKeyMap() KeyMap {
 		bind(ScopeFlow, ActPrevMatch, "prev", "N"),
 		bind(ScopeFlow, ActMark, "mark", "m"),
 		bind(ScopeFlow, ActComment, "comment", ";"),
-		planned(bind(ScopeFlow, ActReplay, "replay", "r"), "issue 5"),
-		planned(bind(ScopeFlow, ActExport, "export", "x"), "issue 5"),
+		bind(ScopeFlow, ActOriginal, "original request", "o"),
+		bind(ScopeFlow, ActReplay, "replay", "r"),
+		bind(ScopeFlow, ActExport, "export", "x"),
+		bind(ScopeFlow, ActCopyCurl, "copy as curl", "c"),
+		bind(ScopeFlow, ActWrite, "write to file", "w"),
+
+		bind(ScopeIntercept, ActResume, "resume", "a"),
+		bind(ScopeIntercept, ActResumeAll, "resume all", "A"),
+		bind(ScopeIntercept, ActKill, "kill", "X"),
+		bind(ScopeIntercept, ActEdit, "edit", "e"),
+		bind(ScopeIntercept, ActAnswer, "answer", "p"),
+		bind(ScopeIntercept, ActIntercept, "intercept filter", "i"),
+		bind(ScopeIntercept, ActInterceptToggle, "intercept on/off", "I"),
 
 		bind(ScopePager, ActUp, "scroll up", "k", "up"),
 		bind(ScopePager, ActDown, "scroll down", "j", "down"),
@@ -139,6 +169,20 @@ func DefaultKeyMap() KeyMap {
 		bind(ScopePager, ActTop, "top", "g", "home"),
 		bind(ScopePager, ActBottom, "bottom", "G", "end"),
 		bind(ScopePager, ActBack, "close", "q", "esc"),
+
+		bind(ScopeRules, ActUp, "up", "k", "up"),
+		bind(ScopeRules, ActDown, "down", "j", "down"),
+		bind(ScopeRules, ActToggle, "on/off", " ", "t"),
+		bind(ScopeRules, ActNewRule, "new rule from the flow", "n"),
+		bind(ScopeRules, ActSaveRules, "save added rules", "s"),
+		bind(ScopeRules, ActDelete, "remove added rule", "d"),
+		bind(ScopeRules, ActBack, "close", "q", "esc"),
+
+		bind(ScopeMenu, ActUp, "up", "k", "up"),
+		bind(ScopeMenu, ActDown, "down", "j", "down"),
+		bind(ScopeMenu, ActConfirm, "copy", "enter", "c"),
+		bind(ScopeMenu, ActWrite, "write to file", "w"),
+		bind(ScopeMenu, ActCancel, "cancel", "esc", "q", "x"),
 
 		bind(ScopePrompt, ActConfirm, "yes / apply", "enter", "y"),
 		bind(ScopePrompt, ActCancel, "no / cancel", "esc", "n"),
@@ -189,7 +233,7 @@ func (km KeyMap) KeyMsg(scope Scope, a Action) tea.KeyMsg {
 func keyMsg(name string) tea.KeyMsg {
 	special := []tea.KeyType{tea.KeyEnter, tea.KeyEsc, tea.KeyTab, tea.KeyShiftTab,
 		tea.KeyUp, tea.KeyDown, tea.KeyLeft, tea.KeyRight, tea.KeyPgUp, tea.KeyPgDown,
-		tea.KeyHome, tea.KeyEnd, tea.KeyCtrlC, tea.KeyCtrlB, tea.KeyCtrlF}
+		tea.KeyHome, tea.KeyEnd, tea.KeyCtrlC, tea.KeyCtrlB, tea.KeyCtrlF, tea.KeyCtrlR}
 	for _, t := range special {
 		if t.String() == name {
 			return tea.KeyMsg{Type: t}

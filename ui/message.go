@@ -41,14 +41,19 @@ func headerLines(h http.Header, st Styles) []string {
 	return out
 }
 
-// requestTab is the Request tab without its body lines.
-func requestTab(f *session.Flow, st Styles) []string {
+// requestTab is the Request tab without its body lines: the request, or
+// with original set the one the client sent, whose body is then shown.
+func requestTab(f *session.Flow, original bool, st Styles) []string {
 	if f.Request == nil {
 		return []string{st.Muted.Render("(no request)")}
 	}
+	if original && f.Original != nil {
+		lines := []string{st.Warning.Render("the request as the client sent it (o shows the edited one):")}
+		return append(append(lines, requestHead(f.Original, st)...), "")
+	}
 	lines := requestHead(f.Request, st)
 	if f.Original != nil {
-		lines = append(lines, "", st.Warning.Render("edited before it was sent; the client sent:"))
+		lines = append(lines, "", st.Warning.Render("edited; the client sent (o shows it with its body):"))
 		lines = append(lines, requestHead(f.Original, st)...)
 	}
 	return append(lines, "")
@@ -92,6 +97,10 @@ func oneLine(f *session.Flow, st Styles) string {
 	switch {
 	case f.Err != nil:
 		b.WriteString(" " + st.Error.Render("ERR "+printable(f.Err.Phase)))
+	case f.State == session.Intercepted && f.Response != nil:
+		b.WriteString(" " + st.Intercepted.Render(fmt.Sprintf("⏸ %d paused at the response", f.Response.Status)))
+	case f.State == session.Intercepted:
+		b.WriteString(" " + st.Intercepted.Render("⏸ paused at the request"))
 	case f.Response != nil:
 		b.WriteString(" " + st.Status(f.Response.Status).Render(fmt.Sprint(f.Response.Status)))
 	default:

@@ -1,7 +1,10 @@
 // Package ui is siphon's terminal user interface, a Bubble Tea program: a
 // live, virtualised flow list over a session.Store, a flow inspector with
 // decoded and formatted bodies, filtering, sorting, marks, comments, an
-// event log and a help screen built from the key table.
+// event log and a help screen built from the key table; with a proxy, it
+// also pauses, edits and answers flows at breakpoints (intercept.Engine),
+// lists and adds rules, replays flows (replay.Sender) and exports them to
+// the clipboard or files.
 //
 // The root Model only routes: window sizes to every component, keys to the
 // focused one, global keys to itself. Flows reach it through the store's
@@ -27,6 +30,7 @@ const (
 	pageFlow
 	pageHelp
 	pageEvents
+	pageRules
 )
 
 // Model is the root of the UI. Create it with New; it is a tea.Model.
@@ -45,8 +49,15 @@ type Model struct {
 	flow          FlowView
 	pager         Pager // help and event log
 	prompt        *Prompt
+	then          func(string) tea.Cmd // acts on the answer to a purposeThen prompt
+	menu          *ExportMenu
 	status        status
 	refresh       refresher
+
+	rules       RulesView
+	rulesBack   page          // where the rules view returns to
+	rulesFocus  *session.Flow // the flow n makes a rule from
+	pausedCount int           // flows paused at breakpoints
 
 	filterExpr string
 	filter     *filter.Filter
@@ -68,6 +79,7 @@ func New(store *session.Store, opts ...Option) *Model {
 	m.list = NewFlowList(m.view, o.keys, st, o.loc)
 	m.flow = NewFlowView(store.Get, o.keys, st, o.loc)
 	m.pager = NewPager(o.keys, st)
+	m.rules = NewRulesView(o.keys, st)
 	if o.filter != "" {
 		if f, err := filter.Parse(o.filter); err == nil {
 			m.filterExpr, m.filter = o.filter, f
@@ -79,16 +91,21 @@ func New(store *session.Store, opts ...Option) *Model {
 	return m
 }
 
-// Init starts watching the store and the event log, and draws the list.
+// Init starts watching the store, the event log and the rules engine, and
+// draws the list.
 func (m *Model) Init() tea.Cmd {
-	var events <-chan struct{}
+	var events, engine <-chan struct{}
 	if m.opts.events != nil {
 		events = m.opts.events.Changed()
+	}
+	if m.opts.engine != nil {
+		engine = m.opts.engine.Changed()
 	}
 	return tea.Batch(
 		m.refresh.request(m.ctx, m.view, true),
 		waitSignal(m.ctx, m.store.Changed(), storeChangedMsg{}),
 		waitSignal(m.ctx, events, eventsChangedMsg{}),
+		waitSignal(m.ctx, engine, engineChangedMsg{}),
 	)
 }
 
@@ -109,7 +126,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.page == pageEvents {
 			m.showEvents(true)
 		}
+		if m.page == pageRules {
+			m.engineChanged() // a rules file that failed to reload is logged
+		}
 		return m, waitSignal(m.ctx, m.opts.events.Changed(), msg)
+	case engineChangedMsg:
+		m.engineChanged()
+		return m, waitSignal(m.ctx, m.opts.engine.Changed(), msg)
+	case editedMsg:
+		return m, m.edited(msg)
+	case storedFlowMsg:
+		return m, m.storedEdit(msg)
 	case statusMsg:
 		return m, m.say(msg.text)
 	case expireMsg:
@@ -140,8 +167,12 @@ func (m *Model) resize(w, h int) {
 	m.list.SetSize(w, body)
 	m.flow.SetSize(w, body)
 	m.pager.SetSize(w, max(body-1, 1))
+	m.rules.SetSize(w, body)
 	if m.prompt != nil {
 		m.prompt.SetWidth(w)
+	}
+	if m.menu != nil {
+		m.menu.SetWidth(w)
 	}
 }
 
@@ -153,6 +184,9 @@ func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
 		m.list.Sync(msg.stats)
 		if m.page == pageFlow && msg.stats.Changed {
 			cmds = append(cmds, m.flow.Reload())
+		}
+		if m.page == pageRules && m.opts.engine != nil {
+			m.rules.SetRules(m.opts.engine.Rules(), m.opts.engine.LoadErrors()) // hit counts
 		}
 	}
 	next := m.refresh.done(m.ctx, m.view, msg.at)
@@ -184,6 +218,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
+	if m.menu != nil {
+		return m.menuKey(msg)
+	}
 	if b, ok := m.keys.Lookup(ScopeGlobal, msg); ok {
 		switch b.Action {
 		case ActQuitNow:
@@ -196,6 +233,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			m.openPager(pageEvents)
 			m.showEvents(false)
 			return nil
+		case ActRules:
+			return m.openRules(m.focused())
 		}
 	}
 	switch m.page {
@@ -203,6 +242,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return m.listKey(msg)
 	case pageFlow:
 		return m.flowKey(msg)
+	case pageRules:
+		return m.rulesKey(msg)
 	default:
 		if b, ok := m.keys.Lookup(ScopePager, msg); ok && b.Action == ActBack {
 			m.page = m.back
@@ -220,10 +261,33 @@ func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
 		m.list, cmd = m.list.Update(msg)
 	case pageFlow:
 		m.flow, cmd = m.flow.Update(msg)
+	case pageRules:
+		m.rules, cmd = m.rules.Update(msg)
 	default:
 		m.pager, _ = m.pager.Update(msg)
 	}
 	return cmd
+}
+
+// focused is the flow the keys act on: the open one, or the one under the
+// list's cursor; nil for none.
+func (m *Model) focused() *session.Flow {
+	switch m.page {
+	case pageFlow:
+		return m.flow.Flow()
+	case pageList:
+		return m.list.Selected()
+	}
+	return nil
+}
+
+// engineChanged takes in a change of the paused flows or the rules.
+func (m *Model) engineChanged() {
+	e := m.opts.engine
+	m.pausedCount = len(e.Paused())
+	if m.page == pageRules {
+		m.rules.SetRules(e.Rules(), e.LoadErrors())
+	}
 }
 
 func (m *Model) openPager(p page) {
@@ -283,12 +347,17 @@ func (m *Model) View() string {
 		}
 		b.WriteString(cell(m.st.Title.Render(title)+"  "+m.st.Muted.Render(m.pager.Position()), m.width) + "\n")
 		b.WriteString(m.pager.View())
+	case pageRules:
+		b.WriteString(m.rules.View())
 	}
 	b.WriteByte('\n')
 	if m.prompt != nil {
 		b.WriteString(m.prompt.View())
 	} else {
 		b.WriteString(m.statusLine() + "\n" + m.hints())
+	}
+	if m.menu != nil {
+		return overlay(b.String(), m.menu.Lines())
 	}
 	return b.String()
 }

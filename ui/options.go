@@ -1,6 +1,11 @@
 package ui
 
-import "time"
+import (
+	"time"
+
+	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/replay"
+)
 
 // options configure a Model; see the With functions.
 type options struct {
@@ -13,6 +18,11 @@ type options struct {
 	interval time.Duration
 	filter   string
 	msgTTL   time.Duration
+
+	engine *intercept.Engine
+	sender *replay.Sender
+	clip   Clipboard
+	editor string
 }
 
 // Option configures a Model.
@@ -42,6 +52,25 @@ func WithRefreshInterval(d time.Duration) Option { return func(o *options) { o.i
 
 // WithFilter sets the view filter the list starts with.
 func WithFilter(expr string) Option { return func(o *options) { o.filter = expr } }
+
+// WithEngine sets the rules engine the proxy decides with, so that the UI
+// can set the intercept filter, resolve paused flows and list rules.
+// Without it the intercept keys say that there is no proxy.
+func WithEngine(e *intercept.Engine) Option { return func(o *options) { o.engine = e } }
+
+// WithReplay sets the Sender that re-sends flows through the proxy (r,
+// ctrl+r). Without it the replay keys say that there is no proxy.
+func WithReplay(s *replay.Sender) Option { return func(o *options) { o.sender = s } }
+
+// WithClipboard sets where exported text is copied (x, c), usually a
+// NewSystemClipboard; without it copying says there is no clipboard (w
+// still writes files).
+func WithClipboard(c Clipboard) Option { return func(o *options) { o.clip = c } }
+
+// WithEditor sets the command that edits messages (e, p), as $EDITOR is
+// written: a program and its arguments; the file's path is appended. An
+// empty one means vi.
+func WithEditor(cmd string) Option { return func(o *options) { o.editor = cmd } }
 
 func buildOptions(opts []Option) options {
 	o := options{theme: DefaultTheme(), keys: DefaultKeyMap(), loc: time.Local,

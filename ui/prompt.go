@@ -18,9 +18,11 @@ type promptDoneMsg struct {
 	ok      bool
 }
 
-// Prompt asks a yes/no question or reads a line (filter, search, comment)
-// in the two bottom lines of the screen. A filter input is parsed as it is
-// typed, and a syntax error is shown under the text, at its offset.
+// Prompt asks a yes/no question or reads a line (filter, search, comment,
+// path) in the two bottom lines of the screen. An input with a check (a
+// filter expression, a rule's action) is checked as it is typed: the error
+// is shown under the text, at its offset for a filter's syntax error, and
+// enter does nothing until it is fixed.
 type Prompt struct {
 	keys     KeyMap
 	st       Styles
@@ -28,7 +30,7 @@ type Prompt struct {
 	purpose  Action
 	question string
 	input    *textinput.Model // nil for a yes/no question
-	isFilter bool
+	check    func(string) error
 	err      error
 	result   *promptDoneMsg // set when the prompt has ended
 }
@@ -41,15 +43,30 @@ func NewConfirm(purpose Action, question string, keys KeyMap, st Styles) Prompt 
 // NewInput returns a one-line input that starts with value. With isFilter
 // set, the text is validated as a filter expression.
 func NewInput(purpose Action, label, value string, isFilter bool, keys KeyMap, st Styles) (Prompt, tea.Cmd) {
+	var check func(string) error
+	if isFilter {
+		check = checkFilter
+	}
+	return NewCheckedInput(purpose, label, value, check, keys, st)
+}
+
+// NewCheckedInput returns a one-line input that starts with value and is
+// checked with check (nil for none) as it is typed.
+func NewCheckedInput(purpose Action, label, value string, check func(string) error, keys KeyMap, st Styles) (Prompt, tea.Cmd) {
 	in := textinput.New()
 	in.Prompt = label + ": "
 	in.PromptStyle = st.Accent
 	in.CharLimit = filter.MaxLen
 	in.SetValue(value)
 	in.CursorEnd()
-	p := Prompt{keys: keys, st: st, purpose: purpose, question: label, input: &in, isFilter: isFilter}
+	p := Prompt{keys: keys, st: st, purpose: purpose, question: label, input: &in, check: check}
 	p.validate()
 	return p, in.Focus()
+}
+
+func checkFilter(expr string) error {
+	_, err := filter.Parse(expr)
+	return err
 }
 
 // SetWidth sets the prompt's width.
@@ -62,8 +79,8 @@ func (p *Prompt) SetWidth(w int) {
 
 func (p *Prompt) validate() {
 	p.err = nil
-	if p.isFilter {
-		_, p.err = filter.Parse(p.input.Value())
+	if p.check != nil {
+		p.err = p.check(p.input.Value())
 	}
 }
 
@@ -130,6 +147,8 @@ func (p Prompt) View() string {
 		pos := ansi.StringWidth(p.input.Prompt) + ansi.StringWidth(p.input.Value()[:min(se.Offset, len(p.input.Value()))])
 		pos = min(pos, max(p.width-2, 0))
 		second = cell(strings.Repeat(" ", pos)+p.st.Error.Render("^ "+printable(se.Msg)), p.width)
+	} else if p.err != nil {
+		second = cell(p.st.Error.Render(printable(p.err.Error())), p.width)
 	}
 	return cell(p.input.View(), p.width) + "\n" + second
 }

@@ -16,17 +16,19 @@ type State struct {
 	Open       *session.Flow // in the flow view, or nil
 	Tab        int           // the flow view's tab
 	Mode       ViewMode
+	Original   bool   // the Request tab shows the client's original request
 	Message    string // the status bar's message
+	Paused     int    // flows paused at breakpoints
 }
 
 // State returns the UI's current state.
 func (m *Model) State() State {
 	return State{
-		Page:   [...]string{"list", "flow", "help", "events"}[m.page],
+		Page:   [...]string{"list", "flow", "help", "events", "rules"}[m.page],
 		Filter: m.filterExpr, MarkedOnly: m.markedOnly,
 		Sort: m.sortKey, Reverse: m.reverse, Follow: m.list.Follow(),
 		Shown: m.list.shown, Total: m.list.total,
 		Selected: m.list.Selected(), Open: m.flow.Flow(), Tab: m.flow.Tab(), Mode: m.flow.Mode(),
-		Message: m.status.text,
+		Original: m.flow.Original(), Message: m.status.text, Paused: m.pausedCount,
 	}
 }

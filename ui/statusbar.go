@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/siphonproxy/siphon/session"
 )
 
 // statusMsg shows a message in the status bar until it expires.
@@ -58,7 +59,7 @@ func (m *Model) statusLine() string {
 		left = append(left, "follow")
 	}
 	if !m.opts.readOnly {
-		left = append(left, "intercept: off")
+		left = append(left, m.interceptStatus())
 	}
 	if m.page == pageFlow {
 		if info := m.flow.MatchInfo(); info != "" {
@@ -85,17 +86,27 @@ func (m *Model) hintScope() Scope {
 		return ScopeFlow
 	case pageHelp, pageEvents:
 		return ScopePager
+	case pageRules:
+		return ScopeRules
 	}
 	return ScopeList
 }
 
 // hints draws the one-line key hint bar for the current page, with help
-// always offered first.
+// always offered first, then what can be done with a paused flow when one
+// is focused.
 func (m *Model) hints() string {
 	bs := []Binding{}
 	for _, b := range m.keys.InScope(ScopeGlobal) {
 		if b.Action == ActHelp {
 			bs = append(bs, b)
+		}
+	}
+	if f := m.focused(); f != nil && f.State == session.Intercepted && m.opts.engine != nil {
+		for _, b := range m.keys.InScope(ScopeIntercept) {
+			if b.Action != ActIntercept && b.Action != ActInterceptToggle {
+				bs = append(bs, b)
+			}
 		}
 	}
 	for _, b := range m.keys.InScope(m.hintScope()) {

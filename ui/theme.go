@@ -28,6 +28,7 @@ type Theme struct {
 	Pending        lipgloss.TerminalColor // no response yet
 	Marked         lipgloss.TerminalColor // the marker of a marked flow
 	Replayed       lipgloss.TerminalColor // replays and mocks
+	Intercepted    lipgloss.TerminalColor // flows paused at a breakpoint
 
 	Key     lipgloss.TerminalColor // JSON keys, XML tags, form names
 	String  lipgloss.TerminalColor // string values
@@ -53,7 +54,7 @@ func DefaultTheme() Theme {
 		StatusOK: a("28", "114"), StatusRedirect: a("25", "75"),
 		StatusClient: a("130", "215"), StatusServer: a("160", "203"),
 		Failed: a("160", "203"), Pending: a("245", "243"),
-		Marked: a("127", "213"), Replayed: a("30", "80"),
+		Marked: a("127", "213"), Replayed: a("30", "80"), Intercepted: a("166", "214"),
 		Key: a("25", "117"), String: a("28", "150"), Number: a("130", "216"),
 		Literal: a("91", "176"), Punct: a("245", "245"),
 		Match: a("229", "58"), Error: a("160", "203"),
@@ -71,6 +72,7 @@ type Styles struct {
 	Tab, ActiveTab             lipgloss.Style
 	Error, Warning             lipgloss.Style
 	Marked, Replayed           lipgloss.Style
+	Intercepted                lipgloss.Style // a paused flow's row and notes
 	Pending                    lipgloss.Style
 	Key, String, Number        lipgloss.Style
 	Literal, Punct             lipgloss.Style
@@ -95,8 +97,9 @@ func NewStyles(t Theme) Styles {
 		ActiveTab: fg(t.Accent).Bold(true),
 		Error:     fg(t.Error).Bold(true), Warning: fg(t.StatusClient),
 		Marked: fg(t.Marked).Bold(true), Replayed: fg(t.Replayed),
-		Pending: fg(t.Pending),
-		Key:     fg(t.Key), String: fg(t.String), Number: fg(t.Number),
+		Intercepted: fg(t.Intercepted).Bold(true),
+		Pending:     fg(t.Pending),
+		Key:         fg(t.Key), String: fg(t.String), Number: fg(t.Number),
 		Literal: fg(t.Literal), Punct: fg(t.Punct),
 		Match: lipgloss.NewStyle().Background(t.Match).Bold(true),
 

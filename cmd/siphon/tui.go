@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"strconv"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/mitm"
+	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
 )
@@ -36,22 +41,99 @@ func runTUI(ctx context.Context, args []string, stdout io.Writer) error {
 	if *readonly != "" {
 		return browse(ctx, *readonly, o.filter, stdout)
 	}
-	events := ui.NewEventLog(eventLogSize)
-	r, err := startProxy(&o, c, proxySetup{logHandler: func(file slog.Handler) slog.Handler {
-		return slog.NewMultiHandler(file, events.Handler(slog.LevelWarn))
-	}})
+	app, err := startTUI(ctx, &o, c, tuiSetup{terminal: stdout, tmux: os.Getenv("TMUX") != "", editor: os.Getenv("EDITOR")})
 	if err != nil {
 		return err
 	}
-	m := ui.New(r.store, ui.WithListen(r.addr.String()), ui.WithEvents(events), ui.WithFilter(o.filter))
-	err = runProgram(ctx, m, stdout)
-	if err == nil {
-		select {
-		case err = <-r.served: // the proxy stopped by itself
-		default:
-		}
+	return app.stop(runProgram(ctx, app.model, stdout))
+}
+
+// tuiSetup is what the UI takes from the environment rather than flags.
+type tuiSetup struct {
+	terminal io.Writer // where OSC 52 clipboard escapes go: the UI's output
+	tmux     bool      // inside tmux ($TMUX)
+	editor   string    // $EDITOR; empty means vi
+	// clipboard replaces the system clipboard (tests); nil for the
+	// system's.
+	clipboard ui.Clipboard
+}
+
+// tuiApp is a running proxy and the UI model over it.
+type tuiApp struct {
+	model  *ui.Model
+	run    *running
+	engine *intercept.Engine
+	// stop ends the proxy once the UI has ended with err, and returns
+	// err, a failure of the proxy, or of saving the session.
+	stop func(err error) error
+}
+
+// startTUI starts the proxy with what the UI needs around it: a rules
+// engine (one without rules when there is no --rules, so that the
+// intercept keys work) whose rules files are watched, a replay Marker in
+// front of the store and a Sender that replays through the proxy's own
+// listener, and the clipboard.
+func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) (*tuiApp, error) {
+	if c.engine == nil {
+		c.engine = intercept.New(o.engineConfig())
 	}
-	return r.stop(err, nil)
+	events := ui.NewEventLog(eventLogSize)
+	var marker *replay.Marker
+	r, err := startProxy(o, c, proxySetup{
+		recorder: func(store *session.Store) mitm.Recorder {
+			marker = replay.NewMarker(store)
+			return marker
+		},
+		logHandler: func(file slog.Handler) slog.Handler {
+			return slog.NewMultiHandler(file, events.Handler(slog.LevelWarn))
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg := replay.SenderConfig{Proxy: dialAddr(r.addr), RootCAs: r.ca.Pool(), Marker: marker}
+	if c.auth != nil {
+		cfg.ProxyUser, cfg.ProxyPass = c.auth.User, c.auth.Pass
+	}
+	sender, err := replay.NewSender(cfg)
+	if err != nil {
+		return nil, r.stop(err, nil)
+	}
+	// A bad reload is logged as a warning, which reaches the event log;
+	// the rules view shows it too.
+	stopRules := watchRules(ctx, c.engine, io.Discard, r.logger)
+	clip := setup.clipboard
+	if clip == nil {
+		clip = ui.NewSystemClipboard(setup.terminal, setup.tmux)
+	}
+	m := ui.New(r.store, ui.WithListen(r.addr.String()), ui.WithEvents(events), ui.WithFilter(o.filter),
+		ui.WithEngine(c.engine), ui.WithReplay(sender), ui.WithClipboard(clip), ui.WithEditor(setup.editor))
+	stop := func(err error) error {
+		if err == nil {
+			select {
+			case err = <-r.served: // the proxy stopped by itself
+			default:
+			}
+		}
+		stopRules()
+		sender.Close()
+		return r.stop(err, nil)
+	}
+	return &tuiApp{model: m, run: r, engine: c.engine, stop: stop}, nil
+}
+
+// dialAddr is an address that reaches the listener at addr from this
+// machine: a listener on every interface is reached on loopback.
+func dialAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	ip := net.IPv4(127, 0, 0, 1)
+	if tcp.IP.To4() == nil {
+		ip = net.IPv6loopback
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }
 
 // browse shows a stored session without a proxy; the file is not written.

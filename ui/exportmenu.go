@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/replay"
+	"github.com/siphonproxy/siphon/session"
+)
+
+// ExportMenu asks how to export one flow: the formats of replay.Export,
+// copied to the clipboard (enter) or written to a file (w). Digits pick a
+// format at once.
+type ExportMenu struct {
+	keys    KeyMap
+	st      Styles
+	width   int
+	formats []replay.Format
+	cursor  int
+	flow    *session.Flow // as listed (bodies not loaded)
+	write   bool          // opened with w: enter writes too
+	choice  *ExportChoice
+	closed  bool
+}
+
+// ExportChoice is what the user picked in an ExportMenu.
+type ExportChoice struct {
+	Format replay.Format
+	Write  bool // to a file, rather than the clipboard
+}
+
+// NewExportMenu returns the menu for f; with write set, the choice is
+// written to a file rather than copied.
+func NewExportMenu(f *session.Flow, write bool, keys KeyMap, st Styles) ExportMenu {
+	return ExportMenu{keys: keys, st: st, formats: replay.Formats(), flow: f, write: write}
+}
+
+// SetWidth sets the menu's width.
+func (m *ExportMenu) SetWidth(w int) { m.width = w }
+
+// Update handles a key; Choice and Closed say how the menu ended.
+func (m ExportMenu) Update(msg tea.KeyMsg) ExportMenu {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) == 1 && msg.Runes[0] >= '1' && int(msg.Runes[0]-'1') < len(m.formats) {
+		m.cursor = int(msg.Runes[0] - '1')
+		m.pick(m.write)
+		return m
+	}
+	b, ok := m.keys.Lookup(ScopeMenu, msg)
+	if !ok {
+		return m
+	}
+	switch b.Action {
+	case ActUp:
+		m.cursor = (m.cursor + len(m.formats) - 1) % len(m.formats)
+	case ActDown:
+		m.cursor = (m.cursor + 1) % len(m.formats)
+	case ActConfirm:
+		m.pick(m.write)
+	case ActWrite:
+		m.pick(true)
+	case ActCancel:
+		m.closed = true
+	}
+	return m
+}
+
+func (m *ExportMenu) pick(write bool) {
+	m.choice = &ExportChoice{Format: m.formats[m.cursor], Write: write}
+	m.closed = true
+}
+
+// Closed reports whether the menu has ended; Choice is nil if cancelled.
+func (m ExportMenu) Closed() bool { return m.closed }
+
+// Choice returns what was picked, or nil.
+func (m ExportMenu) Choice() *ExportChoice { return m.choice }
+
+// Lines draws the menu: a rule, a title, the formats, and its keys.
+func (m ExportMenu) Lines() []string {
+	verb := "copy to the clipboard"
+	if m.write {
+		verb = "write to a file"
+	}
+	title := fmt.Sprintf("export flow #%d: %s", m.flow.Seq, verb)
+	lines := []string{m.st.Muted.Render(strings.Repeat("─", max(m.width, 1))), cell(m.st.Title.Render(title), m.width)}
+	for i, f := range m.formats {
+		line := fmt.Sprintf(" %d  %s", i+1, f.Label())
+		if i == m.cursor {
+			lines = append(lines, m.st.Selected.Render(cell("›"+line, m.width)))
+		} else {
+			lines = append(lines, cell(" "+line, m.width))
+		}
+	}
+	return append(lines, hintLine(m.keys.InScope(ScopeMenu), m.st, m.width))
+}
+
+// overlay draws lines over the bottom of a screen.
+func overlay(screen string, lines []string) string {
+	rows := strings.Split(screen, "\n")
+	start := max(len(rows)-len(lines), 0)
+	for i := start; i < len(rows); i++ {
+		rows[i] = lines[i-start+len(lines)-(len(rows)-start)]
+	}
+	return strings.Join(rows, "\n")
+}

@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/session"
+)
+
+// openRules shows the rules view; n there adds a rule from focus.
+func (m *Model) openRules(focus *session.Flow) tea.Cmd {
+	e := m.opts.engine
+	if e == nil {
+		return m.say(noProxy)
+	}
+	if m.page == pageRules {
+		return nil
+	}
+	m.rulesBack = m.page
+	if m.page == pageHelp || m.page == pageEvents {
+		m.rulesBack = m.back
+	}
+	m.rulesFocus = focus
+	m.page = pageRules
+	m.rules.SetRules(e.Rules(), e.LoadErrors())
+	return nil
+}
+
+// rulesKey handles a key on the rules view.
+func (m *Model) rulesKey(msg tea.KeyMsg) tea.Cmd {
+	b, ok := m.keys.Lookup(ScopeRules, msg)
+	if !ok {
+		return nil
+	}
+	e := m.opts.engine
+	sel := m.rules.Selected()
+	switch b.Action {
+	case ActBack:
+		m.page = m.rulesBack
+	case ActUp, ActDown:
+		m.rules, _ = m.rules.Update(msg)
+	case ActToggle:
+		if sel == nil {
+			return nil
+		}
+		on, err := e.Toggle(sel.ID)
+		if err != nil {
+			return m.say(err.Error())
+		}
+		m.rules.SetRules(e.Rules(), e.LoadErrors())
+		return m.say(fmt.Sprintf("rule %q %s", sel.Rule.Name, map[bool]string{true: "on", false: "off"}[on]))
+	case ActDelete:
+		if sel == nil {
+			return nil
+		}
+		if !sel.Added {
+			return m.say(fmt.Sprintf("rule %q comes from %s: remove it there (the file is reloaded)", sel.Rule.Name, sel.Rule.File))
+		}
+		if err := e.RemoveRule(sel.ID); err != nil {
+			return m.say(err.Error())
+		}
+		m.rules.SetRules(e.Rules(), e.LoadErrors())
+		return m.say(fmt.Sprintf("removed rule %q", sel.Rule.Name))
+	case ActNewRule:
+		return m.askInput("new rule, match", matchFor(m.rulesFocus), checkFilter, func(match string) tea.Cmd {
+			return m.askInput("action (as in a rules file)", "breakpoint: request", func(action string) error {
+				_, err := newRule("check", match, action)
+				return err
+			}, func(action string) tea.Cmd { return m.addRule(match, action) })
+		})
+	case ActSaveRules:
+		return m.saveRules()
+	}
+	return nil
+}
+
+// addRule adds the rule made of match and action, named after the flow
+// it was made from.
+func (m *Model) addRule(match, action string) tea.Cmd {
+	e := m.opts.engine
+	name := ruleName(m.rulesFocus, e.Rules())
+	r, err := newRule(name, match, action)
+	if err != nil {
+		return m.say(err.Error())
+	}
+	if _, err := e.AddRule(r); err != nil {
+		return m.say(err.Error())
+	}
+	m.rules.SetRules(e.Rules(), e.LoadErrors())
+	return m.say(fmt.Sprintf("added rule %q (%s); s saves the added rules to a file", name, ruleAction(r)))
+}
+
+// newRule reads a rule from its match expression and one action written
+// as in a rules file ("breakpoint: request", "block: 403",
+// "mock: {status: 200, body: hi}").
+func newRule(name, match, action string) (*intercept.Rule, error) {
+	doc := "- name: " + strconv.Quote(name) + "\n  match: " + strconv.Quote(match) + "\n  " + action + "\n"
+	rules, err := intercept.Parse([]byte(doc), "new rule", ".")
+	if err != nil {
+		var fe *intercept.FileError
+		if errors.As(err, &fe) {
+			return nil, errors.New(fe.Msg)
+		}
+		return nil, err
+	}
+	if len(rules) != 1 {
+		return nil, errors.New("want one action, as in: breakpoint: request")
+	}
+	return rules[0], nil
+}
+
+// matchFor is a filter expression that matches requests like f: same
+// method, host and path.
+func matchFor(f *session.Flow) string {
+	if f == nil || f.Request == nil {
+		return ""
+	}
+	expr := "~m " + quoteArg("^"+regexp.QuoteMeta(f.Request.Method)+"$")
+	if u, err := url.Parse(f.Request.URL); err == nil && u.Host != "" {
+		expr += " & ~d " + quoteArg("^"+regexp.QuoteMeta(u.Hostname())+"$")
+	}
+	// ~u matches the URL as recorded, so the path is taken from it as it
+	// is written, not as url.URL would re-escape it.
+	if _, rest, ok := strings.Cut(f.Request.URL, "://"); ok {
+		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+			p, _, _ := strings.Cut(rest[i:], "?")
+			p, _, _ = strings.Cut(p, "#")
+			if p != "" && p != "/" {
+				expr += " & ~u " + quoteArg(regexp.QuoteMeta(p))
+			}
+		}
+	}
+	return expr
+}
+
+// quoteArg quotes a filter argument when it holds what ends a word.
+func quoteArg(s string) string {
+	if !strings.ContainsAny(s, " \t()~'\"") && !strings.HasPrefix(s, "&") && !strings.HasPrefix(s, "|") {
+		return s
+	}
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// ruleName names a rule after the flow it is made from, unique among the
+// rules added here.
+func ruleName(f *session.Flow, rules []intercept.RuleStatus) string {
+	base := "rule"
+	if f != nil && f.Request != nil {
+		base = f.Request.Method
+		if u, err := url.Parse(f.Request.URL); err == nil {
+			base += " " + u.Host + u.Path
+		}
+		base = capText(printable(base), 60)
+	}
+	taken := map[string]bool{}
+	for _, r := range rules {
+		if r.Added {
+			taken[r.Rule.Name] = true
+		}
+	}
+	name := base
+	for i := 2; taken[name]; i++ {
+		name = fmt.Sprintf("%s (%d)", base, i)
+	}
+	return name
+}
+
+// saveRules asks where to save the rules added here, refusing a file the
+// rules are loaded from (saving replaces a file's rules with the added
+// ones), and asks before replacing another file.
+func (m *Model) saveRules() tea.Cmd {
+	e := m.opts.engine
+	n := 0
+	loaded := map[string]bool{}
+	for _, r := range e.Rules() {
+		if r.Added {
+			n++
+		} else if abs, err := filepath.Abs(r.Rule.File); err == nil {
+			loaded[abs] = true
+		}
+	}
+	if n == 0 {
+		return m.say("no rules were added here: n adds one")
+	}
+	check := func(p string) error {
+		if strings.TrimSpace(p) == "" {
+			return errors.New("type a file name")
+		}
+		if abs, err := filepath.Abs(expandHome(p)); err == nil && loaded[abs] {
+			return errors.New("rules are loaded from this file: saving would replace them with the added ones; choose another")
+		}
+		return nil
+	}
+	return m.askInput(fmt.Sprintf("save %d added rules to", n), "siphon-rules.yaml", check, func(p string) tea.Cmd {
+		path := expandHome(p)
+		save := func() tea.Cmd {
+			if err := e.SaveRules(path); err != nil {
+				return m.say(err.Error())
+			}
+			if abs, err := filepath.Abs(path); err == nil {
+				path = abs
+			}
+			return m.say(fmt.Sprintf("saved %d rules to %s (siphon --rules %s loads them)", n, path, path))
+		}
+		if _, err := os.Stat(path); err == nil {
+			return m.askConfirm(path+" exists: replace it?", save)
+		}
+		return save()
+	})
+}
+
+// expandHome turns a leading ~/ into the home directory.
+func expandHome(p string) string {
+	p = strings.TrimSpace(p)
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
+}
