@@ -32,8 +32,10 @@ type Marker struct {
 // connFlows is what a Marker knows of one replay connection: its latest
 // flow (requests on one connection come one after another).
 type connFlows struct {
-	id  string
-	err *session.Error
+	id     string
+	err    *session.Error
+	read   bool // latest has reported id
+	closed bool // the connection is closed
 }
 
 // NewMarker returns a Marker that passes every flow on to next.
@@ -79,15 +81,22 @@ func copyErr(e *session.Error) *session.Error {
 	return &c
 }
 
-// watch starts marking flows from addr; the returned func stops it.
+// watch starts marking flows from addr; the returned func, called when
+// the connection closes, stops it. A connection the origin closed right
+// after its response (Connection: close) is closed before the Sender asks
+// for its flow, so the entry stays until latest has reported it.
 func (m *Marker) watch(addr string) func() {
+	c := &connFlows{}
 	m.mu.Lock()
-	m.conns[addr] = &connFlows{}
+	m.conns[addr] = c
 	m.mu.Unlock()
 	return func() {
 		m.mu.Lock()
-		delete(m.conns, addr)
-		m.mu.Unlock()
+		defer m.mu.Unlock()
+		c.closed = true
+		if (c.read || c.id == "") && m.conns[addr] == c {
+			delete(m.conns, addr)
+		}
 	}
 }
 
@@ -95,8 +104,13 @@ func (m *Marker) watch(addr string) func() {
 func (m *Marker) latest(addr string) (string, *session.Error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if c := m.conns[addr]; c != nil {
-		return c.id, copyErr(c.err)
+	c := m.conns[addr]
+	if c == nil {
+		return "", nil
 	}
-	return "", nil
+	c.read = true
+	if c.closed {
+		delete(m.conns, addr)
+	}
+	return c.id, copyErr(c.err)
 }

@@ -3,7 +3,9 @@ package replay
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -162,5 +164,33 @@ func TestSenderProxyAuth(t *testing.T) {
 			t.Errorf("%s with credentials: %+v", o.URL, res)
 		}
 		sameRequest(t, "replay with proxy auth", o.next(t), seen{Method: "GET", URL: o.URL + "/auth", Header: http.Header{"User-Agent": {"t"}}})
+	}
+}
+
+// An origin that closes the connection after its response (Connection:
+// close) must not cost the replay its captured flow's ID.
+func TestSenderKnowsFlowWhenOriginClosesConnection(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		io.WriteString(w, "bye")
+	}))
+	defer origin.Close()
+	c := startCapture(t)
+	f := &session.Flow{Request: &session.Request{Method: "GET", URL: origin.URL + "/closing", Proto: "HTTP/1.1", Header: http.Header{}}}
+	for i := range 3 {
+		res := c.sender(t).Send(context.Background(), f)
+		if res.Err != nil || res.Status != 200 || res.FlowID == "" {
+			t.Fatalf("replay %d: %+v", i, res)
+		}
+		got := c.waitFlows(t, 1, func(g *session.Flow) bool { return g.ID == res.FlowID })[0]
+		if got.Source != session.Replay {
+			t.Errorf("replay %d captured as %v", i, got.Source)
+		}
+	}
+	c.marker.mu.Lock()
+	left := len(c.marker.conns)
+	c.marker.mu.Unlock()
+	if left != 0 {
+		t.Errorf("marker still watches %d closed connections", left)
 	}
 }
