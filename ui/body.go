@@ -77,9 +77,9 @@ func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMod
 	}
 	if b.Truncated {
 		note("captured %s of %s: the body was cut at the capture limit (--body-limit)",
-			humanSize(int64(len(b.Data))), humanSize(b.Size))
+			FormatSize(int64(len(b.Data))), FormatSize(b.Size))
 	}
-	p.set("decoding "+humanSize(int64(len(b.Data))), 0, 0)
+	p.set("decoding "+FormatSize(int64(len(b.Data))), 0, 0)
 	data, err := b.Decode(enc)
 	if err != nil {
 		note("%v: showing the bytes as received", err)
@@ -115,7 +115,7 @@ func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMod
 }
 
 func bodySummary(b session.Body, ct, enc string, mode ViewMode) string {
-	s := "body " + humanSize(b.Size)
+	s := "body " + FormatSize(b.Size)
 	if ct != "" {
 		s += " · " + ct
 	}
@@ -185,7 +185,7 @@ func isText(data []byte) bool {
 // textLines splits text into printable lines, within the caps.
 func textLines(data []byte, note func(string, ...any)) []string {
 	if len(data) > textCap {
-		note("showing the first %s of %s", humanSize(textCap), humanSize(int64(len(data))))
+		note("showing the first %s of %s", FormatSize(textCap), FormatSize(int64(len(data))))
 		data = data[:textCap]
 	}
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
@@ -199,7 +199,7 @@ func textLines(data []byte, note func(string, ...any)) []string {
 // hexLines is a hex dump (encoding/hex's layout) of the first bytes.
 func hexLines(data []byte, st Styles, note func(string, ...any)) []string {
 	if len(data) > hexCap {
-		note("hex dump of the first %s of %s", humanSize(hexCap), humanSize(int64(len(data))))
+		note("hex dump of the first %s of %s", FormatSize(hexCap), FormatSize(int64(len(data))))
 		data = data[:hexCap]
 	}
 	dump := strings.TrimSuffix(hex.Dump(data), "\n")

@@ -18,7 +18,7 @@ import (
 func jsonLines(ctx context.Context, data []byte, st Styles, p *progress, note func(string, ...any)) []string {
 	capped := data
 	if len(capped) > textCap {
-		note("formatted the first %s of %s (v raw, or hex, for the bytes)", humanSize(textCap), humanSize(int64(len(data))))
+		note("formatted the first %s of %s (v raw, or hex, for the bytes)", FormatSize(textCap), FormatSize(int64(len(data))))
 		capped = capped[:textCap]
 	}
 	j := jsonPrinter{st: st}

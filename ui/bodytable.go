@@ -34,7 +34,7 @@ func table(rows [][2]string, st Styles) []string {
 // the order sent.
 func formLines(data []byte, st Styles, note func(string, ...any)) []string {
 	if len(data) > textCap {
-		note("showing the fields in the first %s of %s", humanSize(textCap), humanSize(int64(len(data))))
+		note("showing the fields in the first %s of %s", FormatSize(textCap), FormatSize(int64(len(data))))
 		data = data[:textCap]
 	}
 	var rows [][2]string
@@ -95,7 +95,7 @@ func multipartLines(data []byte, boundary string, st Styles, note func(string, .
 			if ptype != "" {
 				desc = append(desc, ptype)
 			}
-			desc = append(desc, humanSize(size))
+			desc = append(desc, FormatSize(size))
 			value = st.Muted.Render(printable("<" + strings.Join(desc, ", ") + ">"))
 		}
 		rows = append(rows, [2]string{printable(name), value})
@@ -113,7 +113,7 @@ func imageLines(data []byte, mt string, st Styles, note func(string, ...any)) []
 		note("%s image that does not decode (%v): hex dump", orUnknown(mt), err)
 		return hexLines(data, st, note)
 	}
-	return []string{fmt.Sprintf("%s image, %d × %d px, %s", strings.ToUpper(format), cfg.Width, cfg.Height, humanSize(int64(len(data))))}
+	return []string{fmt.Sprintf("%s image, %d × %d px, %s", strings.ToUpper(format), cfg.Width, cfg.Height, FormatSize(int64(len(data))))}
 }
 
 func orUnknown(s string) string {

@@ -82,7 +82,7 @@ func (c *SystemClipboard) Copy(text string) (string, error) {
 	}
 	via := ViaOSC52
 	if len(text) > osc52Warn {
-		via += fmt.Sprintf(" (%s: some terminals ignore that much; w writes a file)", humanSize(int64(len(text))))
+		via += fmt.Sprintf(" (%s: some terminals ignore that much; w writes a file)", FormatSize(int64(len(text))))
 	}
 	return via, nil
 }

@@ -133,10 +133,10 @@ func flowCells(f *session.Flow, loc *time.Location) rowCells {
 		r.ctype = shortType(f.ContentType())
 	}
 	if f.Response != nil || f.Stream != nil {
-		r.size = humanSize(f.Size())
+		r.size = FormatSize(f.Size())
 	}
 	if d := f.Duration(); d > 0 {
-		r.dur = humanDuration(d)
+		r.dur = FormatDuration(d)
 	}
 	return r
 }

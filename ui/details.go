@@ -28,7 +28,7 @@ func detailsTab(f *session.Flow, st Styles, width int, loc *time.Location) []str
 		lines = append(lines, row("comment", printable(f.Comment)))
 	}
 	if s := f.Stream; s != nil {
-		v := fmt.Sprintf("%s up, %s down", humanSize(s.BytesUp), humanSize(s.BytesDown))
+		v := fmt.Sprintf("%s up, %s down", FormatSize(s.BytesUp), FormatSize(s.BytesDown))
 		if f.Kind == session.WebSocket {
 			v += fmt.Sprintf(", %d frames up, %d down", s.FramesUp, s.FramesDown)
 		}
@@ -97,7 +97,7 @@ func timingLines(t *session.Timings, start time.Time, st Styles, width int) []st
 			n = min(n, barWidth-from)
 			bar = st.Muted.Render(strings.Repeat("·", from)) + st.Accent.Render(strings.Repeat("█", n))
 		}
-		out = append(out, st.Key.Render(cell(p.name, 14))+rcell(humanDuration(d), 9)+"  "+bar)
+		out = append(out, st.Key.Render(cell(p.name, 14))+rcell(FormatDuration(d), 9)+"  "+bar)
 	}
 	if end.IsZero() {
 		out = append(out, st.Pending.Render("(the flow has not completed)"))

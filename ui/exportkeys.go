@@ -68,7 +68,7 @@ func (m *Model) copyFlow(f *session.Flow, format replay.Format) tea.Cmd {
 		if err != nil {
 			return statusMsg{fmt.Sprintf("copy flow #%d: %v", seq, err)}
 		}
-		return statusMsg{fmt.Sprintf("copied flow #%d as %s (%s) with %s", seq, format.Label(), humanSize(int64(len(data))), via)}
+		return statusMsg{fmt.Sprintf("copied flow #%d as %s (%s) with %s", seq, format.Label(), FormatSize(int64(len(data))), via)}
 	}
 }
 
@@ -103,7 +103,7 @@ func (m *Model) writeFlow(f *session.Flow, format replay.Format) tea.Cmd {
 					return statusMsg{fmt.Sprintf("write flow #%d: %v", seq, err)}
 				}
 				abs, _ := filepath.Abs(path)
-				return statusMsg{fmt.Sprintf("wrote flow #%d as %s to %s (%s)", seq, format.Label(), abs, humanSize(int64(len(data))))}
+				return statusMsg{fmt.Sprintf("wrote flow #%d as %s to %s (%s)", seq, format.Label(), abs, FormatSize(int64(len(data))))}
 			}
 		}
 		if fi, err := os.Stat(path); err == nil {

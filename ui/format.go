@@ -8,8 +8,9 @@ import (
 	"unicode/utf8"
 )
 
-// humanSize formats a byte count in binary units: 512B, 1.5KiB, 50.0MiB.
-func humanSize(n int64) string {
+// FormatSize formats a byte count in binary units: 512B, 1.5KiB, 50.0MiB.
+// siphon's other outputs (siphon dump's lines) use it too.
+func FormatSize(n int64) string {
 	switch {
 	case n < 1<<10:
 		return fmt.Sprintf("%dB", n)
@@ -21,8 +22,8 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%.2fGiB", float64(n)/(1<<30))
 }
 
-// humanDuration formats a duration in the unit that keeps it short.
-func humanDuration(d time.Duration) string {
+// FormatDuration formats a duration in the unit that keeps it short.
+func FormatDuration(d time.Duration) string {
 	switch {
 	case d < time.Millisecond:
 		return fmt.Sprintf("%dµs", d.Microseconds())
@@ -79,7 +80,7 @@ func capText(s string, n int) string {
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return s[:cut] + fmt.Sprintf("… [%s more]", humanSize(int64(len(s)-cut)))
+	return s[:cut] + fmt.Sprintf("… [%s more]", FormatSize(int64(len(s)-cut)))
 }
 
 // shortType names a media type in a few letters for the list.

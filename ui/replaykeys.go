@@ -39,7 +39,7 @@ func describeReplay(res replay.Result, get func(string) (*session.Flow, error)) 
 	if res.Err != nil {
 		return fmt.Sprintf("%s: failed: %v", what, res.Err)
 	}
-	return fmt.Sprintf("%s: %d, %s in %s", what, res.Status, humanSize(res.Size), humanDuration(res.Duration))
+	return fmt.Sprintf("%s: %d, %s in %s", what, res.Status, FormatSize(res.Size), FormatDuration(res.Duration))
 }
 
 // replayShown re-sends every flow the list shows (the view filter and the

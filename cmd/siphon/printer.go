@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui"
 )
 
 // printer is the proxy's Recorder for siphon dump: it stores every flow
@@ -129,13 +130,13 @@ func formatFlow(f *session.Flow) string {
 		b.WriteString("…")
 	}
 	if f.Err == nil {
-		b.WriteString(" " + humanSize(f.Size()))
+		b.WriteString(" " + ui.FormatSize(f.Size()))
 		if f.Response != nil && f.Response.Body.Truncated {
 			b.WriteString(" (truncated)")
 		}
 	}
 	if d := f.Duration(); d > 0 {
-		b.WriteString(" " + humanDuration(d))
+		b.WriteString(" " + ui.FormatDuration(d))
 	}
 	return b.String()
 }

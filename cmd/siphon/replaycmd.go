@@ -13,6 +13,7 @@ import (
 	"github.com/siphonproxy/siphon/mitm"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui"
 )
 
 // runReplay is "siphon replay SESSION [--filter EXPR] [--repeat N]
@@ -146,10 +147,10 @@ func formatResult(res replay.Result, rounds bool) string {
 	case res.Err != nil:
 		b.WriteString("ERR " + printable(res.Err.Error()))
 	default:
-		fmt.Fprintf(&b, "%d %s", res.Status, humanSize(res.Size))
+		fmt.Fprintf(&b, "%d %s", res.Status, ui.FormatSize(res.Size))
 	}
 	if res.Duration > 0 {
-		b.WriteString(" " + humanDuration(res.Duration))
+		b.WriteString(" " + ui.FormatDuration(res.Duration))
 	}
 	return b.String()
 }
