@@ -95,6 +95,9 @@ func run(ctx context.Context, o options, log io.Writer) (*report, error) {
 	if o.reps > 0 {
 		p.reps = o.reps
 	}
+	if o.smoke {
+		o.settle = 0 // its figures mean nothing: no point waiting for them
+	}
 	if o.duration > 0 {
 		p.duration = o.duration
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -37,6 +38,8 @@ type proxyProc struct {
 // line of its output (read from out); the rest of out is discarded.
 func start(name string, cmd *exec.Cmd, out io.ReadCloser, ready func(line string) (string, bool)) (*proxyProc, error) {
 	p := &proxyProc{name: name, cmd: cmd, log: &tail{}, exited: make(chan struct{})}
+	// A benchmark that dies must not leave its proxies running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if cmd.Stderr == nil {
 		cmd.Stderr = p.log
 	}

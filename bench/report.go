@@ -156,7 +156,11 @@ func (r *report) writeChecks(w io.Writer) {
 			}
 		}
 		if res.sc.proxies && len(res.runs[siphon]) > 0 {
-			fmt.Fprintf(w, "- %s: siphon's session holds %d flows of the %d sent through it\n", res.sc.key, res.stored, res.expected)
+			lost := ""
+			if res.stored != res.expected {
+				clean, lost = false, " **(flows lost or extra)**"
+			}
+			fmt.Fprintf(w, "- %s: siphon's session holds %d flows of the %d sent through it%s\n", res.sc.key, res.stored, res.expected, lost)
 		}
 		for _, n := range res.notes {
 			clean = false
@@ -181,7 +185,10 @@ func (r *report) writeChecks(w io.Writer) {
 		}
 	}
 	if n > 0 {
-		fmt.Fprintf(w, "- other programs on the machine used %.0f%% of one core on average during the measurements (most: %.0f%%, %s)\n",
-			sum/float64(n), worst, where)
+		fmt.Fprintf(w, "- other programs on the machine used %.0f%% of one core on average during the measurements", sum/float64(n))
+		if where != "" {
+			fmt.Fprintf(w, " (most: %.0f%%, %s)", worst, where)
+		}
+		fmt.Fprintln(w)
 	}
 }

@@ -26,6 +26,7 @@ type settler struct {
 // measure runs one repetition, waiting for a quiet machine first and
 // measuring again when others disturbed it, while the budget lasts.
 func (s *settler) measure(ctx context.Context, e *env, sc *scenario, l *leg, rep int, procs []*proxyProc) (measurement, error) {
+	discarded := 0 // flows of repetitions measured again: the proxy still recorded them
 	for attempt := 1; ; attempt++ {
 		s.wait(ctx, procs)
 		began := time.Now()
@@ -37,8 +38,10 @@ func (s *settler) measure(ctx context.Context, e *env, sc *scenario, l *leg, rep
 		m.others = meter.others()
 		took := time.Since(began)
 		if m.others <= busyThreshold || attempt == maxAttempts || s.budget < took || ctx.Err() != nil {
+			m.flows += discarded
 			return m, nil
 		}
+		discarded += m.flows
 		fmt.Fprintf(e.log, "bench: %-10s rep %d %-8s disturbed (other processes %.0f%% CPU): measuring again\n",
 			sc.key, rep+1, l.mode, m.others)
 		s.charge(took)
