@@ -151,6 +151,17 @@ type capture struct {
 	truncated bool
 }
 
+// newCapture keeps up to limit bytes of a body of the given length (-1
+// when unknown), allocating what a known length needs once: growing by
+// append would allocate about four times the limit for a large download.
+func newCapture(limit, length int64) *capture {
+	c := &capture{limit: limit}
+	if length > 0 {
+		c.data = make([]byte, 0, min(length, limit))
+	}
+	return c
+}
+
 func (c *capture) write(p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -161,9 +172,14 @@ func (c *capture) write(p []byte) {
 		return
 	}
 	if int64(len(p)) > room {
-		c.data = append(c.data, p[:room]...)
+		p = p[:room]
 		c.truncated = true
-		return
+	}
+	if need := len(c.data) + len(p); need > cap(c.data) {
+		// Grow by doubling, but never past the limit.
+		grown := make([]byte, len(c.data), min(max(2*cap(c.data), need, 4096), int(c.limit)))
+		copy(grown, c.data)
+		c.data = grown
 	}
 	c.data = append(c.data, p...)
 }

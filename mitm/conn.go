@@ -273,3 +273,18 @@ func (l *chanListener) Close() error {
 }
 
 func (l *chanListener) Addr() net.Addr { return l.addr }
+
+// copyBufSize is the write size for bodies relayed to clients.
+const copyBufSize = 64 << 10
+
+// ReadFrom copies r to the client in large writes. martian writes through
+// a 4 KiB bufio.Writer, which hands the rest of a body to ReadFrom once its
+// buffer is flushed; without it a download cost one system call per 4 KiB.
+func (c *clientConn) ReadFrom(r io.Reader) (int64, error) {
+	bp := c.proxy.copyBufs.Get().(*[]byte)
+	defer c.proxy.copyBufs.Put(bp)
+	return io.CopyBuffer(writerOnly{c}, r, *bp)
+}
+
+// writerOnly hides ReadFrom, so that io.CopyBuffer does not call it back.
+type writerOnly struct{ io.Writer }

@@ -88,6 +88,8 @@ type Proxy struct {
 	ctx  context.Context
 	stop context.CancelCauseFunc
 
+	copyBufs sync.Pool // *[]byte of copyBufSize, for clientConn.ReadFrom
+
 	mu      sync.Mutex
 	conns   map[string]*connState // by client remote address
 	lns     []net.Listener
@@ -122,6 +124,7 @@ func New(cfg Config) (*Proxy, error) {
 	mlog.SetLevel(mlog.Silent)
 
 	p := &Proxy{cfg: cfg, log: log, conns: map[string]*connState{}, closed: make(chan struct{})}
+	p.copyBufs.New = func() any { b := make([]byte, copyBufSize); return &b }
 	p.ctx, p.stop = context.WithCancelCause(context.Background())
 	p.transport = &http.Transport{
 		// No ProxyFromEnvironment: a user's HTTPS_PROXY pointing at siphon

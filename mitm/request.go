@@ -84,7 +84,7 @@ func (p *Proxy) teeRequestBody(req *http.Request, cc *clientConn, rec *record) {
 		req.Header.Del("Expect")
 		body = &continueReader{ReadCloser: body, conn: cc.Conn}
 	}
-	rec.reqCap = &capture{limit: p.cfg.BodyLimit}
+	rec.reqCap = newCapture(p.cfg.BodyLimit, req.ContentLength)
 	req.Body = &tee{rc: body, cap: rec.reqCap, end: func(err error) {
 		if err != nil && err != errClosedEarly {
 			rec.touch(func(f *session.Flow) {

@@ -52,7 +52,7 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 		rec.finish(nil)
 		return nil
 	}
-	respCap := &capture{limit: p.cfg.BodyLimit}
+	respCap := newCapture(p.cfg.BodyLimit, res.ContentLength)
 	res.Body = &tee{rc: res.Body, cap: respCap, end: func(err error) {
 		rec.update(func(f *session.Flow) { f.Response.Body = respCap.body() })
 		rec.finish(bodyError(err))
