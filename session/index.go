@@ -3,11 +3,13 @@ package session
 import (
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Add stores a snapshot of f as a new flow and queues it for the file. It
@@ -250,7 +252,11 @@ func bodyRefs(f *Flow) [numParts]*Body {
 
 // newID returns 16 random bytes in hex.
 func newID() string {
+	// Time first, then randomness: IDs stay unique across sessions, and
+	// the file's primary-key index grows at its end instead of splitting
+	// pages at random places on every insert.
 	var b [16]byte
-	rand.Read(b[:]) // never fails; it crashes the program instead
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixNano()))
+	rand.Read(b[8:]) // never fails; it crashes the program instead
 	return hex.EncodeToString(b[:])
 }
