@@ -146,6 +146,16 @@ func (c *clientConn) requestParsed(hasBody bool) {
 	c.unlimited = hasBody
 }
 
+// opaque says that what the client sends from now on is not HTTP requests
+// (a tunnel, a TLS handshake, WebSocket frames): no header limit, and
+// nothing to explain as a malformed request when the connection closes.
+func (c *clientConn) opaque() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending, c.head = 0, nil
+	c.unlimited = true
+}
+
 func (c *clientConn) rearm() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -27,6 +27,7 @@ func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connS
 		return
 	}
 	cc := conn.(*clientConn)
+	cc.opaque()
 	target := req.URL.Host
 	if _, _, err := net.SplitHostPort(target); err != nil {
 		target = net.JoinHostPort(target, "443")
@@ -92,6 +93,11 @@ func (p *Proxy) reserveConn(cc *clientConn, conn net.Conn, ahead []byte) {
 
 func (p *Proxy) recordHandshakeFailure(st *connState, target string, start time.Time, err error) {
 	msg := err.Error()
+	if strings.Contains(msg, "bad record MAC") {
+		// OpenSSL clients (curl, Python) reject an unknown CA under TLS 1.3
+		// with an alert Go cannot read, so say what it most likely means.
+		msg += " (with TLS 1.3 this is how OpenSSL clients such as curl reject a certificate they do not trust)"
+	}
 	hint := "the client rejected siphon's certificate: install siphon's CA (siphon ca path, or http://siphon.cert/ through the proxy), or add the host to --ignore-hosts if the app pins certificates"
 	if strings.Contains(msg, "first record does not look like a TLS handshake") || strings.Contains(msg, "timeout") {
 		hint = "the client did not complete a TLS handshake through the tunnel"

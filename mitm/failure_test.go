@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -227,5 +228,38 @@ func TestMalformedRequestAfterAnsweredBody(t *testing.T) {
 	line, _ := br.ReadString('\n')
 	if !strings.Contains(line, "400") {
 		t.Fatalf("malformed second request answered %q, want 400", line)
+	}
+}
+
+// curl rejecting siphon's CA (TLS 1.2 and 1.3) is one flow, with the hint,
+// and nothing else: the ClientHello is not a malformed HTTP request.
+func TestCurlRejectingSiphonCAIsOneFlow(t *testing.T) {
+	origin := httptest.NewTLSServer(echoOrigin())
+	defer origin.Close()
+	tp := startProxy(t, Config{RootCAs: poolOf(origin.Certificate())})
+	for _, tlsArgs := range [][]string{{"--tlsv1.3"}, {"--tlsv1.2", "--tls-max", "1.2"}} {
+		args := append([]string{"-sS", "--max-time", "10", "-x", "http://" + tp.addr}, tlsArgs...)
+		out, err := exec.Command("curl", append(args, origin.URL+"/x")...).CombinedOutput()
+		if err == nil {
+			t.Fatalf("curl %v trusted siphon's CA: %s", tlsArgs, out)
+		}
+	}
+	// Shutdown waits for every connection to be closed, so a flow recorded
+	// at close time would be there by now.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tp.Shutdown(ctx)
+	tp.rec.mu.Lock()
+	defer tp.rec.mu.Unlock()
+	if len(tp.rec.flows) != 2 {
+		for _, f := range tp.rec.flows {
+			t.Logf("flow %s %s: %+v", f.Request.Method, f.Request.URL, f.Err)
+		}
+		t.Fatalf("%d flows for two rejected handshakes, want 2", len(tp.rec.flows))
+	}
+	for _, f := range tp.rec.flows {
+		if f.Err == nil || f.Err.Phase != session.PhaseClientTLS || !strings.Contains(f.Err.Hint, "install siphon's CA") {
+			t.Errorf("flow error %+v", f.Err)
+		}
 	}
 }

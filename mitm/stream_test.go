@@ -120,6 +120,18 @@ func TestWebSocketEchoPlainAndMITM(t *testing.T) {
 			t.Errorf("%s stream stats %+v", wsURL, f.Stream)
 		}
 	}
+	// Frames are not HTTP: closing the connections must not record them
+	// as malformed requests (Shutdown waits until every one is closed).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tp.Shutdown(ctx)
+	tp.rec.mu.Lock()
+	defer tp.rec.mu.Unlock()
+	for _, f := range tp.rec.flows {
+		if f.Err != nil {
+			t.Errorf("flow %s %s failed: %+v", f.Request.Method, f.Request.URL, f.Err)
+		}
+	}
 }
 
 func TestExpectContinueDoesNotStall(t *testing.T) {
@@ -188,6 +200,10 @@ func TestUpstreamProxyWithCredentials(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != 200 || !strings.Contains(string(b), "/via") {
 			t.Fatalf("GET %s via upstream: %d %s", u, res.StatusCode, b)
+		}
+		// The credentials for the upstream proxy stop there.
+		if seen := res.Header.Get("X-Seen-Proxy-Conn"); seen != "" {
+			t.Errorf("origin saw proxy headers %q", seen)
 		}
 		upstream.rec.wait(t, "at upstream", finalFor(u))
 	}

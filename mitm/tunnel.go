@@ -23,6 +23,7 @@ func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *recor
 		return
 	}
 	cc := conn.(*clientConn)
+	cc.opaque()
 	defer cc.Close()
 	upstream, ok := res.Body.(io.ReadWriteCloser)
 	if !ok {
