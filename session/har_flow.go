@@ -52,11 +52,10 @@ func flowOfEntry(e *harEntry) (*Flow, error) {
 	switch {
 	case x.Error != nil:
 		f.Err = &Error{Phase: x.Error.Phase, Msg: x.Error.Msg, Hint: x.Error.Hint}
-	case len(e.Error) > 0 && f.Response == nil:
-		var msg string
-		if json.Unmarshal(e.Error, &msg) == nil && msg != "" {
-			f.Err = &Error{Phase: PhaseUpstream, Msg: msg}
-		}
+	case f.Response == nil && (e.Siphon == nil || len(e.Error) > 0):
+		// Another tool's entry without a response (siphon's own say what
+		// they are in _siphon): a request that failed or was blocked.
+		f.Err = noResponseError(e.Error)
 	}
 	f.State = Done
 	if f.Err != nil {
@@ -75,6 +74,19 @@ func flowOfEntry(e *harEntry) (*Flow, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// noResponseError is the error of an entry that has no response. Chrome
+// names the failure in "_error" (net::ERR_CONNECTION_REFUSED); Firefox
+// and others write status 0 and nothing more, for requests that failed,
+// were blocked (by an extension, CORS, mixed content) or were cancelled.
+func noResponseError(chromeError json.RawMessage) *Error {
+	var msg string
+	if len(chromeError) > 0 && json.Unmarshal(chromeError, &msg) == nil && msg != "" {
+		return &Error{Phase: PhaseUpstream, Msg: msg}
+	}
+	return &Error{Phase: PhaseUpstream, Msg: "no response recorded (status 0)",
+		Hint: "the tool that wrote the HAR file saw no answer: the request failed, was blocked or was cancelled"}
 }
 
 func enumIndex(names []string, name string, def uint8) uint8 {

@@ -15,6 +15,9 @@ import (
 // width; host and path share what the fixed columns leave.
 type columns struct {
 	seq, time, method, host, path, status, ctype, size, dur int
+	// cut: the terminal is narrower than the narrowest layout, so rows
+	// are cut at its width rather than wrapped by the terminal.
+	cut bool
 }
 
 // layoutColumns fits the columns into width. Below 90 cells the time goes.
@@ -30,6 +33,7 @@ func layoutColumns(width, seqWidth int) columns {
 	rest := max(width-fixed, 10)
 	c.host = min(max(rest*2/5, 8), 32)
 	c.path = max(rest-c.host, 1)
+	c.cut = width-fixed < c.host+c.path
 	return c
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"reflect"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
@@ -43,6 +44,9 @@ func (m *Model) storedEdit(msg storedFlowMsg) tea.Cmd {
 		if err != nil {
 			return "", err
 		}
+		if unchanged(q, job.shown, f.Request) {
+			return fmt.Sprintf("no change: the request of flow #%d is as it was", f.Seq), nil
+		}
 		c := f.Clone()
 		if c.Original == nil {
 			c.Original = c.Request
@@ -60,4 +64,12 @@ func (m *Model) storedEdit(msg storedFlowMsg) tea.Cmd {
 	job.help = editNotes(job.what+" (already sent). Save and quit to keep this version, which r replays;",
 		"the request the client sent stays as the original. Empty the file to change nothing.", job.shown)
 	return m.openEditor(job, job.shown.text, nil)
+}
+
+// unchanged reports whether the edited request q is the one shown,
+// compared as parsed: an editor that saves the file as it was (with or
+// without a final newline) changes nothing, so no edit is recorded.
+func unchanged(q *session.Request, shown messageText, base *session.Request) bool {
+	same, err := parseRequest(shown.text, shown, base)
+	return err == nil && reflect.DeepEqual(q, same)
 }

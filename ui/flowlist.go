@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -166,19 +167,28 @@ func (l FlowList) Update(msg tea.Msg) (FlowList, tea.Cmd) {
 // View draws the header and the visible rows, exactly rows+1 lines.
 func (l FlowList) View() string {
 	var b strings.Builder
-	b.WriteString(l.cols.header(l.st, l.sortKey, l.reverse))
+	b.WriteString(l.fit(l.cols.header(l.st, l.sortKey, l.reverse)))
 	for i := range l.rows {
 		b.WriteByte('\n')
 		if i >= len(l.window) {
 			if i == 0 && l.shown == 0 {
-				b.WriteString(l.st.Muted.Render(l.emptyText()))
+				b.WriteString(l.fit(l.st.Muted.Render(l.emptyText())))
 			}
 			continue
 		}
 		f := l.window[i]
-		b.WriteString(l.cols.render(flowCells(f, l.loc), f, l.st, l.offset+i == l.cursor, l.width))
+		b.WriteString(l.fit(l.cols.render(flowCells(f, l.loc), f, l.st, l.offset+i == l.cursor, l.width)))
 	}
 	return b.String()
+}
+
+// fit cuts a line at the list's width when the terminal is too narrow for
+// the columns; otherwise lines fit already.
+func (l FlowList) fit(line string) string {
+	if !l.cols.cut {
+		return line
+	}
+	return ansi.Truncate(line, l.width, "")
 }
 
 func (l FlowList) emptyText() string {

@@ -55,8 +55,12 @@ func (m *Model) rulesKey(msg tea.KeyMsg) tea.Cmd {
 		if err != nil {
 			return m.say(err.Error())
 		}
+		note := ""
+		if on {
+			note = m.interceptFor(sel.Rule)
+		}
 		m.rules.SetRules(e.Rules(), e.LoadErrors())
-		return m.say(fmt.Sprintf("rule %q %s", sel.Rule.Name, map[bool]string{true: "on", false: "off"}[on]))
+		return m.say(fmt.Sprintf("rule %q %s%s", sel.Rule.Name, map[bool]string{true: "on", false: "off"}[on], note))
 	case ActDelete:
 		if sel == nil {
 			return nil
@@ -94,8 +98,21 @@ func (m *Model) addRule(match, action string) tea.Cmd {
 	if _, err := e.AddRule(r); err != nil {
 		return m.say(err.Error())
 	}
+	note := m.interceptFor(r)
 	m.rules.SetRules(e.Rules(), e.LoadErrors())
-	return m.say(fmt.Sprintf("added rule %q (%s); s saves the added rules to a file", name, ruleAction(r)))
+	return m.say(fmt.Sprintf("added rule %q (%s)%s; s saves the added rules to a file", name, ruleAction(r), note))
+}
+
+// interceptFor turns interception on when the user has just turned on or
+// added the breakpoint rule r, which would not pause anything otherwise;
+// it returns what to add to the message about the rule.
+func (m *Model) interceptFor(r *intercept.Rule) string {
+	e := m.opts.engine
+	if r.Breakpoint == intercept.NoBreakpoint || e.Intercepting() {
+		return ""
+	}
+	e.SetIntercepting(true)
+	return "; interception is on"
 }
 
 // newRule reads a rule from its match expression and one action written

@@ -27,7 +27,7 @@ const usage = `siphon: an interactive debugging proxy for HTTP and HTTPS
 
 Usage:
   siphon [flags]                   run the proxy with the terminal UI
-  siphon --readonly FILE           browse a session file in the UI, without a proxy
+  siphon --readonly FILE           browse a session or HAR file in the UI, without a proxy
   siphon dump [flags]              run the proxy headless, one line per flow
   siphon dump --read FILE          print the flows of a session file
   siphon export --format curl|httpie|raw|har [--filter EXPR] [-o FILE] SESSION

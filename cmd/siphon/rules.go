@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,7 +19,26 @@ const rulesReloadInterval = time.Second
 func (o *proxyOptions) registerRules(fs *flag.FlagSet) {
 	fs.Var(&o.rules, "rules", "rules file (YAML) that mocks, maps, rewrites, blocks, throttles or pauses flows; reloaded when it changes (repeatable)")
 	fs.BoolVar(&o.mockOnly, "mock-only", false, "answer every request no mock, block or map-remote rule handles with 502, naming the closest rule")
-	fs.DurationVar(&o.interceptTimeout, "intercept-timeout", intercept.DefaultTimeout, "release a flow paused at a breakpoint after this long")
+	o.interceptTimeout = intercept.DefaultTimeout
+	fs.Var((*positiveDuration)(&o.interceptTimeout), "intercept-timeout", "how long a breakpoint holds a flow before releasing it (a positive `duration`)")
+}
+
+// positiveDuration is a duration flag that refuses zero and negative
+// values, which would release paused flows at once.
+type positiveDuration time.Duration
+
+func (d *positiveDuration) String() string { return time.Duration(*d).String() }
+
+func (d *positiveDuration) Set(v string) error {
+	n, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("want a duration such as 30s or 5m")
+	}
+	if n <= 0 {
+		return errors.New("must be positive, such as 30s or 5m")
+	}
+	*d = positiveDuration(n)
+	return nil
 }
 
 // engineConfig is the rules engine's configuration from the flags; a zero
@@ -30,9 +50,6 @@ func (o *proxyOptions) engineConfig() intercept.Config {
 // loadRules reads the --rules files; it returns nil without them. A
 // mistake in a file is a usage error naming the file and line.
 func (o *proxyOptions) loadRules() (*intercept.Engine, error) {
-	if o.interceptTimeout < 0 {
-		return nil, usagef("bad --intercept-timeout %v: must be positive", o.interceptTimeout)
-	}
 	if len(o.rules) == 0 {
 		if o.mockOnly {
 			return nil, usagef("--mock-only needs --rules FILE (without rules every request would be refused)")

@@ -23,14 +23,14 @@ import (
 const eventLogSize = 1000
 
 // runTUI is siphon without a subcommand: the proxy (same flags as dump) and
-// the terminal UI, or with --readonly FILE the UI over a session without a
-// proxy. Nothing is written to the terminal behind the UI: the proxy's
-// warnings go to <home>/siphon.log and the event log (E).
+// the terminal UI, or with --readonly FILE the UI over a session file or a
+// HAR file without a proxy. Nothing is written to the terminal behind the
+// UI: the proxy's warnings go to <home>/siphon.log and the event log (E).
 func runTUI(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlagSet("siphon")
 	var o proxyOptions
 	o.register(fs)
-	readonly := fs.String("readonly", "", "browse this session file without starting the proxy")
+	readonly := fs.String("readonly", "", "browse this session file or HAR file without starting the proxy")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -77,6 +77,10 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	if c.engine == nil {
 		c.engine = intercept.New(o.engineConfig())
 	}
+	// Interception starts off, so that the status bar says "intercept:
+	// off" when nothing can pause, unless the rules files hold breakpoints
+	// (enabled or not: R turns them on): i or I turn it on.
+	c.engine.SetIntercepting(hasBreakpoints(c.engine))
 	events := ui.NewEventLog(eventLogSize)
 	var marker *replay.Marker
 	r, err := startProxy(o, c, proxySetup{
@@ -122,6 +126,16 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	return &tuiApp{model: m, run: r, engine: c.engine, stop: stop}, nil
 }
 
+// hasBreakpoints reports whether any of e's rules is a breakpoint.
+func hasBreakpoints(e *intercept.Engine) bool {
+	for _, r := range e.Rules() {
+		if r.Rule.Breakpoint != intercept.NoBreakpoint {
+			return true
+		}
+	}
+	return false
+}
+
 // dialAddr is an address that reaches the listener at addr from this
 // machine: a listener on every interface is reached on loopback.
 func dialAddr(addr net.Addr) string {
@@ -136,17 +150,18 @@ func dialAddr(addr net.Addr) string {
 	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }
 
-// browse shows a stored session without a proxy; the file is not written.
+// browse shows a session file or a HAR file without a proxy; the file is
+// not written.
 func browse(ctx context.Context, path, filterExpr string, stdout io.Writer) error {
-	if _, err := os.Stat(path); err != nil {
-		return usagef("read session: %v", err)
-	}
-	store, err := session.Open(path, session.Options{ReadOnly: true})
+	m, closeStore, err := browseModel(ctx, path, filterExpr)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
-	defer store.Close()
-	return runProgram(ctx, ui.New(store, ui.WithReadOnly(), ui.WithFilter(filterExpr)), stdout)
+	err = runProgram(ctx, m, stdout)
+	if cerr := closeStore(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return err
 }
 
 // runProgram runs the UI in the alternate screen until the user quits or

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui"
+)
+
+// browseModel is the UI of siphon --readonly FILE, and closeStore ends
+// what it reads from. FILE is a session file, or a HAR file (Chrome's,
+// Firefox's, siphon's...), told apart by content rather than by name: a
+// HAR file is imported into a session in a temporary directory, which
+// closeStore removes. Neither file is written. A file that is neither, or
+// a HAR file that does not read, is a usage error of one line.
+func browseModel(ctx context.Context, path, filterExpr string) (m *ui.Model, closeStore func() error, err error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, usagef("read session: %v", err)
+	}
+	defer fh.Close()
+	var store *session.Store
+	if session.LooksLikeHAR(fh) {
+		if _, err := fh.Seek(0, io.SeekStart); err != nil {
+			return nil, nil, usagef("read %s: %v", path, err)
+		}
+		store, closeStore, err = importForBrowsing(ctx, fh, path)
+	} else {
+		store, err = session.Open(path, session.Options{ReadOnly: true})
+		if err != nil {
+			err = usagef("%v", err)
+		} else {
+			closeStore = store.Close
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return ui.New(store, ui.WithReadOnly(), ui.WithFilter(filterExpr)), closeStore, nil
+}
+
+// importForBrowsing reads the HAR document r (the file at path) into a new
+// session in a temporary directory. The session is named after the HAR
+// file, which is the name the status bar shows. closeStore closes it and
+// removes the directory; on error nothing is left behind.
+func importForBrowsing(ctx context.Context, r io.Reader, path string) (store *session.Store, closeStore func() error, err error) {
+	dir, err := os.MkdirTemp("", "siphon-har-*")
+	if err != nil {
+		return nil, nil, fmt.Errorf("import %s: %w", path, err)
+	}
+	store, err = session.Open(filepath.Join(dir, filepath.Base(path)), session.Options{})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("import %s: %w", path, err)
+	}
+	closeStore = func() error {
+		err := store.Close()
+		return errors.Join(err, os.RemoveAll(dir))
+	}
+	// ReadHAR rather than ImportHAR: the session is thrown away on error,
+	// so there is nothing to roll back, and the error names the HAR file
+	// the user gave, not the temporary session.
+	_, err = session.ReadHAR(r, func(f *session.Flow) error {
+		if err := ctx.Err(); err != nil {
+			return err // SIGINT while a big file is read
+		}
+		store.Add(f)
+		return nil
+	})
+	if err != nil {
+		closeStore()
+		if ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("import %s: %w", path, ctx.Err())
+		}
+		return nil, nil, usagef("%s: %v", path, err)
+	}
+	return store, closeStore, nil
+}
