@@ -14,15 +14,17 @@ import (
 
 // cpuMeter is a reading at the start of a measurement.
 type cpuMeter struct {
-	at    time.Time
-	busy  time.Duration // all CPUs, every process
-	ours  time.Duration // this process and the proxies
-	procs []*proxyProc
+	at   time.Time
+	busy time.Duration // all CPUs, every process
+	ours time.Duration // this process, the proxies and their terminal
+	pids []int
 }
 
-func startMeter(procs []*proxyProc) cpuMeter {
+// startMeter takes a reading; pids are the processes besides this one
+// that are part of the benchmark.
+func startMeter(pids []int) cpuMeter {
 	busy, _ := machineBusy()
-	return cpuMeter{at: time.Now(), busy: busy, ours: ourCPU(procs), procs: procs}
+	return cpuMeter{at: time.Now(), busy: busy, ours: ourCPU(pids), pids: pids}
 }
 
 // others returns the CPU used by other processes since the reading, in
@@ -33,14 +35,14 @@ func (m cpuMeter) others() float64 {
 	if err != nil || wall <= 0 {
 		return 0
 	}
-	foreign := (busy - m.busy) - (ourCPU(m.procs) - m.ours)
+	foreign := (busy - m.busy) - (ourCPU(m.pids) - m.ours)
 	return max(0, 100*float64(foreign)/float64(wall))
 }
 
-func ourCPU(procs []*proxyProc) time.Duration {
+func ourCPU(pids []int) time.Duration {
 	total, _ := statCPU("/proc/self/stat")
-	for _, p := range procs {
-		if d, err := p.cpuTime(); err == nil {
+	for _, pid := range pids {
+		if d, err := pidCPU(pid); err == nil {
 			total += d
 		}
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/siphonproxy/siphon/bench/internal/load"
 	"github.com/siphonproxy/siphon/bench/internal/origin"
 	"github.com/siphonproxy/siphon/certs"
+	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/mitm"
+	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -26,10 +28,19 @@ import (
 type inproc struct {
 	origin *origin.Server
 	store  *session.Store
+	engine *intercept.Engine // nil unless set up as for the UI
 	target load.Target
 }
 
-func startInproc(b *testing.B) *inproc {
+// inprocSetup says how the proxy is set up.
+type inprocSetup struct {
+	// asUI sets it up as siphon's UI command does (cmd/siphon/tui.go): a
+	// rules engine without rules decides every flow, and a replay Marker
+	// stands in front of the store.
+	asUI bool
+}
+
+func startInproc(b *testing.B, setup inprocSetup) *inproc {
 	b.Helper()
 	dir := b.TempDir()
 	o, err := origin.Start(dir)
@@ -48,7 +59,13 @@ func startInproc(b *testing.B) *inproc {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := mitm.New(mitm.Config{Recorder: store, Minter: minter, RootCAs: o.Pool()})
+	cfg := mitm.Config{Recorder: store, Minter: minter, RootCAs: o.Pool()}
+	var engine *intercept.Engine
+	if setup.asUI {
+		engine = intercept.New(intercept.Config{})
+		cfg.Recorder, cfg.Decider = replay.NewMarker(store), engine
+	}
+	p, err := mitm.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -71,7 +88,7 @@ func startInproc(b *testing.B) *inproc {
 		}
 		o.Close(ctx)
 	})
-	return &inproc{origin: o, store: store,
+	return &inproc{origin: o, store: store, engine: engine,
 		target: load.Target{Proxy: &url.URL{Scheme: "http", Host: l.Addr().String()}, Roots: ca.Pool()}}
 }
 
@@ -111,7 +128,7 @@ func (ip *inproc) warm(b *testing.B, cfg load.Config) {
 }
 
 func benchSmall(b *testing.B, https, newConn bool, c int) {
-	ip := startInproc(b)
+	ip := startInproc(b, inprocSetup{})
 	base := ip.origin.HTTPURL
 	if https {
 		base = ip.origin.HTTPSURL
@@ -133,7 +150,7 @@ func BenchmarkProxyHTTPSNewConn(b *testing.B) { benchSmall(b, true, true, 8) }
 // BenchmarkProxyNewHost fetches over a new connection for a host name the
 // proxy has never seen, each iteration: a leaf mint plus the handshakes.
 func BenchmarkProxyNewHost(b *testing.B) {
-	ip := startInproc(b)
+	ip := startInproc(b, inprocSetup{})
 	names := make([]string, b.N)
 	for i := range names {
 		names[i] = fmt.Sprintf("n%d.%s", i, origin.Domain)
@@ -151,7 +168,7 @@ func BenchmarkProxyNewHost(b *testing.B) {
 // iteration (the download scenario, shorter).
 func BenchmarkProxyDownload(b *testing.B) {
 	const mib = 64
-	ip := startInproc(b)
+	ip := startInproc(b, inprocSetup{})
 	b.SetBytes(mib << 20)
 	r := ip.drive(b, load.Config{URL: fmt.Sprintf("%s/big?mb=%d", ip.origin.HTTPSURL, mib), Concurrency: 1, WantBytes: mib << 20})
 	b.ReportMetric(r.MiBps(), "MiB/s")

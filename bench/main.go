@@ -4,7 +4,9 @@
 // capturing every flow into a session file) and through "mitmdump -w"
 // (Debian's mitmproxy, installed when missing), interleaved over several
 // repetitions, and prints a Markdown table of medians and ratios against
-// the targets of issue 6. Run it from the repository root:
+// the targets of issue 6. A second table sets siphon with its terminal UI
+// open (in a tmux pane; skipped without tmux) against siphon dump, for
+// issue 3. Run it from the repository root:
 //
 //	go run ./bench                 the measured run, under 10 minutes on 2 cores
 //	go run ./bench -smoke          every scenario in seconds, without mitmdump

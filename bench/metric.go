@@ -26,6 +26,7 @@ type metric struct {
 	peak    bool // aggregate by maximum (peak memory) instead of median
 	vs      compare
 	targets []target
+	only    mode // the one mode it is measured in; "" for all of its scenario's
 }
 
 // target is one of the goals for the siphon column.
@@ -43,6 +44,19 @@ func timesOf(k float64, other mode) target {
 			s, ok1 := col[siphon]
 			o, ok2 := col[other]
 			return s >= k*o, ok1 && ok2
+		},
+	}
+}
+
+// uiTimesDump is a goal for siphon with its terminal UI open: k times the
+// figure of siphon dump.
+func uiTimesDump(k float64) target {
+	return target{
+		text: fmt.Sprintf("≥ %g× siphon dump", k),
+		met: func(col map[mode]float64) (bool, bool) {
+			u, ok1 := col[tui]
+			d, ok2 := col[siphon]
+			return u >= k*d, ok1 && ok2
 		},
 	}
 }

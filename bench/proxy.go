@@ -23,36 +23,43 @@ const startTimeout = 60 * time.Second
 // stopTimeout bounds a proxy's clean shutdown before it is killed.
 const stopTimeout = 30 * time.Second
 
-// proxyProc is a proxy running as a child process, as its users run it.
+// proxyProc is a proxy running as its users run it: a child process, or
+// siphon's terminal UI in a terminal of its own (tui.go).
 type proxyProc struct {
 	name   string
-	cmd    *exec.Cmd
+	pid    int
 	url    *url.URL       // where clients send requests
 	roots  *x509.CertPool // the proxy's CA, the only one clients trust
-	log    *tail          // its stderr (and stdout until it listens)
+	log    fmt.Stringer   // its last output, to explain a failure
 	exited chan struct{}
-	err    error // from Wait, valid once exited is closed
+	err    error // why it exited, valid once exited is closed
+	// quit asks the proxy to finish and save its flows (SIGINT for a
+	// child); kill is called if it has not exited within stopTimeout.
+	quit func() error
 }
 
 // start runs cmd and waits until ready finds the listening address in a
 // line of its output (read from out); the rest of out is discarded.
 func start(name string, cmd *exec.Cmd, out io.ReadCloser, ready func(line string) (string, bool)) (*proxyProc, error) {
-	p := &proxyProc{name: name, cmd: cmd, log: &tail{}, exited: make(chan struct{})}
+	log := &tail{}
+	p := &proxyProc{name: name, log: log, exited: make(chan struct{}),
+		quit: func() error { return cmd.Process.Signal(os.Interrupt) }}
 	// A benchmark that dies must not leave its proxies running.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if cmd.Stderr == nil {
-		cmd.Stderr = p.log
+		cmd.Stderr = log
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
+	p.pid = cmd.Process.Pid
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		found := false
 		for sc.Scan() {
 			if !found {
-				p.log.Write(append(sc.Bytes(), '\n'))
+				log.Write(append(sc.Bytes(), '\n'))
 				if a, ok := ready(sc.Text()); ok {
 					found = true
 					addr <- a
@@ -85,7 +92,10 @@ func (p *proxyProc) stop() error {
 		return fmt.Errorf("%s exited during the run (%v):\n%s", p.name, p.err, p.log)
 	default:
 	}
-	p.cmd.Process.Signal(os.Interrupt)
+	if err := p.quit(); err != nil {
+		p.kill()
+		return fmt.Errorf("stop %s: %w", p.name, err)
+	}
 	timer := time.NewTimer(stopTimeout)
 	defer timer.Stop()
 	select {
@@ -100,13 +110,13 @@ func (p *proxyProc) stop() error {
 }
 
 func (p *proxyProc) kill() {
-	p.cmd.Process.Kill()
+	syscall.Kill(p.pid, syscall.SIGKILL)
 	<-p.exited
 }
 
 // peakRSS is the process's high-water resident set (VmHWM), in bytes.
 func (p *proxyProc) peakRSS() (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
 	if err != nil {
 		return 0, fmt.Errorf("read %s's status: %w", p.name, err)
 	}
@@ -127,11 +137,16 @@ const clockTick = 10 * time.Millisecond
 
 // cpuTime is the CPU time (user and system) the process has used.
 func (p *proxyProc) cpuTime() (time.Duration, error) {
-	d, err := statCPU(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	d, err := pidCPU(p.pid)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", p.name, err)
 	}
 	return d, nil
+}
+
+// pidCPU is the CPU time (user and system) process pid has used.
+func pidCPU(pid int) (time.Duration, error) {
+	return statCPU(fmt.Sprintf("/proc/%d/stat", pid))
 }
 
 // statCPU reads utime+stime from a /proc/PID/stat file.

@@ -71,18 +71,66 @@ func (r *report) write(w io.Writer) {
 		fmt.Fprintf(w, "- note: %s\n", n)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| scenario | metric | direct | siphon | mitmdump | siphon vs direct | siphon vs mitmdump | target | met |")
-	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|---|---|")
+	for _, t := range tables {
+		var rows []row
+		for _, rw := range r.rows() {
+			if rw.sc.ui == t.ui {
+				rows = append(rows, rw)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		if t.heading != "" {
+			fmt.Fprintln(w, t.heading+"\n")
+		}
+		t.write(w, rows)
+		fmt.Fprintln(w)
+	}
+	r.writeChecks(w)
+}
+
+// table is one table of the report: its columns, and the column set
+// against others.
+type table struct {
+	ui      bool // holds the UI scenarios, or the others
+	heading string
+	cols    []mode
+	names   []string // headings of cols
+	subject mode
+	against []mode
+	vs      []string // headings of the subject against each of against
+}
+
+// tables are the report's: the proxies side by side, then siphon with its
+// terminal UI against siphon dump.
+var tables = []table{
+	{cols: []mode{direct, siphon, mitmdump}, names: []string{"direct", "siphon", "mitmdump"},
+		subject: siphon, against: []mode{direct, mitmdump}, vs: []string{"siphon vs direct", "siphon vs mitmdump"}},
+	{ui: true, heading: "siphon with its terminal UI open in a 160×48 tmux pane, against siphon dump (issue 3):",
+		cols: []mode{siphon, tui}, names: []string{"siphon dump", "siphon TUI"},
+		subject: tui, against: []mode{siphon}, vs: []string{"TUI vs dump"}},
+}
+
+func (t table) write(w io.Writer, rows []row) {
+	head := append(append([]string{"scenario", "metric"}, t.names...), t.vs...)
+	head = append(head, "target", "met")
+	align := []string{"---", "---"}
+	for range len(t.cols) + len(t.against) {
+		align = append(align, "--:")
+	}
+	align = append(align, "---", "---")
+	fmt.Fprintf(w, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(align, "|"))
 	prev := ""
-	for _, rw := range r.rows() {
+	for _, rw := range rows {
 		title := ""
 		if rw.sc.key != prev {
 			title, prev = rw.sc.title, rw.sc.key
 		}
 		var targets, verdicts []string
-		for _, t := range rw.m.targets {
-			targets = append(targets, t.text)
-			switch met, ok := t.met(rw.col); {
+		for _, tg := range rw.m.targets {
+			targets = append(targets, tg.text)
+			switch met, ok := tg.met(rw.col); {
 			case !ok:
 				verdicts = append(verdicts, "n/a")
 			case met:
@@ -91,13 +139,16 @@ func (r *report) write(w io.Writer) {
 				verdicts = append(verdicts, "**NO**")
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", title, rw.m.label,
-			rw.value(direct), rw.value(siphon), rw.value(mitmdump),
-			rw.versus(direct), rw.versus(mitmdump),
-			strings.Join(targets, "; "), strings.Join(verdicts, "; "))
+		cells := []string{title, rw.m.label}
+		for _, md := range t.cols {
+			cells = append(cells, rw.value(md))
+		}
+		for _, md := range t.against {
+			cells = append(cells, rw.versus(t.subject, md))
+		}
+		cells = append(cells, strings.Join(targets, "; "), strings.Join(verdicts, "; "))
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
-	fmt.Fprintln(w)
-	r.writeChecks(w)
 }
 
 func (rw row) value(md mode) string {
@@ -108,10 +159,10 @@ func (rw row) value(md mode) string {
 	return rw.m.format(v)
 }
 
-// versus sets siphon against another column: a ratio for rates, a
-// difference for latencies.
-func (rw row) versus(other mode) string {
-	s, ok1 := rw.col[siphon]
+// versus sets the subject's column against another: a ratio for rates,
+// a difference for latencies.
+func (rw row) versus(subject, other mode) string {
+	s, ok1 := rw.col[subject]
 	o, ok2 := rw.col[other]
 	if !ok1 || !ok2 {
 		return ""
@@ -155,12 +206,18 @@ func (r *report) writeChecks(w io.Writer) {
 				fmt.Fprintf(w, "- %s via %s: %d of %d requests failed; first: %s\n", res.sc.key, md, failed, n, first)
 			}
 		}
-		if res.sc.proxies && len(res.runs[siphon]) > 0 {
-			lost := ""
-			if res.stored != res.expected {
+		for _, md := range []mode{siphon, tui} {
+			if !(res.sc.proxies || res.sc.ui) || len(res.runs[md]) == 0 {
+				continue
+			}
+			lost, who := "", "siphon's session holds"
+			if res.stored[md] != res.expected[md] {
 				clean, lost = false, " **(flows lost or extra)**"
 			}
-			fmt.Fprintf(w, "- %s: siphon's session holds %d flows of the %d sent through it%s\n", res.sc.key, res.stored, res.expected, lost)
+			if res.sc.ui {
+				who = map[mode]string{siphon: "siphon dump's session holds", tui: "the TUI's session holds"}[md]
+			}
+			fmt.Fprintf(w, "- %s: %s %d flows of the %d sent through it%s\n", res.sc.key, who, res.stored[md], res.expected[md], lost)
 		}
 		for _, n := range res.notes {
 			clean = false

@@ -17,11 +17,13 @@ type mode string
 
 const (
 	direct   mode = "direct"
-	siphon   mode = "siphon"
+	siphon   mode = "siphon" // siphon dump
+	tui      mode = "siphon-tui"
 	mitmdump mode = "mitmdump"
 )
 
-var modes = []mode{direct, siphon, mitmdump}
+// modes are every mode, in the order reports list them.
+var modes = []mode{direct, siphon, tui, mitmdump}
 
 // env is what every scenario runs with.
 type env struct {
@@ -40,6 +42,7 @@ type leg struct {
 	mode   mode
 	target load.Target
 	proc   *proxyProc // nil when direct
+	term   *terminal  // the terminal siphon's UI runs in; nil for the others
 }
 
 // measurement is one repetition of a scenario in one mode.
@@ -62,9 +65,9 @@ func fromResult(r *load.Result) measurement {
 type scenarioResult struct {
 	sc       *scenario
 	runs     map[mode][]measurement
-	notes    []string // proxies that failed, capture counts
-	stored   int      // flows in siphon's session after the scenario
-	expected int      // flows sent through siphon
+	notes    []string     // proxies that failed, capture counts
+	stored   map[mode]int // flows in siphon's session after the scenario, by siphon's mode
+	expected map[mode]int // flows sent through siphon, by mode
 }
 
 // runScenario starts fresh proxies, runs sc plan.reps times in every mode,
@@ -72,53 +75,51 @@ type scenarioResult struct {
 // stops the proxies. Proxies that fail are noted and their column left
 // empty; the run goes on.
 func runScenario(ctx context.Context, e *env, sc *scenario) *scenarioResult {
-	res := &scenarioResult{sc: sc, runs: map[mode][]measurement{}}
+	res := &scenarioResult{sc: sc, runs: map[mode][]measurement{}, stored: map[mode]int{}, expected: map[mode]int{}}
 	dir, err := os.MkdirTemp(e.dir, sc.key+"-")
 	if err != nil {
 		res.notes = append(res.notes, err.Error())
 		return res
 	}
 	defer os.RemoveAll(dir)
-	legs := []*leg{{mode: direct, target: load.Target{Roots: e.origin.Pool()}}}
-	var sessionPath string
-	if sc.proxies {
-		if p, path, err := startSiphon(e.siphonBin, filepath.Join(dir, "siphon"), e.origin.CAPath); err != nil {
-			res.notes = append(res.notes, "siphon: "+err.Error())
-		} else {
-			sessionPath = path
-			legs = append(legs, &leg{mode: siphon, target: load.Target{Proxy: p.url, Roots: p.roots}, proc: p})
-		}
-		if e.mitmdump != "" {
-			if p, err := startMitmdump(e.mitmdump, filepath.Join(dir, "mitmdump"), e.origin.CAPath); err != nil {
-				res.notes = append(res.notes, "mitmdump: "+err.Error())
-			} else {
-				legs = append(legs, &leg{mode: mitmdump, target: load.Target{Proxy: p.url, Roots: p.roots}, proc: p})
-			}
-		}
-	} else {
-		legs = []*leg{{mode: siphon}}
-	}
-	var procs []*proxyProc
+	legs, sessions, notes := startLegs(e, sc, dir)
+	res.notes = append(res.notes, notes...)
+	var pids []int // the benchmark's processes besides this one
 	for _, l := range legs {
 		if l.proc != nil {
-			procs = append(procs, l.proc)
+			pids = append(pids, l.proc.pid)
+		}
+		if l.term != nil {
+			pids = append(pids, l.term.pid)
 		}
 	}
-	for rep := range e.plan.reps {
+	reps := e.plan.reps
+	if sc.ui && len(legs) < 2 {
+		reps = 0 // one of the two failed to start: nothing to compare
+	}
+	for rep := range reps {
 		for i := range legs {
 			l := legs[(i+rep)%len(legs)]
 			if ctx.Err() != nil {
 				break
 			}
-			m, err := e.settle.measure(ctx, e, sc, l, rep, procs)
+			m, err := e.settle.measure(ctx, e, sc, l, rep, pids)
 			if err != nil {
 				res.notes = append(res.notes, fmt.Sprintf("%s rep %d: %v", l.mode, rep+1, err))
 				continue
 			}
-			fmt.Fprintf(e.log, "bench: %-10s rep %d %-8s %s; other processes %.0f%% CPU\n", sc.key, rep+1, l.mode, sc.summary(m), m.others)
+			fmt.Fprintf(e.log, "bench: %-10s rep %d %-10s %s; other processes %.0f%% CPU\n", sc.key, rep+1, l.mode, sc.summary(m), m.others)
 			res.runs[l.mode] = append(res.runs[l.mode], m)
-			if l.mode == siphon {
-				res.expected += m.flows
+			if l.mode == siphon || l.mode == tui {
+				res.expected[l.mode] += m.flows
+			}
+		}
+	}
+	for _, l := range legs {
+		if l.term != nil {
+			// The UI shows what its store holds; it must have kept up.
+			if err := l.term.waitFlows(ctx, res.expected[l.mode]); err != nil {
+				res.notes = append(res.notes, err.Error())
 			}
 		}
 	}
@@ -129,15 +130,60 @@ func runScenario(ctx context.Context, e *env, sc *scenario) *scenarioResult {
 		if err := l.proc.stop(); err != nil {
 			res.notes = append(res.notes, err.Error())
 		}
-	}
-	if sessionPath != "" {
-		n, err := storedFlows(sessionPath)
-		if err != nil {
-			res.notes = append(res.notes, "siphon session: "+err.Error())
+		if l.term != nil {
+			l.term.close()
 		}
-		res.stored = n
+	}
+	for md, path := range sessions {
+		if len(res.runs[md]) == 0 {
+			continue
+		}
+		n, err := storedFlows(path)
+		if err != nil {
+			res.notes = append(res.notes, fmt.Sprintf("%s session: %v", md, err))
+		}
+		res.stored[md] = n
 	}
 	return res
+}
+
+// startLegs starts the proxies sc runs through, with their files under
+// dir: direct, siphon dump and mitmdump for a proxy scenario, siphon dump
+// and siphon with its terminal UI for a UI scenario, and siphon alone (in
+// this process) for the others. It returns the session file of each
+// siphon, and notes for proxies that could not start: their legs are left
+// out.
+func startLegs(e *env, sc *scenario, dir string) (legs []*leg, sessions map[mode]string, notes []string) {
+	sessions = map[mode]string{}
+	if !sc.proxies && !sc.ui {
+		return []*leg{{mode: siphon}}, sessions, nil
+	}
+	if sc.proxies {
+		legs = append(legs, &leg{mode: direct, target: load.Target{Roots: e.origin.Pool()}})
+	}
+	if p, path, err := startSiphon(e.siphonBin, filepath.Join(dir, "siphon"), e.origin.CAPath); err != nil {
+		notes = append(notes, "siphon: "+err.Error())
+	} else {
+		sessions[siphon] = path
+		legs = append(legs, &leg{mode: siphon, target: load.Target{Proxy: p.url, Roots: p.roots}, proc: p})
+	}
+	if sc.ui {
+		p, term, path, err := startSiphonUI(e.siphonBin, filepath.Join(dir, "tui"), e.origin.CAPath)
+		if err != nil {
+			notes = append(notes, "siphon's UI: "+err.Error())
+		} else {
+			sessions[tui] = path
+			legs = append(legs, &leg{mode: tui, target: load.Target{Proxy: p.url, Roots: p.roots}, proc: p, term: term})
+		}
+	}
+	if sc.proxies && e.mitmdump != "" {
+		if p, err := startMitmdump(e.mitmdump, filepath.Join(dir, "mitmdump"), e.origin.CAPath); err != nil {
+			notes = append(notes, "mitmdump: "+err.Error())
+		} else {
+			legs = append(legs, &leg{mode: mitmdump, target: load.Target{Proxy: p.url, Roots: p.roots}, proc: p})
+		}
+	}
+	return legs, sessions, notes
 }
 
 // runLeg runs one repetition in one mode, bounded by plan.legTimeout, and
@@ -145,9 +191,12 @@ func runScenario(ctx context.Context, e *env, sc *scenario) *scenarioResult {
 func runLeg(ctx context.Context, e *env, sc *scenario, l *leg, rep int) (measurement, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.plan.legTimeout)
 	defer cancel()
-	var cpu0 time.Duration
+	var cpu0, term0 time.Duration
 	if l.proc != nil {
 		cpu0, _ = l.proc.cpuTime()
+	}
+	if l.term != nil {
+		term0, _ = pidCPU(l.term.pid)
 	}
 	began := time.Now()
 	m, err := sc.run(ctx, e, l, rep)
@@ -158,9 +207,17 @@ func runLeg(ctx context.Context, e *env, sc *scenario, l *leg, rep int) (measure
 	if l.proc != nil {
 		if cpu1, err := l.proc.cpuTime(); err == nil && wall > 0 {
 			m.values["cpu"] = 100 * float64(cpu1-cpu0) / float64(wall)
+			if m.flows > 0 {
+				m.values["cpuflow"] = float64(cpu1-cpu0) / float64(time.Microsecond) / float64(m.flows)
+			}
 		}
 		if rss, err := l.proc.peakRSS(); err == nil {
 			m.values["rss"] = float64(rss) / (1 << 20)
+		}
+	}
+	if l.term != nil {
+		if term1, err := pidCPU(l.term.pid); err == nil && wall > 0 {
+			m.values["termcpu"] = 100 * float64(term1-term0) / float64(wall)
 		}
 	}
 	return m, nil

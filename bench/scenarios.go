@@ -16,6 +16,9 @@ type scenario struct {
 	// proxies: run direct, through siphon and through mitmdump. Without,
 	// the scenario measures siphon's own parts in this process.
 	proxies bool
+	// ui: run through siphon dump and through siphon with its terminal UI
+	// open (tui.go) instead.
+	ui      bool
 	metrics []metric
 	run     func(ctx context.Context, e *env, l *leg, rep int) (measurement, error)
 }
@@ -48,6 +51,7 @@ func scenarios(p plan) []*scenario {
 		loadScenario("http-c1", "HTTP keep-alive /small, c=1", false, false, 1),
 		loadScenario("http-c32", "HTTP keep-alive /small, c=32", false, false, 32,
 			timesOf(0.3, direct), timesOf(8, mitmdump)),
+		uiScenario(),
 		loadScenario("https-c32", "HTTPS (MITM) keep-alive /small, c=32", true, false, 32,
 			timesOf(0.3, direct), timesOf(8, mitmdump)),
 		loadScenario("https-new", "HTTPS new connection per request", true, true, 0,

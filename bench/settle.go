@@ -25,12 +25,12 @@ type settler struct {
 
 // measure runs one repetition, waiting for a quiet machine first and
 // measuring again when others disturbed it, while the budget lasts.
-func (s *settler) measure(ctx context.Context, e *env, sc *scenario, l *leg, rep int, procs []*proxyProc) (measurement, error) {
+func (s *settler) measure(ctx context.Context, e *env, sc *scenario, l *leg, rep int, pids []int) (measurement, error) {
 	discarded := 0 // flows of repetitions measured again: the proxy still recorded them
 	for attempt := 1; ; attempt++ {
-		s.wait(ctx, procs)
+		s.wait(ctx, pids)
 		began := time.Now()
-		meter := startMeter(procs)
+		meter := startMeter(pids)
 		m, err := runLeg(ctx, e, sc, l, rep)
 		if err != nil {
 			return m, err
@@ -51,9 +51,9 @@ func (s *settler) measure(ctx context.Context, e *env, sc *scenario, l *leg, rep
 
 // wait samples the machine until other programs use less than the
 // threshold, or the budget is gone.
-func (s *settler) wait(ctx context.Context, procs []*proxyProc) {
+func (s *settler) wait(ctx context.Context, pids []int) {
 	for s.budget > 0 && ctx.Err() == nil {
-		meter := startMeter(procs)
+		meter := startMeter(pids)
 		t := time.NewTimer(settleSample)
 		select {
 		case <-t.C:

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -10,10 +11,13 @@ import (
 
 // TestSmokeRunMeasuresEveryScenario runs the benchmark as CI does (go run
 // ./bench -smoke): siphon built from this repository as a child process,
-// every scenario direct and through it, and the store in process. It
-// checks that every figure was measured, that no request failed, and that
-// siphon's session file holds a flow for every request sent through it.
+// every scenario direct and through it, siphon's terminal UI in tmux
+// against siphon dump, and the store in process. It checks that every
+// figure was measured, that no request failed, and that siphon's session
+// files hold a flow for every request sent through them. Without tmux,
+// the UI scenario must say that it was skipped, and why.
 func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
+	_, noTmux := exec.LookPath("tmux")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var log bytes.Buffer
@@ -26,12 +30,22 @@ func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
 	}
 	for _, res := range r.results {
 		sc := res.sc
+		if sc.ui && noTmux != nil {
+			if len(res.runs) > 0 || len(res.notes) != 1 || !strings.Contains(res.notes[0], errNoTmux.Error()) {
+				t.Errorf("%s without tmux: %d modes measured, notes %q; want none and the note %q", sc.key, len(res.runs), res.notes, errNoTmux)
+			}
+			t.Logf("%s skipped: %s", sc.key, errNoTmux)
+			continue
+		}
 		if len(res.notes) > 0 {
 			t.Errorf("%s: %s", sc.key, strings.Join(res.notes, "; "))
 		}
 		want := []mode{siphon}
-		if sc.proxies {
+		switch {
+		case sc.proxies:
 			want = append(want, direct)
+		case sc.ui:
+			want = append(want, tui)
 		}
 		for _, md := range want {
 			runs := res.runs[md]
@@ -45,8 +59,9 @@ func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
 				}
 			}
 			for _, mt := range sc.metrics {
-				proxyOnly := mt.key == "cpu" || mt.key == "rss"
-				if _, ok := mt.aggregate(runs); !ok && !(proxyOnly && md == direct) {
+				proxyOnly := mt.key == "cpu" || mt.key == "cpuflow" || mt.key == "rss"
+				elsewhere := mt.only != "" && mt.only != md
+				if _, ok := mt.aggregate(runs); !ok && !(proxyOnly && md == direct) && !elsewhere {
 					t.Errorf("%s via %s: no %s", sc.key, md, mt.label)
 				}
 			}
@@ -54,8 +69,13 @@ func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
 		if len(res.runs[mitmdump]) > 0 {
 			t.Errorf("%s: the smoke run measured mitmdump", sc.key)
 		}
-		if sc.proxies && (res.expected == 0 || res.stored != res.expected) {
-			t.Errorf("%s: siphon's session holds %d flows, %d were sent through it", sc.key, res.stored, res.expected)
+		for _, md := range want {
+			if md == direct || !(sc.proxies || sc.ui) {
+				continue
+			}
+			if res.expected[md] == 0 || res.stored[md] != res.expected[md] {
+				t.Errorf("%s: the session of %s holds %d flows, %d were sent through it", sc.key, md, res.stored[md], res.expected[md])
+			}
 		}
 	}
 	var out bytes.Buffer
@@ -66,7 +86,13 @@ func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
 	}
+	if noTmux == nil && !strings.Contains(report, "| siphon dump | siphon TUI | TUI vs dump |") {
+		t.Errorf("report lacks the table of siphon's UI against siphon dump:\n%s", report)
+	}
 	for _, sc := range scenarios(smokePlan()) {
+		if sc.ui && noTmux != nil {
+			continue
+		}
 		if !strings.Contains(report, "| "+sc.title+" |") {
 			t.Errorf("report has no row for %s", sc.title)
 		}
