@@ -116,6 +116,20 @@ type BodyWanter interface {
 	WantsBody(phase Phase, f *session.Flow) bool
 }
 
+// Idler is implemented by Deciders that can tell cheaply that they would
+// pass every flow as it is (no rule enabled, nothing to pause). The proxy
+// then does not ask them: a snapshot for Decide costs a copy of the flow,
+// which an idle engine in front of every flow makes a real cost.
+type Idler interface {
+	Idle() bool
+}
+
+// IsIdle reports whether d is an Idler that is idle now.
+func IsIdle(d Decider) bool {
+	i, ok := d.(Idler)
+	return ok && i.Idle()
+}
+
 // Chain combines deciders: each is asked in turn, and the first decision
 // that is not a plain pass (a Pass that changes nothing) wins; the
 // deciders after it are not asked. A server-replay responder chained
@@ -132,6 +146,16 @@ func (c chain) Decide(ctx context.Context, phase Phase, f *session.Flow) Decisio
 		}
 	}
 	return Decision{}
+}
+
+// Idle reports whether every decider in the chain is idle.
+func (c chain) Idle() bool {
+	for _, d := range c {
+		if !IsIdle(d) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c chain) WantsBody(phase Phase, f *session.Flow) bool {

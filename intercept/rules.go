@@ -170,6 +170,20 @@ func (e *Engine) SetIntercepting(on bool) {
 	e.notify()
 }
 
+// Idle reports whether the engine would pass every flow unchanged now: no
+// rule enabled, no --mock-only, and no intercept filter to pause on.
+func (e *Engine) Idle() bool {
+	if e.cfg.MockOnly || (e.intercepting.Load() && e.breakOn.Load() != nil) {
+		return false
+	}
+	for _, c := range e.set.Load().rules {
+		if c.enabled.Load() {
+			return false
+		}
+	}
+	return true
+}
+
 // Intercepting reports whether breakpoints pause flows.
 func (e *Engine) Intercepting() bool { return e.intercepting.Load() }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/martian/v3"
+	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -67,10 +68,15 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	if hasBody {
 		p.teeRequestBody(req, cc, rec)
 	}
-	if p.cfg.Decider != nil {
+	if p.deciding() {
 		p.decideRequest(ctx, req, cc, rec, hasBody)
 	}
 	return nil
+}
+
+// deciding reports whether the Decider is to be asked about a flow now.
+func (p *Proxy) deciding() bool {
+	return p.cfg.Decider != nil && !intercept.IsIdle(p.cfg.Decider)
 }
 
 // teeRequestBody captures the request body as it is read, and answers

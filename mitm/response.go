@@ -40,7 +40,7 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 		p.pipeUpgrade(ctx, res, rec)
 		return nil
 	}
-	if p.cfg.Decider != nil {
+	if p.deciding() {
 		if !p.decideResponse(ctx, res, rec) {
 			return nil
 		}
