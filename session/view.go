@@ -77,6 +77,9 @@ func makeRow(key SortKey, e *entry, f *Flow) viewRow {
 	return r
 }
 
+// sameKey reports whether two rows of one flow sort to the same place.
+func sameKey(a, b viewRow) bool { return a.s == b.s && a.n == b.n }
+
 // compareRows orders rows as SortKey.compare orders their flows.
 func compareRows(a, b viewRow) int {
 	if c := strings.Compare(a.s, b.s); c != 0 {
@@ -234,6 +237,14 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry) (bool, e
 		}
 		hit := mt.match(e, f)
 		if i < n {
+			if slots[i].hit && hit && sameKey(makeRow(q.key, e, slots[i].f), makeRow(q.key, e, f)) {
+				// Still shown, in the same place: rows read the entry's
+				// latest snapshot, so nothing is copied (a flow completing
+				// in a time-ordered list is the common change).
+				slots[i].f = f
+				changed = true
+				continue
+			}
 			if slots[i].hit {
 				gone = append(gone, makeRow(q.key, e, slots[i].f))
 			}
@@ -249,6 +260,9 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry) (bool, e
 	v.slots = slots
 	if !changed {
 		return false, nil
+	}
+	if len(gone) == 0 && len(added) == 0 {
+		return true, nil // only flows changed in place
 	}
 	v.mu.Lock()
 	old := v.rows
@@ -332,7 +346,9 @@ func (v *View) Window(offset, n int) []*Flow {
 	n = min(n, len(rows)-offset)
 	out := make([]*Flow, n)
 	for i := range out {
-		out[i] = rows[position(offset+i, len(rows), rev)].f
+		// The entry's latest snapshot: a row stays put while its flow
+		// changes without moving in the order (see update).
+		out[i] = rows[position(offset+i, len(rows), rev)].e.meta.Load()
 	}
 	return out
 }
