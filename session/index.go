@@ -33,10 +33,11 @@ func (s *Store) Add(f *Flow) {
 	s.seq++
 	f.ID, f.Seq = id, s.seq
 	c.ID, c.Seq = id, s.seq
-	e := &entry{id: id, parts: parts}
+	e := &entry{id: id, parts: parts, pos: len(s.order)}
 	e.meta.Store(c)
 	s.byID[id] = e
 	s.order = append(s.order, e)
+	s.noteLocked(e)
 	closed := s.closed
 	s.enqueueLocked(e)
 	s.mu.Unlock()
@@ -66,6 +67,7 @@ func (s *Store) Update(f *Flow) error {
 	c.Seq = e.meta.Load().Seq
 	e.parts = stripBodies(c, &e.parts)
 	e.meta.Store(c)
+	s.noteLocked(e)
 	s.enqueueLocked(e)
 	s.mu.Unlock()
 	s.notify()
@@ -99,6 +101,7 @@ func (s *Store) Delete(ids ...string) error {
 	if len(gone) > 0 {
 		// A new slice: List may be ranging over the old one.
 		s.order = slices.DeleteFunc(slices.Clone(s.order), func(e *entry) bool { return gone[e] })
+		s.renumberLocked()
 		if s.stop != nil {
 			s.queued++
 		}
@@ -123,6 +126,7 @@ func (s *Store) Clear() error {
 	}
 	s.byID = make(map[string]*entry)
 	s.order = nil
+	s.renumberLocked()
 	if s.stop != nil {
 		s.pending = make(map[string]*entry)
 		s.deletes = nil

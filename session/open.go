@@ -179,8 +179,9 @@ func newStore(abs string, opts Options, db *sql.DB, bodies *sql.Stmt, loaded *lo
 		seq:     loaded.maxSeq,
 	}
 	s.writerState.init()
-	for _, e := range loaded.entries {
+	for i, e := range loaded.entries {
 		s.byID[e.id] = e
+		e.pos = i
 	}
 	for _, err := range loaded.skipped {
 		s.report(fmt.Errorf("open session %s: %w", abs, err))

@@ -69,9 +69,16 @@ type Store struct {
 	// order holds the entries in Seq order. It is appended to, or replaced
 	// by a new slice, but never changed in place, so List can range over a
 	// copy of the slice header without holding mu.
-	order  []*entry
-	seq    int64 // highest Seq handed out
-	closed bool
+	order []*entry
+	// journal lists entries as they are added or updated (repeats
+	// included), so that a View catches up on what changed without walking
+	// every flow. journalBase numbers its first element; epoch changes
+	// whenever Delete or Clear replaces order, which journals cannot say.
+	journal     []*entry
+	journalBase uint64
+	epoch       uint64
+	seq         int64 // highest Seq handed out
+	closed      bool
 	writerState
 
 	closeOnce sync.Once
@@ -98,10 +105,54 @@ type bodyPart struct {
 // (bodies Unloaded); it is replaced on Update, never modified, and may be
 // read without mu. The other fields are guarded by Store.mu.
 type entry struct {
+	pos     int // index in Store.order; guarded by Store.mu
 	id      string
 	meta    atomic.Pointer[Flow]
 	version uint64
 	parts   [numParts]bodyPart
+}
+
+// journalLimit is the journal length past which its older half is dropped
+// (when it is also longer than twice the session): a View that falls that
+// far behind walks every flow once instead.
+const journalLimit = 8192
+
+// noteLocked journals a change to e; s.mu is held.
+func (s *Store) noteLocked(e *entry) {
+	s.journal = append(s.journal, e)
+	if len(s.journal) > journalLimit && len(s.journal) > 2*len(s.order) {
+		k := len(s.journal) / 2
+		s.journal = append([]*entry(nil), s.journal[k:]...)
+		s.journalBase += uint64(k)
+	}
+}
+
+// renumberLocked sets every entry's pos after order was replaced, and
+// starts a new epoch; s.mu is held.
+func (s *Store) renumberLocked() {
+	for i, e := range s.order {
+		e.pos = i
+	}
+	s.epoch++
+	s.journalBase += uint64(len(s.journal))
+	s.journal = nil
+}
+
+// changesLocked returns the order positions of the entries journalled
+// since cursor in epoch, and the cursor and epoch to ask with next time.
+// ok is false when the journal cannot tell (another epoch, or changes
+// already dropped); s.mu is held.
+func (s *Store) changesLocked(cursor, epoch uint64) (pos []int, next, nextEpoch uint64, ok bool) {
+	next, nextEpoch = s.journalBase+uint64(len(s.journal)), s.epoch
+	if epoch != s.epoch || cursor < s.journalBase || cursor > next {
+		return nil, next, nextEpoch, false
+	}
+	news := s.journal[cursor-s.journalBase:]
+	pos = make([]int, len(news)) // never nil: nil means "look at every flow"
+	for i, e := range news {
+		pos[i] = e.pos
+	}
+	return pos, next, nextEpoch, true
 }
 
 // Path returns the absolute path of the session file.

@@ -31,6 +31,8 @@ type View struct {
 	slots   []slot     // one per flow of the store's order, as last seen
 	applied viewQuery  // the query slots and rows were built for
 	built   bool
+	cursor  uint64 // the store's journal, read up to here
+	epoch   uint64 // in this epoch of the store's order
 
 	mu      sync.Mutex
 	want    viewQuery
@@ -136,24 +138,31 @@ func (v *View) Refresh(ctx context.Context) (ViewStats, error) {
 	v.mu.Unlock()
 	v.s.mu.Lock()
 	order := v.s.order // never modified in place; see Store.order
+	changed, cursor, epoch, journalled := v.s.changesLocked(v.cursor, v.epoch)
 	v.s.mu.Unlock()
 
 	rebuild := !v.built || q.gen != v.applied.gen || q.key != v.applied.key
-	if !rebuild && !samePrefix(v.slots, order) {
+	if !rebuild && !journalled && !samePrefix(v.slots, order) {
 		rebuild = true // flows were deleted or cleared
 	}
 	var stats ViewStats
 	var err error
-	if rebuild {
+	switch {
+	case rebuild:
 		err = v.rebuild(ctx, q, order)
 		stats.Changed = err == nil
-	} else {
-		stats.Changed, err = v.update(ctx, q, order)
+	case journalled:
+		// Only what the journal names, and the new flows at the end:
+		// a refresh costs what changed, not the size of the session.
+		stats.Changed, err = v.update(ctx, q, order, changed)
+	default:
+		stats.Changed, err = v.update(ctx, q, order, nil)
 	}
 	if err != nil {
 		return ViewStats{}, err
 	}
 	v.applied, v.built = q, true
+	v.cursor, v.epoch = cursor, epoch
 
 	v.mu.Lock()
 	if v.reverse != q.reverse {
@@ -220,14 +229,35 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 }
 
 // update re-matches the flows whose snapshot changed or that are new, and
-// moves only them in the sorted rows.
-func (v *View) update(ctx context.Context, q viewQuery, order []*entry) (bool, error) {
+// moves only them in the sorted rows. With journal nil it looks at every
+// flow; otherwise only at the positions journal names and at new flows.
+func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal []int) (bool, error) {
 	mt := newMatching(v.s, q.m)
 	var gone, added []viewRow
 	slots := v.slots
 	changed := false
 	n := len(slots)
-	for i, e := range order {
+	visit := func(yield func(int, *entry) bool) {
+		if journal == nil {
+			for i, e := range order {
+				if !yield(i, e) {
+					return
+				}
+			}
+			return
+		}
+		for _, i := range journal {
+			if i < n && !yield(i, order[i]) {
+				return
+			}
+		}
+		for i := n; i < len(order); i++ {
+			if !yield(i, order[i]) {
+				return
+			}
+		}
+	}
+	for i, e := range visit {
 		f := e.meta.Load()
 		if i < n && slots[i].f == f {
 			continue

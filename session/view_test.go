@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -253,3 +254,45 @@ func (bodyNeedle) Match(f *Flow) bool {
 	return f.Response != nil && string(f.Response.Body.Data) == "needle"
 }
 func (bodyNeedle) NeedsBodies() bool { return true }
+
+// A view that falls behind a trimmed journal still catches up (by walking
+// every flow once), and one that keeps up sees changes in the middle of
+// the order.
+func TestViewJournal(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "s.db"), Options{})
+	for i := range 10 {
+		s.Add(smallFlow(i))
+	}
+	v := s.NewView()
+	v.SetMatcher(MatcherFunc(func(f *Flow) bool { return !f.Marked }))
+	refresh(t, v)
+	third := v.Window(3, 1)[0].Clone()
+	third.Marked = true
+	if err := s.Update(third); err != nil {
+		t.Fatal(err)
+	}
+	if st := refresh(t, v); st.Shown != 9 || v.Index(third.ID) != -1 {
+		t.Fatalf("after marking a middle flow: %+v", st)
+	}
+	// Far more changes than the journal keeps for a session this small.
+	for i := range journalLimit + 10 {
+		third.Comment = fmt.Sprint(i)
+		third.Marked = i%2 == 0 // ends unmarked: shown again
+		if err := s.Update(third); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.mu.Lock()
+	trimmed := s.journalBase > 0
+	s.mu.Unlock()
+	if !trimmed {
+		t.Fatal("the journal was never trimmed: the test proves nothing")
+	}
+	st := refresh(t, v)
+	if st.Shown != 10 || v.Index(third.ID) < 0 {
+		t.Fatalf("after a trimmed journal: %+v, index %d", st, v.Index(third.ID))
+	}
+	if got := v.Window(v.Index(third.ID), 1)[0].Comment; got != fmt.Sprint(journalLimit+9) {
+		t.Errorf("comment %q, want the latest", got)
+	}
+}
