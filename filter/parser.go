@@ -74,30 +74,14 @@ func (p *parser) seq() (node, *SyntaxError) {
 	}
 }
 
-func (p *parser) or() (node, *SyntaxError) {
-	n, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	list := []node{n}
-	for {
-		t, err := p.peek()
-		if err != nil {
-			return nil, err
-		}
-		if t.kind != tOr {
-			return anyOf(list), nil
-		}
-		p.take()
-		if n, err = p.and(); err != nil {
-			return nil, err
-		}
-		list = append(list, n)
-	}
-}
+func (p *parser) or() (node, *SyntaxError) { return p.chain(tOr, p.and, anyOf) }
 
-func (p *parser) and() (node, *SyntaxError) {
-	n, err := p.not()
+func (p *parser) and() (node, *SyntaxError) { return p.chain(tAnd, p.not, allOf) }
+
+// chain reads operands joined by the binary operator op, each with next,
+// and combines them with join.
+func (p *parser) chain(op tokKind, next func() (node, *SyntaxError), join func([]node) node) (node, *SyntaxError) {
+	n, err := next()
 	if err != nil {
 		return nil, err
 	}
@@ -107,11 +91,11 @@ func (p *parser) and() (node, *SyntaxError) {
 		if err != nil {
 			return nil, err
 		}
-		if t.kind != tAnd {
-			return allOf(list), nil
+		if t.kind != op {
+			return join(list), nil
 		}
 		p.take()
-		if n, err = p.not(); err != nil {
+		if n, err = next(); err != nil {
 			return nil, err
 		}
 		list = append(list, n)
