@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -138,4 +139,29 @@ func verifyLeaf(t testing.TB, ca *CA, c *tls.Certificate, name string) {
 	if err != nil {
 		t.Errorf("verify leaf for %q: %v", name, err)
 	}
+}
+
+// fakeClock is a Minter clock that moves only when a test advances it.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// withClock makes m date and age its leaves by a fake clock starting now.
+func withClock(m *Minter) *fakeClock {
+	c := &fakeClock{t: time.Now()}
+	m.now = c.now
+	return c
 }

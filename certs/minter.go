@@ -46,6 +46,10 @@ type Minter struct {
 	flight singleflight.Group
 	minted atomic.Uint64
 
+	// now is the clock leaves are dated and aged by; tests replace it to
+	// age leaves by months without waiting.
+	now func() time.Time
+
 	mu    sync.Mutex
 	cache *lru // guarded by mu
 }
@@ -64,7 +68,7 @@ func NewMinter(ca *CA, cacheSize int) (*Minter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certs: new minter: generate leaf key: %w", err)
 	}
-	return &Minter{ca: ca, key: key, cache: newLRU(cacheSize)}, nil
+	return &Minter{ca: ca, key: key, cache: newLRU(cacheSize), now: time.Now}, nil
 }
 
 // Leaf returns a certificate for host, from the cache or newly minted. Host
@@ -78,14 +82,14 @@ func (m *Minter) Leaf(host string) (*tls.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c := m.cached(h.key, time.Now()); c != nil {
+	if c := m.cached(h.key, m.now()); c != nil {
 		return c, nil
 	}
 	v, err, _ := m.flight.Do(h.key, func() (any, error) {
 		// A caller that missed the cache just as an earlier flight for this
 		// host finished starts a flight of its own: look again, or it would
 		// mint a second leaf.
-		now := time.Now()
+		now := m.now()
 		if c := m.cached(h.key, now); c != nil {
 			return c, nil
 		}

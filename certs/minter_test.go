@@ -108,54 +108,53 @@ func TestLeafFields(t *testing.T) {
 }
 
 func TestLeafRenewedNearExpiry(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		m := newTestMinter(t, newTestCA(t), 0)
-		first := mustLeaf(t, m, "renew.test")
-		time.Sleep(300 * 24 * time.Hour)
-		if c := mustLeaf(t, m, "renew.test"); c != first || m.Minted() != 1 {
-			t.Fatalf("a leaf 65 days from expiry was re-minted (minted %d)", m.Minted())
-		}
-		time.Sleep(40 * 24 * time.Hour) // now within renewMargin of NotAfter
-		renewed := mustLeaf(t, m, "renew.test")
-		if renewed == first || m.Minted() != 2 {
-			t.Fatalf("a leaf 25 days from expiry was not re-minted (minted %d)", m.Minted())
-		}
-		if !renewed.Leaf.NotAfter.After(first.Leaf.NotAfter) {
-			t.Errorf("renewed NotAfter %v, want after %v", renewed.Leaf.NotAfter, first.Leaf.NotAfter)
-		}
-		if m.Cached() != 1 {
-			t.Errorf("Cached() = %d after renewal, want 1", m.Cached())
-		}
-	})
+	m := newTestMinter(t, newTestCA(t), 0)
+	clock := withClock(m)
+	first := mustLeaf(t, m, "renew.test")
+	clock.advance(300 * 24 * time.Hour)
+	if c := mustLeaf(t, m, "renew.test"); c != first || m.Minted() != 1 {
+		t.Fatalf("a leaf 65 days from expiry was re-minted (minted %d)", m.Minted())
+	}
+	clock.advance(40 * 24 * time.Hour) // now within renewMargin of NotAfter
+	renewed := mustLeaf(t, m, "renew.test")
+	if renewed == first || m.Minted() != 2 {
+		t.Fatalf("a leaf 25 days from expiry was not re-minted (minted %d)", m.Minted())
+	}
+	if !renewed.Leaf.NotAfter.After(first.Leaf.NotAfter) {
+		t.Errorf("renewed NotAfter %v, want after %v", renewed.Leaf.NotAfter, first.Leaf.NotAfter)
+	}
+	if m.Cached() != 1 {
+		t.Errorf("Cached() = %d after renewal, want 1", m.Cached())
+	}
 }
 
 func TestLeafCappedByCA(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		dir := t.TempDir()
-		tmpl := caTemplate(time.Now())
-		tmpl.NotAfter = time.Now().Add(10 * 24 * time.Hour)
-		writeCA(t, dir, tmpl, newECKey(t), "PRIVATE KEY")
-		ca, err := LoadOrCreate(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := newTestMinter(t, ca, 0)
-		first := mustLeaf(t, m, "capped.test")
-		if !first.Leaf.NotAfter.Equal(tmpl.NotAfter) {
-			t.Errorf("NotAfter = %v, want the CA's %v", first.Leaf.NotAfter, tmpl.NotAfter)
-		}
-		verifyLeaf(t, ca, first, "capped.test")
+	dir := t.TempDir()
+	now := time.Now().Truncate(time.Second) // x509 keeps whole seconds
+	tmpl := caTemplate(now)
+	tmpl.NotAfter = now.Add(10 * 24 * time.Hour)
+	writeCA(t, dir, tmpl, newECKey(t), "PRIVATE KEY")
+	ca, err := LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestMinter(t, ca, 0)
+	clock := withClock(m)
+	first := mustLeaf(t, m, "capped.test")
+	if !first.Leaf.NotAfter.Equal(tmpl.NotAfter) {
+		t.Errorf("NotAfter = %v, want the CA's %v", first.Leaf.NotAfter, tmpl.NotAfter)
+	}
+	verifyLeaf(t, ca, first, "capped.test")
 
-		time.Sleep(6 * 24 * time.Hour) // past half the leaf's remaining life
-		if c := mustLeaf(t, m, "capped.test"); c == first || m.Minted() != 2 {
-			t.Errorf("leaf not renewed as its CA nears expiry (minted %d)", m.Minted())
-		}
+	clock.advance(6 * 24 * time.Hour) // past half the leaf's remaining life
+	if c := mustLeaf(t, m, "capped.test"); c == first || m.Minted() != 2 {
+		t.Errorf("leaf not renewed as its CA nears expiry (minted %d)", m.Minted())
+	}
 
-		time.Sleep(5 * 24 * time.Hour) // the CA has expired
-		if c, err := m.Leaf("late.test"); err == nil || !strings.Contains(err.Error(), "expired") {
-			t.Errorf("Leaf after CA expiry = %v, %v; want an error saying it expired", c, err)
-		}
-	})
+	clock.advance(5 * 24 * time.Hour) // the CA has expired
+	if c, err := m.Leaf("late.test"); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("Leaf after CA expiry = %v, %v; want an error saying it expired", c, err)
+	}
 }
 
 func TestLeafCacheKey(t *testing.T) {
