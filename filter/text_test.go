@@ -153,7 +153,6 @@ func TestHeaderLines(t *testing.T) {
 	}
 }
 
-
 // TestConcurrentMatch shares one Filter between goroutines, for the race
 // detector: header matching reuses buffers through a sync.Pool.
 func TestConcurrentMatch(t *testing.T) {
