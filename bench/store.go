@@ -142,7 +142,7 @@ func heapInUse() int64 {
 // storeFlow is flow i as siphon records a client fetching a small JSON
 // document over HTTPS: browser-like headers, a 1 KiB body.
 func storeFlow(i int) *session.Flow {
-	t := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(i) * time.Millisecond)
+	t := session.StampOf(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(i) * time.Millisecond))
 	body := []byte(`{"items":[` + strings.Repeat(`{"id":1,"ok":true},`, 50) + `{"id":2}]}`)
 	return &session.Flow{
 		State:  session.Done,

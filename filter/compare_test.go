@@ -133,7 +133,7 @@ func TestComparisons(t *testing.T) {
 
 func TestComparisonsWithoutValue(t *testing.T) {
 	pending := baseFlow()
-	pending.Response, pending.Timings.Complete = nil, time.Time{}
+	pending.Response, pending.Timings.Complete = nil, 0
 	tunnel := &session.Flow{Kind: session.Tunnel, Stream: &session.StreamStats{BytesUp: 10, BytesDown: 20}}
 	for _, tt := range []struct {
 		expr string

@@ -17,14 +17,16 @@ const maxDepth = 100
 // Filter is a parsed filter expression. It is immutable and safe for
 // concurrent use by multiple goroutines.
 type Filter struct {
-	src    string
-	root   node // nil for a blank expression, which matches everything
-	bodies bool
+	src     string
+	root    node // nil for a blank expression, which matches everything
+	bodies  bool
+	headers bool
 }
 
 var (
-	_ session.Matcher     = (*Filter)(nil)
-	_ session.BodyMatcher = (*Filter)(nil)
+	_ session.Matcher       = (*Filter)(nil)
+	_ session.BodyMatcher   = (*Filter)(nil)
+	_ session.HeaderMatcher = (*Filter)(nil)
 )
 
 // Parse compiles expr. A blank expression is valid and matches every flow.
@@ -42,7 +44,7 @@ func Parse(expr string) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.root, f.bodies = root, p.bodies
+	f.root, f.bodies, f.headers = root, p.bodies, p.headers
 	return f, nil
 }
 
@@ -62,6 +64,13 @@ func (f *Filter) Match(fl *session.Flow) bool {
 // or ~bs), so that a Store must load them before calling Match.
 func (f *Filter) NeedsBodies() bool {
 	return f != nil && f.bodies
+}
+
+// NeedsHeaders reports whether the expression reads headers other than
+// Content-Type (~h, ~hq or ~hs), so that a Store must load them before
+// calling Match.
+func (f *Filter) NeedsHeaders() bool {
+	return f != nil && f.headers
 }
 
 // String returns the expression as it was given to Parse.

@@ -11,7 +11,7 @@ import (
 )
 
 // t0 is the start of every test flow.
-var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+var t0 = session.StampOf(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 
 // baseFlow returns a complete HTTP exchange: a JSON POST to
 // https://api.example.com:8443/v1/users?id=7 answered 200 with JSON, taking
@@ -75,7 +75,7 @@ func sampleFlows(t testing.TB) []*session.Flow {
 	complete := baseFlow()
 
 	pending := baseFlow()
-	pending.State, pending.Response, pending.Timings.Complete = session.Pending, nil, time.Time{}
+	pending.State, pending.Response, pending.Timings.Complete = session.Pending, nil, 0
 
 	failed := baseFlow()
 	failed.State, failed.Response = session.Failed, nil

@@ -54,6 +54,9 @@ type opDef struct {
 	flag  func(f *session.Flow) bool          // ArgNone
 	text  func(t *text, f *session.Flow) bool // ArgRegex
 	value func(f *session.Flow) (int64, bool) // numeric kinds; false: no value
+	// headers: it reads headers beyond Content-Type, which a Store keeps
+	// only in its file for committed flows.
+	headers bool
 }
 
 // operators is the one table that drives both parsing and help. It is never
@@ -72,9 +75,9 @@ var operators = [...]opDef{
 	{Operator: Operator{"~u", ArgRegex, "URL (a bare regex means the same)", false}, flags: "i", text: matchURL},
 	{Operator: Operator{"~d", ArgRegex, "Domain: the request's host", false}, flags: "i", text: matchDomain},
 	{Operator: Operator{"~m", ArgRegex, "Request method", false}, flags: "i", text: matchMethod},
-	{Operator: Operator{"~h", ArgRegex, `Request or response header, as "Name: value"`, false}, flags: "i", text: matchHeader},
-	{Operator: Operator{"~hq", ArgRegex, `Request header, as "Name: value"`, false}, flags: "i", text: matchRequestHeader},
-	{Operator: Operator{"~hs", ArgRegex, `Response header, as "Name: value"`, false}, flags: "i", text: matchResponseHeader},
+	{Operator: Operator{"~h", ArgRegex, `Request or response header, as "Name: value"`, false}, flags: "i", text: matchHeader, headers: true},
+	{Operator: Operator{"~hq", ArgRegex, `Request header, as "Name: value"`, false}, flags: "i", text: matchRequestHeader, headers: true},
+	{Operator: Operator{"~hs", ArgRegex, `Response header, as "Name: value"`, false}, flags: "i", text: matchResponseHeader, headers: true},
 	{Operator: Operator{"~t", ArgRegex, "Content-Type of request or response", false}, flags: "i", text: matchType},
 	{Operator: Operator{"~tq", ArgRegex, "Request Content-Type", false}, flags: "i", text: matchRequestType},
 	{Operator: Operator{"~ts", ArgRegex, "Response Content-Type", false}, flags: "i", text: matchResponseType},

@@ -16,11 +16,12 @@ import (
 //
 // It recurses only on parentheses, which are limited to maxDepth.
 type parser struct {
-	lx     lexer
-	tok    token // the lookahead, when peeked
-	peeked bool
-	depth  int
-	bodies bool // a body operator was used
+	lx      lexer
+	tok     token // the lookahead, when peeked
+	peeked  bool
+	depth   int
+	bodies  bool // a body operator was used
+	headers bool // an operator reading every header was used
 }
 
 func (p *parser) peek() (token, *SyntaxError) {
@@ -200,6 +201,7 @@ func (p *parser) regex(def *opDef, t token) (node, *SyntaxError) {
 		return nil, errorf(t.pos, "bad regex %.40q: %s", t.text, msg)
 	}
 	p.bodies = p.bodies || def.Body
+	p.headers = p.headers || def.headers
 	return &textNode{def: def, text: tx}, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
@@ -96,8 +95,7 @@ func (r *record) done() bool {
 // flow is Done.
 func (r *record) finish(err *session.Error) {
 	r.update(func(f *session.Flow) {
-		now := time.Now()
-		f.Timings.Complete = now
+		f.Timings.Complete = session.Now()
 		if r.reqCap != nil {
 			body := r.reqCap.body()
 			if f.Original != nil {

@@ -30,7 +30,7 @@ var errHeaderTooLarge = errors.New("request headers exceed 1 MiB")
 // target it tunnels to. martian hands modifiers only the request, so the
 // proxy finds this through the request's remote address.
 type connState struct {
-	accepted time.Time
+	accepted session.Stamp
 	remote   string
 	raw      net.Conn // the accepted TCP connection, closed on shutdown
 
@@ -38,8 +38,8 @@ type connState struct {
 	current     *clientConn // the wrapper martian reads from now
 	tls         *tls.ConnectionState
 	connectHost string // host:port of the CONNECT that opened the tunnel
-	tlsStart    time.Time
-	tlsDone     time.Time
+	tlsStart    session.Stamp
+	tlsDone     session.Stamp
 }
 
 func (s *connState) peer() (session.Peer, session.Timings) {
@@ -56,7 +56,7 @@ func (s *connState) peer() (session.Peer, session.Timings) {
 }
 
 // newFlow starts a live flow of this connection, received now.
-func (s *connState) newFlow(kind session.Kind, req *session.Request, received time.Time) *session.Flow {
+func (s *connState) newFlow(kind session.Kind, req *session.Request, received session.Stamp) *session.Flow {
 	peer, timings := s.peer()
 	timings.RequestReceived = received
 	return &session.Flow{State: session.Pending, Source: session.Live, Kind: kind, Client: peer, Request: req, Timings: timings}

@@ -66,7 +66,7 @@ func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connS
 		GetCertificate: p.cfg.Minter.GetCertificate(host),
 		NextProtos:     []string{"http/1.1"},
 	})
-	start := time.Now()
+	start := session.Now()
 	hctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
 	err = tlsConn.HandshakeContext(hctx)
 	cancel()
@@ -77,7 +77,7 @@ func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connS
 	}
 	cs := tlsConn.ConnectionState()
 	st.mu.Lock()
-	st.tls, st.tlsStart, st.tlsDone = &cs, start, time.Now()
+	st.tls, st.tlsStart, st.tlsDone = &cs, start, session.Now()
 	st.mu.Unlock()
 	p.reserveConn(cc, tlsConn, nil)
 }
@@ -91,7 +91,7 @@ func (p *Proxy) reserveConn(cc *clientConn, conn net.Conn, ahead []byte) {
 	}
 }
 
-func (p *Proxy) recordHandshakeFailure(st *connState, target string, start time.Time, err error) {
+func (p *Proxy) recordHandshakeFailure(st *connState, target string, start session.Stamp, err error) {
 	msg := err.Error()
 	if strings.Contains(msg, "bad record MAC") {
 		// OpenSSL clients (curl, Python) reject an unknown CA under TLS 1.3
@@ -105,7 +105,7 @@ func (p *Proxy) recordHandshakeFailure(st *connState, target string, start time.
 	f := st.newFlow(session.HTTP, connectRequest(target), start)
 	f.State = session.Failed
 	f.Err = &session.Error{Phase: session.PhaseClientTLS, Msg: "TLS handshake with the client failed: " + msg, Hint: hint}
-	f.Timings.ClientTLSStart, f.Timings.Complete = start, time.Now()
+	f.Timings.ClientTLSStart, f.Timings.Complete = start, session.Now()
 	p.cfg.Recorder.Add(f)
 }
 
@@ -122,7 +122,7 @@ func (p *Proxy) ignored(hostport string) bool {
 // the tunnel as one flow.
 func (p *Proxy) passthrough(cc *clientConn, brw *bufio.ReadWriter, target string, st *connState) {
 	defer cc.Close()
-	rec := newRecord(p.cfg.Recorder, st.newFlow(session.Tunnel, connectRequest(target), time.Now()))
+	rec := newRecord(p.cfg.Recorder, st.newFlow(session.Tunnel, connectRequest(target), session.Now()))
 	dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	up, err := p.dialTunnel(dctx, target)
 	cancel()
@@ -138,7 +138,7 @@ func (p *Proxy) passthrough(cc *clientConn, brw *bufio.ReadWriter, target string
 	defer up.Close()
 	rec.touch(func(f *session.Flow) {
 		f.Server.Addr = up.RemoteAddr().String()
-		f.Timings.ConnectDone = time.Now()
+		f.Timings.ConnectDone = session.Now()
 	})
 	brw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n")
 	if err := brw.Flush(); err != nil {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/siphonproxy/siphon/session"
 )
@@ -75,7 +74,7 @@ func (p *Proxy) recordClientFailure(st *connState, head []byte, msg string) {
 	if len(line) > 200 {
 		line = line[:200]
 	}
-	now := time.Now()
+	now := session.Now()
 	f := st.newFlow(session.HTTP, &session.Request{
 		Method: "?", URL: strings.ToValidUTF8(strings.TrimSpace(string(line)), "?"), Header: http.Header{},
 		Body: session.Body{Data: head, Size: int64(len(head))},

@@ -25,6 +25,7 @@ import (
 	mlog "github.com/google/martian/v3/log"
 	"github.com/siphonproxy/siphon/certs"
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/session"
 )
 
 // DefaultBodyLimit is how much of each body is captured unless configured.
@@ -257,7 +258,7 @@ func (l *acceptListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &connState{accepted: time.Now(), remote: c.RemoteAddr().String(), raw: c}
+	s := &connState{accepted: session.Now(), remote: c.RemoteAddr().String(), raw: c}
 	cc := &clientConn{Conn: c, state: s, proxy: l.p}
 	s.current = cc
 	l.p.track(s)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/intercept"
@@ -59,7 +58,7 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	req.Header.Del("Proxy-Connection")
 	req.Header.Del("Proxy-Authorization")
 
-	f := st.newFlow(session.HTTP, snapshotRequest(req), time.Now())
+	f := st.newFlow(session.HTTP, snapshotRequest(req), session.Now())
 	if isWebSocketUpgrade(req.Header) {
 		f.Kind = session.WebSocket
 	}

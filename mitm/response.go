@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/session"
@@ -33,7 +32,7 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	rec.update(func(f *session.Flow) {
 		f.Response = snapshotResponse(res)
 		if f.Timings.FirstByte.IsZero() {
-			f.Timings.FirstByte = time.Now()
+			f.Timings.FirstByte = session.Now()
 		}
 	})
 	if res.StatusCode == http.StatusSwitchingProtocols {

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/session"
@@ -44,29 +43,29 @@ func (t *tracedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func (r *record) trace() *httptrace.ClientTrace {
-	at := func(set func(t *session.Timings, now time.Time)) {
-		now := time.Now()
+	at := func(set func(t *session.Timings, now session.Stamp)) {
+		now := session.Now()
 		r.touch(func(f *session.Flow) { set(&f.Timings, now) })
 	}
 	return &httptrace.ClientTrace{
-		DNSStart:     func(httptrace.DNSStartInfo) { at(func(t *session.Timings, n time.Time) { t.DNSStart = n }) },
-		DNSDone:      func(httptrace.DNSDoneInfo) { at(func(t *session.Timings, n time.Time) { t.DNSDone = n }) },
-		ConnectStart: func(string, string) { at(func(t *session.Timings, n time.Time) { t.ConnectStart = n }) },
+		DNSStart:     func(httptrace.DNSStartInfo) { at(func(t *session.Timings, n session.Stamp) { t.DNSStart = n }) },
+		DNSDone:      func(httptrace.DNSDoneInfo) { at(func(t *session.Timings, n session.Stamp) { t.DNSDone = n }) },
+		ConnectStart: func(string, string) { at(func(t *session.Timings, n session.Stamp) { t.ConnectStart = n }) },
 		ConnectDone: func(string, string, error) {
-			at(func(t *session.Timings, n time.Time) { t.ConnectDone = n })
+			at(func(t *session.Timings, n session.Stamp) { t.ConnectDone = n })
 		},
-		TLSHandshakeStart: func() { at(func(t *session.Timings, n time.Time) { t.TLSStart = n }) },
+		TLSHandshakeStart: func() { at(func(t *session.Timings, n session.Stamp) { t.TLSStart = n }) },
 		TLSHandshakeDone: func(tls.ConnectionState, error) {
-			at(func(t *session.Timings, n time.Time) { t.TLSDone = n })
+			at(func(t *session.Timings, n session.Stamp) { t.TLSDone = n })
 		},
 		GotConn: func(info httptrace.GotConnInfo) {
 			addr := info.Conn.RemoteAddr().String()
 			r.touch(func(f *session.Flow) { f.Server.Addr = addr })
 		},
 		WroteRequest: func(httptrace.WroteRequestInfo) {
-			at(func(t *session.Timings, n time.Time) { t.RequestSent = n })
+			at(func(t *session.Timings, n session.Stamp) { t.RequestSent = n })
 		},
-		GotFirstResponseByte: func() { at(func(t *session.Timings, n time.Time) { t.FirstByte = n }) },
+		GotFirstResponseByte: func() { at(func(t *session.Timings, n session.Stamp) { t.FirstByte = n }) },
 	}
 }
 

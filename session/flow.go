@@ -92,8 +92,14 @@ type Flow struct {
 	// was edited before being forwarded.
 	Original *Request
 	Marked   bool
-	Comment  string
-	Stream   *StreamStats // tunnel and WebSocket traffic, nil for plain HTTP
+	// HeadersUnloaded is set on the store's snapshots of committed flows
+	// (View.Window): their Request, Response and Original headers hold
+	// only Content-Type, and the rest stay in the file until Store.Get or
+	// Store.List loads the flow. A session of 100k flows would otherwise
+	// hold 100k header maps.
+	HeadersUnloaded bool
+	Comment         string
+	Stream          *StreamStats // tunnel and WebSocket traffic, nil for plain HTTP
 }
 
 // Peer describes one end of a connection.
@@ -164,31 +170,23 @@ func (e *Error) Error() string { return e.Phase + ": " + e.Msg }
 // Timings are the moments of a flow's life. Zero values mean "did not
 // happen" (a reused connection has no DNS, connect or TLS times).
 type Timings struct {
-	ClientConnect   time.Time // the client's TCP connection was accepted
-	ClientTLSStart  time.Time
-	ClientTLSDone   time.Time
-	RequestReceived time.Time // request headers read from the client
-	DNSStart        time.Time
-	DNSDone         time.Time
-	ConnectStart    time.Time
-	ConnectDone     time.Time
-	TLSStart        time.Time
-	TLSDone         time.Time
-	RequestSent     time.Time
-	FirstByte       time.Time // first response byte from upstream
-	Complete        time.Time // response body fully relayed, or failure
-}
-
-// Span returns b-a, or 0 when either moment is missing.
-func Span(a, b time.Time) time.Duration {
-	if a.IsZero() || b.IsZero() || b.Before(a) {
-		return 0
-	}
-	return b.Sub(a)
+	ClientConnect   Stamp // the client's TCP connection was accepted
+	ClientTLSStart  Stamp
+	ClientTLSDone   Stamp
+	RequestReceived Stamp // request headers read from the client
+	DNSStart        Stamp
+	DNSDone         Stamp
+	ConnectStart    Stamp
+	ConnectDone     Stamp
+	TLSStart        Stamp
+	TLSDone         Stamp
+	RequestSent     Stamp
+	FirstByte       Stamp // first response byte from upstream
+	Complete        Stamp // response body fully relayed, or failure
 }
 
 // Start is when the flow began: request received, or connection accepted.
-func (f *Flow) Start() time.Time {
+func (f *Flow) Start() Stamp {
 	if !f.Timings.RequestReceived.IsZero() {
 		return f.Timings.RequestReceived
 	}

@@ -16,7 +16,7 @@ const harTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 // harEntryOf converts a flow, bodies loaded, to a HAR entry.
 func harEntryOf(f *Flow) harEntry {
 	e := harEntry{
-		StartedDateTime: f.Start().UTC().Format(harTimeFormat),
+		StartedDateTime: f.Start().Time().UTC().Format(harTimeFormat),
 		Time:            ms(int64(f.Duration())),
 		Request:         harRequestOf(f.Request),
 		Timings:         harTimingsOf(&f.Timings),

@@ -178,8 +178,8 @@ func TestHARTimings(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := at(1_700_000_000, 4)
-	if !got.RequestReceived.Equal(start) || got.RequestSent.Sub(start).Seconds() != 0.0025 ||
-		got.FirstByte.Sub(start).Seconds() != 0.0055 || got.Complete.Sub(start).Seconds() != 0.009 {
+	if got.RequestReceived != start || Span(start, got.RequestSent).Seconds() != 0.0025 ||
+		Span(start, got.FirstByte).Seconds() != 0.0055 || Span(start, got.Complete).Seconds() != 0.009 {
 		t.Errorf("rebuilt timings: %+v", got)
 	}
 }

@@ -12,10 +12,10 @@ import (
 // request written, wait to the first response byte, receive to the end.
 func harTimingsOf(t *Timings) harTimings {
 	out := harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1}
-	span := func(a, b time.Time) harNum { return ms(int64(Span(a, b))) }
+	span := func(a, b Stamp) harNum { return ms(int64(Span(a, b))) }
 	ready := t.RequestReceived
-	first := time.Time{}
-	for _, m := range []time.Time{t.DNSStart, t.ConnectStart, t.TLSStart} {
+	first := Stamp(0)
+	for _, m := range []Stamp{t.DNSStart, t.ConnectStart, t.TLSStart} {
 		if !m.IsZero() {
 			first = m
 			break
@@ -30,7 +30,7 @@ func harTimingsOf(t *Timings) harTimings {
 	}
 	if !t.ConnectStart.IsZero() && !t.ConnectDone.IsZero() {
 		end := t.ConnectDone
-		if t.TLSDone.After(end) {
+		if !t.TLSDone.IsZero() && end.Before(t.TLSDone) {
 			end = t.TLSDone
 		}
 		out.Connect = span(t.ConnectStart, end)
@@ -38,7 +38,7 @@ func harTimingsOf(t *Timings) harTimings {
 	}
 	if !t.TLSStart.IsZero() && !t.TLSDone.IsZero() {
 		out.SSL = span(t.TLSStart, t.TLSDone)
-		if t.TLSDone.After(ready) {
+		if ready.IsZero() || ready.Before(t.TLSDone) {
 			ready = t.TLSDone
 		}
 	}
@@ -50,13 +50,13 @@ func harTimingsOf(t *Timings) harTimings {
 
 func timingsFromRecord(r *timingsRecord) Timings {
 	return Timings{
-		ClientConnect: fromUnixNano(r.ClientConnect), ClientTLSStart: fromUnixNano(r.ClientTLSStart),
-		ClientTLSDone: fromUnixNano(r.ClientTLSDone), RequestReceived: fromUnixNano(r.RequestReceived),
-		DNSStart: fromUnixNano(r.DNSStart), DNSDone: fromUnixNano(r.DNSDone),
-		ConnectStart: fromUnixNano(r.ConnectStart), ConnectDone: fromUnixNano(r.ConnectDone),
-		TLSStart: fromUnixNano(r.TLSStart), TLSDone: fromUnixNano(r.TLSDone),
-		RequestSent: fromUnixNano(r.RequestSent), FirstByte: fromUnixNano(r.FirstByte),
-		Complete: fromUnixNano(r.Complete),
+		ClientConnect: Stamp(r.ClientConnect), ClientTLSStart: Stamp(r.ClientTLSStart),
+		ClientTLSDone: Stamp(r.ClientTLSDone), RequestReceived: Stamp(r.RequestReceived),
+		DNSStart: Stamp(r.DNSStart), DNSDone: Stamp(r.DNSDone),
+		ConnectStart: Stamp(r.ConnectStart), ConnectDone: Stamp(r.ConnectDone),
+		TLSStart: Stamp(r.TLSStart), TLSDone: Stamp(r.TLSDone),
+		RequestSent: Stamp(r.RequestSent), FirstByte: Stamp(r.FirstByte),
+		Complete: Stamp(r.Complete),
 	}
 }
 
@@ -78,12 +78,12 @@ func timingsOfHAR(e *harEntry) (Timings, error) {
 	if start.Before(minMoment) || start.After(maxMoment) {
 		return t, fmt.Errorf("startedDateTime %q is out of range", e.StartedDateTime)
 	}
-	at := func(d time.Duration) time.Time {
+	at := func(d time.Duration) Stamp {
 		m := start.Add(d)
 		if m.Before(minMoment) || m.After(maxMoment) {
-			return time.Time{}
+			return 0
 		}
-		return fromUnixNano(m.UnixNano())
+		return Stamp(m.UnixNano())
 	}
 	dur := func(n harNum) (time.Duration, bool) {
 		if n < 0 || n > 1e10 { // over 115 days is not a timing

@@ -11,10 +11,11 @@ import (
 	"time"
 )
 
-// at returns a moment as stored sessions give it back (no monotonic
+// at returns a moment sec seconds and ms milliseconds after the Unix epoch.
+// at(…).Time() is a time as stored sessions give it back (no monotonic
 // reading, local zone), so reloaded flows compare with reflect.DeepEqual.
-func at(sec int64, ms int) time.Time {
-	return time.Unix(sec, int64(ms)*int64(time.Millisecond))
+func at(sec int64, ms int) Stamp {
+	return StampOf(time.Unix(sec, int64(ms)*int64(time.Millisecond)))
 }
 
 // fullFlow returns a flow with every field set to something non-zero.
@@ -57,7 +58,7 @@ func fullFlow(i int) *Flow {
 		},
 		Marked:  true,
 		Comment: "looked at this one",
-		Stream:  &StreamStats{BytesUp: 10, BytesDown: 20, FramesUp: 1, FramesDown: 2, Closed: at(base, 14)},
+		Stream:  &StreamStats{BytesUp: 10, BytesDown: 20, FramesUp: 1, FramesDown: 2, Closed: at(base, 14).Time()},
 	}
 }
 

@@ -2,10 +2,8 @@ package session
 
 import (
 	"crypto/rand"
-	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,6 +19,7 @@ import (
 // through Options.OnError.
 func (s *Store) Add(f *Flow) {
 	c := f.Clone()
+	c.HeadersUnloaded = false // a new flow has no headers in the file to fall back on
 	parts := stripBodies(c, nil)
 	id := f.ID
 	if id == "" {
@@ -64,7 +63,12 @@ func (s *Store) Update(f *Flow) error {
 		s.mu.Unlock()
 		return fmt.Errorf("update flow %s: %w", f.ID, ErrNotFound)
 	}
-	c.Seq = e.meta.Load().Seq
+	prev := e.meta.Load()
+	c.Seq = prev.Seq
+	if c.HeadersUnloaded && !prev.HeadersUnloaded {
+		// The headers are not in the file yet: keep the ones in memory.
+		c = withHeaders(c, prev)
+	}
 	e.parts = stripBodies(c, &e.parts)
 	e.meta.Store(c)
 	s.noteLocked(e)
@@ -165,36 +169,37 @@ func (s *Store) Get(id string) (*Flow, error) {
 }
 
 // withBodies returns a copy of meta with its bodies filled in from parts,
-// or from the file for the parts not in memory.
-func (s *Store) withBodies(meta *Flow, parts [numParts]bodyPart) (*Flow, error) {
-	f := meta.Clone()
-	refs := bodyRefs(f)
-	var disk [numParts][]byte
+// or from the file for the parts not in memory, and its headers too when
+// meta is light.
+func (s *Store) withBodies(meta *Flow, parts *bodyParts) (*Flow, error) {
+	refs := bodyRefs(meta)
+	var row fileRow
+	read := false
 	for i, b := range refs {
-		if b != nil && !parts[i].inMem {
-			err := s.bodies.QueryRow(f.ID).Scan(&disk[partRequest], &disk[partResponse], &disk[partOriginal])
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil, ErrNotFound // deleted meanwhile
+		if meta.HeadersUnloaded || (b != nil && !parts.get(i).inMem) {
+			var err error
+			if row, err = s.readRow(meta.ID); err != nil {
+				return nil, err
 			}
-			if err != nil {
-				s.mu.Lock()
-				closed := s.closed
-				s.mu.Unlock()
-				if closed {
-					return nil, ErrClosed
-				}
-				return nil, fmt.Errorf("read bodies from %s: %w", s.path, err)
-			}
+			read = true
 			break
 		}
 	}
-	for i, b := range refs {
+	f := meta.Clone()
+	if read && meta.HeadersUnloaded {
+		full, err := unmarshalMeta(row.meta)
+		if err != nil {
+			return nil, fmt.Errorf("decode flow %s from %s: %w", meta.ID, s.path, err)
+		}
+		f = withHeaders(f, full)
+	}
+	for i, b := range bodyRefs(f) {
 		if b == nil {
 			continue
 		}
-		data := parts[i].data
-		if !parts[i].inMem {
-			data = disk[i]
+		data := parts.get(i).data
+		if !parts.get(i).inMem {
+			data = row.bodies[i]
 		}
 		if len(data) == 0 {
 			data = nil
@@ -207,7 +212,7 @@ func (s *Store) withBodies(meta *Flow, parts [numParts]bodyPart) (*Flow, error) 
 // enqueueLocked records a change of e and, for a store that persists,
 // queues e for the writer. s.mu must be held.
 func (s *Store) enqueueLocked(e *entry) {
-	e.version++
+	e.version.Add(1)
 	if s.stop == nil || s.closed {
 		return
 	}
@@ -220,15 +225,16 @@ func (s *Store) enqueueLocked(e *entry) {
 
 // stripBodies takes the body bytes out of f (a clone the store owns),
 // marking its bodies Unloaded, and returns them. A body that was already
-// Unloaded in f keeps the bytes of old, when given.
-func stripBodies(f *Flow, old *[numParts]bodyPart) [numParts]bodyPart {
-	var parts [numParts]bodyPart
+// Unloaded in f keeps the bytes of old, where the flow is stored (nil for
+// a new flow).
+func stripBodies(f *Flow, old **bodyParts) *bodyParts {
+	var parts bodyParts
 	for i, b := range bodyRefs(f) {
 		switch {
 		case b == nil:
 			parts[i] = bodyPart{inMem: true}
 		case b.Unloaded && old != nil:
-			parts[i] = old[i]
+			parts[i] = (*old).get(i)
 		default:
 			parts[i] = bodyPart{data: b.Data, inMem: true}
 		}
@@ -236,7 +242,7 @@ func stripBodies(f *Flow, old *[numParts]bodyPart) [numParts]bodyPart {
 			b.Data, b.Unloaded = nil, true
 		}
 	}
-	return parts
+	return &parts
 }
 
 // bodyRefs points at f's bodies in part order; nil for a missing message.

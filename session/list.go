@@ -9,14 +9,15 @@ import (
 // first offset matches; n < 0 means no limit, and a nil m matches every
 // flow. The UI asks only for the rows it draws.
 //
-// The flows returned are copies the caller may modify. Their bodies are
-// Unloaded (Data nil, Size and Truncated kept) unless m is a BodyMatcher
-// whose NeedsBodies reports true: then each flow's bodies are loaded (from
-// the file if need be) before m sees it, and returned with it.
+// The flows returned are copies the caller may modify, every header
+// included (read back from the file for committed flows). Their bodies
+// are Unloaded (Data nil, Size and Truncated kept) unless m is a
+// BodyMatcher whose NeedsBodies reports true: then each flow's bodies are
+// loaded (from the file if need be) before m sees it, and returned with it.
 //
 // m is called on the calling goroutine without the store's lock held. A
-// matcher that does not need bodies sees the store's own snapshot and must
-// not modify it.
+// matcher that needs neither bodies nor headers sees the store's own
+// snapshot (see Flow.HeadersUnloaded) and must not modify it.
 func (s *Store) List(m Matcher, offset, n int) []*Flow {
 	if n == 0 {
 		return nil
@@ -26,6 +27,19 @@ func (s *Store) List(m Matcher, offset, n int) []*Flow {
 		if offset > 0 {
 			offset--
 			return true
+		}
+		if !own {
+			full, err := s.loadHeaders(f)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				return true // deleted since the scan began
+			case err != nil:
+				// The flow is listed without its headers rather than not
+				// at all; say so once per flow.
+				s.report(fmt.Errorf("list flows: %w", err))
+			case full != f:
+				f, own = full, true
+			}
 		}
 		if !own {
 			f = f.Clone()
@@ -51,41 +65,70 @@ func (s *Store) Count(m Matcher) int {
 }
 
 // scan calls yield with every flow m matches, in Seq order, until yield
-// returns false. own says whether the flow is a fresh copy (bodies loaded)
-// rather than the index's snapshot, which must not be modified.
+// returns false. own says whether the flow is a fresh copy (headers and
+// bodies loaded) rather than the index's snapshot, which must not be
+// modified.
 func (s *Store) scan(m Matcher, yield func(f *Flow, own bool) bool) {
 	s.mu.Lock()
 	order := s.order // never modified in place; see Store.order
 	s.mu.Unlock()
 
-	needBodies := false
-	if bm, ok := m.(BodyMatcher); ok {
-		needBodies = bm.NeedsBodies()
-	}
+	mt := newMatching(s, m, "list flows")
 	for _, e := range order {
-		f, own := e.meta.Load(), false
-		if needBodies {
-			s.mu.Lock()
-			parts := e.parts
-			s.mu.Unlock()
-			full, err := s.withBodies(f, parts)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				continue // deleted since the scan began
-			case err != nil:
-				// Report once, then match the rest on metadata alone rather
-				// than failing every flow the same way.
-				s.report(fmt.Errorf("list flows: %w", err))
-				needBodies = false
-			default:
-				f, own = full, true
-			}
+		f, hit, own, ok := mt.match(e, e.meta.Load())
+		if !ok {
+			continue // deleted since the scan began
 		}
-		if m != nil && !m.Match(f) {
-			continue
-		}
-		if !yield(f, own) {
+		if hit && !yield(f, own) {
 			return
 		}
 	}
+}
+
+// matching applies a matcher to index snapshots, loading what it needs
+// from the file first.
+type matching struct {
+	s       *Store
+	m       Matcher
+	what    string // for errors: what the matching is for
+	bodies  bool
+	headers bool
+}
+
+func newMatching(s *Store, m Matcher, what string) *matching {
+	mt := &matching{s: s, m: m, what: what}
+	mt.bodies, mt.headers = needs(m)
+	return mt
+}
+
+// match reports whether m selects the flow of e whose snapshot is f, and
+// returns the flow m saw: f, or a copy with more loaded (own). ok is false
+// when the flow was deleted meanwhile.
+func (mt *matching) match(e *entry, f *Flow) (seen *Flow, hit, own, ok bool) {
+	if mt.m == nil {
+		return f, true, false, true
+	}
+	var full *Flow
+	var err error
+	switch {
+	case mt.bodies:
+		mt.s.mu.Lock()
+		parts := e.parts
+		mt.s.mu.Unlock()
+		full, err = mt.s.withBodies(f, parts)
+	case mt.headers && f.HeadersUnloaded:
+		full, err = mt.s.loadHeaders(f)
+	}
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, false, false, false
+	case err != nil:
+		// Report once, then match the rest on what memory holds rather
+		// than failing every flow the same way.
+		mt.s.report(fmt.Errorf("%s: %w", mt.what, err))
+		mt.bodies, mt.headers = false, false
+	case full != nil:
+		return full, mt.m.Match(full), true, true
+	}
+	return f, mt.m.Match(f), false, true
 }

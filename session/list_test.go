@@ -61,8 +61,8 @@ func TestListWindowsAndMatcher(t *testing.T) {
 func inMemory(s *Store, id string) (n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range s.byID[id].parts {
-		if p.data != nil {
+	for i := range numParts {
+		if s.byID[id].parts.get(i).data != nil {
 			n++
 		}
 	}

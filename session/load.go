@@ -13,6 +13,7 @@ type loadResult struct {
 	entries []*entry // in Seq order
 	maxSeq  int64
 	skipped []error // rows whose metadata could not be decoded
+	ctypes  ctypes  // shared by the entries' light snapshots
 }
 
 // loadBatch is a run of rows read from the file, their metadata copied
@@ -36,13 +37,14 @@ func loadFlows(ctx context.Context, db *sql.DB) (*loadResult, error) {
 	}
 	defer rows.Close()
 
-	res := &loadResult{}
+	res := &loadResult{ctypes: ctypes{}}
 	full := make(chan *loadBatch, 4)
 	free := make(chan *loadBatch, 4)
 	decoded := make(chan struct{})
 	go func() {
 		defer close(decoded)
 		dec := newMetaDecoder()
+		dec.light = res.ctypes // every flow loaded is in the file
 		for b := range full {
 			res.decode(dec, b)
 			select {

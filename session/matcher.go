@@ -19,3 +19,23 @@ type BodyMatcher interface {
 	Matcher
 	NeedsBodies() bool
 }
+
+// HeaderMatcher is implemented by matchers that read headers other than
+// Content-Type. The Store reads the headers of committed flows back from
+// the file before asking such a matcher (see Flow.HeadersUnloaded); others
+// see only Content-Type.
+type HeaderMatcher interface {
+	Matcher
+	NeedsHeaders() bool
+}
+
+// needs reports what m reads beyond the store's light snapshots.
+func needs(m Matcher) (bodies, headers bool) {
+	if bm, ok := m.(BodyMatcher); ok {
+		bodies = bm.NeedsBodies()
+	}
+	if hm, ok := m.(HeaderMatcher); ok {
+		headers = hm.NeedsHeaders()
+	}
+	return bodies, headers
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"time"
 )
 
 // metaDecoder decodes flows.meta. It understands exactly the JSON that
@@ -19,6 +18,10 @@ type metaDecoder struct {
 	pos    int
 	err    error
 	intern map[string]string
+	// light, when set, makes decode return light snapshots (see light.go):
+	// headers other than Content-Type are skipped, and Content-Type maps
+	// are shared through this table.
+	light ctypes
 }
 
 // maxInterned is the longest string interned; longer ones (URLs, cookies)
@@ -46,6 +49,7 @@ func (d *metaDecoder) decode(data []byte) (*Flow, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	f.HeadersUnloaded = d.light != nil
 	return f, nil
 }
 
@@ -159,6 +163,9 @@ func (d *metaDecoder) header() http.Header {
 	if d.null() {
 		return nil
 	}
+	if d.light != nil {
+		return d.lightHeader()
+	}
 	h := make(http.Header)
 	for k := range d.keys {
 		name := d.internBytes(k)
@@ -174,6 +181,26 @@ func (d *metaDecoder) header() http.Header {
 			vs = []string{}
 		}
 		h[name] = vs
+	}
+	return h
+}
+
+// lightHeader reads a header object and keeps only its Content-Type.
+func (d *metaDecoder) lightHeader() http.Header {
+	var h http.Header
+	for k := range d.keys {
+		if string(k) != "Content-Type" {
+			d.skip(0)
+			continue
+		}
+		if d.null() {
+			continue
+		}
+		var vs []string
+		for range d.elems {
+			vs = append(vs, d.istr())
+		}
+		h = d.light.header(http.Header{"Content-Type": vs})
 	}
 	return h
 }
@@ -213,7 +240,7 @@ func (d *metaDecoder) flowError() *Error {
 
 func (d *metaDecoder) timings(t *Timings) {
 	for k := range d.keys {
-		var p *time.Time
+		var p *Stamp
 		switch string(k) {
 		case "client_connect":
 			p = &t.ClientConnect
@@ -245,7 +272,7 @@ func (d *metaDecoder) timings(t *Timings) {
 			d.skip(0)
 			continue
 		}
-		*p = fromUnixNano(d.int())
+		*p = Stamp(d.int())
 	}
 }
 

@@ -98,12 +98,12 @@ func open(path string, opts Options, steps []migration) (_ *Store, err error) {
 			}
 		}
 	}
-	bodies, err := db.PrepareContext(ctx, "SELECT req_body, resp_body, orig_body FROM flows WHERE id = ?")
+	read, err := db.PrepareContext(ctx, "SELECT meta, req_body, resp_body, orig_body FROM flows WHERE id = ?")
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return newStore(abs, opts, db, bodies, loaded), nil
+	return newStore(abs, opts, db, read, loaded), nil
 }
 
 // prepareFile makes sure a file exists at abs and says whether it is fresh
@@ -165,12 +165,13 @@ func prepareWritable(ctx context.Context, db *sql.DB, version int, steps []migra
 	return nil
 }
 
-func newStore(abs string, opts Options, db *sql.DB, bodies *sql.Stmt, loaded *loadResult) *Store {
+func newStore(abs string, opts Options, db *sql.DB, read *sql.Stmt, loaded *loadResult) *Store {
 	s := &Store{
 		path:    abs,
 		opts:    opts,
 		db:      db,
-		bodies:  bodies,
+		read:    read,
+		ctypes:  loaded.ctypes,
 		changed: make(chan struct{}, 1),
 		kick:    make(chan struct{}, 1),
 		done:    make(chan struct{}),

@@ -124,13 +124,13 @@ func requestToRecord(q *Request) *requestRecord {
 
 func timingsToRecord(t *Timings) timingsRecord {
 	return timingsRecord{
-		ClientConnect: unixNano(t.ClientConnect), ClientTLSStart: unixNano(t.ClientTLSStart),
-		ClientTLSDone: unixNano(t.ClientTLSDone), RequestReceived: unixNano(t.RequestReceived),
-		DNSStart: unixNano(t.DNSStart), DNSDone: unixNano(t.DNSDone),
-		ConnectStart: unixNano(t.ConnectStart), ConnectDone: unixNano(t.ConnectDone),
-		TLSStart: unixNano(t.TLSStart), TLSDone: unixNano(t.TLSDone),
-		RequestSent: unixNano(t.RequestSent), FirstByte: unixNano(t.FirstByte),
-		Complete: unixNano(t.Complete),
+		ClientConnect: int64(t.ClientConnect), ClientTLSStart: int64(t.ClientTLSStart),
+		ClientTLSDone: int64(t.ClientTLSDone), RequestReceived: int64(t.RequestReceived),
+		DNSStart: int64(t.DNSStart), DNSDone: int64(t.DNSDone),
+		ConnectStart: int64(t.ConnectStart), ConnectDone: int64(t.ConnectDone),
+		TLSStart: int64(t.TLSStart), TLSDone: int64(t.TLSDone),
+		RequestSent: int64(t.RequestSent), FirstByte: int64(t.FirstByte),
+		Complete: int64(t.Complete),
 	}
 }
 

@@ -58,7 +58,7 @@ type Store struct {
 	path    string
 	opts    Options
 	db      *sql.DB
-	bodies  *sql.Stmt     // reads the three body columns of one flow
+	read    *sql.Stmt     // reads the metadata and bodies of one flow
 	changed chan struct{} // capacity 1, see Changed
 	kick    chan struct{} // capacity 1, wakes the writer early
 	stop    chan struct{} // closed by Close; nil for a read-only store
@@ -77,7 +77,8 @@ type Store struct {
 	journal     []*entry
 	journalBase uint64
 	epoch       uint64
-	seq         int64 // highest Seq handed out
+	seq         int64  // highest Seq handed out
+	ctypes      ctypes // shared by light snapshots
 	closed      bool
 	writerState
 
@@ -101,15 +102,33 @@ type bodyPart struct {
 	inMem bool
 }
 
+// bodyParts are a flow's bodies in part order. An entry's bodyParts are
+// replaced, never modified, so a reader may keep the pointer after
+// releasing Store.mu.
+type bodyParts [numParts]bodyPart
+
+// get returns part i; a nil *bodyParts means every body is in the file.
+func (p *bodyParts) get(i int) bodyPart {
+	if p == nil {
+		return bodyPart{}
+	}
+	return p[i]
+}
+
 // entry is one flow in the index. meta is the flow without body bytes
-// (bodies Unloaded); it is replaced on Update, never modified, and may be
-// read without mu. The other fields are guarded by Store.mu.
+// (bodies Unloaded, headers too once committed: see light.go); it is
+// replaced on Update, never modified, and may be read without mu. The
+// other fields are guarded by Store.mu.
 type entry struct {
-	pos     int // index in Store.order; guarded by Store.mu
-	id      string
-	meta    atomic.Pointer[Flow]
-	version uint64
-	parts   [numParts]bodyPart
+	pos  int // index in Store.order
+	id   string
+	meta atomic.Pointer[Flow]
+	// version counts the flow's changes; it is stored after meta, so a
+	// reader that loads version first and meta second never pairs a
+	// version with an older snapshot. Making a snapshot light (light.go)
+	// replaces meta without changing the version.
+	version atomic.Uint64
+	parts   *bodyParts // nil once the bodies are in the file
 }
 
 // journalLimit is the journal length past which its older half is dropped
@@ -192,7 +211,7 @@ func (s *Store) Close() error {
 			<-s.done
 			errs = append(errs, s.finalErr)
 		}
-		if err := s.bodies.Close(); err != nil {
+		if err := s.read.Close(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.db.Close(); err != nil {

@@ -3,8 +3,6 @@ package session
 import (
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -51,23 +49,23 @@ type ViewStats struct {
 // slot is what the view knows of one flow of the store's order.
 type slot struct {
 	e   *entry
-	f   *Flow // the snapshot last matched
-	hit bool  // f matched
+	f   *Flow  // the snapshot last seen
+	rev uint64 // the entry's version when f was matched
+	hit bool   // f matched
 }
 
-// viewRow is one shown flow: the entry, the snapshot it was sorted by, and
-// that snapshot's sort key, copied here so that sorting 100k rows touches
-// only this slice.
+// viewRow is one shown flow: the entry and the sort key of the snapshot
+// it was sorted by, copied here so that sorting 100k rows touches only
+// this slice.
 type viewRow struct {
 	e   *entry
-	f   *Flow
 	s   string // the key of a text order
 	n   int64  // the key of a numeric order
 	seq int64
 }
 
 func makeRow(key SortKey, e *entry, f *Flow) viewRow {
-	r := viewRow{e: e, f: f, seq: f.Seq}
+	r := viewRow{e: e, seq: f.Seq}
 	switch key {
 	case SortMethod:
 		r.s = method(f)
@@ -200,15 +198,16 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 	for c := range chunks {
 		lo, hi := c*len(order)/chunks, (c+1)*len(order)/chunks
 		wg.Go(func() {
-			mt := newMatching(v.s, q.m)
+			mt := newMatching(v.s, q.m, "view flows")
 			for i := lo; i < hi; i++ {
 				if i%1024 == 0 && ctx.Err() != nil {
 					return
 				}
 				e := order[i]
+				rev := e.version.Load() // before meta: see entry.version
 				f := e.meta.Load()
-				hit := mt.match(e, f)
-				slots[i] = slot{e: e, f: f, hit: hit}
+				_, hit, _, _ := mt.match(e, f)
+				slots[i] = slot{e: e, f: f, rev: rev, hit: hit}
 				if hit {
 					parts[c] = append(parts[c], makeRow(q.key, e, f))
 				}
@@ -232,7 +231,7 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 // moves only them in the sorted rows. With journal nil it looks at every
 // flow; otherwise only at the positions journal names and at new flows.
 func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal []int) (bool, error) {
-	mt := newMatching(v.s, q.m)
+	mt := newMatching(v.s, q.m, "view flows")
 	var gone, added []viewRow
 	slots := v.slots
 	changed := false
@@ -258,29 +257,36 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal 
 		}
 	}
 	for i, e := range visit {
+		rev := e.version.Load() // before meta: see entry.version
 		f := e.meta.Load()
 		if i < n && slots[i].f == f {
+			continue
+		}
+		if i < n && slots[i].rev == rev {
+			// The same flow made light (light.go): nothing to match again,
+			// but hold the light snapshot, not the heavy one.
+			slots[i].f = f
 			continue
 		}
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		hit := mt.match(e, f)
+		_, hit, _, _ := mt.match(e, f)
 		if i < n {
 			if slots[i].hit && hit && sameKey(makeRow(q.key, e, slots[i].f), makeRow(q.key, e, f)) {
 				// Still shown, in the same place: rows read the entry's
 				// latest snapshot, so nothing is copied (a flow completing
 				// in a time-ordered list is the common change).
-				slots[i].f = f
+				slots[i].f, slots[i].rev = f, rev
 				changed = true
 				continue
 			}
 			if slots[i].hit {
 				gone = append(gone, makeRow(q.key, e, slots[i].f))
 			}
-			slots[i].f, slots[i].hit = f, hit
+			slots[i].f, slots[i].rev, slots[i].hit = f, rev, hit
 		} else {
-			slots = append(slots, slot{e: e, f: f, hit: hit})
+			slots = append(slots, slot{e: e, f: f, rev: rev, hit: hit})
 		}
 		if hit {
 			added = append(added, makeRow(q.key, e, f))
@@ -411,7 +417,7 @@ func (v *View) Newest() int {
 	best := len(rows) - 1
 	if key != SortTime {
 		for i := range rows {
-			if rows[i].f.Seq > rows[best].f.Seq {
+			if rows[i].seq > rows[best].seq {
 				best = i
 			}
 		}
@@ -426,43 +432,4 @@ func position(i, n int, reverse bool) int {
 		return n - 1 - i
 	}
 	return i
-}
-
-// matching applies a matcher to index snapshots, loading bodies when it
-// needs them.
-type matching struct {
-	s      *Store
-	m      Matcher
-	bodies bool
-}
-
-func newMatching(s *Store, m Matcher) *matching {
-	mt := &matching{s: s, m: m}
-	if bm, ok := m.(BodyMatcher); ok {
-		mt.bodies = bm.NeedsBodies()
-	}
-	return mt
-}
-
-func (mt *matching) match(e *entry, f *Flow) bool {
-	if mt.m == nil {
-		return true
-	}
-	if mt.bodies {
-		mt.s.mu.Lock()
-		parts := e.parts
-		mt.s.mu.Unlock()
-		full, err := mt.s.withBodies(f, parts)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return false // deleted meanwhile
-		case err != nil:
-			// As in List: report once, then match on metadata alone.
-			mt.s.report(fmt.Errorf("view flows: %w", err))
-			mt.bodies = false
-		default:
-			return mt.m.Match(full)
-		}
-	}
-	return mt.m.Match(f)
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -28,7 +29,7 @@ func (w *writerState) init() {
 type row struct {
 	e       *entry
 	meta    *Flow
-	parts   [numParts]bodyPart
+	parts   *bodyParts
 	version uint64
 }
 
@@ -70,7 +71,7 @@ func (s *Store) commit() error {
 	}
 	rows := make([]row, 0, len(s.pending))
 	for _, e := range s.pending {
-		rows = append(rows, row{e: e, meta: e.meta.Load(), parts: e.parts, version: e.version})
+		rows = append(rows, row{e: e, meta: e.meta.Load(), parts: e.parts, version: e.version.Load()})
 	}
 	deletes, clearAll := s.deletes, s.clearAll
 	s.pending = make(map[string]*entry, len(rows))
@@ -96,10 +97,15 @@ func (s *Store) commit() error {
 			// A finished flow's bodies are in the file now: drop them from
 			// memory, unless the flow changed while we were writing.
 			e := r.e
-			if s.byID[e.id] == e && e.version == r.version && final(r.meta.State) {
-				for i := range e.parts {
-					e.parts[i] = bodyPart{}
+			if s.byID[e.id] == e && e.version.Load() == r.version && final(r.meta.State) {
+				e.parts = nil
+				// And its headers: the snapshot goes light (light.go).
+				// Journalled, so that views let go of the heavy one.
+				if s.ctypes == nil {
+					s.ctypes = ctypes{}
 				}
+				e.meta.Store(s.ctypes.lighten(r.meta))
+				s.noteLocked(e)
 			}
 		}
 	}
@@ -191,6 +197,15 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool) error {
 		}
 		defer stmt.Close()
 		for _, r := range rows {
+			if r.meta.HeadersUnloaded {
+				// A light flow handed back (marked, say): its headers are
+				// only in the file, and the row is rewritten whole.
+				full, err := storedMeta(ctx, tx, r.e.id)
+				if err != nil {
+					return fmt.Errorf("save session %s: flow %s: %w", s.path, r.e.id, err)
+				}
+				r.meta = withHeaders(r.meta, full)
+			}
 			args, err := rowArgs(r)
 			if err == nil {
 				_, err = stmt.ExecContext(ctx, args...)
@@ -204,6 +219,19 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool) error {
 		return fmt.Errorf("save session %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// storedMeta reads and decodes the metadata of one flow in tx.
+func storedMeta(ctx context.Context, tx *sql.Tx, id string) (*Flow, error) {
+	var meta []byte
+	if err := tx.QueryRowContext(ctx, "SELECT meta FROM flows WHERE id = ?", id).Scan(&meta); err != nil {
+		return nil, fmt.Errorf("read stored headers: %w", err)
+	}
+	f, err := unmarshalMeta(meta)
+	if err != nil {
+		return nil, fmt.Errorf("decode stored headers: %w", err)
+	}
+	return f, nil
 }
 
 // rowArgs are the upsert's parameters for r: the readable columns, the
@@ -232,15 +260,15 @@ func rowArgs(r row) ([]any, error) {
 	args := []any{f.ID, f.Seq, f.State.String(), f.Kind.String(), f.Source.String(),
 		method, url, f.Host(), status, f.ContentType(), f.Client.Addr, started,
 		int64(f.Duration()), f.Size(), errPhase, errMsg, f.Marked, f.Comment, string(meta)}
-	for _, p := range r.parts {
-		if p.inMem && len(p.data) > 0 {
+	for i := range numParts {
+		if p := r.parts.get(i); p.inMem && len(p.data) > 0 {
 			args = append(args, p.data)
 		} else {
 			args = append(args, nil)
 		}
 	}
-	for _, p := range r.parts {
-		args = append(args, !p.inMem)
+	for i := range numParts {
+		args = append(args, !r.parts.get(i).inMem)
 	}
 	return args, nil
 }

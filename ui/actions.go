@@ -264,10 +264,15 @@ type queryMatcher struct {
 	markedOnly bool
 }
 
-var _ session.BodyMatcher = queryMatcher{}
+var (
+	_ session.BodyMatcher   = queryMatcher{}
+	_ session.HeaderMatcher = queryMatcher{}
+)
 
 func (q queryMatcher) Match(f *session.Flow) bool {
 	return (!q.markedOnly || f.Marked) && q.f.Match(f)
 }
 
 func (q queryMatcher) NeedsBodies() bool { return q.f.NeedsBodies() }
+
+func (q queryMatcher) NeedsHeaders() bool { return q.f.NeedsHeaders() }

@@ -110,7 +110,7 @@ func flowCells(f *session.Flow, loc *time.Location) rowCells {
 		r.marker = "◆"
 	}
 	if t := f.Start(); !t.IsZero() {
-		r.time = t.In(loc).Format("15:04:05")
+		r.time = t.Time().In(loc).Format("15:04:05")
 	}
 	if f.Request != nil {
 		r.method = printable(f.Request.Method)

@@ -16,7 +16,7 @@ func detailsTab(f *session.Flow, st Styles, width int, loc *time.Location) []str
 		row("flow", fmt.Sprintf("#%d · %s · %s · %s", f.Seq, f.State, f.Source, f.Kind)),
 	}
 	if t := f.Start(); !t.IsZero() {
-		lines = append(lines, row("started", t.In(loc).Format("2006-01-02 15:04:05.000 MST")))
+		lines = append(lines, row("started", t.Time().In(loc).Format("2006-01-02 15:04:05.000 MST")))
 	}
 	lines = append(lines,
 		row("client", peer(f.Client)),
@@ -61,7 +61,7 @@ func peer(p session.Peer) string {
 
 // timingLines draws each phase of a flow as its duration and a bar placed
 // on a scale from the connection's start to the flow's completion.
-func timingLines(t *session.Timings, start time.Time, st Styles, width int) []string {
+func timingLines(t *session.Timings, start session.Stamp, st Styles, width int) []string {
 	origin := start
 	if !t.ClientConnect.IsZero() && t.ClientConnect.Before(origin) {
 		origin = t.ClientConnect
@@ -69,7 +69,7 @@ func timingLines(t *session.Timings, start time.Time, st Styles, width int) []st
 	end := t.Complete
 	phases := []struct {
 		name string
-		a, b time.Time
+		a, b session.Stamp
 	}{
 		{"client TLS", t.ClientTLSStart, t.ClientTLSDone},
 		{"DNS", t.DNSStart, t.DNSDone},

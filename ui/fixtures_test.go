@@ -32,7 +32,7 @@ var base = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 // timed fills in a flow's timings: starting offset seconds after base and
 // taking d in total.
 func timed(f *session.Flow, offset int, d time.Duration) *session.Flow {
-	t0 := base.Add(time.Duration(offset) * time.Second)
+	t0 := session.StampOf(base.Add(time.Duration(offset) * time.Second))
 	f.Timings = session.Timings{
 		ClientConnect: t0, RequestReceived: t0.Add(time.Millisecond),
 		DNSStart: t0.Add(2 * time.Millisecond), DNSDone: t0.Add(4 * time.Millisecond),
@@ -112,7 +112,7 @@ func fixedFlows() []*session.Flow {
 	}
 	pending := &session.Flow{State: session.Pending,
 		Request: req("GET", api+"/v1/slow", nil, "")}
-	pending.Timings.RequestReceived = base.Add(9 * time.Second)
+	pending.Timings.RequestReceived = session.StampOf(base.Add(9 * time.Second))
 	return append(flows, pending)
 }
 

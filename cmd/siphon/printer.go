@@ -104,7 +104,7 @@ func (p *printer) close() {
 // status or error, size, duration.
 func formatFlow(f *session.Flow) string {
 	var b strings.Builder
-	b.WriteString(f.Start().Format("15:04:05.000"))
+	b.WriteString(f.Start().Time().Format("15:04:05.000"))
 	b.WriteByte(' ')
 	b.WriteString(orDash(f.Client.Addr))
 	b.WriteByte(' ')

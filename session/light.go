@@ -1,0 +1,133 @@
+package session
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// The store keeps committed flows "light": without their headers, which
+// are most of a flow's metadata (a map per message, a few hundred bytes
+// each) and which only the flow view, exports and header filters read.
+// Content-Type stays, because the list shows it and ~t filters on it; its
+// one-entry maps are shared between every flow with the same value.
+//
+// Invariant: an entry's snapshot is light only when its headers are in the
+// file, so they can always be read back from there.
+
+// ctypeLimit bounds the table of shared Content-Type maps; past it, each
+// light flow gets its own map (a session with 4096 distinct content types
+// is not one whose memory matters).
+const ctypeLimit = 4096
+
+// ctypes shares read-only Content-Type-only header maps by value.
+type ctypes map[string]http.Header
+
+// header returns a read-only header holding only h's Content-Type values,
+// or nil when h has none.
+func (t ctypes) header(h http.Header) http.Header {
+	vs := h["Content-Type"]
+	if len(vs) == 0 {
+		return nil
+	}
+	if len(vs) == 1 {
+		if shared := t[vs[0]]; shared != nil {
+			return shared
+		}
+	}
+	out := http.Header{"Content-Type": append([]string(nil), vs...)}
+	if len(vs) == 1 && len(t) < ctypeLimit {
+		t[vs[0]] = out
+	}
+	return out
+}
+
+// lighten returns a light copy of f, a snapshot that must not be modified.
+func (t ctypes) lighten(f *Flow) *Flow {
+	if f.HeadersUnloaded {
+		return f
+	}
+	c := *f
+	c.HeadersUnloaded = true
+	if f.Request != nil {
+		r := *f.Request
+		r.Header = t.header(r.Header)
+		c.Request = &r
+	}
+	if f.Original != nil {
+		r := *f.Original
+		r.Header = t.header(r.Header)
+		c.Original = &r
+	}
+	if f.Response != nil {
+		r := *f.Response
+		r.Header = t.header(r.Header)
+		c.Response = &r
+	}
+	return &c
+}
+
+// withHeaders returns f with its headers taken from full, the same flow as
+// stored in the file: a copy when f is light, f itself otherwise.
+func withHeaders(f, full *Flow) *Flow {
+	if !f.HeadersUnloaded {
+		return f
+	}
+	c := f.Clone()
+	c.HeadersUnloaded = false
+	if c.Request != nil && full.Request != nil {
+		c.Request.Header = full.Request.Header
+	}
+	if c.Original != nil && full.Original != nil {
+		c.Original.Header = full.Original.Header
+	}
+	if c.Response != nil && full.Response != nil {
+		c.Response.Header = full.Response.Header
+	}
+	return c
+}
+
+// fileRow is what the file holds of one flow beyond the index.
+type fileRow struct {
+	meta   []byte
+	bodies [numParts][]byte
+}
+
+// readRow reads the row of one flow. It fails with ErrNotFound when the
+// flow is not in the file, and with ErrClosed after Close.
+func (s *Store) readRow(id string) (fileRow, error) {
+	var r fileRow
+	err := s.read.QueryRow(id).Scan(&r.meta, &r.bodies[partRequest], &r.bodies[partResponse], &r.bodies[partOriginal])
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound // deleted meanwhile
+	}
+	if err != nil {
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			return r, ErrClosed
+		}
+		return r, fmt.Errorf("read flow from %s: %w", s.path, err)
+	}
+	return r, nil
+}
+
+// loadHeaders returns f, a light snapshot, with its headers read from the
+// file: a copy the caller owns. Flows that are not light come back as they
+// are.
+func (s *Store) loadHeaders(f *Flow) (*Flow, error) {
+	if !f.HeadersUnloaded {
+		return f, nil
+	}
+	r, err := s.readRow(f.ID)
+	if err != nil {
+		return nil, err
+	}
+	full, err := unmarshalMeta(r.meta)
+	if err != nil {
+		return nil, fmt.Errorf("decode flow %s from %s: %w", f.ID, s.path, err)
+	}
+	return withHeaders(f, full), nil
+}
