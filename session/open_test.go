@@ -58,6 +58,7 @@ func TestOpenCreatesPrivateSessionFile(t *testing.T) {
 		"application_id": fmt.Sprint(ApplicationID),
 		"user_version":   fmt.Sprint(SchemaVersion),
 		"journal_mode":   "wal",
+		"page_size":      "16384", // see dsn
 	} {
 		var got string
 		if err := db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
