@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
@@ -33,6 +34,7 @@ type record struct {
 	// body is then the Original's, and f.Request keeps the edited one.
 	ownBody bool
 	shape   *intercept.Throttle // set by a decision; nil: full speed
+	later   *time.Timer         // publishes changes made by touch; see publishLater
 }
 
 func newRecord(out Recorder, f *session.Flow) *record {
@@ -59,6 +61,20 @@ func (r *record) touch(fn func(f *session.Flow)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fn(r.f)
+}
+
+// publishLater publishes the flow as it stands after d, unless it is
+// final by then. Each published snapshot costs a copy of the flow and a
+// store update: a response whose body follows its headers at once reaches
+// the store as one snapshot, and one that takes longer still shows its
+// status after d.
+func (r *record) publishLater(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.final || r.later != nil {
+		return
+	}
+	r.later = time.AfterFunc(d, func() { r.update(func(*session.Flow) {}) })
 }
 
 // snapshot returns a copy of the flow as it stands.
@@ -93,8 +109,18 @@ func (r *record) done() bool {
 // finish completes the flow once. It fails with err, or with an error
 // noted earlier (a client that stopped sending its body); otherwise the
 // flow is Done.
-func (r *record) finish(err *session.Error) {
+func (r *record) finish(err *session.Error) { r.finishWith(nil, err) }
+
+// finishWith applies fn (when not nil) and completes the flow as finish
+// does, publishing both as one snapshot.
+func (r *record) finishWith(fn func(f *session.Flow), err *session.Error) {
 	r.update(func(f *session.Flow) {
+		if fn != nil {
+			fn(f)
+		}
+		if r.later != nil {
+			r.later.Stop()
+		}
 		f.Timings.Complete = session.Now()
 		if r.reqCap != nil {
 			body := r.reqCap.body()

@@ -146,8 +146,7 @@ func (p *Proxy) passthrough(cc *clientConn, brw *bufio.ReadWriter, target string
 		return
 	}
 	stats := relay(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), up, false)
-	rec.update(func(f *session.Flow) { f.Stream = stats })
-	rec.finish(nil)
+	rec.finishWith(func(f *session.Flow) { f.Stream = stats }, nil)
 }
 
 // dialTunnel connects to target directly or through the upstream proxy.

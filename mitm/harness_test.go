@@ -22,6 +22,7 @@ import (
 type memRecorder struct {
 	mu      sync.Mutex
 	flows   []*session.Flow
+	updates []int // Update calls per flow
 	changed chan struct{}
 }
 
@@ -32,6 +33,7 @@ func (r *memRecorder) Add(f *session.Flow) {
 	f.Seq = int64(len(r.flows) + 1)
 	f.ID = strconv.FormatInt(f.Seq, 10)
 	r.flows = append(r.flows, f.Clone())
+	r.updates = append(r.updates, 0)
 	r.mu.Unlock()
 	r.signal()
 }
@@ -39,6 +41,7 @@ func (r *memRecorder) Add(f *session.Flow) {
 func (r *memRecorder) Update(f *session.Flow) error {
 	r.mu.Lock()
 	r.flows[f.Seq-1] = f.Clone()
+	r.updates[f.Seq-1]++
 	r.mu.Unlock()
 	r.signal()
 	return nil
@@ -72,6 +75,13 @@ func (r *memRecorder) wait(t *testing.T, what string, ok func(*session.Flow) boo
 			return nil
 		}
 	}
+}
+
+// updateCount returns how many times the flow with seq was updated.
+func (r *memRecorder) updateCount(seq int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.updates[seq-1]
 }
 
 func (r *memRecorder) count() int {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/session"
@@ -29,12 +30,20 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if rec == nil || rec.done() {
 		return nil
 	}
-	rec.update(func(f *session.Flow) {
+	head := func(f *session.Flow) {
 		f.Response = snapshotResponse(res)
 		if f.Timings.FirstByte.IsZero() {
 			f.Timings.FirstByte = session.Now()
 		}
-	})
+	}
+	if res.StatusCode == http.StatusSwitchingProtocols || (hasBody(res) && res.ContentLength < 0) {
+		rec.update(head) // a tunnel or stream: shown as soon as it starts
+	} else {
+		// Published with the body, or after headersGrace if the body is
+		// slow (see publishLater).
+		rec.touch(head)
+		rec.publishLater(headersGrace)
+	}
 	if res.StatusCode == http.StatusSwitchingProtocols {
 		p.pipeUpgrade(ctx, res, rec)
 		return nil
@@ -47,20 +56,22 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	}
 	switch {
 	case !hasBody(res):
-		rec.update(func(f *session.Flow) { f.Response.Body = session.Body{} })
-		rec.finish(nil)
+		rec.finishWith(func(f *session.Flow) { f.Response.Body = session.Body{} }, nil)
 		return nil
 	}
 	respCap := newCapture(p.cfg.BodyLimit, res.ContentLength)
 	res.Body = &tee{rc: res.Body, cap: respCap, end: func(err error) {
-		rec.update(func(f *session.Flow) { f.Response.Body = respCap.body() })
-		rec.finish(bodyError(err))
+		rec.finishWith(func(f *session.Flow) { f.Response.Body = respCap.body() }, bodyError(err))
 	}}
 	if res.ContentLength < 0 {
 		p.stream(ctx, res, rec)
 	}
 	return nil
 }
+
+// headersGrace is how long a response's headers may wait to be published
+// with its body: about the UI's refresh interval, so nobody sees the wait.
+const headersGrace = 100 * time.Millisecond
 
 func bodyError(err error) *session.Error {
 	switch {

@@ -276,3 +276,67 @@ func TestLargeDownloadMemoryIsBounded(t *testing.T) {
 		t.Errorf("peak heap %d MiB: the body is being buffered", peak.Load()>>20)
 	}
 }
+
+func TestQuickResponseIsPublishedOnce(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer origin.Close()
+	tp := startProxy(t, Config{})
+	res, err := tp.client().Get(origin.URL + "/quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	f := tp.rec.wait(t, "quick", finalFor(origin.URL+"/quick"))
+	if f.Response == nil || f.Response.Status != 200 || string(f.Response.Body.Data) != `{"ok":true}` {
+		t.Fatalf("captured response: %+v", f.Response)
+	}
+	// Added with its request, then one update with the whole response:
+	// the headers wait for a body that follows at once.
+	if n := tp.rec.updateCount(f.Seq); n != 1 {
+		t.Errorf("a quick response was published in %d updates, want 1", n)
+	}
+}
+
+func TestSlowBodyShowsStatusBeforeItEnds(t *testing.T) {
+	release := make(chan struct{})
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "01234")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "56789")
+	}))
+	defer origin.Close()
+	tp := startProxy(t, Config{})
+	done := make(chan []byte, 1)
+	go func() {
+		res, err := tp.client().Get(origin.URL + "/slow")
+		if err != nil {
+			done <- nil
+			return
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		done <- b
+	}()
+	// Within headersGrace of the headers, with half the body still to come.
+	tp.rec.wait(t, "slow with its status while pending", func(f *session.Flow) bool {
+		return f.State == session.Pending && f.Response != nil && f.Response.Status == http.StatusAccepted
+	})
+	close(release)
+	if b := <-done; string(b) != "0123456789" {
+		t.Fatalf("client got %q", b)
+	}
+	f := tp.rec.wait(t, "slow", finalFor(origin.URL+"/slow"))
+	if string(f.Response.Body.Data) != "0123456789" {
+		t.Errorf("captured body %q", f.Response.Body.Data)
+	}
+}

@@ -39,8 +39,7 @@ func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *recor
 		return
 	}
 	stats := relay(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), upstream, true)
-	rec.update(func(f *session.Flow) { f.Stream = stats })
-	rec.finish(nil)
+	rec.finishWith(func(f *session.Flow) { f.Stream = stats }, nil)
 }
 
 // relay copies client→server and server→client until one side ends, then
