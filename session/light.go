@@ -88,6 +88,29 @@ func withHeaders(f, full *Flow) *Flow {
 	return c
 }
 
+// lendHeaders returns a shallow copy of f, a light snapshot, that uses the
+// headers of full: for a matcher to read, never to keep or modify.
+func lendHeaders(f, full *Flow) *Flow {
+	c := *f
+	c.HeadersUnloaded = false
+	if f.Request != nil && full.Request != nil {
+		r := *f.Request
+		r.Header = full.Request.Header
+		c.Request = &r
+	}
+	if f.Original != nil && full.Original != nil {
+		r := *f.Original
+		r.Header = full.Original.Header
+		c.Original = &r
+	}
+	if f.Response != nil && full.Response != nil {
+		r := *f.Response
+		r.Header = full.Response.Header
+		c.Response = &r
+	}
+	return &c
+}
+
 // fileRow is what the file holds of one flow beyond the index.
 type fileRow struct {
 	meta   []byte

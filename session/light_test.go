@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // headerNeedle matches flows whose request carries X-Multi: b, a header a
@@ -191,5 +192,40 @@ func TestOpenedFlowsAreLight(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustClose(t, s)
+	}
+}
+
+// markedHeaderNeedle needs headers and reads a field only memory may
+// have: a light flow marked since its last commit.
+type markedHeaderNeedle struct{ headerNeedle }
+
+func (m markedHeaderNeedle) Match(f *Flow) bool { return f.Marked && m.headerNeedle.Match(f) }
+
+func TestHeaderMatchersSeeMemoryAndFile(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "s.db"), Options{FlushInterval: time.Hour})
+	for i := range 3 {
+		f := fullFlow(i)
+		f.Marked = false
+		s.Add(f)
+	}
+	mustFlush(t, s)
+	v := s.NewView()
+	refresh(t, v)
+	// Mark the second flow through its light snapshot; the writer will
+	// not commit it for an hour, so only memory knows.
+	c := v.Window(1, 1)[0].Clone()
+	c.Marked = true
+	if err := s.Update(c); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Count(markedHeaderNeedle{}); n != 1 {
+		t.Errorf("Count = %d, want 1", n)
+	}
+	if l := s.List(markedHeaderNeedle{}, 0, -1); len(l) != 1 || l[0].Seq != 2 || l[0].Request.Header.Get("X-Multi") != "a" {
+		t.Errorf("List = %v, want flow 2 with its headers", l)
+	}
+	v.SetMatcher(markedHeaderNeedle{})
+	if st := refresh(t, v); st.Shown != 1 || v.Window(0, 1)[0].Seq != 2 {
+		t.Errorf("view shows %d flows, want flow 2", st.Shown)
 	}
 }

@@ -1,8 +1,10 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // List returns up to n flows that m matches, in Seq order, skipping the
@@ -74,6 +76,7 @@ func (s *Store) scan(m Matcher, yield func(f *Flow, own bool) bool) {
 	s.mu.Unlock()
 
 	mt := newMatching(s, m, "list flows")
+	mt.prepareAll(context.Background())
 	for _, e := range order {
 		f, hit, own, ok := mt.match(e, e.meta.Load())
 		if !ok {
@@ -93,12 +96,70 @@ type matching struct {
 	what    string // for errors: what the matching is for
 	bodies  bool
 	headers bool
+	// stored, when not nil, holds the verdicts for light flows of a
+	// matcher that needs headers, from one pass over the file (see
+	// prepare): by ID, true for a match.
+	stored map[string]bool
 }
 
 func newMatching(s *Store, m Matcher, what string) *matching {
 	mt := &matching{s: s, m: m, what: what}
 	mt.bodies, mt.headers = needs(m)
 	return mt
+}
+
+// prepareAll readies mt to match most of the store's flows: a matcher
+// that needs the headers of light flows gets them from one pass over the
+// file rather than a query per flow (100k flows: seconds instead of a
+// fraction of one). On failure mt goes on a flow at a time.
+func (mt *matching) prepareAll(ctx context.Context) {
+	if !mt.headers || mt.bodies || mt.m == nil {
+		return
+	}
+	stored := make(map[string]bool)
+	var mu sync.Mutex // stored is written by readMetas' goroutine only; mu orders it for the reader
+	dec := newMetaDecoder()
+	err := readMetas(ctx, mt.s.db, func(b *loadBatch) {
+		start := 0
+		for i, id := range b.ids {
+			meta := b.buf[start:b.ends[i]]
+			start = b.ends[i]
+			mt.s.mu.Lock()
+			e := mt.s.byID[id]
+			mt.s.mu.Unlock()
+			if e == nil {
+				continue
+			}
+			f := e.meta.Load()
+			if !f.HeadersUnloaded {
+				continue // matched from memory
+			}
+			full, err := dec.decode(meta)
+			if err != nil {
+				continue // left to the per-flow path, which reports it
+			}
+			hit := mt.m.Match(lendHeaders(f, full))
+			mu.Lock()
+			stored[id] = hit
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			mt.s.report(fmt.Errorf("%s: read headers from %s: %w", mt.what, mt.s.path, err))
+		}
+		return
+	}
+	mu.Lock()
+	mt.stored = stored
+	mu.Unlock()
+}
+
+// fork returns a copy of mt for another goroutine; the prepared verdicts
+// are shared, read-only.
+func (mt *matching) fork() *matching {
+	c := *mt
+	return &c
 }
 
 // match reports whether m selects the flow of e whose snapshot is f, and
@@ -117,6 +178,9 @@ func (mt *matching) match(e *entry, f *Flow) (seen *Flow, hit, own, ok bool) {
 		mt.s.mu.Unlock()
 		full, err = mt.s.withBodies(f, parts)
 	case mt.headers && f.HeadersUnloaded:
+		if hit, ok := mt.stored[f.ID]; ok {
+			return f, hit, false, true
+		}
 		full, err = mt.s.loadHeaders(f)
 	}
 	switch {

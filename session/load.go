@@ -27,26 +27,45 @@ type loadBatch struct {
 
 const loadBatchSize = 512
 
-// loadFlows reads every flow's metadata, not its bodies. Reading rows and
-// decoding them take about as long each, so a second goroutine decodes
-// while this one reads.
+// loadFlows reads every flow's metadata, not its bodies, as light
+// snapshots.
 func loadFlows(ctx context.Context, db *sql.DB) (*loadResult, error) {
-	rows, err := db.QueryContext(ctx, "SELECT id, seq, meta FROM flows")
+	res := &loadResult{ctypes: ctypes{}}
+	dec := newMetaDecoder()
+	dec.light = res.ctypes // every flow loaded is in the file
+	err := readMetas(ctx, db, func(b *loadBatch) {
+		for _, seq := range b.seqs { // undecodable rows' too: no Seq is reused
+			res.maxSeq = max(res.maxSeq, seq)
+		}
+		res.decode(dec, b)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read flows: %w", err)
 	}
+	// Rows come in insertion order, which is almost Seq order.
+	slices.SortStableFunc(res.entries, func(a, b *entry) int {
+		return cmp.Compare(a.meta.Load().Seq, b.meta.Load().Seq)
+	})
+	return res, nil
+}
+
+// readMetas reads the id, seq and metadata of every row and hands them to
+// use in batches, on a second goroutine: reading rows and decoding them
+// take about as long each. Batches are reused once use returns.
+func readMetas(ctx context.Context, db *sql.DB, use func(b *loadBatch)) error {
+	rows, err := db.QueryContext(ctx, "SELECT id, seq, meta FROM flows")
+	if err != nil {
+		return err
+	}
 	defer rows.Close()
 
-	res := &loadResult{ctypes: ctypes{}}
 	full := make(chan *loadBatch, 4)
 	free := make(chan *loadBatch, 4)
-	decoded := make(chan struct{})
+	used := make(chan struct{})
 	go func() {
-		defer close(decoded)
-		dec := newMetaDecoder()
-		dec.light = res.ctypes // every flow loaded is in the file
+		defer close(used)
 		for b := range full {
-			res.decode(dec, b)
+			use(b)
 			select {
 			case free <- b:
 			default:
@@ -63,7 +82,6 @@ func loadFlows(ctx context.Context, db *sql.DB) (*loadResult, error) {
 		if scanErr = rows.Scan(&id, &seq, &meta); scanErr != nil {
 			break
 		}
-		res.maxSeq = max(res.maxSeq, seq)
 		b.ids, b.seqs = append(b.ids, id), append(b.seqs, seq)
 		b.buf = append(b.buf, meta...)
 		b.ends = append(b.ends, len(b.buf))
@@ -81,18 +99,11 @@ func loadFlows(ctx context.Context, db *sql.DB) (*loadResult, error) {
 		full <- b
 	}
 	close(full)
-	<-decoded
+	<-used
 	if scanErr == nil {
 		scanErr = rows.Err()
 	}
-	if scanErr != nil {
-		return nil, fmt.Errorf("read flows: %w", scanErr)
-	}
-	// Rows come in insertion order, which is almost Seq order.
-	slices.SortStableFunc(res.entries, func(a, b *entry) int {
-		return cmp.Compare(a.meta.Load().Seq, b.meta.Load().Seq)
-	})
-	return res, nil
+	return scanErr
 }
 
 // decode adds the flows of one batch to res.entries; it runs on the

@@ -194,11 +194,13 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 	slots := make([]slot, len(order))
 	chunks := min(runtime.GOMAXPROCS(0), max(len(order)/4096, 1))
 	parts := make([][]viewRow, chunks)
+	base := newMatching(v.s, q.m, "view flows")
+	base.prepareAll(ctx)
 	var wg sync.WaitGroup
 	for c := range chunks {
 		lo, hi := c*len(order)/chunks, (c+1)*len(order)/chunks
 		wg.Go(func() {
-			mt := newMatching(v.s, q.m, "view flows")
+			mt := base.fork()
 			for i := lo; i < hi; i++ {
 				if i%1024 == 0 && ctx.Err() != nil {
 					return

@@ -62,6 +62,17 @@ func BenchmarkViewRefresh100k(b *testing.B) {
 			}
 		}
 	})
+	b.Run("apply-header-filter", func(b *testing.B) {
+		// Every flow is committed and light: the headers come from the file.
+		v := s.NewView()
+		v.Refresh(ctx)
+		for b.Loop() {
+			v.SetMatcher(headerNeedle{})
+			if _, err := v.Refresh(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("sort-duration", func(b *testing.B) {
 		v := s.NewView()
 		v.Refresh(ctx)
