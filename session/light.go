@@ -69,23 +69,13 @@ func (t ctypes) lighten(f *Flow) *Flow {
 }
 
 // withHeaders returns f with its headers taken from full, the same flow as
-// stored in the file: a copy when f is light, f itself otherwise.
+// stored in the file: a copy that shares nothing mutable with f when f is
+// light (full's header maps go with it), f itself otherwise.
 func withHeaders(f, full *Flow) *Flow {
 	if !f.HeadersUnloaded {
 		return f
 	}
-	c := f.Clone()
-	c.HeadersUnloaded = false
-	if c.Request != nil && full.Request != nil {
-		c.Request.Header = full.Request.Header
-	}
-	if c.Original != nil && full.Original != nil {
-		c.Original.Header = full.Original.Header
-	}
-	if c.Response != nil && full.Response != nil {
-		c.Response.Header = full.Response.Header
-	}
-	return c
+	return lendHeaders(f.Clone(), full)
 }
 
 // lendHeaders returns a shallow copy of f, a light snapshot, that uses the
