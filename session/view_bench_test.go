@@ -73,6 +73,16 @@ func BenchmarkViewRefresh100k(b *testing.B) {
 			}
 		}
 	})
+	b.Run("apply-body-filter", func(b *testing.B) {
+		v := s.NewView()
+		v.Refresh(ctx)
+		for b.Loop() {
+			v.SetMatcher(bodyNeedle{})
+			if _, err := v.Refresh(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("sort-duration", func(b *testing.B) {
 		v := s.NewView()
 		v.Refresh(ctx)
