@@ -122,11 +122,11 @@ func WriteHAR(w io.Writer, creator HARCreator, flows ...*Flow) error {
 func (s *Store) ExportHAR(ctx context.Context, w io.Writer, m Matcher, creator HARCreator) (int, error) {
 	hw := NewHARWriter(w, creator)
 	var err error
-	s.scan(m, func(f *Flow, own bool) bool {
+	s.scan(m, true, func(f *Flow, own bool) bool {
 		if err = ctx.Err(); err != nil {
 			return false
 		}
-		if !own {
+		if !own || !bodiesLoaded(f) {
 			f, err = s.Get(f.ID)
 			if errors.Is(err, ErrNotFound) {
 				err = nil

@@ -245,6 +245,16 @@ func stripBodies(f *Flow, old **bodyParts) *bodyParts {
 	return &parts
 }
 
+// bodiesLoaded reports whether none of f's bodies is Unloaded.
+func bodiesLoaded(f *Flow) bool {
+	for _, b := range bodyRefs(f) {
+		if b != nil && b.Unloaded {
+			return false
+		}
+	}
+	return true
+}
+
 // bodyRefs points at f's bodies in part order; nil for a missing message.
 func bodyRefs(f *Flow) [numParts]*Body {
 	var b [numParts]*Body

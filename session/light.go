@@ -79,23 +79,30 @@ func withHeaders(f, full *Flow) *Flow {
 }
 
 // lendHeaders returns a shallow copy of f, a light snapshot, that uses the
-// headers of full: for a matcher to read, never to keep or modify.
+// headers of full: for a matcher to read, never to keep or modify. Its
+// messages are copies of f's, so their bodies may be set.
 func lendHeaders(f, full *Flow) *Flow {
 	c := *f
 	c.HeadersUnloaded = false
-	if f.Request != nil && full.Request != nil {
+	if f.Request != nil {
 		r := *f.Request
-		r.Header = full.Request.Header
+		if full.Request != nil {
+			r.Header = full.Request.Header
+		}
 		c.Request = &r
 	}
-	if f.Original != nil && full.Original != nil {
+	if f.Original != nil {
 		r := *f.Original
-		r.Header = full.Original.Header
+		if full.Original != nil {
+			r.Header = full.Original.Header
+		}
 		c.Original = &r
 	}
-	if f.Response != nil && full.Response != nil {
+	if f.Response != nil {
 		r := *f.Response
-		r.Header = full.Response.Header
+		if full.Response != nil {
+			r.Header = full.Response.Header
+		}
 		c.Response = &r
 	}
 	return &c

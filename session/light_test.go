@@ -1,10 +1,12 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -227,5 +229,61 @@ func TestHeaderMatchersSeeMemoryAndFile(t *testing.T) {
 	v.SetMatcher(markedHeaderNeedle{})
 	if st := refresh(t, v); st.Shown != 1 || v.Window(0, 1)[0].Seq != 2 {
 		t.Errorf("view shows %d flows, want flow 2", st.Shown)
+	}
+}
+
+// binaryNeedle matches response bodies containing "binary".
+type binaryNeedle struct{}
+
+func (binaryNeedle) Match(f *Flow) bool {
+	return f.Response != nil && bytes.Contains(f.Response.Body.Data, []byte("binary"))
+}
+
+func (binaryNeedle) NeedsBodies() bool { return true }
+
+func TestBodyMatchersOverLightAndPendingFlows(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "s.db"), Options{FlushInterval: time.Hour})
+	for i := range 3 {
+		f := fullFlow(i)
+		if i == 1 {
+			f.Response.Body.Data = []byte("no match here")
+		}
+		s.Add(f)
+	}
+	mustFlush(t, s)
+	pending := fullFlow(3) // bodies in memory only: the writer waits an hour
+	s.Add(pending)
+
+	if n := s.Count(binaryNeedle{}); n != 3 {
+		t.Errorf("Count = %d, want 3", n)
+	}
+	l := s.List(binaryNeedle{}, 0, -1)
+	if len(l) != 3 {
+		t.Fatalf("List returned %d flows, want 3", len(l))
+	}
+	for _, f := range l {
+		if f.Response.Body.Unloaded || !bytes.Contains(f.Response.Body.Data, []byte("binary")) ||
+			f.Request.Header.Get("X-Multi") != "a" {
+			t.Errorf("listed flow %d without its body or headers: %+v %v", f.Seq, f.Response.Body, f.Request.Header)
+		}
+	}
+	v := s.NewView()
+	v.SetMatcher(binaryNeedle{})
+	if st := refresh(t, v); st.Shown != 3 {
+		t.Errorf("view shows %d flows, want 3", st.Shown)
+	}
+}
+
+func TestExportHARWithHeaderFilterKeepsBodies(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "s.db"), Options{})
+	s.Add(fullFlow(1))
+	mustFlush(t, s) // light now
+	var out bytes.Buffer
+	n, err := s.ExportHAR(context.Background(), &out, headerNeedle{}, HARCreator{Name: "test", Version: "1"})
+	if err != nil || n != 1 {
+		t.Fatalf("ExportHAR = %d, %v", n, err)
+	}
+	if !strings.Contains(out.String(), `{\"n\":1}`) {
+		t.Errorf("exported HAR lacks the request body:\n%s", out.String())
 	}
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -25,7 +26,7 @@ func (s *Store) List(m Matcher, offset, n int) []*Flow {
 		return nil
 	}
 	var out []*Flow
-	s.scan(m, func(f *Flow, own bool) bool {
+	s.scan(m, true, func(f *Flow, own bool) bool {
 		if offset > 0 {
 			offset--
 			return true
@@ -59,7 +60,7 @@ func (s *Store) Count(m Matcher) int {
 		return s.Len()
 	}
 	count := 0
-	s.scan(m, func(*Flow, bool) bool {
+	s.scan(m, false, func(*Flow, bool) bool {
 		count++
 		return true
 	})
@@ -70,12 +71,13 @@ func (s *Store) Count(m Matcher) int {
 // returns false. own says whether the flow is a fresh copy (headers and
 // bodies loaded) rather than the index's snapshot, which must not be
 // modified.
-func (s *Store) scan(m Matcher, yield func(f *Flow, own bool) bool) {
+func (s *Store) scan(m Matcher, seen bool, yield func(f *Flow, own bool) bool) {
 	s.mu.Lock()
 	order := s.order // never modified in place; see Store.order
 	s.mu.Unlock()
 
 	mt := newMatching(s, m, "list flows")
+	mt.seen = seen
 	mt.prepareAll(context.Background())
 	for _, e := range order {
 		f, hit, own, ok := mt.match(e, e.meta.Load())
@@ -96,10 +98,12 @@ type matching struct {
 	what    string // for errors: what the matching is for
 	bodies  bool
 	headers bool
-	// stored, when not nil, holds the verdicts for light flows of a
-	// matcher that needs headers, from one pass over the file (see
-	// prepare): by ID, true for a match.
+	// stored, when not nil, holds verdicts from one pass over the file
+	// (see prepareAll), by ID: true for a match.
 	stored map[string]bool
+	// seen: the caller keeps the flows that match, so a hit is loaded
+	// again for it (List returns flows with what its matcher needed).
+	seen bool
 }
 
 func newMatching(s *Store, m Matcher, what string) *matching {
@@ -109,30 +113,55 @@ func newMatching(s *Store, m Matcher, what string) *matching {
 }
 
 // prepareAll readies mt to match most of the store's flows: a matcher
-// that needs the headers of light flows gets them from one pass over the
-// file rather than a query per flow (100k flows: seconds instead of a
-// fraction of one). On failure mt goes on a flow at a time.
+// that needs headers or bodies from the file gets them from one pass over
+// it rather than a query per flow (100k flows, headers: 1.0 s instead of
+// 2.2 s). On failure mt goes on a flow at a time.
 func (mt *matching) prepareAll(ctx context.Context) {
-	if !mt.headers || mt.bodies || mt.m == nil {
+	if mt.m == nil || !mt.headers && !mt.bodies {
 		return
 	}
+	var stored map[string]bool
+	var err error
+	if mt.bodies {
+		stored, err = mt.bodyVerdicts(ctx)
+	} else {
+		stored, err = mt.headerVerdicts(ctx)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			mt.s.report(fmt.Errorf("%s: read flows from %s: %w", mt.what, mt.s.path, err))
+		}
+		return
+	}
+	mt.stored = stored
+}
+
+// current returns the store's snapshot and in-memory bodies of the flow
+// with id, or nil.
+func (s *Store) current(id string) (*Flow, *bodyParts) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.byID[id]
+	if e == nil {
+		return nil, nil
+	}
+	return e.meta.Load(), e.parts
+}
+
+// headerVerdicts matches every light flow with its headers from the file.
+// Flows that are not light are left out: memory has all they need.
+func (mt *matching) headerVerdicts(ctx context.Context) (map[string]bool, error) {
 	stored := make(map[string]bool)
-	var mu sync.Mutex // stored is written by readMetas' goroutine only; mu orders it for the reader
+	var mu sync.Mutex // stored is written on readMetas' goroutine; mu hands it back
 	dec := newMetaDecoder()
 	err := readMetas(ctx, mt.s.db, func(b *loadBatch) {
 		start := 0
 		for i, id := range b.ids {
 			meta := b.buf[start:b.ends[i]]
 			start = b.ends[i]
-			mt.s.mu.Lock()
-			e := mt.s.byID[id]
-			mt.s.mu.Unlock()
-			if e == nil {
+			f, _ := mt.s.current(id)
+			if f == nil || !f.HeadersUnloaded {
 				continue
-			}
-			f := e.meta.Load()
-			if !f.HeadersUnloaded {
-				continue // matched from memory
 			}
 			full, err := dec.decode(meta)
 			if err != nil {
@@ -144,15 +173,56 @@ func (mt *matching) prepareAll(ctx context.Context) {
 			mu.Unlock()
 		}
 	})
-	if err != nil {
-		if ctx.Err() == nil {
-			mt.s.report(fmt.Errorf("%s: read headers from %s: %w", mt.what, mt.s.path, err))
-		}
-		return
-	}
 	mu.Lock()
-	mt.stored = stored
-	mu.Unlock()
+	defer mu.Unlock()
+	return stored, err
+}
+
+// bodyVerdicts matches every flow with its bodies (and headers, when
+// light) from the file, a row at a time: bodies can be large.
+func (mt *matching) bodyVerdicts(ctx context.Context) (map[string]bool, error) {
+	rows, err := mt.s.db.QueryContext(ctx, "SELECT id, meta, req_body, resp_body, orig_body FROM flows")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	stored := make(map[string]bool)
+	dec := newMetaDecoder()
+	for rows.Next() {
+		var id string
+		var meta sql.RawBytes
+		var disk [numParts]sql.RawBytes
+		if err := rows.Scan(&id, &meta, &disk[partRequest], &disk[partResponse], &disk[partOriginal]); err != nil {
+			return nil, err
+		}
+		f, parts := mt.s.current(id)
+		if f == nil {
+			continue
+		}
+		full := f
+		if f.HeadersUnloaded {
+			if full, err = dec.decode(meta); err != nil {
+				continue // left to the per-flow path, which reports it
+			}
+		}
+		// The matcher sees the bytes only while this row is current.
+		g := lendHeaders(f, full)
+		for i, b := range bodyRefs(g) {
+			if b == nil {
+				continue
+			}
+			data := []byte(disk[i])
+			if p := parts.get(i); p.inMem {
+				data = p.data
+			}
+			if len(data) == 0 {
+				data = nil
+			}
+			b.Data, b.Unloaded = data, false
+		}
+		stored[id] = mt.m.Match(g)
+	}
+	return stored, rows.Err()
 }
 
 // fork returns a copy of mt for another goroutine; the prepared verdicts
@@ -171,6 +241,9 @@ func (mt *matching) match(e *entry, f *Flow) (seen *Flow, hit, own, ok bool) {
 	}
 	var full *Flow
 	var err error
+	if hit, ok := mt.stored[f.ID]; ok && (!hit || !mt.seen) {
+		return f, hit, false, true
+	}
 	switch {
 	case mt.bodies:
 		mt.s.mu.Lock()
@@ -178,9 +251,6 @@ func (mt *matching) match(e *entry, f *Flow) (seen *Flow, hit, own, ok bool) {
 		mt.s.mu.Unlock()
 		full, err = mt.s.withBodies(f, parts)
 	case mt.headers && f.HeadersUnloaded:
-		if hit, ok := mt.stored[f.ID]; ok {
-			return f, hit, false, true
-		}
 		full, err = mt.s.loadHeaders(f)
 	}
 	switch {
