@@ -2,6 +2,7 @@ package replay
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 	"sync"
 
@@ -11,7 +12,7 @@ import (
 // FlowSource is where a Server reads recorded flows; *session.Store
 // satisfies it.
 type FlowSource interface {
-	List(m session.Matcher, offset, n int) []*session.Flow
+	All(m session.Matcher) iter.Seq[*session.Flow]
 	Get(id string) (*session.Flow, error)
 }
 
@@ -51,34 +52,28 @@ type queue struct {
 // once, to hash it.
 func NewServer(src FlowSource, m session.Matcher, match Match) (*Server, error) {
 	s := &Server{src: src, match: match, queues: map[string]*queue{}}
-	const window = 1000
-	for off := 0; ; off += window {
-		flows := src.List(m, off, window)
-		for _, f := range flows {
-			if f.Kind != session.HTTP || f.Request == nil || f.Response == nil || f.Err != nil {
-				continue
-			}
-			if match.Body {
-				full, err := src.Get(f.ID)
-				if err != nil {
-					return nil, fmt.Errorf("server replay: read flow %d: %w", f.Seq, err)
-				}
-				f = full
-			}
-			c := &candidate{id: f.ID, seq: f.Seq, req: f.Request.Method + " " + f.Request.URL, key: keyOf(f.Request, match)}
-			id := c.key.id()
-			q := s.queues[id]
-			if q == nil {
-				q = &queue{}
-				s.queues[id] = q
-			}
-			q.flows = append(q.flows, c)
-			s.all = append(s.all, c)
+	for f := range src.All(m) {
+		if f.Kind != session.HTTP || f.Request == nil || f.Response == nil || f.Err != nil {
+			continue
 		}
-		if len(flows) < window {
-			return s, nil
+		if match.Body {
+			full, err := src.Get(f.ID)
+			if err != nil {
+				return nil, fmt.Errorf("server replay: read flow %d: %w", f.Seq, err)
+			}
+			f = full
 		}
+		c := &candidate{id: f.ID, seq: f.Seq, req: f.Request.Method + " " + f.Request.URL, key: keyOf(f.Request, match)}
+		id := c.key.id()
+		q := s.queues[id]
+		if q == nil {
+			q = &queue{}
+			s.queues[id] = q
+		}
+		q.flows = append(q.flows, c)
+		s.all = append(s.all, c)
 	}
+	return s, nil
 }
 
 // Len is how many recorded flows the Server can answer with.

@@ -287,3 +287,33 @@ func TestExportHARWithHeaderFilterKeepsBodies(t *testing.T) {
 		t.Errorf("exported HAR lacks the request body:\n%s", out.String())
 	}
 }
+
+func TestAllYieldsWhatListReturns(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "s.db"), Options{})
+	for i := range 5 {
+		f := fullFlow(i)
+		if i%2 == 0 {
+			f.Request.Header = http.Header{"X-Multi": {"a", "b"}}
+		}
+		s.Add(f)
+	}
+	mustFlush(t, s)
+	for _, m := range []Matcher{nil, headerNeedle{}, binaryNeedle{}} {
+		var all []*Flow
+		for f := range s.All(m) {
+			all = append(all, f)
+		}
+		if want := s.List(m, 0, -1); !reflect.DeepEqual(all, want) || len(all) == 0 {
+			t.Errorf("%T: All yielded %d flows, List returned %d, or they differ", m, len(all), len(want))
+		}
+	}
+	// Stopping early stops the walk.
+	n := 0
+	for range s.All(nil) {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Errorf("All went on after break: %d", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"sync"
 )
 
@@ -31,26 +32,50 @@ func (s *Store) List(m Matcher, offset, n int) []*Flow {
 			offset--
 			return true
 		}
-		if !own {
-			full, err := s.loadHeaders(f)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				return true // deleted since the scan began
-			case err != nil:
-				// The flow is listed without its headers rather than not
-				// at all; say so once per flow.
-				s.report(fmt.Errorf("list flows: %w", err))
-			case full != f:
-				f, own = full, true
-			}
+		if f, ok := s.listed(f, own); ok {
+			out = append(out, f)
 		}
-		if !own {
-			f = f.Clone()
-		}
-		out = append(out, f)
 		return n < 0 || len(out) < n
 	})
 	return out
+}
+
+// All yields the flows m matches, in Seq order, as List returns them, in
+// one walk over the store: for exporting or serving a whole session, where
+// windows of List would match every flow before each window again (and
+// read headers or bodies from the file again, for matchers that need
+// them). Flows deleted during the walk may be left out.
+func (s *Store) All(m Matcher) iter.Seq[*Flow] {
+	return func(yield func(*Flow) bool) {
+		s.scan(m, true, func(f *Flow, own bool) bool {
+			if f, ok := s.listed(f, own); ok {
+				return yield(f)
+			}
+			return true
+		})
+	}
+}
+
+// listed turns a flow from scan into one List returns: a copy with its
+// headers. ok is false for a flow deleted meanwhile.
+func (s *Store) listed(f *Flow, own bool) (_ *Flow, ok bool) {
+	if !own {
+		full, err := s.loadHeaders(f)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return nil, false
+		case err != nil:
+			// The flow is listed without its headers rather than not at
+			// all; say so.
+			s.report(fmt.Errorf("list flows: %w", err))
+		case full != f:
+			f, own = full, true
+		}
+	}
+	if !own {
+		f = f.Clone()
+	}
+	return f, true
 }
 
 // Count returns how many flows m matches (all of them for a nil m), under

@@ -46,16 +46,10 @@ func printSession(path string, c *checked, stdout io.Writer) error {
 		return usagef("%v", err)
 	}
 	defer store.Close()
-	const window = 1000
-	for off := 0; ; off += window {
-		flows := store.List(c.filter, off, window)
-		for _, f := range flows {
-			fmt.Fprintln(stdout, formatFlow(f))
-		}
-		if len(flows) < window {
-			return nil
-		}
+	for f := range store.All(c.filter) {
+		fmt.Fprintln(stdout, formatFlow(f))
 	}
+	return nil
 }
 
 func serveDump(ctx context.Context, o *proxyOptions, c *checked, stdout, stderr io.Writer) error {

@@ -107,30 +107,23 @@ type exporter struct {
 }
 
 func (ex *exporter) run(ctx context.Context, m session.Matcher) error {
-	const window = 500
-	for off := 0; ; off += window {
-		flows := ex.store.List(m, off, window)
-		for _, lf := range flows {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			f, err := ex.store.Get(lf.ID)
-			if err == nil {
-				err = ex.one(f)
-			}
-			var werr *writeError
-			switch {
-			case errors.As(err, &werr):
-				return werr.err
-			case err != nil:
-				ex.skipped++
-				fmt.Fprintf(ex.stderr, "siphon: export: flow #%d %s skipped: %v\n", lf.Seq, requestLine(lf), err)
-			default:
-				ex.written++
-			}
+	for lf := range ex.store.All(m) {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if len(flows) < window {
-			break
+		f, err := ex.store.Get(lf.ID)
+		if err == nil {
+			err = ex.one(f)
+		}
+		var werr *writeError
+		switch {
+		case errors.As(err, &werr):
+			return werr.err
+		case err != nil:
+			ex.skipped++
+			fmt.Fprintf(ex.stderr, "siphon: export: flow #%d %s skipped: %v\n", lf.Seq, requestLine(lf), err)
+		default:
+			ex.written++
 		}
 	}
 	if ex.skipped > 0 {
