@@ -242,7 +242,12 @@ func stripBodies(f *Flow, old **bodyParts) *bodyParts {
 			b.Data, b.Unloaded = nil, true
 		}
 	}
-	return &parts
+	for _, p := range parts {
+		if p.inMem {
+			return &parts
+		}
+	}
+	return nil // all in the file, as after a commit
 }
 
 // bodiesLoaded reports whether none of f's bodies is Unloaded.

@@ -64,6 +64,8 @@ func (s *Store) listed(f *Flow, own bool) (_ *Flow, ok bool) {
 		switch {
 		case errors.Is(err, ErrNotFound):
 			return nil, false
+		case errors.Is(err, ErrClosed):
+			// As Close says: from memory, without what only the file has.
 		case err != nil:
 			// The flow is listed without its headers rather than not at
 			// all; say so.
@@ -125,7 +127,7 @@ type matching struct {
 	headers bool
 	// stored, when not nil, holds verdicts from one pass over the file
 	// (see prepareAll), by ID: true for a match.
-	stored map[string]bool
+	stored map[string]verdict
 	// seen: the caller keeps the flows that match, so a hit is loaded
 	// again for it (List returns flows with what its matcher needed).
 	seen bool
@@ -145,12 +147,25 @@ func (mt *matching) prepareAll(ctx context.Context) {
 	if mt.m == nil || !mt.headers && !mt.bodies {
 		return
 	}
-	var stored map[string]bool
+	// Only snapshots taken before the file is read can be paired with
+	// its rows: those of flows whose headers (and, for a body matcher,
+	// bodies) were all in the file by then. Each verdict names its
+	// snapshot, and holds only while the flow still has that snapshot.
+	before := make(map[string]*Flow)
+	mt.s.mu.Lock()
+	for _, e := range mt.s.order {
+		f := e.meta.Load()
+		if f.HeadersUnloaded && (!mt.bodies || e.parts == nil) {
+			before[e.id] = f
+		}
+	}
+	mt.s.mu.Unlock()
+	var stored map[string]verdict
 	var err error
 	if mt.bodies {
-		stored, err = mt.bodyVerdicts(ctx)
+		stored, err = mt.bodyVerdicts(ctx, before)
 	} else {
-		stored, err = mt.headerVerdicts(ctx)
+		stored, err = mt.headerVerdicts(ctx, before)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
@@ -161,22 +176,16 @@ func (mt *matching) prepareAll(ctx context.Context) {
 	mt.stored = stored
 }
 
-// current returns the store's snapshot and in-memory bodies of the flow
-// with id, or nil.
-func (s *Store) current(id string) (*Flow, *bodyParts) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.byID[id]
-	if e == nil {
-		return nil, nil
-	}
-	return e.meta.Load(), e.parts
+// verdict is what a matcher said of one snapshot of a flow.
+type verdict struct {
+	f   *Flow
+	hit bool
 }
 
-// headerVerdicts matches every light flow with its headers from the file.
-// Flows that are not light are left out: memory has all they need.
-func (mt *matching) headerVerdicts(ctx context.Context) (map[string]bool, error) {
-	stored := make(map[string]bool)
+// headerVerdicts matches the light snapshots in before with their headers
+// from the file.
+func (mt *matching) headerVerdicts(ctx context.Context, before map[string]*Flow) (map[string]verdict, error) {
+	stored := make(map[string]verdict, len(before))
 	var mu sync.Mutex // stored is written on readMetas' goroutine; mu hands it back
 	dec := newMetaDecoder()
 	err := readMetas(ctx, mt.s.db, func(b *loadBatch) {
@@ -184,8 +193,8 @@ func (mt *matching) headerVerdicts(ctx context.Context) (map[string]bool, error)
 		for i, id := range b.ids {
 			meta := b.buf[start:b.ends[i]]
 			start = b.ends[i]
-			f, _ := mt.s.current(id)
-			if f == nil || !f.HeadersUnloaded {
+			f := before[id]
+			if f == nil {
 				continue
 			}
 			full, err := dec.decode(meta)
@@ -194,7 +203,7 @@ func (mt *matching) headerVerdicts(ctx context.Context) (map[string]bool, error)
 			}
 			hit := mt.m.Match(lendHeaders(f, full))
 			mu.Lock()
-			stored[id] = hit
+			stored[id] = verdict{f, hit}
 			mu.Unlock()
 		}
 	})
@@ -203,15 +212,16 @@ func (mt *matching) headerVerdicts(ctx context.Context) (map[string]bool, error)
 	return stored, err
 }
 
-// bodyVerdicts matches every flow with its bodies (and headers, when
-// light) from the file, a row at a time: bodies can be large.
-func (mt *matching) bodyVerdicts(ctx context.Context) (map[string]bool, error) {
+// bodyVerdicts matches the light snapshots in before, whose bodies are all
+// in the file, with their headers and bodies from it, a row at a time:
+// bodies can be large.
+func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]*Flow) (map[string]verdict, error) {
 	rows, err := mt.s.db.QueryContext(ctx, "SELECT id, meta, req_body, resp_body, orig_body FROM flows")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	stored := make(map[string]bool)
+	stored := make(map[string]verdict, len(before))
 	dec := newMetaDecoder()
 	for rows.Next() {
 		var id string
@@ -220,32 +230,25 @@ func (mt *matching) bodyVerdicts(ctx context.Context) (map[string]bool, error) {
 		if err := rows.Scan(&id, &meta, &disk[partRequest], &disk[partResponse], &disk[partOriginal]); err != nil {
 			return nil, err
 		}
-		f, parts := mt.s.current(id)
+		f := before[id]
 		if f == nil {
 			continue
 		}
-		full := f
-		if f.HeadersUnloaded {
-			if full, err = dec.decode(meta); err != nil {
-				continue // left to the per-flow path, which reports it
-			}
+		full, err := dec.decode(meta)
+		if err != nil {
+			continue // left to the per-flow path, which reports it
 		}
 		// The matcher sees the bytes only while this row is current.
 		g := lendHeaders(f, full)
 		for i, b := range bodyRefs(g) {
-			if b == nil {
-				continue
+			if b != nil {
+				b.Data, b.Unloaded = []byte(disk[i]), false
+				if len(b.Data) == 0 {
+					b.Data = nil
+				}
 			}
-			data := []byte(disk[i])
-			if p := parts.get(i); p.inMem {
-				data = p.data
-			}
-			if len(data) == 0 {
-				data = nil
-			}
-			b.Data, b.Unloaded = data, false
 		}
-		stored[id] = mt.m.Match(g)
+		stored[id] = verdict{f, mt.m.Match(g)}
 	}
 	return stored, rows.Err()
 }
@@ -266,8 +269,10 @@ func (mt *matching) match(e *entry, f *Flow) (seen *Flow, hit, own, ok bool) {
 	}
 	var full *Flow
 	var err error
-	if hit, ok := mt.stored[f.ID]; ok && (!hit || !mt.seen) {
-		return f, hit, false, true
+	v, known := mt.stored[f.ID]
+	known = known && v.f == f // a verdict on this very snapshot
+	if known && (!v.hit || !mt.seen) {
+		return f, v.hit, false, true
 	}
 	switch {
 	case mt.bodies:
@@ -288,6 +293,9 @@ func (mt *matching) match(e *entry, f *Flow) (seen *Flow, hit, own, ok bool) {
 		mt.bodies, mt.headers = false, false
 	case full != nil:
 		return full, mt.m.Match(full), true, true
+	}
+	if known {
+		return f, v.hit, false, true // a hit that could not be loaded again
 	}
 	return f, mt.m.Match(f), false, true
 }

@@ -159,48 +159,46 @@ func (d *metaDecoder) response() *Response {
 	return r
 }
 
+// header reads a header object. A light decoder keeps only Content-Type,
+// but checks the other values as strictly, so that a row it accepts is
+// one the full decoder reads back (Get, and the writer merging headers).
 func (d *metaDecoder) header() http.Header {
 	if d.null() {
 		return nil
 	}
-	if d.light != nil {
-		return d.lightHeader()
-	}
-	h := make(http.Header)
+	var h http.Header // made on the first kept key: light rows mostly need none
 	for k := range d.keys {
-		name := d.internBytes(k)
+		keep := d.light == nil || string(k) == "Content-Type"
+		if keep && h == nil {
+			h = make(http.Header)
+		}
 		if d.null() {
-			h[name] = nil
+			if keep {
+				h[d.internBytes(k)] = nil
+			}
 			continue
 		}
 		var vs []string
 		for range d.elems {
+			if !keep {
+				d.strBytes()
+				continue
+			}
 			vs = append(vs, d.istr())
+		}
+		if !keep {
+			continue
 		}
 		if vs == nil && d.err == nil {
 			vs = []string{}
 		}
-		h[name] = vs
+		h[d.internBytes(k)] = vs
 	}
-	return h
-}
-
-// lightHeader reads a header object and keeps only its Content-Type.
-func (d *metaDecoder) lightHeader() http.Header {
-	var h http.Header
-	for k := range d.keys {
-		if string(k) != "Content-Type" {
-			d.skip(0)
-			continue
-		}
-		if d.null() {
-			continue
-		}
-		var vs []string
-		for range d.elems {
-			vs = append(vs, d.istr())
-		}
-		h = d.light.header(http.Header{"Content-Type": vs})
+	if d.light != nil {
+		return d.light.header(h)
+	}
+	if h == nil && d.err == nil {
+		h = http.Header{} // {} in the file, not null
 	}
 	return h
 }

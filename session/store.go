@@ -198,8 +198,10 @@ func (s *Store) report(err error) {
 
 // Close commits everything pending, stops the writer and closes the file.
 // It returns the error of the final commit, if any. Calling it again
-// returns the same result. After Close, Get of a flow whose bodies are on
-// disk fails with ErrClosed; List, Count and Len keep working from memory.
+// returns the same result. After Close, Get of a flow whose bodies or
+// headers are on disk fails with ErrClosed; List, Count and Len keep
+// working from memory (committed flows then come without the headers that
+// only the file holds, see Flow.HeadersUnloaded).
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()

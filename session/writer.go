@@ -202,7 +202,11 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool) error {
 				// only in the file, and the row is rewritten whole.
 				full, err := storedMeta(ctx, tx, r.e.id)
 				if err != nil {
-					return fmt.Errorf("save session %s: flow %s: %w", s.path, r.e.id, err)
+					// Only this flow's change is lost (its row stays as it
+					// was); failing the batch would retry it, and every
+					// other flow with it, forever.
+					s.report(fmt.Errorf("save session %s: flow %s kept as stored, this change is not saved: %w", s.path, r.e.id, err))
+					continue
 				}
 				r.meta = withHeaders(r.meta, full)
 			}
