@@ -66,8 +66,9 @@ func (s *Store) Update(f *Flow) error {
 	prev := e.meta.Load()
 	c.Seq = prev.Seq
 	if c.HeadersUnloaded && !prev.HeadersUnloaded {
-		// The headers are not in the file yet: keep the ones in memory.
-		c = withHeaders(c, prev)
+		// The headers are not in the file yet: keep the ones in memory
+		// (c is the store's own copy, prev's maps are never modified).
+		c = lendHeaders(c, prev)
 	}
 	e.parts = stripBodies(c, &e.parts)
 	e.meta.Store(c)
@@ -172,41 +173,45 @@ func (s *Store) Get(id string) (*Flow, error) {
 // or from the file for the parts not in memory, and its headers too when
 // meta is light.
 func (s *Store) withBodies(meta *Flow, parts *bodyParts) (*Flow, error) {
-	refs := bodyRefs(meta)
 	var row fileRow
-	read := false
-	for i, b := range refs {
-		if meta.HeadersUnloaded || (b != nil && !parts.get(i).inMem) {
-			var err error
-			if row, err = s.readRow(meta.ID); err != nil {
-				return nil, err
-			}
-			read = true
-			break
+	read := meta.HeadersUnloaded
+	for i, b := range bodyRefs(meta) {
+		read = read || b != nil && !parts.get(i).inMem
+	}
+	if read {
+		var err error
+		if row, err = s.readRow(meta.ID, true); err != nil {
+			return nil, err
 		}
 	}
 	f := meta.Clone()
-	if read && meta.HeadersUnloaded {
+	if meta.HeadersUnloaded {
 		full, err := unmarshalMeta(row.meta)
 		if err != nil {
 			return nil, fmt.Errorf("decode flow %s from %s: %w", meta.ID, s.path, err)
 		}
-		f = withHeaders(f, full)
+		f = lendHeaders(f, full) // f is already this call's own copy
 	}
+	fillBodies(f, parts, row.bodies)
+	return f, nil
+}
+
+// fillBodies sets f's bodies (f's own messages) from parts where memory
+// holds them, else from disk.
+func fillBodies(f *Flow, parts *bodyParts, disk [numParts][]byte) {
 	for i, b := range bodyRefs(f) {
 		if b == nil {
 			continue
 		}
-		data := parts.get(i).data
-		if !parts.get(i).inMem {
-			data = row.bodies[i]
+		data := disk[i]
+		if p := parts.get(i); p.inMem {
+			data = p.data
 		}
 		if len(data) == 0 {
 			data = nil
 		}
 		b.Data, b.Unloaded = data, false
 	}
-	return f, nil
 }
 
 // enqueueLocked records a change of e and, for a store that persists,

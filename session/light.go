@@ -48,24 +48,14 @@ func (t ctypes) lighten(f *Flow) *Flow {
 	if f.HeadersUnloaded {
 		return f
 	}
-	c := *f
+	c := copyMessages(f)
 	c.HeadersUnloaded = true
-	if f.Request != nil {
-		r := *f.Request
-		r.Header = t.header(r.Header)
-		c.Request = &r
+	for _, h := range headerRefs(c) {
+		if h != nil {
+			*h = t.header(*h)
+		}
 	}
-	if f.Original != nil {
-		r := *f.Original
-		r.Header = t.header(r.Header)
-		c.Original = &r
-	}
-	if f.Response != nil {
-		r := *f.Response
-		r.Header = t.header(r.Header)
-		c.Response = &r
-	}
-	return &c
+	return c
 }
 
 // withHeaders returns f with its headers taken from full, the same flow as
@@ -82,30 +72,50 @@ func withHeaders(f, full *Flow) *Flow {
 // headers of full: for a matcher to read, never to keep or modify. Its
 // messages are copies of f's, so their bodies may be set.
 func lendHeaders(f, full *Flow) *Flow {
-	c := *f
+	c := copyMessages(f)
 	c.HeadersUnloaded = false
+	from := headerRefs(full)
+	for i, h := range headerRefs(c) {
+		if h != nil && from[i] != nil {
+			*h = *from[i]
+		}
+	}
+	return c
+}
+
+// copyMessages returns a shallow copy of f with copies of its messages,
+// whose headers and bodies may then be replaced (not modified).
+func copyMessages(f *Flow) *Flow {
+	c := *f
 	if f.Request != nil {
 		r := *f.Request
-		if full.Request != nil {
-			r.Header = full.Request.Header
-		}
 		c.Request = &r
-	}
-	if f.Original != nil {
-		r := *f.Original
-		if full.Original != nil {
-			r.Header = full.Original.Header
-		}
-		c.Original = &r
 	}
 	if f.Response != nil {
 		r := *f.Response
-		if full.Response != nil {
-			r.Header = full.Response.Header
-		}
 		c.Response = &r
 	}
+	if f.Original != nil {
+		r := *f.Original
+		c.Original = &r
+	}
 	return &c
+}
+
+// headerRefs points at f's headers in part order, as bodyRefs at its
+// bodies; nil for a missing message.
+func headerRefs(f *Flow) [numParts]*http.Header {
+	var h [numParts]*http.Header
+	if f.Request != nil {
+		h[partRequest] = &f.Request.Header
+	}
+	if f.Response != nil {
+		h[partResponse] = &f.Response.Header
+	}
+	if f.Original != nil {
+		h[partOriginal] = &f.Original.Header
+	}
+	return h
 }
 
 // fileRow is what the file holds of one flow beyond the index.
@@ -114,11 +124,17 @@ type fileRow struct {
 	bodies [numParts][]byte
 }
 
-// readRow reads the row of one flow. It fails with ErrNotFound when the
-// flow is not in the file, and with ErrClosed after Close.
-func (s *Store) readRow(id string) (fileRow, error) {
+// readRow reads the row of one flow, its bodies only when asked: a header
+// lookup need not read megabytes of body. It fails with ErrNotFound when
+// the flow is not in the file, and with ErrClosed after Close.
+func (s *Store) readRow(id string, bodies bool) (fileRow, error) {
 	var r fileRow
-	err := s.read.QueryRow(id).Scan(&r.meta, &r.bodies[partRequest], &r.bodies[partResponse], &r.bodies[partOriginal])
+	var err error
+	if bodies {
+		err = s.read.QueryRow(id).Scan(&r.meta, &r.bodies[partRequest], &r.bodies[partResponse], &r.bodies[partOriginal])
+	} else {
+		err = s.readMeta.QueryRow(id).Scan(&r.meta)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound // deleted meanwhile
 	}
@@ -141,7 +157,7 @@ func (s *Store) loadHeaders(f *Flow) (*Flow, error) {
 	if !f.HeadersUnloaded {
 		return f, nil
 	}
-	r, err := s.readRow(f.ID)
+	r, err := s.readRow(f.ID, false)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"sync"
 )
 
 // List returns up to n flows that m matches, in Seq order, skipping the
@@ -185,8 +184,8 @@ type verdict struct {
 // headerVerdicts matches the light snapshots in before with their headers
 // from the file.
 func (mt *matching) headerVerdicts(ctx context.Context, before map[string]*Flow) (map[string]verdict, error) {
+	// Written on readMetas' goroutine, which ends before readMetas returns.
 	stored := make(map[string]verdict, len(before))
-	var mu sync.Mutex // stored is written on readMetas' goroutine; mu hands it back
 	dec := newMetaDecoder()
 	err := readMetas(ctx, mt.s.db, func(b *loadBatch) {
 		start := 0
@@ -201,14 +200,9 @@ func (mt *matching) headerVerdicts(ctx context.Context, before map[string]*Flow)
 			if err != nil {
 				continue // left to the per-flow path, which reports it
 			}
-			hit := mt.m.Match(lendHeaders(f, full))
-			mu.Lock()
-			stored[id] = verdict{f, hit}
-			mu.Unlock()
+			stored[id] = verdict{f, mt.m.Match(lendHeaders(f, full))}
 		}
 	})
-	mu.Lock()
-	defer mu.Unlock()
 	return stored, err
 }
 
@@ -238,16 +232,10 @@ func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]*Flow) (
 		if err != nil {
 			continue // left to the per-flow path, which reports it
 		}
-		// The matcher sees the bytes only while this row is current.
+		// The matcher sees the bytes only while this row is current; the
+		// bodies of flows in before are all in the file.
 		g := lendHeaders(f, full)
-		for i, b := range bodyRefs(g) {
-			if b != nil {
-				b.Data, b.Unloaded = []byte(disk[i]), false
-				if len(b.Data) == 0 {
-					b.Data = nil
-				}
-			}
-		}
+		fillBodies(g, nil, [numParts][]byte{disk[partRequest], disk[partResponse], disk[partOriginal]})
 		stored[id] = verdict{f, mt.m.Match(g)}
 	}
 	return stored, rows.Err()

@@ -103,7 +103,13 @@ func open(path string, opts Options, steps []migration) (_ *Store, err error) {
 		db.Close()
 		return nil, err
 	}
-	return newStore(abs, opts, db, read, loaded), nil
+	readMeta, err := db.PrepareContext(ctx, "SELECT meta FROM flows WHERE id = ?")
+	if err != nil {
+		read.Close()
+		db.Close()
+		return nil, err
+	}
+	return newStore(abs, opts, db, read, readMeta, loaded), nil
 }
 
 // prepareFile makes sure a file exists at abs and says whether it is fresh
@@ -173,19 +179,20 @@ func prepareWritable(ctx context.Context, db *sql.DB, version int, steps []migra
 	return nil
 }
 
-func newStore(abs string, opts Options, db *sql.DB, read *sql.Stmt, loaded *loadResult) *Store {
+func newStore(abs string, opts Options, db *sql.DB, read, readMeta *sql.Stmt, loaded *loadResult) *Store {
 	s := &Store{
-		path:    abs,
-		opts:    opts,
-		db:      db,
-		read:    read,
-		ctypes:  loaded.ctypes,
-		changed: make(chan struct{}, 1),
-		kick:    make(chan struct{}, 1),
-		done:    make(chan struct{}),
-		byID:    make(map[string]*entry, len(loaded.entries)),
-		order:   loaded.entries,
-		seq:     loaded.maxSeq,
+		path:     abs,
+		opts:     opts,
+		db:       db,
+		read:     read,
+		readMeta: readMeta,
+		ctypes:   loaded.ctypes,
+		changed:  make(chan struct{}, 1),
+		kick:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+		byID:     make(map[string]*entry, len(loaded.entries)),
+		order:    loaded.entries,
+		seq:      loaded.maxSeq,
 	}
 	s.writerState.init()
 	for i, e := range loaded.entries {

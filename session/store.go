@@ -55,14 +55,15 @@ func (o Options) withDefaults() Options {
 // All methods of Store are safe for concurrent use. Add, Update, Delete and
 // Clear never wait for the disk.
 type Store struct {
-	path    string
-	opts    Options
-	db      *sql.DB
-	read    *sql.Stmt     // reads the metadata and bodies of one flow
-	changed chan struct{} // capacity 1, see Changed
-	kick    chan struct{} // capacity 1, wakes the writer early
-	stop    chan struct{} // closed by Close; nil for a read-only store
-	done    chan struct{} // closed when the writer has exited
+	path     string
+	opts     Options
+	db       *sql.DB
+	read     *sql.Stmt     // reads the metadata and bodies of one flow
+	readMeta *sql.Stmt     // reads the metadata of one flow
+	changed  chan struct{} // capacity 1, see Changed
+	kick     chan struct{} // capacity 1, wakes the writer early
+	stop     chan struct{} // closed by Close; nil for a read-only store
+	done     chan struct{} // closed when the writer has exited
 
 	mu   sync.Mutex
 	byID map[string]*entry
@@ -214,6 +215,9 @@ func (s *Store) Close() error {
 			errs = append(errs, s.finalErr)
 		}
 		if err := s.read.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.readMeta.Close(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.db.Close(); err != nil {

@@ -208,7 +208,7 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool) error {
 					s.report(fmt.Errorf("save session %s: flow %s kept as stored, this change is not saved: %w", s.path, r.e.id, err))
 					continue
 				}
-				r.meta = withHeaders(r.meta, full)
+				r.meta = lendHeaders(r.meta, full) // only read, to marshal
 			}
 			args, err := rowArgs(r)
 			if err == nil {
