@@ -41,19 +41,6 @@ func (r *report) rows() []row {
 	return out
 }
 
-// missed lists the targets the run did not reach, as "scenario: metric".
-func (r *report) missed() []string {
-	var out []string
-	for _, rw := range r.rows() {
-		for _, t := range rw.m.targets {
-			if met, ok := t.met(rw.col); ok && !met {
-				out = append(out, fmt.Sprintf("%s: %s %s", rw.sc.key, rw.m.label, t.text))
-			}
-		}
-	}
-	return out
-}
-
 func (r *report) write(w io.Writer) {
 	fmt.Fprintf(w, "## siphon load benchmark, %s\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
 	for _, line := range r.machine {

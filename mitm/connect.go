@@ -36,7 +36,8 @@ func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connS
 		p.passthrough(cc, brw, target, st)
 		return
 	}
-	if _, err := brw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n"); err == nil {
+	_, err = brw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n")
+	if err == nil {
 		err = brw.Flush()
 	}
 	if err != nil {

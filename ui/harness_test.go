@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"strings"
 	"testing"
 	"time"
 
@@ -51,15 +50,4 @@ func finish(t *testing.T, tm *teatest.TestModel) *Model {
 	t.Helper()
 	must(t, tm.Quit())
 	return tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
-}
-
-// screenHas reports whether the model's view contains every string.
-func screenHas(m *Model, want ...string) bool {
-	v := m.View()
-	for _, w := range want {
-		if !strings.Contains(v, w) {
-			return false
-		}
-	}
-	return true
 }

@@ -89,9 +89,8 @@ func announceRules(w io.Writer, o *proxyOptions, e *intercept.Engine, headless b
 		return
 	}
 	rules := e.Rules()
-	var actions, breakpoints []string
+	var breakpoints []string
 	for _, r := range rules {
-		actions = append(actions, r.Rule.Action())
 		if r.Rule.Breakpoint != intercept.NoBreakpoint && r.Enabled {
 			breakpoints = append(breakpoints, r.Rule.Name)
 		}
