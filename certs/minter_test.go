@@ -27,6 +27,7 @@ func TestLeafVerifies(t *testing.T) {
 		{host: "localhost:8080", verify: "localhost", dns: "localhost"},
 		{host: "127.0.0.1", verify: "127.0.0.1", ip: "127.0.0.1"},
 		{host: "192.0.2.7:8443", verify: "192.0.2.7", ip: "192.0.2.7"},
+		{host: "192.0.2.8.", verify: "192.0.2.8", ip: "192.0.2.8"},
 		{host: "::1", verify: "::1", ip: "::1"},
 		{host: "[2001:db8::1]", verify: "2001:db8::1", ip: "2001:db8::1"},
 		{host: "[2001:DB8::2]:443", verify: "2001:db8::2", ip: "2001:db8::2"},
@@ -162,7 +163,7 @@ func TestLeafCacheKey(t *testing.T) {
 	for _, group := range [][]string{
 		{"example.com", "Example.COM", "example.com:443", "EXAMPLE.com.", "example.com.:8443"},
 		{"::1", "[::1]", "[::1]:443", "0:0::1", "[::1%lo]"},
-		{"10.1.2.3", "10.1.2.3:80", "::ffff:10.1.2.3", "[::ffff:10.1.2.3]:443"},
+		{"10.1.2.3", "10.1.2.3:80", "::ffff:10.1.2.3", "[::ffff:10.1.2.3]:443", "10.1.2.3.", "10.1.2.3.:443"},
 	} {
 		first := mustLeaf(t, m, group[0])
 		for _, h := range group[1:] {
@@ -174,6 +175,20 @@ func TestLeafCacheKey(t *testing.T) {
 	if m.Minted() != 3 || m.Cached() != 3 {
 		t.Errorf("Minted() = %d, Cached() = %d; want 3 and 3", m.Minted(), m.Cached())
 	}
+}
+
+// TestLeafTrailingDotIPv4 asks for "10.9.8.7." first: were it a name, its
+// DNS-SAN leaf would sit under the address's key and be served for
+// "10.9.8.7" too, where no client accepts it.
+func TestLeafTrailingDotIPv4(t *testing.T) {
+	ca := newTestCA(t)
+	m := newTestMinter(t, ca, 0)
+	dotted := mustLeaf(t, m, "10.9.8.7.")
+	plain := mustLeaf(t, m, "10.9.8.7:443")
+	if plain != dotted || m.Minted() != 1 {
+		t.Errorf("minted %d leaves for one address", m.Minted())
+	}
+	verifyLeaf(t, ca, plain, "10.9.8.7")
 }
 
 func TestLeafLRUEviction(t *testing.T) {
