@@ -130,10 +130,16 @@ func snapshot(t testing.TB, dir string) map[string]string {
 // only ca's pool, as a TLS client would.
 func verifyLeaf(t testing.TB, ca *CA, c *tls.Certificate, name string) {
 	t.Helper()
+	verifyLeafAt(t, ca, c, name, time.Now())
+}
+
+// verifyLeafAt verifies c's leaf as verifyLeaf does, at time at.
+func verifyLeafAt(t testing.TB, ca *CA, c *tls.Certificate, name string, at time.Time) {
+	t.Helper()
 	_, err := c.Leaf.Verify(x509.VerifyOptions{
 		DNSName:     name,
 		Roots:       ca.Pool(),
-		CurrentTime: time.Now(),
+		CurrentTime: at,
 		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	})
 	if err != nil {

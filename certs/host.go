@@ -21,16 +21,18 @@ func (h host) isIP() bool { return h.ip.IsValid() }
 // or a Host header), or an SNI value. Names are lower-cased and lose a
 // trailing dot; IPv6 zones are dropped and IPv4-mapped addresses unmapped,
 // since neither can appear in an IP SAN.
+//
+// An IPv4 literal with a trailing dot ("1.2.3.4.") is that address, as the
+// WHATWG URL standard and so every browser read it: treated as a name it
+// would get a DNS SAN no client matches against an address, and its key
+// would be the address's key, so one cache entry would hold two leaves.
 func parseHost(s string) (host, error) {
 	name, bracketed, err := splitPort(s)
 	if err != nil {
 		return host{}, err
 	}
-	if mayBeIP(name) {
-		if ip, err := netip.ParseAddr(name); err == nil {
-			ip = ip.WithZone("").Unmap()
-			return host{key: ip.String(), ip: ip}, nil
-		}
+	if ip, ok := parseIP(name, bracketed); ok {
+		return host{key: ip.String(), ip: ip}, nil
 	}
 	if bracketed {
 		return host{}, fmt.Errorf("certs: invalid host %q: brackets hold no IP address", s)
@@ -40,6 +42,23 @@ func parseHost(s string) (host, error) {
 		return host{}, fmt.Errorf("certs: invalid host %q", s)
 	}
 	return host{key: name}, nil
+}
+
+// parseIP returns the address in name, if it is an IP literal. Outside
+// brackets a dotted IPv4 literal may end in the DNS root's dot; an IPv6
+// literal may not, as no standard writes one so.
+func parseIP(name string, bracketed bool) (netip.Addr, bool) {
+	if !bracketed && strings.IndexByte(name, ':') < 0 {
+		name = strings.TrimSuffix(name, ".")
+	}
+	if !mayBeIP(name) {
+		return netip.Addr{}, false
+	}
+	ip, err := netip.ParseAddr(name)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return ip.WithZone("").Unmap(), true
 }
 
 // mayBeIP reports whether s could be an IP literal: IPv6 has a colon and

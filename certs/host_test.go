@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -28,6 +29,13 @@ func TestParseHost(t *testing.T) {
 		{"[fe80::1%eth0]:80", "fe80::1", true},
 		{"::ffff:192.0.2.1", "192.0.2.1", true},
 		{"[1.2.3.4]", "1.2.3.4", true},
+		// A trailing dot after an IPv4 literal is the DNS root, dropped as
+		// browsers drop it: the host is the address, never a name.
+		{"1.2.3.4.", "1.2.3.4", true},
+		{"0.0.0.0.", "0.0.0.0", true},
+		{"10.0.0.1.:8443", "10.0.0.1", true},
+		{"1.2.3.4.5.", "1.2.3.4.5", false}, // not an address: a name
+		{"01.2.3.4.", "01.2.3.4", false},   // nor is this (no octal)
 	}
 	for _, tt := range tests {
 		h, err := parseHost(tt.in)
@@ -59,6 +67,10 @@ func TestParseHostRejects(t *testing.T) {
 		"[::1]:port",
 		"[example.com]",
 		"[]",
+		"1.2.3.4..",
+		"::1.",
+		"[1.2.3.4.]",
+		"[::1.]",
 		strings.Repeat("a", 64) + ".com",
 		strings.Repeat("abcdefghi.", 26) + "com",
 	} {
@@ -88,7 +100,7 @@ func TestLeafRejectsBadHost(t *testing.T) {
 func FuzzParseHost(f *testing.F) {
 	for _, s := range []string{
 		"example.com", "Example.COM.:443", "1.2.3.4:80", "[::1]:443", "::1",
-		"[fe80::1%eth0]", "::ffff:1.2.3.4", "[]", "[::1", "a..b", "x:y:z",
+		"[fe80::1%eth0]", "::ffff:1.2.3.4", "[]", "[::1", "a..b", "x:y:z", "0.0.0.0.", "1.2.3.4.:80",
 	} {
 		f.Add(s)
 	}
@@ -103,6 +115,11 @@ func FuzzParseHost(f *testing.F) {
 		}
 		if !h.isIP() && !validName(h.key) {
 			t.Fatalf("parseHost(%q) accepted invalid name %q", s, h.key)
+		}
+		// A name's key that read as an address would share a cache entry
+		// with that address's leaf.
+		if _, err := netip.ParseAddr(h.key); !h.isIP() && err == nil {
+			t.Fatalf("parseHost(%q) = name %q, which is an IP literal", s, h.key)
 		}
 	})
 }

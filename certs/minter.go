@@ -23,15 +23,19 @@ import (
 const DefaultCacheSize = 1024
 
 const (
-	// leafBackdate moves a leaf's NotBefore into the past, for phones and
-	// test devices whose clocks run behind.
+	// leafValidity is the most a leaf spans from NotBefore to NotAfter,
+	// backdate included. Since 2026-03-15 the CA/Browser Forum allows 200
+	// days, and Android WebView rejects longer leaves with
+	// ERR_CERT_VALIDITY_TOO_LONG counting the backdate (mitmproxy#8201);
+	// 180 keeps a margin for clients that round.
+	leafValidity = 180 * 24 * time.Hour
+	// leafBackdate moves a leaf's NotBefore into the past, inside
+	// leafValidity, for phones and test devices whose clocks run behind.
 	leafBackdate = 48 * time.Hour
-	// leafLifetime is how long past its minting a leaf stays valid. With the
-	// backdate the total validity is 367 days, under the 398 days that Apple
-	// and browsers accept (as mitmproxy does).
-	leafLifetime = 365 * 24 * time.Hour
 	// renewMargin is how long before its NotAfter a cached leaf is re-minted
-	// (or half its remaining life, when the CA expires sooner than that).
+	// (or half its remaining life, when the CA expires sooner than that), so
+	// a long-running siphon never serves an expired leaf, nor one that a
+	// client whose clock runs ahead already sees as expired.
 	renewMargin = 30 * 24 * time.Hour
 )
 
@@ -82,14 +86,14 @@ func (m *Minter) Leaf(host string) (*tls.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c := m.cached(h.key, m.now()); c != nil {
+	if c := m.cached(h.key, m.wallClock()); c != nil {
 		return c, nil
 	}
 	v, err, _ := m.flight.Do(h.key, func() (any, error) {
 		// A caller that missed the cache just as an earlier flight for this
 		// host finished starts a flight of its own: look again, or it would
 		// mint a second leaf.
-		now := m.now()
+		now := m.wallClock()
 		if c := m.cached(h.key, now); c != nil {
 			return c, nil
 		}
@@ -108,6 +112,12 @@ func (m *Minter) Leaf(host string) (*tls.Certificate, error) {
 	return v.(*tls.Certificate), nil
 }
 
+// wallClock returns m's time without its monotonic reading. Clients judge
+// a leaf by the wall clock, and the monotonic clock stops while a laptop
+// sleeps: renewal timed by it would come weeks late in a siphon left
+// running for months.
+func (m *Minter) wallClock() time.Time { return m.now().Round(0) }
+
 // cached returns the usable leaf cached for key at now, or nil.
 func (m *Minter) cached(key string, now time.Time) *tls.Certificate {
 	m.mu.Lock()
@@ -118,7 +128,10 @@ func (m *Minter) cached(key string, now time.Time) *tls.Certificate {
 // mint signs a new leaf for h valid at now, and says when to renew it.
 func (m *Minter) mint(h host, now time.Time) (*tls.Certificate, time.Time, error) {
 	caCert := m.ca.cert
-	notAfter := now.Add(leafLifetime)
+	// x509 keeps whole seconds: from a whole second, the span is exactly
+	// leafValidity.
+	now = now.Truncate(time.Second)
+	notAfter := now.Add(leafValidity - leafBackdate)
 	if notAfter.After(caCert.NotAfter) {
 		notAfter = caCert.NotAfter // a leaf cannot outlive its issuer
 	}

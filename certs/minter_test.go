@@ -27,6 +27,7 @@ func TestLeafVerifies(t *testing.T) {
 		{host: "localhost:8080", verify: "localhost", dns: "localhost"},
 		{host: "127.0.0.1", verify: "127.0.0.1", ip: "127.0.0.1"},
 		{host: "192.0.2.7:8443", verify: "192.0.2.7", ip: "192.0.2.7"},
+		{host: "192.0.2.8.", verify: "192.0.2.8", ip: "192.0.2.8"},
 		{host: "::1", verify: "::1", ip: "::1"},
 		{host: "[2001:db8::1]", verify: "2001:db8::1", ip: "2001:db8::1"},
 		{host: "[2001:DB8::2]:443", verify: "2001:db8::2", ip: "2001:db8::2"},
@@ -79,8 +80,8 @@ func TestLeafFields(t *testing.T) {
 			if !c.NotBefore.Equal(now.Add(-48 * time.Hour)) {
 				t.Errorf("NotBefore = %v, want %v", c.NotBefore, now.Add(-48*time.Hour))
 			}
-			if life := c.NotAfter.Sub(c.NotBefore); life >= 397*24*time.Hour || life < 360*24*time.Hour {
-				t.Errorf("validity %v, want under 397 days", life)
+			if !c.NotAfter.Equal(now.Add(178 * 24 * time.Hour)) {
+				t.Errorf("NotAfter = %v, want %v: 178 days on, 180 with the backdate", c.NotAfter, now.Add(178*24*time.Hour))
 			}
 			if c.NotAfter.After(ca.Certificate().NotAfter) {
 				t.Errorf("NotAfter %v is past the CA's %v", c.NotAfter, ca.Certificate().NotAfter)
@@ -107,24 +108,80 @@ func TestLeafFields(t *testing.T) {
 	})
 }
 
+// maxSpan is the longest NotBefore to NotAfter that Android and Chromium
+// accept is 200 days; siphon promises 180, its backdate included.
+const maxSpan = 180 * 24 * time.Hour
+
+// TestLeafSpan checks the span of DNS and IP leaves, and of a leaf minted
+// at a time that is not a whole second (x509 rounds both ends down).
+func TestLeafSpan(t *testing.T) {
+	ca := newTestCA(t)
+	m := newTestMinter(t, ca, 0)
+	clock := withClock(m)
+	for _, host := range []string{"span.test", "API.Example.COM:443", "192.0.2.1", "[2001:db8::7]:443", "10.0.0.9."} {
+		clock.advance(123456789 * time.Nanosecond)
+		c := mustLeaf(t, m, host)
+		if span := c.Leaf.NotAfter.Sub(c.Leaf.NotBefore); span > maxSpan || span < maxSpan-time.Second {
+			t.Errorf("%s: NotBefore %v to NotAfter %v spans %v, want 180 days at most (and not much less)",
+				host, c.Leaf.NotBefore, c.Leaf.NotAfter, span)
+		}
+		if back := clock.now().Sub(c.Leaf.NotBefore); back < 47*time.Hour {
+			t.Errorf("%s: NotBefore %v is only %v before minting, want two days", host, c.Leaf.NotBefore, back)
+		}
+	}
+}
+
 func TestLeafRenewedNearExpiry(t *testing.T) {
-	m := newTestMinter(t, newTestCA(t), 0)
+	ca := newTestCA(t)
+	m := newTestMinter(t, ca, 0)
 	clock := withClock(m)
 	first := mustLeaf(t, m, "renew.test")
-	clock.advance(300 * 24 * time.Hour)
+	clock.advance(140 * 24 * time.Hour) // 38 days before NotAfter
 	if c := mustLeaf(t, m, "renew.test"); c != first || m.Minted() != 1 {
-		t.Fatalf("a leaf 65 days from expiry was re-minted (minted %d)", m.Minted())
+		t.Fatalf("a leaf 38 days from expiry was re-minted (minted %d)", m.Minted())
 	}
-	clock.advance(40 * 24 * time.Hour) // now within renewMargin of NotAfter
+	clock.advance(10 * 24 * time.Hour) // 28 days before: within renewMargin
 	renewed := mustLeaf(t, m, "renew.test")
 	if renewed == first || m.Minted() != 2 {
-		t.Fatalf("a leaf 25 days from expiry was not re-minted (minted %d)", m.Minted())
+		t.Fatalf("a leaf 28 days from expiry was not re-minted (minted %d, NotAfter %v, now %v)",
+			m.Minted(), first.Leaf.NotAfter, clock.now())
 	}
+	verifyLeafAt(t, ca, renewed, "renew.test", clock.now())
 	if !renewed.Leaf.NotAfter.After(first.Leaf.NotAfter) {
 		t.Errorf("renewed NotAfter %v, want after %v", renewed.Leaf.NotAfter, first.Leaf.NotAfter)
 	}
+	if span := renewed.Leaf.NotAfter.Sub(renewed.Leaf.NotBefore); span > maxSpan {
+		t.Errorf("renewed leaf spans %v, want at most %v", span, maxSpan)
+	}
 	if m.Cached() != 1 {
 		t.Errorf("Cached() = %d after renewal, want 1", m.Cached())
+	}
+}
+
+// TestLeafValidForYears runs a siphon's clock for three years a day at a
+// time: every leaf it serves is valid then, for a client whose clock is a
+// day behind, and for one a week ahead.
+func TestLeafValidForYears(t *testing.T) {
+	ca := newTestCA(t) // valid ten years
+	m := newTestMinter(t, ca, 0)
+	clock := withClock(m)
+	for day := range 3 * 365 {
+		now := clock.now()
+		for _, host := range []string{"years.test", "192.0.2.9"} {
+			c := mustLeaf(t, m, host)
+			for _, skew := range []time.Duration{0, -24 * time.Hour, 7 * 24 * time.Hour} {
+				if at := now.Add(skew); at.Before(c.Leaf.NotBefore) || at.After(c.Leaf.NotAfter) {
+					t.Fatalf("day %d: %s leaf valid %v to %v, served at %v (client skew %v)",
+						day, host, c.Leaf.NotBefore, c.Leaf.NotAfter, now, skew)
+				}
+			}
+		}
+		clock.advance(24 * time.Hour)
+	}
+	// A leaf lasts 178 days from minting and is renewed 30 days early:
+	// one per 148 days and host.
+	if n := m.Minted(); n < 2*7 || n > 2*9 {
+		t.Errorf("minted %d leaves in three years for two hosts, want about 16", n)
 	}
 }
 
@@ -162,7 +219,7 @@ func TestLeafCacheKey(t *testing.T) {
 	for _, group := range [][]string{
 		{"example.com", "Example.COM", "example.com:443", "EXAMPLE.com.", "example.com.:8443"},
 		{"::1", "[::1]", "[::1]:443", "0:0::1", "[::1%lo]"},
-		{"10.1.2.3", "10.1.2.3:80", "::ffff:10.1.2.3", "[::ffff:10.1.2.3]:443"},
+		{"10.1.2.3", "10.1.2.3:80", "::ffff:10.1.2.3", "[::ffff:10.1.2.3]:443", "10.1.2.3.", "10.1.2.3.:443"},
 	} {
 		first := mustLeaf(t, m, group[0])
 		for _, h := range group[1:] {
@@ -174,6 +231,20 @@ func TestLeafCacheKey(t *testing.T) {
 	if m.Minted() != 3 || m.Cached() != 3 {
 		t.Errorf("Minted() = %d, Cached() = %d; want 3 and 3", m.Minted(), m.Cached())
 	}
+}
+
+// TestLeafTrailingDotIPv4 asks for "10.9.8.7." first: were it a name, its
+// DNS-SAN leaf would sit under the address's key and be served for
+// "10.9.8.7" too, where no client accepts it.
+func TestLeafTrailingDotIPv4(t *testing.T) {
+	ca := newTestCA(t)
+	m := newTestMinter(t, ca, 0)
+	dotted := mustLeaf(t, m, "10.9.8.7.")
+	plain := mustLeaf(t, m, "10.9.8.7:443")
+	if plain != dotted || m.Minted() != 1 {
+		t.Errorf("minted %d leaves for one address", m.Minted())
+	}
+	verifyLeaf(t, ca, plain, "10.9.8.7")
 }
 
 func TestLeafLRUEviction(t *testing.T) {

@@ -55,14 +55,6 @@ var durationUnits = [...]unit{
 	{"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
 }
 
-// sizeUnits are matched ignoring case. KB and friends are decimal, as
-// go-humanize shows sizes; KiB and friends binary.
-var sizeUnits = [...]unit{
-	{"", 1}, {"b", 1},
-	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12},
-	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
-}
-
 // parseValue reads the number after a comparison for def. It returns a
 // message instead of an error so that the parser can place it.
 func parseValue(def *opDef, s string) (int64, string) {
@@ -80,17 +72,22 @@ func parseValue(def *opDef, s string) (int64, string) {
 		if s == "" {
 			return 0, def.Name + " needs a duration, like >500ms"
 		}
-		return scale(s, "duration", durationUnits[:], false, "ns, us, ms, s, m, h")
+		return scale(s, "duration", durationUnits[:], "ns, us, ms, s, m, h")
 	default:
 		if s == "" {
 			return 0, def.Name + " needs a size, like >1MB"
 		}
-		return scale(s, "size", sizeUnits[:], true, "B, KB, MB, GB, KiB, MiB, GiB")
+		// The one size parser, so that ~size reads what --body-limit does.
+		n, err := session.ParseSize(s)
+		if err != nil {
+			return 0, err.Error()
+		}
+		return n, ""
 	}
 }
 
 // scale parses a decimal number followed by one of units.
-func scale(s, what string, units []unit, fold bool, names string) (int64, string) {
+func scale(s, what string, units []unit, names string) (int64, string) {
 	end := 0
 	for end < len(s) && ('0' <= s[end] && s[end] <= '9' || s[end] == '.') {
 		end++
@@ -101,7 +98,7 @@ func scale(s, what string, units []unit, fold bool, names string) (int64, string
 	}
 	var mult int64 = -1
 	for _, u := range units {
-		if suffix == u.name || fold && strings.EqualFold(suffix, u.name) {
+		if suffix == u.name {
 			mult = u.mult
 			break
 		}

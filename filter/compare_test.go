@@ -44,6 +44,12 @@ func TestParseValue(t *testing.T) {
 		{"~size", "1GiB", 1 << 30},
 		{"~size", "1TB", 1e12},
 		{"~size", "0.5KB", 500},
+		// Bare K, M, G: binary, as --body-limit reads them (session.ParseSize).
+		{"~size", "1k", 1 << 10},
+		{"~size", "1m", 1 << 20},
+		{"~size", "1M", 1 << 20},
+		{"~size", "2g", 2 << 30},
+		{"~size", "1TiB", 1 << 40},
 	}
 	for _, tt := range tests {
 		got, msg := parseValue(lookup(tt.op), tt.in)
@@ -71,6 +77,25 @@ func TestParseValue(t *testing.T) {
 	} {
 		if got, msg := parseValue(lookup(bad.op), bad.in); !strings.Contains(msg, bad.msg) {
 			t.Errorf("parseValue(%s, %q) = %d, %q; want an error with %q", bad.op, bad.in, got, msg, bad.msg)
+		}
+	}
+}
+
+// TestSizeBareUnit is the filter a user typed after --body-limit 1m: it
+// was refused.
+func TestSizeBareUnit(t *testing.T) {
+	for expr, want := range map[string]string{
+		"~size >1m":    "~size >1048576B",
+		"~size<=16MiB": "~size <=16777216B",
+		"~size >1.5k":  "~size >1536B",
+	} {
+		f, err := Parse(expr)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", expr, err)
+			continue
+		}
+		if got := format(f.root); got != want {
+			t.Errorf("Parse(%q) = %s, want %s", expr, got, want)
 		}
 	}
 }

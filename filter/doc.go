@@ -44,9 +44,10 @@
 //
 //   - ~dur units are ns, us (or µs), ms, s, m and h; a bare number is in
 //     milliseconds.
-//   - ~size units are B, KB, MB, GB (powers of 1000, as displayed by
-//     go-humanize) and KiB, MiB, GiB (powers of 1024), in any letter case; a
-//     bare number is in bytes.
+//   - ~size reads sizes as --body-limit does (session.ParseSize): B, KB,
+//     MB, GB, TB (powers of 1000, as sizes are displayed), KiB, MiB, GiB,
+//     TiB and a bare K, M, G, T (powers of 1024), in any letter case; a bare
+//     number is in bytes.
 //
 // # Semantics
 //

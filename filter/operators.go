@@ -90,7 +90,7 @@ var operators = [...]opDef{
 
 	{Operator: Operator{"~c", ArgStatus, "Response status: ~c 404, ~c >=500", false}, value: flowStatus},
 	{Operator: Operator{"~dur", ArgDuration, "Duration: ~dur >500ms (ns us ms s m h; bare number: ms)", false}, value: flowDuration},
-	{Operator: Operator{"~size", ArgSize, "Response or stream size: ~size >1MB (B KB MB GB = 1000^n, KiB MiB GiB = 1024^n)", false}, value: flowSize},
+	{Operator: Operator{"~size", ArgSize, "Response or stream size: ~size >1MB (B KB MB GB = 1000^n, K M G or KiB MiB GiB = 1024^n)", false}, value: flowSize},
 }
 
 // lookup returns the operator named name (with its tilde), or nil.

@@ -224,7 +224,9 @@ func TestSyntaxErrors(t *testing.T) {
 		{"~dur >-5ms", 6, `bad duration "-5ms": want a number`},
 		{"~size >1.2.3MB", 7, `bad size "1.2.3MB"`},
 		{"~size >99999999999GB", 7, `size "99999999999GB" is too large`},
-		{"~size>1XB", 6, `bad size "1XB"`},
+		{"~size>1XB", 6, `bad size "1XB": unit must be one of B, KB MB GB TB (powers of 1000), K M G T or KiB`},
+		{"~e ~size >=1mb/s", 11, `bad size "1mb/s": unit must be one of`},
+		{"~size >-1m", 7, `bad size "-1m": want a number`},
 		{strings.Repeat("(", 101) + "~e" + strings.Repeat(")", 101), 100, "parentheses nested deeper than 100"},
 		{"~u " + strings.Repeat("x", MaxLen), MaxLen, "expression longer than"},
 	}

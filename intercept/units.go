@@ -1,46 +1,94 @@
 package intercept
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/siphonproxy/siphon/session"
 )
 
-// bandwidthUnits are the rates a throttle accepts, in bits per second.
-// Network speeds are quoted in decimal bits (a "1 Mbit" line carries
-// 1,000,000 bits a second); byte rates are accepted for those who think in
-// file sizes.
-var bandwidthUnits = []struct {
-	suffix string
-	bits   float64
-}{
-	{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1},
-	{"gbps", 1e9}, {"mbps", 1e6}, {"kbps", 1e3}, {"bps", 1},
-	{"gib/s", 8 << 30}, {"mib/s", 8 << 20}, {"kib/s", 8 << 10},
-	{"gb/s", 8e9}, {"mb/s", 8e6}, {"kb/s", 8e3}, {"b/s", 8},
+// bitScale returns the decimal size unit that scales a number as the bit
+// rate prefix c does (a "1 Mbit" line carries 1,000,000 bits a second), so
+// that the number is read by session.ParseSize as every size in siphon is;
+// "" if c is no prefix.
+func bitScale(c byte) string {
+	switch c | 0x20 { // ASCII lower case
+	case 'k':
+		return "KB"
+	case 'm':
+		return "MB"
+	case 'g':
+		return "GB"
+	}
+	return ""
 }
 
-// ParseBandwidth reads a rate such as "64kbit", "1.5mbit" or "100KiB/s"
-// and returns it in bits per second.
+// maxBandwidth is the fastest throttle ParseBandwidth accepts, in bits per
+// second: a petabit throttles nothing.
+const maxBandwidth = 1e15
+
+// ParseBandwidth reads a rate and returns it in bits per second: a number
+// and a bit unit ("64kbit", "1.5 mbit", "10Mbps"), or a size per second
+// for those who think in file sizes ("100KB/s", "1MiB/s", "1m/s"), the size
+// read by session.ParseSize exactly as --body-limit and ~size read it.
 func ParseBandwidth(s string) (int64, error) {
-	v := strings.ToLower(strings.TrimSpace(s))
-	for _, u := range bandwidthUnits {
-		num, ok := strings.CutSuffix(v, u.suffix)
-		if !ok {
-			continue
+	v := strings.TrimSpace(s)
+	var bits int64
+	if size, ok := cutSuffixFold(v, "/s"); ok {
+		n, err := session.ParseSize(size)
+		if err != nil {
+			return 0, fmt.Errorf("bad bandwidth %q: %w", s, err)
 		}
-		n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-		if err != nil || n <= 0 || n*u.bits > 1e15 {
-			break
+		if n > maxBandwidth/8 {
+			return 0, fmt.Errorf("bandwidth %q is too large: at most %d bits per second", s, int64(maxBandwidth))
 		}
-		bits := int64(n * u.bits)
-		if bits < 8 {
-			return 0, fmt.Errorf("bandwidth %q is below one byte per second", s)
+		bits = n * 8
+	} else {
+		var err error
+		if bits, err = parseBits(v); err != nil {
+			return 0, fmt.Errorf("bad bandwidth %q: %w", s, err)
 		}
-		return bits, nil
 	}
-	return 0, fmt.Errorf("bad bandwidth %q: want a positive number and a unit: kbit, mbit, gbit (per second), or KB/s, MB/s, KiB/s, MiB/s", s)
+	if bits > maxBandwidth {
+		return 0, fmt.Errorf("bandwidth %q is too large: at most %d bits per second", s, int64(maxBandwidth))
+	}
+	if bits < 8 {
+		return 0, fmt.Errorf("bandwidth %q is below one byte per second", s)
+	}
+	return bits, nil
+}
+
+// parseBits reads a number, an optional k, m or g, and "bit" or "bps".
+func parseBits(v string) (int64, error) {
+	num, ok := cutSuffixFold(v, "bit")
+	if !ok {
+		num, ok = cutSuffixFold(v, "bps")
+	}
+	if ok {
+		num = strings.TrimSpace(num)
+		scale := "B"
+		if i := len(num) - 1; i >= 0 && bitScale(num[i]) != "" {
+			scale, num = bitScale(num[i]), strings.TrimSpace(num[:i])
+		}
+		if num != "" && strings.Trim(num, "0123456789.") == "" {
+			if bits, err := session.ParseSize(num + scale); err == nil {
+				return bits, nil
+			}
+		}
+	}
+	return 0, errors.New("want a positive number and a unit: kbit, mbit, gbit (bits per second; or kbps, mbps, gbps), " +
+		"or a size per second such as 100KB/s or 1MiB/s (sizes in " + session.SizeUnits + ")")
+}
+
+// cutSuffixFold is strings.CutSuffix ignoring ASCII case.
+func cutSuffixFold(s, suffix string) (string, bool) {
+	if len(s) < len(suffix) || !strings.EqualFold(s[len(s)-len(suffix):], suffix) {
+		return s, false
+	}
+	return s[:len(s)-len(suffix)], true
 }
 
 // FormatBandwidth writes bits per second the way ParseBandwidth reads it.

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/x509"
 	"flag"
-	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/mitm"
+	"github.com/siphonproxy/siphon/session"
 )
 
 // proxyOptions are the flags shared by every command that runs the proxy.
@@ -146,41 +146,17 @@ func (l *stringList) Set(v string) error {
 	return nil
 }
 
-// byteSize is a size flag that takes units: 512, 64KiB, 16MiB, 1MB.
+// byteSize is a size flag read by session.ParseSize, as ~size in filters
+// is: 512, 64KiB, 16MiB, 1MB, 1m.
 type byteSize int64
 
 func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
 
 func (b *byteSize) Set(v string) error {
-	n, err := parseSize(v)
+	n, err := session.ParseSize(v)
 	if err != nil {
 		return err
 	}
 	*b = byteSize(n)
 	return nil
-}
-
-var sizeUnits = []struct {
-	suffix string
-	mult   int64
-}{
-	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30},
-	{"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000},
-	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1},
-}
-
-func parseSize(v string) (int64, error) {
-	s := strings.ToLower(strings.TrimSpace(v))
-	mult := int64(1)
-	for _, u := range sizeUnits {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad size %q: want a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)", v)
-	}
-	return int64(n * float64(mult)), nil
 }
