@@ -19,9 +19,9 @@ func NeedCommand(t testing.TB, name string) string {
 		return path
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("this test runs %s, which is not on PATH (%v); .ci/run installs it", name, err)
+		t.Fatalf("this test needs %s, which is not on PATH (%v); .ci/run installs it", name, err)
 	} else {
-		t.Skipf("skipped: this test runs %s, which is not on PATH (%v); with CI=true this is a failure", name, err)
+		t.Skipf("this test needs %s, which is not on PATH (%v); with CI=true this is a failure", name, err)
 	}
 	return ""
 }
