@@ -97,15 +97,15 @@ func TestExportedBodiesInEveryShell(t *testing.T) {
 	o := newEchoOrigin(t, false)
 	bodies := shellBodies(t)
 	formats := []struct {
-		name    string
-		command func(*session.Flow, ShellOptions) (*Command, error)
-		opts    []ShellOptions
+		name   string
+		format Format
+		opts   []ShellOptions
 	}{
-		{"curl", CurlCommand, []ShellOptions{{}, {BodyFile: "body.bin"}}},
+		{"curl", FormatCurl, []ShellOptions{{}, {BodyFile: "body.bin"}}},
 		// One HTTPie run takes about a second: the file form, which no
 		// shell quoting touches, is left to TestHTTPieReproducesRequests,
 		// and outside dash HTTPie sends only the bodies in httpieEverywhere.
-		{"httpie", HTTPieCommand, []ShellOptions{{}}},
+		{"httpie", FormatHTTPie, []ShellOptions{{}}},
 	}
 	for _, shell := range []string{"dash", "bash", "zsh"} {
 		t.Run(shell, func(t *testing.T) {
@@ -121,7 +121,7 @@ func TestExportedBodiesInEveryShell(t *testing.T) {
 						}
 						f := bodyFlow(o.URL+"/upload", b)
 						for _, opts := range format.opts {
-							c, err := format.command(f, opts)
+							c, err := exportedCommand(format.format, f, opts)
 							if err != nil {
 								t.Fatalf("%s: %v", b.name, err)
 							}
@@ -146,6 +146,19 @@ func TestExportedBodiesInEveryShell(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exportedCommand is f's command as the TUI's c and x copy it (Export),
+// or with a BodyFile as siphon export writes it.
+func exportedCommand(format Format, f *session.Flow, opts ShellOptions) (*Command, error) {
+	if opts.BodyFile == "" {
+		text, err := Export(format, f)
+		return &Command{Text: string(text)}, err
+	}
+	if format == FormatHTTPie {
+		return HTTPieCommand(f, opts)
+	}
+	return CurlCommand(f, opts)
 }
 
 // bodyFlow is a captured POST of b to url.
