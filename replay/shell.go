@@ -26,13 +26,22 @@ func quote(s string) string {
 
 // printfArg is data as the single-quoted format argument of printf, which
 // reproduces it byte for byte in any POSIX shell (NUL bytes included):
-// printable ASCII stays, % and \ are escaped, other bytes become \ooo.
+// printable ASCII stays, % and \ are escaped, tab, CR and LF become \t, \r
+// and \n, other bytes \ooo (escapes POSIX printf knows in a format).
+//
+// A leading '-' is written \055: the printf of dash and bash reads an
+// argument starting with '-' as options ("printf: Illegal option --"),
+// which would empty every multipart body, as they start with "--".
+// The escape needs nothing beyond the format escapes POSIX defines, where
+// "printf -- ..." would rely on option parsing.
 func printfArg(data []byte) string {
 	var b strings.Builder
 	b.Grow(len(data) + 2)
 	b.WriteByte('\'')
-	for _, c := range data {
+	for i, c := range data {
 		switch {
+		case c == '-' && i == 0:
+			b.WriteString(`\055`)
 		case c == '\'':
 			b.WriteString(`'\''`)
 		case c == '%':
@@ -41,6 +50,10 @@ func printfArg(data []byte) string {
 			b.WriteString(`\\`)
 		case c == '\n':
 			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
 		case c >= 0x20 && c < 0x7f:
 			b.WriteByte(c)
 		default:

@@ -53,9 +53,6 @@ type harEntry struct {
 	ServerIPAddress string      `json:"serverIPAddress,omitempty"`
 	Comment         string      `json:"comment,omitempty"`
 	Siphon          *harSiphon  `json:"_siphon,omitempty"`
-	// Error is Chrome's "_error" (a net::ERR_ name) on failed requests; read,
-	// never written.
-	Error json.RawMessage `json:"_error,omitempty"`
 }
 
 type harRequest struct {
@@ -82,6 +79,11 @@ type harResponse struct {
 	HeadersSize harNum     `json:"headersSize"`
 	BodySize    harNum     `json:"bodySize"`
 	Comment     string     `json:"comment,omitempty"`
+	// Error is Chrome's reason for a failed request, a net error name
+	// (net::ERR_CONNECTION_REFUSED), or null: DevTools writes it here, in
+	// the response. Read, never written. Raw, so that another shape loses
+	// only this field.
+	Error json.RawMessage `json:"_error,omitempty"`
 }
 
 type harNV struct {

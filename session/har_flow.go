@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -49,13 +50,17 @@ func flowOfEntry(e *harEntry) (*Flow, error) {
 	case e.ServerIPAddress != "":
 		f.Server.Addr = serverAddr(e.ServerIPAddress, f.Request.URL)
 	}
-	switch {
+	switch chrome := chromeFailure(e.Response.Error); {
 	case x.Error != nil:
 		f.Err = &Error{Phase: x.Error.Phase, Msg: x.Error.Msg, Hint: x.Error.Hint}
-	case f.Response == nil && (e.Siphon == nil || len(e.Error) > 0):
+	case chrome != "":
+		// Chrome failed the request, with or without a response (one
+		// cancelled after its headers keeps them).
+		f.Err = chromeError(chrome)
+	case f.Response == nil && e.Siphon == nil:
 		// Another tool's entry without a response (siphon's own say what
 		// they are in _siphon): a request that failed or was blocked.
-		f.Err = noResponseError(e.Error)
+		f.Err = noResponseError()
 	}
 	f.State = Done
 	if f.Err != nil {
@@ -76,17 +81,44 @@ func flowOfEntry(e *harEntry) (*Flow, error) {
 	return f, nil
 }
 
-// noResponseError is the error of an entry that has no response. Chrome
-// names the failure in "_error" (net::ERR_CONNECTION_REFUSED); Firefox
-// and others write status 0 and nothing more, for requests that failed,
-// were blocked (by an extension, CORS, mixed content) or were cancelled.
-func noResponseError(chromeError json.RawMessage) *Error {
-	var msg string
-	if len(chromeError) > 0 && json.Unmarshal(chromeError, &msg) == nil && msg != "" {
-		return &Error{Phase: PhaseUpstream, Msg: msg}
-	}
+// noResponseError is the error of an entry that has no response and no
+// reason: Firefox and others write status 0 and nothing more, for requests
+// that failed, were blocked (by an extension, CORS, mixed content) or were
+// cancelled.
+func noResponseError() *Error {
 	return &Error{Phase: PhaseUpstream, Msg: "no response recorded (status 0)",
 		Hint: "the tool that wrote the HAR file saw no answer: the request failed, was blocked or was cancelled"}
+}
+
+// chromeFailure is the reason in a response's "_error", where Chrome's
+// DevTools write why a request failed (its localizedFailDescription, a
+// net error name such as net::ERR_NAME_NOT_RESOLVED); "" for null,
+// nothing, or a shape that is not a string.
+func chromeFailure(raw json.RawMessage) string {
+	var msg string
+	if len(raw) == 0 || json.Unmarshal(raw, &msg) != nil {
+		return ""
+	}
+	return strings.TrimSpace(msg)
+}
+
+// chromeError is the flow error of a Chrome net error name, in the phase
+// its family belongs to (Chromium's net/base/net_error_list.h).
+func chromeError(name string) *Error {
+	code := strings.TrimPrefix(name, "net::")
+	e := &Error{Phase: PhaseUpstream, Msg: name, Hint: "Chrome's reason: the connection or the answer failed"}
+	switch {
+	case strings.HasPrefix(code, "ERR_NAME_") || strings.HasPrefix(code, "ERR_DNS_") ||
+		slices.Contains([]string{"ERR_CONNECTION_REFUSED", "ERR_CONNECTION_TIMED_OUT", "ERR_CONNECTION_FAILED",
+			"ERR_ADDRESS_UNREACHABLE", "ERR_ADDRESS_INVALID", "ERR_INTERNET_DISCONNECTED",
+			"ERR_PROXY_CONNECTION_FAILED", "ERR_TUNNEL_CONNECTION_FAILED"}, code):
+		e.Phase, e.Hint = PhaseDial, "Chrome's reason: the server could not be found or reached"
+	case strings.HasPrefix(code, "ERR_CERT_") || strings.Contains(code, "SSL"):
+		e.Phase, e.Hint = PhaseUpstreamTLS, "Chrome's reason: the TLS handshake or the server's certificate failed"
+	case code == "ERR_ABORTED" || strings.HasPrefix(code, "ERR_BLOCKED_BY_"):
+		e.Phase, e.Hint = PhaseClient, "Chrome's reason: the browser cancelled or blocked the request (navigation, extension, policy)"
+	}
+	return e
 }
 
 func enumIndex(names []string, name string, def uint8) uint8 {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/siphonproxy/siphon/internal/testutil"
 )
 
 // capturedSession runs siphon dump, sends requests through it with the
@@ -56,58 +59,118 @@ func capturedSession(t *testing.T) (sessionPath string, seen []seenRequest, plai
 // the origins see exactly what they saw through siphon.
 func TestExportCurlRoundTrip(t *testing.T) {
 	sess, want, plain, secure, originCA := capturedSession(t)
-	env := []string{"CURL_CA_BUNDLE=" + originCA, "REQUESTS_CA_BUNDLE=" + originCA}
-	cases := []struct {
+	for _, tc := range []struct {
 		format string
 		toFile bool
 	}{
 		{"curl", false},
 		{"curl", true},
+		{"httpie", false},
 		{"httpie", true},
+	} {
+		t.Run(fmt.Sprintf("%s to file %v", tc.format, tc.toFile), func(t *testing.T) {
+			if tc.format == "httpie" {
+				testutil.NeedCommand(t, "http")
+			}
+			script, dir := exportSession(t, sess, tc.format, tc.toFile)
+			if tc.toFile {
+				// The binary bodies were written beside the file.
+				if tc.format == "curl" && !strings.Contains(script, "--data-binary @replay.sh.2.body") {
+					t.Errorf("binary body not read from a file beside the export:\n%s", script)
+				}
+			} else if !strings.Contains(script, "printf '") {
+				t.Errorf("self-contained export lacks the printf pipe of the binary body:\n%s", script)
+			}
+			runScript(t, dir, script, "CURL_CA_BUNDLE="+originCA, "REQUESTS_CA_BUNDLE="+originCA)
+			for i, w := range want {
+				o := plain
+				if i >= len(want)/2 {
+					o = secure
+				}
+				var ignore []string
+				if tc.format == "httpie" && w.Header.Get("Accept-Encoding") == "" {
+					// HTTPie cannot leave Accept-Encoding out (it sends
+					// "identity"); the request that asked for gzip matches.
+					ignore = append(ignore, "Accept-Encoding")
+				}
+				assertSameRequest(t, tc.format+" export of "+w.Method+" "+w.URL, o.next(t), w, ignore...)
+			}
+		})
 	}
-	for _, tc := range cases {
-		dir := t.TempDir()
-		args := []string{"export", "--format", tc.format, sess}
-		script := ""
-		if tc.toFile {
-			args = append(args, "-o", filepath.Join(dir, "replay.sh"))
-		}
-		out, errOut, code := runSiphon(t, args...)
-		if code != 0 {
-			t.Fatalf("siphon %v: exit %d\n%s", args, code, errOut)
-		}
-		script = out
-		if tc.toFile {
-			data, err := os.ReadFile(filepath.Join(dir, "replay.sh"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			script = string(data)
-			// The binary bodies were written beside the file.
-			if tc.format == "curl" && !strings.Contains(script, "--data-binary @replay.sh.2.body") {
-				t.Errorf("binary body not read from a file beside the export:\n%s", script)
-			}
-		} else if !strings.Contains(script, "printf '") {
-			t.Errorf("self-contained export lacks the printf pipe of the binary body:\n%s", script)
-		}
-		if strings.Contains(script, " -k") || strings.Contains(script, "--insecure") || strings.Contains(script, "--verify") {
-			t.Errorf("%s export turns TLS verification off:\n%s", tc.format, script)
-		}
-		runScript(t, dir, script, env...)
-		for i, w := range want {
-			o := plain
-			if i >= len(want)/2 {
-				o = secure
-			}
-			var ignore []string
-			if tc.format == "httpie" && w.Header.Get("Accept-Encoding") == "" {
-				// HTTPie cannot leave Accept-Encoding out (it sends
-				// "identity"); the request that asked for gzip matches.
-				ignore = append(ignore, "Accept-Encoding")
-			}
-			assertSameRequest(t, tc.format+" export of "+w.Method+" "+w.URL, o.next(t), w, ignore...)
-		}
+}
+
+// TestExportMultipartUpload exports uploads made with curl -F through
+// siphon: a multipart body starts with "--", which printf once read as
+// options, so that the exported command sent an empty body.
+func TestExportMultipartUpload(t *testing.T) {
+	plain, secure := newRecordingOrigin(t, false), newRecordingOrigin(t, true)
+	originCA := writePEM(t, secure.Certificate())
+	home := t.TempDir()
+	caPath, _, code := runSiphonHome(t, home, "ca", "path")
+	if code != 0 {
+		t.Fatal("siphon ca path failed")
 	}
+	c := startDump(t, home, "--upstream-ca", originCA)
+	file := filepath.Join(t.TempDir(), "photo.bin")
+	data := []byte("-\x00\r\n--%s\\' binary\xff")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var want []seenRequest
+	for _, o := range []*recordingOrigin{plain, secure} {
+		curl(t, "-x", "http://"+c.addr, "--cacert", strings.TrimSpace(caPath), "-o", "/dev/null",
+			"-F", "title=it's 100% done", "-F", "photo=@"+file, o.URL+"/upload")
+		want = append(want, o.next(t))
+	}
+	if code := c.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("siphon dump exit %d:\n%s", code, c.stderr)
+	}
+	if !strings.HasPrefix(string(want[0].Body), "--") || !strings.Contains(string(want[0].Body), string(data)) {
+		t.Fatalf("curl -F sent %q, want a multipart body holding the file", want[0].Body)
+	}
+	for _, format := range []string{"curl", "httpie"} {
+		t.Run(format, func(t *testing.T) {
+			if format == "httpie" {
+				testutil.NeedCommand(t, "http")
+			}
+			script, dir := exportSession(t, c.session, format, false)
+			runScript(t, dir, script, "CURL_CA_BUNDLE="+originCA, "REQUESTS_CA_BUNDLE="+originCA)
+			for i, o := range []*recordingOrigin{plain, secure} {
+				var ignore []string
+				if format == "httpie" {
+					ignore = []string{"Accept-Encoding", "User-Agent"} // HTTPie sends its own
+				}
+				assertSameRequest(t, format+" export of the upload to "+o.URL, o.next(t), want[i], ignore...)
+			}
+		})
+	}
+}
+
+// exportSession runs siphon export in a format, to stdout or to a file in
+// a new directory, and returns the script and the directory to run it in.
+func exportSession(t *testing.T, sess, format string, toFile bool) (script, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	args := []string{"export", "--format", format, sess}
+	if toFile {
+		args = append(args, "-o", filepath.Join(dir, "replay.sh"))
+	}
+	out, errOut, code := runSiphon(t, args...)
+	if code != 0 {
+		t.Fatalf("siphon %v: exit %d\n%s", args, code, errOut)
+	}
+	script = out
+	if toFile {
+		data, err := os.ReadFile(filepath.Join(dir, "replay.sh"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		script = string(data)
+	}
+	if strings.Contains(script, " -k") || strings.Contains(script, "--insecure") || strings.Contains(script, "--verify") {
+		t.Errorf("%s export turns TLS verification off:\n%s", format, script)
+	}
+	return script, dir
 }
 
 func TestExportRawAndBadInput(t *testing.T) {

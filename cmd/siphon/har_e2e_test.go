@@ -30,13 +30,7 @@ func TestHARExportValidatesAndReimports(t *testing.T) {
 	if _, errOut, code := runSiphon(t, "export", "--format", "har", "-o", harPath, sess); code != 0 {
 		t.Fatalf("export har: exit %d\n%s", code, errOut)
 	}
-	validateHAR(t, harPath)
-	// The validator is strict: it rejects Chrome's own export, whose
-	// serverIPAddress values carry IPv6 brackets.
-	if out, err := runHARValidator(t, "../../session/testdata/har/chrome-softwareishard.har"); err == nil ||
-		!strings.Contains(out, "serverIPAddress") {
-		t.Errorf("har-validator accepted Chrome's bracketed serverIPAddress: %v\n%s", err, out)
-	}
+	validateHAR(t, harPath) // TestHARSchemaRejects shows the validation is strict
 
 	var doc struct {
 		Log struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -121,37 +120,4 @@ func runScript(t *testing.T, dir, script string, env ...string) string {
 		t.Fatalf("running exported commands: %v\n%s\nscript:\n%s", err, out, script)
 	}
 	return string(out)
-}
-
-// validateHAR checks a HAR file against the HAR 1.2 JSON schema with the
-// npm package har-validator (installed globally by .ci/run), run by node,
-// and fails the test when the file does not validate.
-func validateHAR(t *testing.T, path string) {
-	t.Helper()
-	if out, err := runHARValidator(t, path); err != nil {
-		t.Fatalf("har-validator rejects %s: %v\n%s\n(install it with .ci/run: npm install -g har-validator@5.1.5)", path, err, out)
-	}
-}
-
-// runHARValidator runs har-validator on a file; a nil error means valid.
-func runHARValidator(t *testing.T, path string) (string, error) {
-	t.Helper()
-	root, err := exec.Command("npm", "root", "-g").Output()
-	if err != nil {
-		t.Fatalf("npm root -g: %v (node and npm are needed; .ci/run installs them)", err)
-	}
-	const script = `
-const validator = require('har-validator');
-const har = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
-validator.har(har).then(() => console.log('valid'), (e) => {
-  console.error(JSON.stringify(e.errors || e.message, null, 1));
-  process.exit(1);
-});`
-	cmd := exec.Command("node", "-e", script, path)
-	cmd.Env = append(os.Environ(), "NODE_PATH="+strings.TrimSpace(string(root)))
-	out, err := cmd.CombinedOutput()
-	if err == nil && strings.TrimSpace(string(out)) != "valid" {
-		err = fmt.Errorf("unexpected output")
-	}
-	return string(out), err
 }
