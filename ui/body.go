@@ -98,7 +98,8 @@ func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMod
 	if label == "" && (mt == "" || strings.Contains(mt, "xml")) {
 		label = xmlDeclEncoding(data)
 	}
-	if label != "" {
+	wire := data // a form's escapes stand for bytes in the charset
+	if label != "" && !binaryType(mt) {
 		p.set("decoding "+label, 0, 0)
 		text, err := decodeCharset(data, label)
 		if err != nil {
@@ -131,7 +132,7 @@ func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMod
 		}
 		return append(lines, textLines(data, note)...)
 	case "form":
-		return append(lines, formLines(data, st, note)...)
+		return append(lines, formLines(wire, params["charset"], st, note)...)
 	case "multipart":
 		return append(lines, multipartLines(data, params["boundary"], st, note)...)
 	case "text":
@@ -189,6 +190,17 @@ func sniff(mt string, data []byte) (kind string, declared bool) {
 		return "text", false
 	}
 	return "binary", false
+}
+
+// binaryType reports whether a media type is not text whatever its
+// charset parameter says: a multipart body's parts have their own.
+func binaryType(mt string) bool {
+	for _, p := range []string{"image/", "audio/", "video/", "font/", "multipart/", "application/octet-stream"} {
+		if strings.HasPrefix(mt, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // isText reports whether data reads as UTF-8 text: valid (but for a rune

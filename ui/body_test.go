@@ -165,6 +165,10 @@ func TestCharsets(t *testing.T) {
 		{"xml declaration", "application/xml", `<?xml version="1.0" encoding="ISO-8859-1"?><a>gar` + "\xe7" + `on</a>`, "<a>garçon</a>"},
 		{"xml declaration, no type", "", `<?xml version="1.0" encoding="shift_jis"?><a>` + "\x93\xfa" + `</a>`, "<a>日</a>"},
 		{"utf-8 stays", "text/plain; charset=UTF-8", "caf\xc3\xa9", "café"},
+		{"form escapes", "application/x-www-form-urlencoded; charset=iso-8859-1", "name=caf%E9&x=1", "café"},
+		{"form bytes", "application/x-www-form-urlencoded; charset=iso-8859-1", "x=1&name=gar\xe7on", "garçon"},
+		{"multipart part", "multipart/form-data; boundary=B",
+			"--B\r\nContent-Disposition: form-data; name=\"city\"\r\nContent-Type: text/plain; charset=shift_jis\r\n\r\n\x93\xfa\x96\x7b\r\n--B--\r\n", "日本"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			lines := render(t, c.ct, c.body, false)
