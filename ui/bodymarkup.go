@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -15,8 +16,9 @@ import (
 // and attributes, quotes, entities, comments and CDATA stay as written.
 // XML must be well-formed (a *syntaxError and no lines otherwise) but for
 // a body that was cut (cut: at the capture limit, or here at the
-// formatting cap), which is shown as far as it goes. HTML that the
-// tokenizer cannot read is shown as text from there, after a note.
+// formatting cap), which is shown as far as it goes. HTML never fails:
+// from where the tokenizer cannot read it, it is shown as text after a
+// note.
 func markupLines(ctx context.Context, data []byte, html, cut bool, st Styles, p *progress, note func(string, ...any)) ([]string, error) {
 	capped := data
 	if len(capped) > textCap {
@@ -51,11 +53,13 @@ func markupLines(ctx context.Context, data []byte, html, cut bool, st Styles, p 
 			switch {
 			case cut && msg == "unexpected EOF":
 				return append(m.lines, st.Muted.Render("…")), nil
-			case html && len(m.lines) > 0:
-				m.lines = append(m.lines, st.Warning.Render(printable(syntaxErrorAt("HTML", capped, off, msg).Error())))
-				return append(m.lines, textLines(capped[prev:], note)...), nil
 			case html:
-				return nil, syntaxErrorAt("HTML", capped, off, msg)
+				// Browsers read any HTML; what the XML tokenizer cannot
+				// read is shown as written.
+				at := syntaxErrorAt("HTML", capped, off, msg)
+				m.lines = append(m.lines, st.Warning.Render(printable(fmt.Sprintf(
+					"cannot lay out the HTML from line %d, column %d (%s): the rest as it is", at.line, at.col, msg))))
+				return append(m.lines, textLines(capped[prev:], note)...), nil
 			}
 			return nil, syntaxErrorAt("XML", capped, off, msg)
 		}
