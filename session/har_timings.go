@@ -6,13 +6,25 @@ import (
 	"time"
 )
 
-// harTimingsOf maps siphon's moments to HAR's phases. HAR counts the TLS
-// handshake in connect as well as in ssl. A reused connection has no dns,
-// connect or ssl (-1). send runs from the connection being ready to the
-// request written, wait to the first response byte, receive to the end.
-func harTimingsOf(t *Timings) harTimings {
-	out := harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1}
-	span := func(a, b Stamp) harNum { return ms(int64(Span(a, b))) }
+// Phase is one span of HAR's timing model; it did not happen when Start
+// or End is zero.
+type Phase struct{ Start, End Stamp }
+
+// Happened reports whether both ends of p are known.
+func (p Phase) Happened() bool { return !p.Start.IsZero() && !p.End.IsZero() }
+
+// HARPhases are a flow's timings as HAR 1.2 lays them out. Connect counts
+// the TLS handshake as well as SSL does.
+type HARPhases struct {
+	Blocked, DNS, Connect, SSL, Send, Wait, Receive Phase
+}
+
+// HARPhases maps t's moments to HAR's phases, which the HAR export writes
+// and the timing view draws. A reused connection has no dns, connect or
+// ssl. send runs from the connection being ready to the request written,
+// wait to the first response byte, receive to the end.
+func (t *Timings) HARPhases() HARPhases {
+	var out HARPhases
 	ready := t.RequestReceived
 	first := Stamp(0)
 	for _, m := range []Stamp{t.DNSStart, t.ConnectStart, t.TLSStart} {
@@ -22,10 +34,10 @@ func harTimingsOf(t *Timings) harTimings {
 		}
 	}
 	if !first.IsZero() && !t.RequestReceived.IsZero() {
-		out.Blocked = span(t.RequestReceived, first)
+		out.Blocked = Phase{t.RequestReceived, first}
 	}
 	if !t.DNSStart.IsZero() && !t.DNSDone.IsZero() {
-		out.DNS = span(t.DNSStart, t.DNSDone)
+		out.DNS = Phase{t.DNSStart, t.DNSDone}
 		ready = t.DNSDone
 	}
 	if !t.ConnectStart.IsZero() && !t.ConnectDone.IsZero() {
@@ -33,19 +45,34 @@ func harTimingsOf(t *Timings) harTimings {
 		if !t.TLSDone.IsZero() && end.Before(t.TLSDone) {
 			end = t.TLSDone
 		}
-		out.Connect = span(t.ConnectStart, end)
+		out.Connect = Phase{t.ConnectStart, end}
 		ready = end
 	}
 	if !t.TLSStart.IsZero() && !t.TLSDone.IsZero() {
-		out.SSL = span(t.TLSStart, t.TLSDone)
+		out.SSL = Phase{t.TLSStart, t.TLSDone}
 		if ready.IsZero() || ready.Before(t.TLSDone) {
 			ready = t.TLSDone
 		}
 	}
-	out.Send = span(ready, t.RequestSent)
-	out.Wait = span(t.RequestSent, t.FirstByte)
-	out.Receive = span(t.FirstByte, t.Complete)
+	out.Send = Phase{ready, t.RequestSent}
+	out.Wait = Phase{t.RequestSent, t.FirstByte}
+	out.Receive = Phase{t.FirstByte, t.Complete}
 	return out
+}
+
+// harTimingsOf writes t's HAR phases in milliseconds: -1 for an optional
+// phase that did not happen, 0 for a required one.
+func harTimingsOf(t *Timings) harTimings {
+	p := t.HARPhases()
+	span := func(p Phase) harNum { return ms(int64(Span(p.Start, p.End))) }
+	optional := func(p Phase) harNum {
+		if !p.Happened() {
+			return -1
+		}
+		return span(p)
+	}
+	return harTimings{Blocked: optional(p.Blocked), DNS: optional(p.DNS), Connect: optional(p.Connect),
+		SSL: optional(p.SSL), Send: span(p.Send), Wait: span(p.Wait), Receive: span(p.Receive)}
 }
 
 func timingsFromRecord(r *timingsRecord) Timings {

@@ -88,23 +88,51 @@ func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMod
 	if ctx.Err() != nil {
 		return lines
 	}
-	switch mode {
-	case ModeHex:
+	if mode == ModeHex {
 		return append(lines, hexLines(data, st, note)...)
-	case ModeRaw:
-		return append(lines, textLines(data, note)...)
 	}
 	mt, params, _ := mime.ParseMediaType(ct)
-	kind := sniff(mt, data)
+	// Text in another character set is shown as text, in UTF-8; an XML
+	// body may name its encoding in its declaration instead.
+	label := params["charset"]
+	if label == "" && (mt == "" || strings.Contains(mt, "xml")) {
+		label = xmlDeclEncoding(data)
+	}
+	wire := data // a form's escapes stand for bytes in the charset
+	if label != "" && !binaryType(mt) {
+		p.set("decoding "+label, 0, 0)
+		text, err := decodeCharset(data, label)
+		if err != nil {
+			note("%v: showing the bytes as UTF-8", err)
+		}
+		data = text
+	}
+	if mode == ModeRaw {
+		return append(lines, textLines(data, note)...)
+	}
+	kind, declared := sniff(mt, data)
 	switch kind {
 	case "image":
 		return append(lines, imageLines(data, mt, st, note)...)
-	case "json":
-		return append(lines, jsonLines(ctx, data, st, p, note)...)
-	case "xml", "html":
-		return append(lines, markupLines(ctx, data, kind == "html", st, p, note)...)
+	case "json", "xml", "html":
+		var formatted []string
+		var err error
+		if kind == "json" {
+			formatted, err = jsonLines(ctx, data, b.Truncated, st, p, note)
+		} else {
+			formatted, err = markupLines(ctx, data, kind == "html", b.Truncated, st, p, note)
+		}
+		if err == nil {
+			return append(lines, formatted...)
+		}
+		// Broken markup is shown as it is, with where it breaks; text
+		// that only looked like JSON or XML is shown as text.
+		if declared {
+			note("%v: showing the text as it is", err)
+		}
+		return append(lines, textLines(data, note)...)
 	case "form":
-		return append(lines, formLines(data, st, note)...)
+		return append(lines, formLines(wire, params["charset"], st, note)...)
 	case "multipart":
 		return append(lines, multipartLines(data, params["boundary"], st, note)...)
 	case "text":
@@ -126,40 +154,53 @@ func bodySummary(b session.Body, ct, enc string, mode ViewMode) string {
 }
 
 // sniff decides how to show a body in auto mode: by its media type, else
-// by its first bytes.
-func sniff(mt string, data []byte) string {
+// by its first bytes. declared says whether the media type named the
+// kind, or only the bytes suggested it.
+func sniff(mt string, data []byte) (kind string, declared bool) {
 	sub := mt[strings.IndexByte(mt, '/')+1:]
 	switch {
 	case strings.HasPrefix(mt, "image/"):
-		return "image"
+		return "image", true
 	case strings.Contains(sub, "json"):
-		return "json"
+		return "json", true
 	case sub == "html" || sub == "xhtml+xml":
-		return "html"
+		return "html", true
 	case strings.Contains(sub, "xml"):
-		return "xml"
+		return "xml", true
 	case mt == "application/x-www-form-urlencoded":
-		return "form"
+		return "form", true
 	case strings.HasPrefix(mt, "multipart/"):
-		return "multipart"
+		return "multipart", true
 	}
 	head := data[:min(len(data), 512)]
 	if t := strings.TrimLeft(string(head), " \t\r\n"); t != "" && (t[0] == '{' || t[0] == '[') {
-		return "json"
+		return "json", false
 	}
 	detected := http.DetectContentType(head)
 	switch {
 	case strings.HasPrefix(detected, "image/"):
-		return "image"
+		return "image", false
 	case strings.HasPrefix(detected, "text/html"):
-		return "html"
+		return "html", false
 	case strings.HasPrefix(detected, "text/xml"):
-		return "xml"
+		// An XML declaration is a claim to be XML.
+		return "xml", true
 	}
 	if isText(data[:min(len(data), textCap)]) {
-		return "text"
+		return "text", false
 	}
-	return "binary"
+	return "binary", false
+}
+
+// binaryType reports whether a media type is not text whatever its
+// charset parameter says: a multipart body's parts have their own.
+func binaryType(mt string) bool {
+	for _, p := range []string{"image/", "audio/", "video/", "font/", "multipart/", "application/octet-stream"} {
+		if strings.HasPrefix(mt, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // isText reports whether data reads as UTF-8 text: valid (but for a rune

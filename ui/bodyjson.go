@@ -5,21 +5,78 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
+// syntaxError says where a body stops being valid JSON or XML.
+type syntaxError struct {
+	format    string // "JSON", "XML"
+	offset    int    // of the byte where reading failed, from 0
+	line, col int    // of that byte, from 1; col counts characters
+	msg       string
+}
+
+func (e *syntaxError) Error() string {
+	return fmt.Sprintf("not valid %s at line %d, column %d (byte offset %d): %s", e.format, e.line, e.col, e.offset, e.msg)
+}
+
+// syntaxErrorAt builds the syntaxError of data at byte offset off.
+func syntaxErrorAt(format string, data []byte, off int, msg string) *syntaxError {
+	off = min(max(off, 0), len(data))
+	before := data[:off]
+	start := bytes.LastIndexByte(before, '\n') + 1
+	return &syntaxError{format: format, offset: off, msg: msg,
+		line: bytes.Count(before, []byte("\n")) + 1, col: utf8.RuneCount(before[start:]) + 1}
+}
+
+// checkJSON reads data as a sequence of JSON values (one, or several as in
+// NDJSON) and returns where it is not JSON. A body that was cut (cut) may
+// end inside a value.
+func checkJSON(data []byte, cut bool) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var v json.RawMessage
+		err := dec.Decode(&v)
+		var se *json.SyntaxError
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, io.EOF):
+			return nil
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			if cut {
+				return nil
+			}
+			return syntaxErrorAt("JSON", data, len(data), "the body ends inside a value")
+		case errors.As(err, &se):
+			// Offset counts the bytes read, the failing one included.
+			return syntaxErrorAt("JSON", data, int(se.Offset)-1, se.Error())
+		default:
+			return syntaxErrorAt("JSON", data, int(dec.InputOffset()), err.Error())
+		}
+	}
+}
+
 // jsonLines pretty-prints JSON (several top-level values, as in NDJSON,
-// included) with two-space indents and colours. It reads tokens with
-// encoding/json and copies each token's source text, so numbers and string
-// escapes stay as sent. A body that breaks off (cut at a cap or at the
-// capture limit) is shown as far as it goes; one that turns out not to be
-// JSON shows the rest as text after a note.
-func jsonLines(ctx context.Context, data []byte, st Styles, p *progress, note func(string, ...any)) []string {
+// included) with two-space indents and colours: only white space changes.
+// It reads tokens with encoding/json and copies each token's source text,
+// so numbers and string escapes stay as sent. A body that was cut (cut: at
+// the capture limit, or here at the formatting cap) is shown as far as it
+// goes; one that is not JSON gives a *syntaxError and no lines.
+func jsonLines(ctx context.Context, data []byte, cut bool, st Styles, p *progress, note func(string, ...any)) ([]string, error) {
 	capped := data
 	if len(capped) > textCap {
+		capped, cut = capped[:textCap], true
+	}
+	p.set("checking json", 0, 0)
+	if err := checkJSON(capped, cut); err != nil {
+		return nil, err
+	}
+	if len(capped) < len(data) {
 		note("formatted the first %s of %s (v raw, or hex, for the bytes)", FormatSize(textCap), FormatSize(int64(len(data))))
-		capped = capped[:textCap]
 	}
 	j := jsonPrinter{st: st}
 	dec := json.NewDecoder(bytes.NewReader(capped))
@@ -31,16 +88,13 @@ func jsonLines(ctx context.Context, data []byte, st Styles, p *progress, note fu
 			break
 		}
 		if err != nil {
+			// checkJSON passed, so the body breaks off where it was cut.
 			j.flush()
-			if len(capped) < len(data) || prev >= int64(len(capped))-1 || isUnexpectedEnd(err) {
-				j.lines = append(j.lines, st.Muted.Render("…"))
-				break
+			if !cut {
+				return nil, syntaxErrorAt("JSON", capped, int(prev), err.Error())
 			}
-			if prev == 0 && len(j.lines) == 0 {
-				return textLines(data, note)
-			}
-			j.lines = append(j.lines, st.Warning.Render(printable("not valid JSON from byte "+itoa(prev)+": "+err.Error())))
-			return append(j.lines, textLines(capped[prev:], note)...)
+			j.lines = append(j.lines, st.Muted.Render("…"))
+			return j.lines, nil
 		}
 		off := dec.InputOffset()
 		raw := strings.TrimLeft(string(capped[prev:off]), " \t\r\n,:")
@@ -55,13 +109,9 @@ func jsonLines(ctx context.Context, data []byte, st Styles, p *progress, note fu
 	}
 	j.flush()
 	if len(j.stack) > 0 {
-		j.lines = append(j.lines, st.Muted.Render("…")) // the body ends inside a value
+		j.lines = append(j.lines, st.Muted.Render("…")) // the body was cut inside a value
 	}
-	return j.lines
-}
-
-func isUnexpectedEnd(err error) bool {
-	return errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF")
+	return j.lines, nil
 }
 
 // jsonFrame is an open object or array.

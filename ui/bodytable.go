@@ -8,6 +8,7 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/url"
 	"strings"
@@ -31,8 +32,8 @@ func table(rows [][2]string, st Styles) []string {
 }
 
 // formLines shows an application/x-www-form-urlencoded body as a table, in
-// the order sent.
-func formLines(data []byte, st Styles, note func(string, ...any)) []string {
+// the order sent. Escaped bytes are text in charset (UTF-8 when empty).
+func formLines(data []byte, charset string, st Styles, note func(string, ...any)) []string {
 	if len(data) > textCap {
 		note("showing the fields in the first %s of %s", FormatSize(textCap), FormatSize(int64(len(data))))
 		data = data[:textCap]
@@ -48,6 +49,15 @@ func formLines(data []byte, st Styles, note func(string, ...any)) []string {
 		}
 		if u, err := url.QueryUnescape(v); err == nil {
 			v = u
+		}
+		if charset != "" {
+			// The label was checked when the body was decoded.
+			if d, err := decodeCharset([]byte(k), charset); err == nil {
+				k = string(d)
+			}
+			if d, err := decodeCharset([]byte(v), charset); err == nil {
+				v = string(d)
+			}
 		}
 		rows = append(rows, [2]string{printable(capText(k, 256)), printable(capText(v, lineCap))})
 	}
@@ -85,8 +95,14 @@ func multipartLines(data []byte, boundary string, st Styles, note func(string, .
 		}
 		var value string
 		ptype := part.Header.Get("Content-Type")
-		if part.FileName() == "" && size <= 256 && utf8.Valid(head[:n]) && (ptype == "" || strings.HasPrefix(ptype, "text/")) {
-			value = st.String.Render(printable(string(head[:n])))
+		text := head[:n]
+		if _, params, err := mime.ParseMediaType(ptype); err == nil && params["charset"] != "" {
+			if d, err := decodeCharset(text, params["charset"]); err == nil {
+				text = d
+			}
+		}
+		if part.FileName() == "" && size <= 256 && utf8.Valid(text) && (ptype == "" || strings.HasPrefix(ptype, "text/")) {
+			value = st.String.Render(printable(string(text)))
 		} else {
 			desc := []string{}
 			if part.FileName() != "" {

@@ -60,41 +60,50 @@ func peer(p session.Peer) string {
 }
 
 // timingLines draws each phase of a flow as its duration and a bar placed
-// on a scale from the connection's start to the flow's completion.
+// on a scale from the connection's start to the flow's completion. The
+// phases are HAR's (session.Timings.HARPhases), as the HAR export writes
+// them, after the client's own TLS handshake: so send starts once the
+// upstream connection is ready, not when the request arrived.
 func timingLines(t *session.Timings, start session.Stamp, st Styles, width int) []string {
 	origin := start
 	if !t.ClientConnect.IsZero() && t.ClientConnect.Before(origin) {
 		origin = t.ClientConnect
 	}
 	end := t.Complete
+	har := t.HARPhases()
 	phases := []struct {
 		name string
-		a, b session.Stamp
+		session.Phase
 	}{
-		{"client TLS", t.ClientTLSStart, t.ClientTLSDone},
-		{"DNS", t.DNSStart, t.DNSDone},
-		{"connect", t.ConnectStart, t.ConnectDone},
-		{"upstream TLS", t.TLSStart, t.TLSDone},
-		{"request sent", t.RequestReceived, t.RequestSent},
-		{"TTFB", t.RequestSent, t.FirstByte},
-		{"download", t.FirstByte, t.Complete},
-		{"total", start, t.Complete},
+		{"client TLS", session.Phase{Start: t.ClientTLSStart, End: t.ClientTLSDone}},
+		{"blocked", har.Blocked},
+		{"DNS", har.DNS},
+		{"connect", har.Connect},
+		{"upstream TLS", har.SSL},
+		{"send", har.Send},
+		{"wait (TTFB)", har.Wait},
+		{"receive", har.Receive},
+		{"total", session.Phase{Start: start, End: t.Complete}},
 	}
 	scale := session.Span(origin, end)
 	barWidth := max(width-14-10-2, 10)
 	var out []string
 	for _, p := range phases {
-		d := session.Span(p.a, p.b)
-		if p.a.IsZero() || p.b.IsZero() {
+		d := session.Span(p.Start, p.End)
+		if !p.Happened() {
 			out = append(out, st.Key.Render(cell(p.name, 14))+st.Muted.Render(rcell("-", 9)))
 			continue
 		}
 		bar := ""
 		if scale > 0 {
-			from := int(int64(barWidth) * int64(session.Span(origin, p.a)) / int64(scale))
-			n := max(int(int64(barWidth)*int64(d)/int64(scale)), 1)
-			from = min(from, barWidth-1)
-			n = min(n, barWidth-from)
+			// Both ends are placed on the scale, so phases that follow
+			// each other never share a column through rounding.
+			col := func(m session.Stamp) int {
+				f := float64(barWidth) * float64(session.Span(origin, m)) / float64(scale)
+				return int(min(f, float64(barWidth)))
+			}
+			from := min(col(p.Start), barWidth-1)
+			n := min(max(col(p.End)-from, 1), barWidth-from)
 			bar = st.Muted.Render(strings.Repeat("·", from)) + st.Accent.Render(strings.Repeat("█", n))
 		}
 		out = append(out, st.Key.Render(cell(p.name, 14))+rcell(FormatDuration(d), 9)+"  "+bar)

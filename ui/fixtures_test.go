@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,10 @@ func timed(f *session.Flow, offset int, d time.Duration) *session.Flow {
 		ConnectStart: t0.Add(4 * time.Millisecond), ConnectDone: t0.Add(9 * time.Millisecond),
 		RequestSent: t0.Add(10 * time.Millisecond), FirstByte: t0.Add(d - d/5),
 		Complete: t0.Add(time.Millisecond + d),
+	}
+	if strings.HasPrefix(f.Request.URL, "https:") {
+		f.Timings.ConnectDone = t0.Add(6 * time.Millisecond)
+		f.Timings.TLSStart, f.Timings.TLSDone = t0.Add(6*time.Millisecond), t0.Add(9*time.Millisecond)
 	}
 	return f
 }

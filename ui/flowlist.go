@@ -32,6 +32,7 @@ type FlowList struct {
 	follow   bool
 	sortKey  session.SortKey
 	reverse  bool
+	intro    intro
 }
 
 // NewFlowList returns a list over view.
@@ -171,8 +172,10 @@ func (l FlowList) View() string {
 	for i := range l.rows {
 		b.WriteByte('\n')
 		if i >= len(l.window) {
-			if i == 0 && l.shown == 0 {
-				b.WriteString(l.fit(l.st.Muted.Render(l.emptyText())))
+			if l.shown == 0 {
+				if empty := l.emptyLines(); i < len(empty) {
+					b.WriteString(ansi.Truncate(empty[i], l.width, ""))
+				}
 			}
 			continue
 		}
@@ -191,9 +194,18 @@ func (l FlowList) fit(line string) string {
 	return ansi.Truncate(line, l.width, "")
 }
 
-func (l FlowList) emptyText() string {
+// SetIntro says what the list shows while the session has no flows: how
+// to point a client at the proxy listening on listen, and where its CA
+// certificate is (caPath, or "" when unknown); or, read only, only that
+// the session is empty.
+func (l *FlowList) SetIntro(listen, caPath string, readOnly bool) {
+	l.intro = intro{listen: listen, caPath: caPath, readOnly: readOnly}
+}
+
+// emptyLines is what the list shows with no rows.
+func (l FlowList) emptyLines() []string {
 	if l.total > 0 {
-		return "  no flow matches the filter"
+		return []string{l.st.Muted.Render("  no flow matches the filter")}
 	}
-	return "  no flows yet: point a client at the proxy"
+	return l.intro.lines(l.st, l.width)
 }

@@ -77,6 +77,7 @@ func New(store *session.Store, opts ...Option) *Model {
 		refresh: refresher{interval: o.interval},
 	}
 	m.list = NewFlowList(m.view, o.keys, st, o.loc)
+	m.list.SetIntro(o.listen, o.caPath, o.readOnly)
 	m.flow = NewFlowView(store.Get, o.keys, st, o.loc)
 	m.pager = NewPager(o.keys, st)
 	m.rules = NewRulesView(o.keys, st)

@@ -10,6 +10,7 @@ import (
 // options configure a Model; see the With functions.
 type options struct {
 	listen   string
+	caPath   string
 	readOnly bool
 	events   *EventLog
 	theme    Theme
@@ -30,6 +31,10 @@ type Option func(*options)
 
 // WithListen sets the proxy address shown in the status bar.
 func WithListen(addr string) Option { return func(o *options) { o.listen = addr } }
+
+// WithCAPath sets the CA certificate's file, which the empty list shows
+// with how to point a client at the proxy.
+func WithCAPath(path string) Option { return func(o *options) { o.caPath = path } }
 
 // WithReadOnly says the session is browsed without a proxy.
 func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
