@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -218,5 +219,48 @@ func TestFailedExpectUploadClosesConnection(t *testing.T) {
 			t.Logf("flow %q %q: %+v", f.Request.Method, f.Request.URL, f.Err)
 		}
 		t.Fatalf("%d flows, want the one failed upload", len(flows))
+	}
+}
+
+// The same uploads to an origin that is there arrive whole, each as one
+// flow that keeps the size of its body.
+func TestCurlUploadsArriveWhole(t *testing.T) {
+	curl := needCurl(t)
+	dir := t.TempDir()
+	big := writeRandomFile(t, dir, "big.bin", 2<<20)
+	counter := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		fmt.Fprint(w, n)
+	})
+	plain := httptest.NewServer(counter)
+	defer plain.Close()
+	secure := httptest.NewTLSServer(counter)
+	defer secure.Close()
+	tp := startProxy(t, Config{RootCAs: poolOf(secure.Certificate())})
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, tp.minter.CA().PEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []string{plain.URL, secure.URL} {
+		for _, up := range [][]string{
+			{"--data-binary", "@" + big},
+			{"-H", "Expect: 100-continue", "--data-binary", "@" + big},
+		} {
+			url := base + "/up"
+			args := append([]string{"-sS", "--max-time", "20", "-x", "http://" + tp.addr, "--cacert", caFile}, up...)
+			out, err := exec.Command(curl, append(args, url)...).CombinedOutput()
+			if err != nil || string(out) != fmt.Sprint(2<<20) {
+				t.Errorf("curl %v %s: %v, output %q", up, url, err, out)
+			}
+		}
+	}
+	flows := flowsAfterShutdown(t, tp)
+	if len(flows) != 4 {
+		t.Fatalf("%d flows for four uploads", len(flows))
+	}
+	for _, f := range flows {
+		if f.State != session.Done || f.Err != nil || f.Request.Body.Size != 2<<20 {
+			t.Errorf("flow %s: state %v, error %+v, body size %d", f.Request.URL, f.State, f.Err, f.Request.Body.Size)
+		}
 	}
 }
