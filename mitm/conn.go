@@ -93,24 +93,27 @@ type clientConn struct {
 	head      []byte // the first keepHead of them
 	tooLarge  bool
 	closed    bool
+	abandoned bool // the rest is a request body nobody reads; see abandon
 }
 
 func (c *clientConn) Read(b []byte) (int, error) {
 	if c.detached.Load() {
 		return 0, io.EOF
 	}
-	if len(c.prefix) > 0 {
+	c.mu.Lock()
+	abandoned, tooLarge := c.abandoned, c.tooLarge
+	c.mu.Unlock()
+	switch {
+	case abandoned:
+		return 0, io.EOF
+	case len(c.prefix) > 0:
 		n := copy(b, c.prefix)
 		c.prefix = c.prefix[n:]
 		c.count(b[:n])
 		return n, nil
-	}
-	c.mu.Lock()
-	if c.tooLarge {
-		c.mu.Unlock()
+	case tooLarge:
 		return 0, errHeaderTooLarge
 	}
-	c.mu.Unlock()
 	n, err := c.Conn.Read(b)
 	if n > 0 && !c.count(b[:n]) {
 		return 0, errHeaderTooLarge
@@ -183,9 +186,12 @@ func (c *clientConn) Close() error {
 	}
 	c.closed = true
 	head := bytes.TrimLeft(c.head, "\r\n")
-	pending, tooLarge := len(head) > 0 && !c.unlimited, c.tooLarge
+	pending, tooLarge, abandoned := len(head) > 0 && !c.unlimited, c.tooLarge, c.abandoned
 	c.mu.Unlock()
-	if pending {
+	switch {
+	case abandoned:
+		c.linger()
+	case pending:
 		c.rejectUnparsed(head, tooLarge)
 	}
 	c.proxy.forget(c.state)

@@ -183,26 +183,6 @@ func rawExchange(t *testing.T, addr, send string) string {
 	return strings.TrimSpace(line)
 }
 
-func TestUpstreamTimeout(t *testing.T) {
-	release := make(chan struct{})
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-release
-	}))
-	defer origin.Close()
-	defer close(release)
-	tp := startProxy(t, Config{ResponseTimeout: 100 * time.Millisecond})
-	url := origin.URL + "/slow"
-	body := get502(t, tp.client(), url)
-	if !strings.Contains(body, "timed out") {
-		t.Errorf("502 body %q", body)
-	}
-	f := tp.rec.wait(t, "timeout", finalFor(url))
-	if f.Err == nil || f.Err.Phase != session.PhaseUpstream {
-		t.Errorf("flow error %+v", f.Err)
-	}
-	assertStillServes(t, tp)
-}
-
 // After siphon answers a request with a body itself, the connection must
 // still check the next request: here a malformed one gets its 400.
 func TestMalformedRequestAfterAnsweredBody(t *testing.T) {

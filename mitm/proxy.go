@@ -55,9 +55,10 @@ type Config struct {
 	// DialContext opens upstream connections; nil means a net.Dialer. Tests
 	// inject one to simulate DNS failures without looking up real names.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
-	// ResponseTimeout bounds the wait for an upstream's response headers.
-	// Zero means one minute.
-	ResponseTimeout time.Duration
+	// UpstreamTimeout bounds the wait for an upstream's response headers
+	// once the request is sent. Zero means no limit: siphon waits as long
+	// as the client does, and a client that hangs up cancels the request.
+	UpstreamTimeout time.Duration
 	// Logger receives the proxy's own warnings; nil discards them.
 	Logger *slog.Logger
 	// Decider, when set, is asked about every HTTP flow twice: once its
@@ -110,8 +111,8 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
-	if cfg.ResponseTimeout <= 0 {
-		cfg.ResponseTimeout = time.Minute
+	if cfg.UpstreamTimeout < 0 {
+		return nil, fmt.Errorf("mitm: negative UpstreamTimeout %v", cfg.UpstreamTimeout)
 	}
 	if cfg.DialContext == nil {
 		cfg.DialContext = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
@@ -144,7 +145,7 @@ func New(cfg Config) (*Proxy, error) {
 		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   15 * time.Second,
-		ResponseHeaderTimeout: cfg.ResponseTimeout,
+		ResponseHeaderTimeout: cfg.UpstreamTimeout,
 		// siphon answers 100-continue itself (see expectContinue).
 		ExpectContinueTimeout: 0,
 	}

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/intercept"
@@ -28,9 +27,9 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	cc.requestParsed(hasBody)
 	if hasBody {
 		// The header limit is off while the body is read; whoever reads it
-		// (the transport, or martian draining it after siphon answered),
-		// its end turns the limit back on for the next request.
-		req.Body = &tee{rc: req.Body, cap: &capture{}, end: func(error) { cc.rearm() }}
+		// (the transport, or siphon answering itself), its end turns the
+		// limit back on for the next request.
+		req.Body = newClientBody(ctx, req, cc)
 	}
 
 	// Requests inside a tunnel were authorized with its CONNECT.
@@ -65,7 +64,7 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	rec := newRecord(p.cfg.Recorder, f)
 	ctx.Set(recordKey, rec)
 	if hasBody {
-		p.teeRequestBody(req, cc, rec)
+		p.teeRequestBody(req, rec)
 	}
 	if p.deciding() {
 		p.decideRequest(ctx, req, cc, rec, hasBody)
@@ -78,19 +77,15 @@ func (p *Proxy) deciding() bool {
 	return p.cfg.Decider != nil && !intercept.IsIdle(p.cfg.Decider)
 }
 
-// teeRequestBody captures the request body as it is read, and answers
-// Expect: 100-continue itself.
-func (p *Proxy) teeRequestBody(req *http.Request, cc *clientConn, rec *record) {
-	body := req.Body
+// teeRequestBody captures the request body as it is read. The client's
+// Expect: 100-continue is siphon's to answer (see clientBody), not the
+// origin's.
+func (p *Proxy) teeRequestBody(req *http.Request, rec *record) {
 	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
-		// Go's transport would wait for the origin's 100 before sending
-		// the body while the client waits for ours: answer it here, when
-		// the body is first wanted.
 		req.Header.Del("Expect")
-		body = &continueReader{ReadCloser: body, conn: cc.Conn}
 	}
 	rec.reqCap = newCapture(p.cfg.BodyLimit, req.ContentLength)
-	req.Body = &tee{rc: body, cap: rec.reqCap, end: func(err error) {
+	req.Body = &tee{rc: req.Body, cap: rec.reqCap, end: func(err error) {
 		if err != nil && err != errClosedEarly {
 			rec.touch(func(f *session.Flow) {
 				f.Err = &session.Error{Phase: session.PhaseClient, Msg: "client stopped sending the request body: " + err.Error()}
@@ -124,10 +119,10 @@ func (p *Proxy) fixTarget(req *http.Request, st *connState) {
 }
 
 // answer makes siphon reply to req itself, without the origin. The
-// request's body is read first, so that the next request on the connection
-// starts clean and the header limit is back on: martian drains it only
-// after writing the answer. A body over the capture limit is not worth
-// reading; the connection closes after the answer instead.
+// request's body is read first (and so captured), so that the next request
+// on the connection starts clean. A body over the capture limit is not
+// worth reading; the connection closes after the answer instead (see
+// clientBody.settle).
 func (p *Proxy) answer(ctx *martian.Context, req *http.Request, res *http.Response) {
 	if req.Body != nil {
 		n, _ := io.Copy(io.Discard, io.LimitReader(req.Body, p.cfg.BodyLimit+1))
@@ -141,18 +136,4 @@ func (p *Proxy) answer(ctx *martian.Context, req *http.Request, res *http.Respon
 
 func isWebSocketUpgrade(h http.Header) bool {
 	return strings.EqualFold(h.Get("Upgrade"), "websocket")
-}
-
-// continueReader sends "100 Continue" to the client on the first read.
-type continueReader struct {
-	io.ReadCloser
-	conn net.Conn
-	once sync.Once
-}
-
-func (r *continueReader) Read(b []byte) (int, error) {
-	r.once.Do(func() {
-		r.conn.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
-	})
-	return r.ReadCloser.Read(b)
 }

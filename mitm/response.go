@@ -21,6 +21,11 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if ctx == nil {
 		return nil
 	}
+	if b := bodyOf(req); b != nil && !b.complete() {
+		// What the client still sends is the rest of this body, not a
+		// request: the connection serves no further one.
+		res.Close = true
+	}
 	rec := recordOf(req)
 	if v, ok := ctx.Get(answerKey); ok {
 		// siphon's own answer: a page of its own (no record), or a
@@ -116,7 +121,7 @@ func (p *Proxy) stream(ctx *martian.Context, res *http.Response, rec *record) {
 	}
 	cc := conn.(*clientConn)
 	req := res.Request
-	keepAlive := req.ProtoAtLeast(1, 1) && !req.Close && !p.isClosing()
+	keepAlive := req.ProtoAtLeast(1, 1) && !req.Close && !res.Close && !p.isClosing()
 
 	h := res.Header.Clone()
 	h.Del("Content-Length")

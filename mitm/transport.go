@@ -32,14 +32,38 @@ func (t *tracedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if rec == nil {
 		return t.base.RoundTrip(req)
 	}
-	req2 := req.WithContext(httptrace.WithClientTrace(req.Context(), rec.trace()))
-	res, err := t.base.RoundTrip(req2)
+	// The context is never cancelled once the response has come: that
+	// would cut its body short. It holds nothing that needs releasing.
+	ctx, cancel := context.WithCancelCause(httptrace.WithClientTrace(req.Context(), rec.trace()))
+	watch := t.p.watchClient(req, cancel)
+	res, err := t.base.RoundTrip(req.WithContext(ctx))
+	watch.end()
 	if err != nil {
+		cancel(err)
+		if b := bodyOf(req); b != nil {
+			// Before the 502, so that it can say Connection: close when
+			// the rest of the body cannot be read (see modifyResponse).
+			b.settle()
+		}
 		e := classify(err, req.URL.Host)
+		switch {
+		case errors.Is(context.Cause(ctx), errClientGone):
+			e = &session.Error{Phase: session.PhaseClient, Msg: "the client closed the connection while siphon waited for " + req.URL.Host}
+		case t.p.cfg.UpstreamTimeout > 0 && isHeaderTimeout(err):
+			e = &session.Error{Phase: session.PhaseUpstream,
+				Msg:  fmt.Sprintf("%s sent no response within %v", req.URL.Host, t.p.cfg.UpstreamTimeout),
+				Hint: fmt.Sprintf("--upstream-timeout is %v: raise it, or set it to 0 to wait as long as the client does", t.p.cfg.UpstreamTimeout)}
+		}
 		rec.finish(e)
 		return errorResponse(req, e), nil
 	}
 	return res, nil
+}
+
+// isHeaderTimeout reports whether err is the transport's
+// ResponseHeaderTimeout passing; its error type is not exported.
+func isHeaderTimeout(err error) bool {
+	return isTimeout(err) && strings.Contains(err.Error(), "timeout awaiting response headers")
 }
 
 func (r *record) trace() *httptrace.ClientTrace {

@@ -165,6 +165,8 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		Auth:        c.auth,
 		Logger:      logger,
 		Decider:     c.decider(),
+
+		UpstreamTimeout: o.upstreamTimeout,
 	})
 	if err != nil {
 		l.Close()

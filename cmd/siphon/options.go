@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/x509"
+	"errors"
 	"flag"
 	"net"
 	"net/url"
@@ -29,6 +30,8 @@ type proxyOptions struct {
 	upstream    string
 	bodyLimit   byteSize
 	proxyAuth   string
+	// upstreamTimeout bounds the wait for response headers; 0: none.
+	upstreamTimeout time.Duration
 	// rules.go: --rules, --mock-only, --intercept-timeout
 	rules            stringList
 	mockOnly         bool
@@ -49,6 +52,7 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 	fs.Var(&o.ignoreHosts, "ignore-hosts", "regex matched against host:port of CONNECT; matching tunnels pass through untouched (repeatable)")
 	fs.StringVar(&o.upstream, "upstream", "", "send all traffic through this HTTP proxy: http://[user:pass@]host:port")
 	fs.Var(&o.bodyLimit, "body-limit", "bytes of each body to capture, e.g. 16MiB (the rest still reaches the client)")
+	fs.Var((*limitDuration)(&o.upstreamTimeout), "upstream-timeout", "how long to wait for a server's response headers once the request is sent, such as 30s (default 0: as long as the client waits)")
 	fs.StringVar(&o.proxyAuth, "proxy-auth", "", "USER:PASS required of clients; required when listening beyond loopback ('none' to allow anyone)")
 	o.registerRules(fs)
 	o.registerServerReplay(fs)
@@ -143,6 +147,24 @@ func (l *stringList) String() string { return strings.Join(*l, ",") }
 
 func (l *stringList) Set(v string) error {
 	*l = append(*l, v)
+	return nil
+}
+
+// limitDuration is a duration flag for a limit that 0 turns off; negative
+// values are refused.
+type limitDuration time.Duration
+
+func (d *limitDuration) String() string { return time.Duration(*d).String() }
+
+func (d *limitDuration) Set(v string) error {
+	n, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("want a duration such as 30s or 5m, or 0 for no limit")
+	}
+	if n < 0 {
+		return errors.New("must not be negative: a duration such as 30s or 5m, or 0 for no limit")
+	}
+	*d = limitDuration(n)
 	return nil
 }
 

@@ -1,0 +1,71 @@
+package mitm
+
+import (
+	"context"
+	"net/http"
+	"sync"
+)
+
+// clientWatch cancels an upstream request whose client hangs up while
+// siphon waits for the response. martian's requests carry a context that
+// never ends, and siphon sets no limit on that wait unless
+// --upstream-timeout asks for one: without the watch, a request to an
+// origin that never answers would outlive its client forever.
+type clientWatch struct {
+	cc     *clientConn
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+
+	mu    sync.Mutex
+	ended bool
+	stop  func()
+}
+
+// watchClient starts watching req's client connection for a hang-up once
+// the request body (if any) has been read to its end: until then what the
+// client sends is the body, which the transport reads. cancel receives
+// errClientGone. The watch must be ended before martian reads from the
+// connection again.
+func (p *Proxy) watchClient(req *http.Request, cancel context.CancelCauseFunc) *clientWatch {
+	w := &clientWatch{cc: p.connOf(req), cancel: cancel, done: make(chan struct{})}
+	if w.cc == nil {
+		return w
+	}
+	if b := bodyOf(req); b != nil {
+		b.whenComplete(w.start)
+	} else {
+		w.start()
+	}
+	return w
+}
+
+func (w *clientWatch) start() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended || w.stop != nil {
+		return
+	}
+	gone, stop := w.cc.watchHangup()
+	w.stop = stop
+	if gone == nil {
+		return
+	}
+	go func() {
+		select {
+		case <-gone:
+			w.cancel(errClientGone)
+		case <-w.done:
+		}
+	}()
+}
+
+// end stops the watch and waits for its reader to stop.
+func (w *clientWatch) end() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ended = true
+	close(w.done)
+	if w.stop != nil {
+		w.stop()
+	}
+}
