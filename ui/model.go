@@ -42,6 +42,7 @@ type Model struct {
 	st    Styles
 	ctx   context.Context
 	stop  context.CancelFunc
+	term  *terminal // the terminal Run reads keys from; nil under teatest
 
 	width, height int
 	page, back    page // back: where the help and events screens return to
