@@ -228,7 +228,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return m.quit()
 		case ActHelp:
 			m.openPager(pageHelp)
-			m.pager.SetLines(helpLines(m.keys, m.st), false)
+			m.pager.SetLines(helpLines(m.keys, m.st, m.helpNote), false)
 			return nil
 		case ActEvents:
 			m.openPager(pageEvents)

@@ -94,7 +94,8 @@ func (m *Model) hintScope() Scope {
 
 // hints draws the one-line key hint bar for the current page, with help
 // always offered first, then what can be done with a paused flow when one
-// is focused.
+// is focused; keys that cannot act here (a read-only session's) are left
+// out.
 func (m *Model) hints() string {
 	bs := []Binding{}
 	for _, b := range m.keys.InScope(ScopeGlobal) {
@@ -114,7 +115,7 @@ func (m *Model) hints() string {
 		case ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom, ActPrevTab, ActPrevMatch:
 			continue // obvious, or paired with one shown
 		}
-		if b.Planned == "" {
+		if b.Planned == "" && m.refusal(b) == "" {
 			bs = append(bs, b)
 		}
 	}
