@@ -139,6 +139,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.edited(msg)
 	case storedFlowMsg:
 		return m, m.storedEdit(msg)
+	case replayPlanMsg:
+		return m, m.replayPlanned(msg)
 	case statusMsg:
 		return m, m.say(msg.text)
 	case expireMsg:
