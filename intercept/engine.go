@@ -131,6 +131,7 @@ func (e *Engine) reloadLocked(rf *ruleFile) error {
 	rf.stamps[rf.path] = before
 	if err != nil {
 		rf.err = err
+		e.notify() // LoadErrors changed: a UI says so
 		return err
 	}
 	rf.rules, rf.err = cs, nil
@@ -176,7 +177,8 @@ func (e *Engine) publish() {
 }
 
 // Changed returns a channel that receives a value after the paused flows
-// or the rules changed. Signals coalesce; the channel is never closed.
+// or the rules changed, or a rules file failed to reload (see LoadErrors).
+// Signals coalesce; the channel is never closed.
 func (e *Engine) Changed() <-chan struct{} { return e.changed }
 
 func (e *Engine) notify() {

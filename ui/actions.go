@@ -20,6 +20,9 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	if b.Planned != "" {
 		return m.say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
 	}
+	if why := m.refusal(b); why != "" {
+		return m.say(why)
+	}
 	sel := m.list.Selected()
 	switch b.Action {
 	case ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom:
@@ -94,6 +97,9 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	if b.Planned != "" {
 		return m.say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
+	}
+	if why := m.refusal(b); why != "" {
+		return m.say(why)
 	}
 	f := m.flow.Flow()
 	switch b.Action {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -71,7 +72,52 @@ func (m *Model) openEditor(job *editJob, text []byte, problem error) tea.Cmd {
 		args = []string{"vi"}
 	}
 	cmd := exec.Command(args[0], append(args[1:], job.path)...)
-	return tea.ExecProcess(cmd, func(err error) tea.Msg { return editedMsg{job: job, err: err} })
+	done := func(err error) tea.Msg { return editedMsg{job: job, err: err} }
+	t := m.term
+	if t == nil {
+		return tea.ExecProcess(cmd, done)
+	}
+	// The program's read loop ends before the terminal is handed over, and
+	// the editor reads the terminal itself (given the program's input,
+	// exec would feed it through a pipe): see terminal.
+	cmd.Stdin = t.file()
+	run := tea.Exec(terminalCommand{cmd, t}, done)
+	return func() tea.Msg {
+		t.pause()
+		return run()
+	}
+}
+
+// terminalCommand runs a program on the terminal the UI reads through t,
+// reading resumed when the program ends, before Bubble Tea reads again.
+type terminalCommand struct {
+	*exec.Cmd
+	t *terminal
+}
+
+func (c terminalCommand) Run() error {
+	defer c.t.resume()
+	return c.Cmd.Run()
+}
+
+// SetStdin and the others give the program the UI's terminal unless it
+// has its own, as tea.ExecProcess does.
+func (c terminalCommand) SetStdin(r io.Reader) {
+	if c.Stdin == nil {
+		c.Stdin = r
+	}
+}
+
+func (c terminalCommand) SetStdout(w io.Writer) {
+	if c.Stdout == nil {
+		c.Stdout = w
+	}
+}
+
+func (c terminalCommand) SetStderr(w io.Writer) {
+	if c.Stderr == nil {
+		c.Stderr = w
+	}
 }
 
 // edited takes the file back from the editor and applies it, or opens

@@ -8,8 +8,9 @@ import (
 
 // helpLines is the help screen: every binding of the key table by scope,
 // then the filter language. It is built from the same table that handles
-// the keys, so it cannot drift from them.
-func helpLines(km KeyMap, st Styles) []string {
+// the keys, so it cannot drift from them. note, if set, says why a binding
+// cannot act here ("" when it can).
+func helpLines(km KeyMap, st Styles, note func(Binding) string) []string {
 	var out []string
 	for _, scope := range scopeOrder {
 		bs := km.InScope(scope)
@@ -25,6 +26,10 @@ func helpLines(km KeyMap, st Styles) []string {
 			desc := b.Key.Help().Desc
 			if b.Planned != "" {
 				desc += st.Muted.Render(" (coming with " + b.Planned + ")")
+			} else if note != nil {
+				if n := note(b); n != "" {
+					desc += st.Muted.Render(" (" + n + ")")
+				}
 			}
 			out = append(out, "  "+st.HintKey.Render(cell(strings.Join(keys, " "), 22))+" "+desc)
 		}

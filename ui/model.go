@@ -42,6 +42,7 @@ type Model struct {
 	st    Styles
 	ctx   context.Context
 	stop  context.CancelFunc
+	term  *terminal // the terminal Run reads keys from; nil under teatest
 
 	width, height int
 	page, back    page // back: where the help and events screens return to
@@ -58,6 +59,7 @@ type Model struct {
 	rulesBack   page          // where the rules view returns to
 	rulesFocus  *session.Flow // the flow n makes a rule from
 	pausedCount int           // flows paused at breakpoints
+	rulesErr    string        // the rules files' reload errors last said, "" for none
 
 	filterExpr string
 	filter     *filter.Filter
@@ -127,17 +129,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.page == pageEvents {
 			m.showEvents(true)
 		}
-		if m.page == pageRules {
-			m.engineChanged() // a rules file that failed to reload is logged
+		var cmd tea.Cmd
+		if m.opts.engine != nil {
+			cmd = m.engineChanged() // a rules file that failed to reload is logged
 		}
-		return m, waitSignal(m.ctx, m.opts.events.Changed(), msg)
+		return m, tea.Batch(cmd, waitSignal(m.ctx, m.opts.events.Changed(), msg))
 	case engineChangedMsg:
-		m.engineChanged()
-		return m, waitSignal(m.ctx, m.opts.engine.Changed(), msg)
+		return m, tea.Batch(m.engineChanged(), waitSignal(m.ctx, m.opts.engine.Changed(), msg))
 	case editedMsg:
 		return m, m.edited(msg)
 	case storedFlowMsg:
 		return m, m.storedEdit(msg)
+	case replayPlanMsg:
+		return m, m.replayPlanned(msg)
 	case statusMsg:
 		return m, m.say(msg.text)
 	case expireMsg:
@@ -228,7 +232,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return m.quit()
 		case ActHelp:
 			m.openPager(pageHelp)
-			m.pager.SetLines(helpLines(m.keys, m.st), false)
+			m.pager.SetLines(helpLines(m.keys, m.st, m.helpNote), false)
 			return nil
 		case ActEvents:
 			m.openPager(pageEvents)
@@ -282,13 +286,16 @@ func (m *Model) focused() *session.Flow {
 	return nil
 }
 
-// engineChanged takes in a change of the paused flows or the rules.
-func (m *Model) engineChanged() {
+// engineChanged takes in a change of the paused flows or the rules, and
+// says when a rules file fails to reload or is fixed.
+func (m *Model) engineChanged() tea.Cmd {
 	e := m.opts.engine
 	m.pausedCount = len(e.Paused())
+	errs := e.LoadErrors()
 	if m.page == pageRules {
-		m.rules.SetRules(e.Rules(), e.LoadErrors())
+		m.rules.SetRules(e.Rules(), errs)
 	}
+	return m.rulesErrorsChanged(errs)
 }
 
 func (m *Model) openPager(p page) {

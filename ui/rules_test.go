@@ -3,6 +3,7 @@ package ui
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -61,7 +62,7 @@ func TestRulesViewKeys(t *testing.T) {
 	waitScreen(t, tm, `rule "no ads" comes from `+path)
 
 	press(tm, ScopeRules, ActNewRule)
-	waitScreen(t, tm, `new rule, match: ~m ^POST$ & ~d ^api\.example\.com$ & ~u /v1/login`)
+	waitScreen(t, tm, `new rule, match: ~m ^POST$ & ~u '^https://api\.example\.com(:443)?/v1/login([?#]|$)'`)
 	typeText(tm, "")
 	waitScreen(t, tm, "action (as in a rules file): breakpoint: request")
 	tm.Type("x")
@@ -78,7 +79,7 @@ func TestRulesViewKeys(t *testing.T) {
 	}
 	added := rules[3]
 	if !added.Added || added.Rule.Mock == nil || added.Rule.Mock.Status != 201 ||
-		added.Rule.Match != `~m ^POST$ & ~d ^api\.example\.com$ & ~u /v1/login` {
+		added.Rule.Match != `~m ^POST$ & ~u '^https://api\.example\.com(:443)?/v1/login([?#]|$)'` {
 		t.Fatalf("added rule: %+v %+v", added, added.Rule)
 	}
 	if st := m.State(); st.Page != "rules" {
@@ -109,5 +110,75 @@ func TestMatchForFlow(t *testing.T) {
 	}
 	if got := ruleName(nil, []intercept.RuleStatus{{Added: true, Rule: &intercept.Rule{Name: "rule"}}}); got != "rule (2)" {
 		t.Errorf("second unnamed rule: %q", got)
+	}
+}
+
+// The match made from a flow takes its scheme, port and path: it matches
+// the flow (with any query, and with its default port written or not),
+// and not the same path on another scheme or port, nor another path.
+func TestMatchForSchemeAndPort(t *testing.T) {
+	for _, c := range []struct {
+		flow      string
+		match, no []string
+	}{
+		{"https://host.test:8443/path",
+			[]string{"https://host.test:8443/path?q=1", "HTTPS://HOST.test:8443/path#top"},
+			[]string{"http://host.test/path", "http://host.test:8443/path", "https://host.test/path",
+				"https://host.test:9443/path", "https://host.test:8443/path/more", "https://host.test:8443/pathx",
+				"https://host.test:84430/path", "https://evil.test/?https://host.test:8443/path"}},
+		{"https://host.test/path",
+			[]string{"https://host.test:443/path", "https://host.test/path?x"},
+			[]string{"http://host.test/path", "https://host.test:8443/path", "http://host.test:443/path"}},
+		{"http://host.test:80/",
+			[]string{"http://host.test", "http://host.test/", "http://host.test/?a=b"},
+			[]string{"https://host.test/", "http://host.test:8080/", "http://host.test/other"}},
+		{"http://[::1]:9/x%2Fy",
+			[]string{"http://[::1]:9/x%2Fy"},
+			[]string{"http://[::1]:8/x%2Fy", "https://[::1]:9/x%2Fy", "http://[::1]:9/x/y"}},
+	} {
+		f := &session.Flow{Request: &session.Request{Method: "PUT", URL: c.flow}}
+		expr := matchFor(f)
+		r, err := newRule("t", expr, "breakpoint: request")
+		if err != nil {
+			t.Fatalf("%s: %q: %v", c.flow, expr, err)
+		}
+		flt, err := filter.Parse(r.Match)
+		must(t, err)
+		for _, u := range append([]string{c.flow}, c.match...) {
+			if !flt.Match(&session.Flow{Request: &session.Request{Method: "PUT", URL: u}}) {
+				t.Errorf("%q (from %s) does not match %s", expr, c.flow, u)
+			}
+		}
+		for _, u := range c.no {
+			if flt.Match(&session.Flow{Request: &session.Request{Method: "PUT", URL: u}}) {
+				t.Errorf("%q (from %s) matches %s", expr, c.flow, u)
+			}
+		}
+		if flt.Match(&session.Flow{Request: &session.Request{Method: "GET", URL: c.flow}}) {
+			t.Errorf("%q matches another method", expr)
+		}
+	}
+}
+
+// quoteArg's quoted strings read back as the regex quoted: a regex's
+// escapes keep their meaning, and backslashes and quotes survive.
+func TestQuoteArgRoundTrip(t *testing.T) {
+	url := func(path string) *session.Flow {
+		return &session.Flow{Request: &session.Request{Method: "GET", URL: "http://h.test/" + path}}
+	}
+	for _, text := range []string{`a b`, `(x)`, `it's`, `"q"`, `\`, `end\`, `a\'b`, `a\"b`, `\\'`, `~d x`} {
+		flt, err := filter.Parse("~u " + quoteArg(regexp.QuoteMeta(text)+"$"))
+		if err != nil {
+			t.Errorf("%q: %v", text, err)
+			continue
+		}
+		if !flt.Match(url(text)) || flt.Match(url(text+"x")) {
+			t.Errorf("%q quoted as %s does not match exactly", text, quoteArg(regexp.QuoteMeta(text)+"$"))
+		}
+	}
+	flt, err := filter.Parse("~u " + quoteArg(`a \.$`))
+	must(t, err)
+	if !flt.Match(url("a .")) || flt.Match(url("a x")) {
+		t.Errorf(`%s: \. is not an escaped dot`, quoteArg(`a \.$`))
 	}
 }

@@ -134,36 +134,79 @@ func newRule(name, match, action string) (*intercept.Rule, error) {
 	return rules[0], nil
 }
 
-// matchFor is a filter expression that matches requests like f: same
-// method, host and path.
+// matchFor is a filter expression that matches requests like f: the same
+// method, and the same scheme, host, port and path (any query), as one
+// ~u regex anchored on the URL as recorded. A default port may be written
+// or not ("https://h/" is "https://h:443/"), so either matches.
 func matchFor(f *session.Flow) string {
 	if f == nil || f.Request == nil {
 		return ""
 	}
 	expr := "~m " + quoteArg("^"+regexp.QuoteMeta(f.Request.Method)+"$")
-	if u, err := url.Parse(f.Request.URL); err == nil && u.Host != "" {
-		expr += " & ~d " + quoteArg("^"+regexp.QuoteMeta(u.Hostname())+"$")
-	}
-	// ~u matches the URL as recorded, so the path is taken from it as it
-	// is written, not as url.URL would re-escape it.
-	if _, rest, ok := strings.Cut(f.Request.URL, "://"); ok {
-		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-			p, _, _ := strings.Cut(rest[i:], "?")
-			p, _, _ = strings.Cut(p, "#")
-			if p != "" && p != "/" {
-				expr += " & ~u " + quoteArg(regexp.QuoteMeta(p))
-			}
-		}
+	if re := urlRegex(f.Request.URL); re != "" {
+		expr += " & ~u " + quoteArg(re)
 	}
 	return expr
 }
 
-// quoteArg quotes a filter argument when it holds what ends a word.
+// defaultPorts are the ports a URL may leave out, by scheme.
+var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+// urlRegex is a regex that matches raw's scheme, authority and path, with
+// any query or fragment; "" when raw is not absolute. It works on the URL
+// as recorded, not as url.URL would re-escape it.
+func urlRegex(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok || scheme == "" {
+		return ""
+	}
+	authority, path := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority, path = rest[:i], rest[i:]
+	}
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	host, port := authority, ""
+	if i := strings.LastIndexByte(authority, ':'); i >= 0 && i > strings.LastIndexByte(authority, ']') {
+		host, port = authority[:i], authority[i+1:]
+	}
+	re := "^" + regexp.QuoteMeta(scheme) + "://" + regexp.QuoteMeta(host)
+	switch def := defaultPorts[strings.ToLower(scheme)]; {
+	case def != "" && (port == "" || port == def):
+		re += "(:" + def + ")?"
+	case port != "":
+		re += regexp.QuoteMeta(":" + port)
+	}
+	if path == "" || path == "/" {
+		re += "/?"
+	} else {
+		re += regexp.QuoteMeta(path)
+	}
+	return re + "([?#]|$)"
+}
+
+// quoteArg quotes a filter argument when it holds what ends a word. In
+// quotes a backslash stands for itself unless it escapes a backslash or a
+// quote, so a regex's escapes are written once.
 func quoteArg(s string) string {
 	if !strings.ContainsAny(s, " \t()~'\"") && !strings.HasPrefix(s, "&") && !strings.HasPrefix(s, "|") {
 		return s
 	}
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+	var b strings.Builder
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'':
+			b.WriteString(`\'`)
+		case c == '\\' && (i+1 == len(s) || strings.IndexByte(`\'"`, s[i+1]) >= 0):
+			b.WriteString(`\\`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 // ruleName names a rule after the flow it is made from, unique among the

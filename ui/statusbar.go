@@ -61,6 +61,10 @@ func (m *Model) statusLine() string {
 	if !m.opts.readOnly {
 		left = append(left, m.interceptStatus())
 	}
+	if m.rulesErr != "" {
+		// Until the file is fixed: the message saying why expires.
+		left = append(left, "rules not reloaded (R)")
+	}
 	if m.page == pageFlow {
 		if info := m.flow.MatchInfo(); info != "" {
 			left = append(left, info)
@@ -94,7 +98,8 @@ func (m *Model) hintScope() Scope {
 
 // hints draws the one-line key hint bar for the current page, with help
 // always offered first, then what can be done with a paused flow when one
-// is focused.
+// is focused; keys that cannot act here (a read-only session's) are left
+// out.
 func (m *Model) hints() string {
 	bs := []Binding{}
 	for _, b := range m.keys.InScope(ScopeGlobal) {
@@ -114,9 +119,39 @@ func (m *Model) hints() string {
 		case ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom, ActPrevTab, ActPrevMatch:
 			continue // obvious, or paired with one shown
 		}
-		if b.Planned == "" {
+		if b.Planned == "" && m.refusal(b) == "" {
 			bs = append(bs, b)
 		}
 	}
 	return hintLine(bs, m.st, m.width)
+}
+
+// rulesErrorsChanged says in the status bar when the rules files' reload
+// errors change: a file that failed to reload (FILE:LINE: what is wrong),
+// whose rules stay as they were, or the files fixed since.
+func (m *Model) rulesErrorsChanged(errs []error) tea.Cmd {
+	var lines []string
+	for _, err := range errs {
+		for l := range strings.SplitSeq(err.Error(), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+	}
+	now, was := strings.Join(lines, "\n"), m.rulesErr
+	if now == was {
+		return nil
+	}
+	m.rulesErr = now
+	switch {
+	case now != "":
+		more := ""
+		if len(lines) > 1 {
+			more = fmt.Sprintf(" (and %d more: R lists them)", len(lines)-1)
+		}
+		return m.say("rules not reloaded, the previous rules stay active: " + lines[0] + more)
+	case was != "":
+		return m.say("rules reloaded: the rules files are fixed")
+	}
+	return nil
 }

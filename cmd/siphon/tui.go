@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strconv"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/mitm"
 	"github.com/siphonproxy/siphon/replay"
@@ -165,13 +162,9 @@ func browse(ctx context.Context, path, filterExpr string, stdout io.Writer) erro
 }
 
 // runProgram runs the UI in the alternate screen until the user quits or
-// ctx ends (SIGINT, SIGTERM), which is a normal end too.
-func runProgram(ctx context.Context, m tea.Model, stdout io.Writer) error {
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(),
-		tea.WithContext(ctx), tea.WithOutput(stdout))
-	_, err := p.Run()
-	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
-		return fmt.Errorf("terminal UI: %w", err)
-	}
-	return nil
+// ctx ends (SIGINT, SIGTERM), which is a normal end too. Keys come from
+// the terminal on standard input (the controlling terminal if it is
+// redirected).
+func runProgram(ctx context.Context, m *ui.Model, stdout io.Writer) error {
+	return ui.Run(ctx, m, os.Stdin, stdout)
 }

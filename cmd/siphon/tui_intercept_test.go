@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -235,7 +236,7 @@ func TestTUIRulesView(t *testing.T) {
 	h.press(ui.ScopeList, ui.ActBottom)
 	h.press(ui.ScopeGlobal, ui.ActRules)
 	h.press(ui.ScopeRules, ui.ActNewRule)
-	h.wait(`new rule, match: ~m ^GET$ & ~d ^127\.0\.0\.1$ & ~u /users`)
+	h.wait(`new rule, match: ~m ^GET$ & ~u '^http://` + regexp.QuoteMeta(strings.TrimPrefix(origin.URL, "http://")) + `/users([?#]|$)'`)
 	h.typeLine(`~m ^GET$ & ~u /users`)
 	h.wait("action (as in a rules file): breakpoint: request")
 	h.typeLine("block: 451")

@@ -16,7 +16,8 @@ import (
 // r re-sends the flow under the cursor through siphon's own listener: the
 // origin gets the same request again and the replay is captured as a new
 // flow marked as a replay; ctrl+r re-sends every flow the view filter
-// shows, in the order they were captured.
+// shows, in the order they were captured, once the user agrees to send
+// the POSTs again.
 func TestTUIReplay(t *testing.T) {
 	secure := newRecordingOrigin(t, true)
 	h := startTUIHarness(t, "--upstream-ca", writePEM(t, secure.Certificate()))
@@ -48,6 +49,8 @@ func TestTUIReplay(t *testing.T) {
 	h.typeLine("~u /api")
 	h.wait("3/4 flows")
 	h.press(ui.ScopeList, ui.ActReplayAll)
+	h.wait("replay 3 flows, 2 of them POST?") // #1 and #4 are POSTs
+	h.press(ui.ScopePrompt, ui.ActConfirm)
 	assertSameRequest(t, "ctrl+r: #1", secure.next(t), original)
 	if s := plain.next(t); !strings.HasSuffix(s.URL, "/api/two") {
 		t.Fatalf("ctrl+r: second request %s %s", s.Method, s.URL)
