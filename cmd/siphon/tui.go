@@ -36,7 +36,7 @@ func runTUI(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if *readonly != "" {
-		return browse(ctx, *readonly, o.filter, stdout)
+		return browse(ctx, *readonly, o.filter, stdout, ui.NewSystemClipboard(stdout, os.Getenv("TMUX") != ""))
 	}
 	app, err := startTUI(ctx, &o, c, tuiSetup{terminal: stdout, tmux: os.Getenv("TMUX") != "", editor: os.Getenv("EDITOR")})
 	if err != nil {
@@ -101,7 +101,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 		return nil, r.stop(err, nil)
 	}
 	// A bad reload is logged as a warning, which reaches the event log;
-	// the rules view shows it too.
+	// the rules view and the status bar show it too.
 	stopRules := watchRules(ctx, c.engine, io.Discard, r.logger)
 	clip := setup.clipboard
 	if clip == nil {
@@ -149,8 +149,8 @@ func dialAddr(addr net.Addr) string {
 
 // browse shows a session file or a HAR file without a proxy; the file is
 // not written.
-func browse(ctx context.Context, path, filterExpr string, stdout io.Writer) error {
-	m, closeStore, err := browseModel(ctx, path, filterExpr)
+func browse(ctx context.Context, path, filterExpr string, stdout io.Writer, clip ui.Clipboard) error {
+	m, closeStore, err := browseModel(ctx, path, filterExpr, ui.WithClipboard(clip))
 	if err != nil {
 		return err
 	}

@@ -117,3 +117,21 @@ func TestTUIReadonlyBadFiles(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 }
+
+// Copying needs no proxy: in a read-only session c copies the flow as a
+// curl command to the clipboard browse was given.
+func TestTUIReadonlyCopiesAsCurl(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	clip := &fakeClipboard{}
+	m, closeStore, err := browseModel(t.Context(), chromeFixture, "", ui.WithClipboard(clip))
+	must(t, err)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 30))
+	waitScreen(t, tm, "chrome-softwareishard.har · 15 flows")
+	tm.Send(ui.DefaultKeyMap().KeyMsg(ui.ScopeList, ui.ActCopyCurl))
+	waitScreen(t, tm, "the test's clipboard")
+	if got := clip.last(); !strings.HasPrefix(got, "curl ") || !strings.Contains(got, "www.softwareishard.com/blog/har-12-spec/") {
+		t.Errorf("copied %q; want the first flow as a curl command", got)
+	}
+	quitAndClose(t, tm, closeStore, tmp)
+}

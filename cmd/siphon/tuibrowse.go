@@ -18,7 +18,7 @@ import (
 // HAR file is imported into a session in a temporary directory, which
 // closeStore removes. Neither file is written. A file that is neither, or
 // a HAR file that does not read, is a usage error of one line.
-func browseModel(ctx context.Context, path, filterExpr string) (m *ui.Model, closeStore func() error, err error) {
+func browseModel(ctx context.Context, path, filterExpr string, opts ...ui.Option) (m *ui.Model, closeStore func() error, err error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, nil, usagef("read session: %v", err)
@@ -41,7 +41,8 @@ func browseModel(ctx context.Context, path, filterExpr string) (m *ui.Model, clo
 	if err != nil {
 		return nil, nil, err
 	}
-	return ui.New(store, ui.WithReadOnly(), ui.WithFilter(filterExpr)), closeStore, nil
+	opts = append([]ui.Option{ui.WithReadOnly(), ui.WithFilter(filterExpr)}, opts...)
+	return ui.New(store, opts...), closeStore, nil
 }
 
 // importForBrowsing reads the HAR document r (the file at path) into a new
