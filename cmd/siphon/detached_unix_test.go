@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"syscall"
@@ -12,10 +13,14 @@ import (
 
 // runSiphonDetached is runSiphon in a new session without a controlling
 // terminal, so that a siphon that gets as far as its UI fails to open
-// /dev/tty instead of taking over the terminal running the tests.
+// /dev/tty instead of taking over the terminal running the tests. A siphon
+// still running after detachedLimit is killed (exit code -1): these runs
+// are meant to fail at once.
 func runSiphonDetached(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(siphonBin, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), detachedLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, siphonBin, args...)
 	cmd.Env = append(os.Environ(), "SIPHON_HOME="+t.TempDir())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	var o, e bytes.Buffer

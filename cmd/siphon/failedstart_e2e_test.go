@@ -7,7 +7,11 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
+
+// detachedLimit bounds a siphon run by runSiphonDetached.
+const detachedLimit = 30 * time.Second
 
 // dirNames lists the names in dir; none when it does not exist.
 func dirNames(t *testing.T, dir string) []string {
