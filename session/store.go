@@ -24,6 +24,8 @@ type Options struct {
 	// (SQLite may still create the -shm index and an empty -wal file beside
 	// it, as for any reader of a WAL database). Add, Update, Delete and
 	// Clear then change only the memory of this Store; nothing is persisted.
+	// A read-only Store takes no lock: it may read a session another
+	// siphon is writing, and shows that writer's pending flows as pending.
 	ReadOnly bool
 	// FlushInterval is how often pending flows are committed; 100 ms when
 	// zero or negative.
