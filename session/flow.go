@@ -155,6 +155,10 @@ const (
 	PhaseUpstream    = "upstream"
 	PhaseClient      = "client"
 	PhaseIntercept   = "intercept"
+	// PhaseInterrupted marks a flow that was still pending or paused when
+	// the siphon recording it stopped (killed, crashed, power lost): the
+	// next siphon to open the session for writing fails it with this phase.
+	PhaseInterrupted = "interrupted"
 )
 
 // Error is a failure of transport, TLS, protocol or interception; it is not

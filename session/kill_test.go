@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(killChildEnv); path != "" {
 		os.Exit(killChild(path))
 	}
+	if path := os.Getenv(holdChildEnv); path != "" {
+		os.Exit(holdChild(path))
+	}
 	os.Exit(m.Run())
 }
 

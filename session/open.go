@@ -23,8 +23,24 @@ import (
 // such a file is never written to: it is checked before anything else
 // touches it. Tables and views a user adds to a session are left alone.
 // With opts.ReadOnly the file is never written at all.
+//
+// One Store at a time, in any process, may have a session open for
+// writing: it holds an exclusive lock on FILE.lock, beside the file, until
+// Close, so two writers never hand out the same Seq. Opening it for
+// writing meanwhile fails with an *InUseError (it matches ErrInUse), as it
+// is, without the "open session" prefix; read-only Stores need no lock and
+// open it at any time.
+//
+// A writer also owns the flows that were still pending or intercepted when
+// the previous writer stopped without finishing them (killed, crashed):
+// Open marks them Failed, with the phase PhaseInterrupted, and saves them
+// so. A read-only Store shows them as they are stored.
 func Open(path string, opts Options) (*Store, error) {
 	s, err := open(path, opts.withDefaults(), migrations())
+	var inUse *InUseError
+	if errors.As(err, &inUse) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open session %s: %w", path, err)
 	}
@@ -40,6 +56,19 @@ func open(path string, opts Options, steps []migration) (_ *Store, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var lock *writerLock
+	if !opts.ReadOnly {
+		// Before anything reads the file: what is pending in it is only
+		// ours to judge (markInterrupted) when no other writer is running.
+		if lock, err = acquireLock(abs, path); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				lock.release()
+			}
+		}()
+	}
 	fresh, created, err := prepareFile(abs, opts.ReadOnly)
 	if err != nil {
 		return nil, err
@@ -47,9 +76,7 @@ func open(path string, opts Options, steps []migration) (_ *Store, err error) {
 	if created {
 		defer func() {
 			if err != nil {
-				for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
-					os.Remove(abs + suffix)
-				}
+				removeSession(abs)
 			}
 		}()
 	}
@@ -109,7 +136,9 @@ func open(path string, opts Options, steps []migration) (_ *Store, err error) {
 		db.Close()
 		return nil, err
 	}
-	return newStore(abs, opts, db, read, readMeta, loaded), nil
+	s := newStore(abs, opts, db, read, readMeta, loaded)
+	s.lock, s.created = lock, created
+	return s, nil
 }
 
 // prepareFile makes sure a file exists at abs and says whether it is fresh
@@ -206,6 +235,7 @@ func newStore(abs string, opts Options, db *sql.DB, read, readMeta *sql.Stmt, lo
 		close(s.done)
 	} else {
 		s.stop = make(chan struct{})
+		s.markInterrupted()
 		go s.run()
 	}
 	return s

@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +24,8 @@ type Options struct {
 	// (SQLite may still create the -shm index and an empty -wal file beside
 	// it, as for any reader of a WAL database). Add, Update, Delete and
 	// Clear then change only the memory of this Store; nothing is persisted.
+	// A read-only Store takes no lock: it may read a session another
+	// siphon is writing, and shows that writer's pending flows as pending.
 	ReadOnly bool
 	// FlushInterval is how often pending flows are committed; 100 ms when
 	// zero or negative.
@@ -82,6 +86,9 @@ type Store struct {
 	ctypes      ctypes // shared by light snapshots
 	closed      bool
 	writerState
+
+	lock    *writerLock // held by a writer until Close; nil when read-only
+	created bool        // Open created the file (Discard may remove it)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -197,13 +204,22 @@ func (s *Store) report(err error) {
 	}
 }
 
-// Close commits everything pending, stops the writer and closes the file.
-// It returns the error of the final commit, if any. Calling it again
-// returns the same result. After Close, Get of a flow whose bodies or
-// headers are on disk fails with ErrClosed; List, Count and Len keep
-// working from memory (committed flows then come without the headers that
-// only the file holds, see Flow.HeadersUnloaded).
-func (s *Store) Close() error {
+// Close commits everything pending, stops the writer, closes the file and
+// lets other writers open it. It returns the error of the final commit, if
+// any. Calling it again returns the same result. After Close, Get of a
+// flow whose bodies or headers are on disk fails with ErrClosed; List,
+// Count and Len keep working from memory (committed flows then come
+// without the headers that only the file holds, see Flow.HeadersUnloaded).
+func (s *Store) Close() error { return s.close(false) }
+
+// Discard is Close for a session that should not have been started (the
+// proxy failed to start): it closes the store and, if this Store's Open
+// created the file, removes it with the files SQLite keeps beside it. A
+// session that existed before Open is closed and left as it is. After
+// Close, Discard only returns Close's result.
+func (s *Store) Discard() error { return s.close(true) }
+
+func (s *Store) close(discard bool) error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
@@ -223,9 +239,30 @@ func (s *Store) Close() error {
 		if err := s.db.Close(); err != nil {
 			errs = append(errs, err)
 		}
+		if discard && s.created {
+			// Still holding the lock, so no other writer opens the file
+			// between its removal and ours.
+			errs = append(errs, removeSession(s.path))
+		}
+		if s.lock != nil {
+			if err := s.lock.release(); err != nil {
+				errs = append(errs, err)
+			}
+		}
 		if err := errors.Join(errs...); err != nil {
 			s.closeErr = fmt.Errorf("close session %s: %w", s.path, err)
 		}
 	})
 	return s.closeErr
+}
+
+// removeSession removes the session file abs and SQLite's files beside it.
+func removeSession(abs string) error {
+	var errs []error
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		if err := os.Remove(abs + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

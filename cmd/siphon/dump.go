@@ -129,12 +129,21 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		}
 	}()
 
+	// Listen first: a port in use must not leave an empty session behind.
+	l, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return nil, usagef("listen on %s: %v", c.listen, err)
+	}
 	path := o.session
 	if path == "" {
 		if path, err = newSessionPath(home, time.Now()); err != nil {
+			l.Close()
 			return nil, err
 		}
 	}
+	// Another siphon writing the session is a session.InUseError, whose
+	// message is the whole story: "session FILE is in use by another
+	// siphon (pid N)".
 	store, err := session.Open(path, session.Options{OnError: func(err error) {
 		logger.Error("session store", "err", err)
 		if setup.storeErr != nil {
@@ -142,13 +151,8 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		}
 	}})
 	if err != nil {
+		l.Close()
 		return nil, usagef("%v", err)
-	}
-
-	l, err := net.Listen("tcp", c.listen)
-	if err != nil {
-		store.Close()
-		return nil, usagef("listen on %s: %v", c.listen, err)
 	}
 	var rec mitm.Recorder = store
 	if setup.recorder != nil {
@@ -170,7 +174,7 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 	})
 	if err != nil {
 		l.Close()
-		store.Close()
+		store.Discard() // created by this run: nothing was recorded
 		return nil, err
 	}
 	r := &running{ca: ca, store: store, proxy: proxy, addr: l.Addr(), logger: logger,
@@ -181,7 +185,9 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 
 // stop shuts the proxy down (in-flight exchanges get shutdownGrace), runs
 // beforeClose, and saves and closes the session. It returns err, or else
-// the error of saving the session.
+// the error of saving the session. A run that ends in err without a flow
+// recorded was a failed start (the terminal UI could not start, say): the
+// session is discarded if this run created it.
 func (r *running) stop(err error, beforeClose func()) error {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
@@ -191,7 +197,11 @@ func (r *running) stop(err error, beforeClose func()) error {
 	if beforeClose != nil {
 		beforeClose()
 	}
-	if cerr := r.store.Close(); cerr != nil && err == nil {
+	closeStore := r.store.Close
+	if err != nil && r.store.Len() == 0 {
+		closeStore = r.store.Discard
+	}
+	if cerr := closeStore(); cerr != nil && err == nil {
 		err = fmt.Errorf("save session %s: %w", r.store.Path(), cerr)
 	}
 	r.closeLog()
