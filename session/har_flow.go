@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -162,6 +163,11 @@ func requestOfHAR(r *harRequest, ours bool) (*Request, error) {
 }
 
 func responseOfHAR(r *harResponse, ours bool) (*Response, error) {
+	if f := float64(r.Status); f != math.Trunc(f) {
+		// 0.1 would become a response with status 0, which the next
+		// export writes as "no response".
+		return nil, fmt.Errorf("status %v is not an HTTP status", f)
+	}
 	if r.Status <= 0 {
 		return nil, nil // the request failed before a response
 	}
