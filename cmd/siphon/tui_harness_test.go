@@ -14,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/siphonproxy/siphon/internal/testutil/tuitest"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
 )
@@ -103,7 +104,14 @@ func (h *tuiHarness) typeLine(s string) {
 // wait waits until everything in want has been drawn.
 func (h *tuiHarness) wait(want ...string) {
 	h.t.Helper()
-	waitScreen(h.t, h.tm, want...)
+	tuitest.WaitScreen(h.t, h.tm, want...)
+}
+
+// waitScreen waits until everything in want has been drawn: it is
+// tuitest.WaitScreen under the short name these tests use.
+func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
+	t.Helper()
+	tuitest.WaitScreen(t, tm, want...)
 }
 
 // exchange is the outcome of a request sent in the background.
