@@ -14,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/internal/testutil/tuitest"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
@@ -149,13 +150,7 @@ func (h *tuiHarness) send(method, target, body string, header http.Header) <-cha
 // outcome waits for a request sent with send.
 func outcome(t *testing.T, ch <-chan exchange) exchange {
 	t.Helper()
-	select {
-	case x := <-ch:
-		return x
-	case <-time.After(20 * time.Second):
-		t.Fatal("no answer to the client within 20s")
-		return exchange{}
-	}
+	return testutil.Receive(t, ch, "answer to the client")
 }
 
 // noRequest checks that the origin has received nothing (more).
