@@ -156,11 +156,7 @@ func outcome(t *testing.T, ch <-chan exchange) exchange {
 // noRequest checks that the origin has received nothing (more).
 func noRequest(t *testing.T, o *recordingOrigin, why string) {
 	t.Helper()
-	select {
-	case s := <-o.got:
-		t.Fatalf("%s, but the origin received %s %s", why, s.Method, s.URL)
-	default:
-	}
+	o.NoRequest(t, why)
 }
 
 // flowWith finds the stored flow whose request URL ends with suffix.

@@ -13,9 +13,13 @@ import (
 type recorder struct {
 	testing.TB
 	failed, skipped string
+	errors          []string
 }
 
-func (r *recorder) Helper()                        {}
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, a ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, a...))
+}
 func (r *recorder) Fatalf(format string, a ...any) { r.failed = fmt.Sprintf(format, a...) }
 func (r *recorder) Skipf(format string, a ...any)  { r.skipped = fmt.Sprintf(format, a...) }
 
