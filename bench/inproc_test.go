@@ -13,6 +13,7 @@ import (
 	"github.com/siphonproxy/siphon/bench/internal/origin"
 	"github.com/siphonproxy/siphon/certs"
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/internal/testutil/certstest"
 	"github.com/siphonproxy/siphon/mitm"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
@@ -47,14 +48,7 @@ func startInproc(b *testing.B, setup inprocSetup) *inproc {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ca, err := certs.LoadOrCreate(filepath.Join(dir, "home"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	minter, err := certs.NewMinter(ca, certs.DefaultCacheSize)
-	if err != nil {
-		b.Fatal(err)
-	}
+	minter := certstest.NewMinter(b, certs.DefaultCacheSize)
 	store, err := session.Open(filepath.Join(dir, "session.db"), session.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -89,7 +83,7 @@ func startInproc(b *testing.B, setup inprocSetup) *inproc {
 		o.Close(ctx)
 	})
 	return &inproc{origin: o, store: store, engine: engine,
-		target: load.Target{Proxy: &url.URL{Scheme: "http", Host: l.Addr().String()}, Roots: ca.Pool()}}
+		target: load.Target{Proxy: &url.URL{Scheme: "http", Host: l.Addr().String()}, Roots: minter.CA().Pool()}}
 }
 
 // drive runs b.N requests of cfg through the proxy, fails on any error,

@@ -1,12 +1,11 @@
 package filter
 
 import (
-	"bytes"
-	"compress/gzip"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -56,19 +55,6 @@ func body(s string) session.Body {
 	return session.Body{Data: []byte(s), Size: int64(len(s))}
 }
 
-func gzipped(t testing.TB, s string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	if _, err := zw.Write([]byte(s)); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // sampleFlows are flows of every shape, including degenerate ones, for
 // tests that must not panic on any of them.
 func sampleFlows(t testing.TB) []*session.Flow {
@@ -84,7 +70,7 @@ func sampleFlows(t testing.TB) []*session.Flow {
 	gz := baseFlow()
 	gz.Response.Header.Set("Content-Encoding", "gzip")
 	gz.Response.Header.Set("Content-Type", "text/css")
-	gz.Response.Body = session.Body{Data: gzipped(t, "body { color: red }"), Size: 40}
+	gz.Response.Body = session.Body{Data: testutil.Gzip("body { color: red }"), Size: 40}
 
 	ws := baseFlow()
 	ws.Kind, ws.Marked, ws.Comment = session.WebSocket, true, "chat\nsocket"

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -23,7 +24,7 @@ var (
 )
 
 func TestOperators(t *testing.T) {
-	gz := gzipped(t, "hello from a gzip world")
+	gz := testutil.Gzip("hello from a gzip world")
 	tests := []struct {
 		expr string
 		edit func(*session.Flow) // applied to baseFlow; nil leaves it

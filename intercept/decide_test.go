@@ -1,13 +1,12 @@
 package intercept
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -121,11 +120,8 @@ func TestDecideBlock(t *testing.T) {
 
 func TestDecideResponseRewrite(t *testing.T) {
 	e, _ := engineWith(t, Config{}, actionRules)
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(`{"price":42,"currency":"USD"}`))
-	zw.Close()
-	f := withResponse(request("GET", "http://api.test/cart"), 200, gz.String(), "Content-Encoding: gzip", "Server: origin", "Content-Length: 99")
+	gz := testutil.Gzip(`{"price":42,"currency":"USD"}`)
+	f := withResponse(request("GET", "http://api.test/cart"), 200, string(gz), "Content-Encoding: gzip", "Server: origin", "Content-Length: 99")
 	d := decide(e, ResponsePhase, f)
 	r := d.Response
 	if d.Action != Pass || r == nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/siphonproxy/siphon/internal/testutil"
 )
 
 const twoRules = `
@@ -105,13 +107,7 @@ func TestWatchReloadsChangedFiles(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	next := func() report {
 		t.Helper()
-		select {
-		case r := <-reports:
-			return r
-		case <-time.After(10 * time.Second):
-			t.Fatal("no reload within 10s")
-			return report{}
-		}
+		return testutil.Receive(t, reports, "reload")
 	}
 	body := func() string {
 		d := decide(e, RequestPhase, request("GET", "http://x.test/"))

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -43,13 +44,7 @@ func waitAsync(ctx context.Context, wait func(context.Context) Decision) <-chan 
 
 func recv(t *testing.T, ch <-chan Decision) Decision {
 	t.Helper()
-	select {
-	case d := <-ch:
-		return d
-	case <-time.After(10 * time.Second):
-		t.Fatal("Wait did not return within 10s")
-		return Decision{}
-	}
+	return testutil.Receive(t, ch, "return from Wait")
 }
 
 func TestPauseResumeEditKill(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/siphonproxy/siphon/certs"
+	"github.com/siphonproxy/siphon/internal/testutil/certstest"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -103,19 +104,6 @@ type testProxy struct {
 	minter *certs.Minter
 }
 
-func newMinter(t testing.TB) *certs.Minter {
-	t.Helper()
-	ca, err := certs.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := certs.NewMinter(ca, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // startProxy runs a proxy on 127.0.0.1:0 with cfg (Recorder and Minter
 // filled in when empty) and stops it when the test ends.
 func startProxy(t testing.TB, cfg Config) *testProxy {
@@ -125,7 +113,7 @@ func startProxy(t testing.TB, cfg Config) *testProxy {
 		cfg.Recorder = rec
 	}
 	if cfg.Minter == nil {
-		cfg.Minter = newMinter(t)
+		cfg.Minter = certstest.NewMinter(t, 64)
 	}
 	p, err := New(cfg)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/internal/testutil"
 )
 
 // rulesEngine loads rules (YAML) into an Engine, writing extra files
@@ -114,13 +115,7 @@ func get(c *http.Client, url string) <-chan result {
 
 func await(t *testing.T, ch <-chan result) result {
 	t.Helper()
-	select {
-	case r := <-ch:
-		return r
-	case <-time.After(20 * time.Second):
-		t.Fatal("no response within 20s")
-		return result{}
-	}
+	return testutil.Receive(t, ch, "response")
 }
 
 // mustOK awaits a response and fails the test on a transport error.

@@ -1,109 +1,46 @@
 package replay
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
 // seen is a request as an origin received it.
-type seen struct {
-	Method string
-	URL    string // scheme://host + request URI, as on the request line
-	Header http.Header
-	Body   []byte
-}
+type seen = testutil.Request
 
 // echoOrigin is a loopback origin that reports every request it receives
 // and answers 200 with a small gzip-able body.
-type echoOrigin struct {
-	*httptest.Server
-	got chan seen
-}
+type echoOrigin struct{ *testutil.RecordingOrigin }
 
 func newEchoOrigin(t testing.TB, tls bool) *echoOrigin {
 	t.Helper()
-	o := &echoOrigin{got: make(chan seen, 1024)}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		o.got <- seen{Method: r.Method, URL: scheme + "://" + r.Host + r.RequestURI, Header: r.Header.Clone(), Body: body}
+	return &echoOrigin{testutil.NewRecordingOrigin(t, tls, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "echo ok\n")
-	})
-	if tls {
-		o.Server = httptest.NewTLSServer(h)
-	} else {
-		o.Server = httptest.NewServer(h)
-	}
-	t.Cleanup(o.Close)
-	return o
+	}))}
 }
 
 // next returns the next request the origin received.
 func (o *echoOrigin) next(t testing.TB) seen {
 	t.Helper()
-	select {
-	case s := <-o.got:
-		return s
-	case <-time.After(20 * time.Second):
-		t.Fatal("the origin received no request within 20s")
-		return seen{}
-	}
-}
-
-// endToEnd drops hop-by-hop headers (and those clients compute, like
-// Content-Length, when ignoreLength), the part of a request a replay must
-// reproduce.
-func endToEnd(h http.Header, ignore ...string) http.Header {
-	c := h.Clone()
-	for _, n := range hopByHop {
-		c.Del(n)
-	}
-	for _, n := range ignore {
-		c.Del(n)
-	}
-	return c
+	return o.Next(t)
 }
 
 // sameRequest fails unless two requests an origin saw are identical in
-// method, URL, end-to-end headers and body.
+// method, URL, end-to-end headers and body (testutil.SameRequest).
 func sameRequest(t *testing.T, what string, got, want seen, ignore ...string) {
 	t.Helper()
-	if got.Method != want.Method {
-		t.Errorf("%s: method %q, want %q", what, got.Method, want.Method)
-	}
-	if got.URL != want.URL {
-		t.Errorf("%s: URL\n %q\nwant %q", what, got.URL, want.URL)
-	}
-	g, w := endToEnd(got.Header, ignore...), endToEnd(want.Header, ignore...)
-	for _, k := range slices.Sorted(mapKeys(w)) {
-		if !slices.Equal(g[k], w[k]) {
-			t.Errorf("%s: header %s = %q, want %q", what, k, g[k], w[k])
-		}
-	}
-	for _, k := range slices.Sorted(mapKeys(g)) {
-		if _, ok := w[k]; !ok {
-			t.Errorf("%s: extra header %s: %q", what, k, g[k])
-		}
-	}
-	if !bytes.Equal(got.Body, want.Body) {
-		t.Errorf("%s: body %d bytes %q, want %d bytes %q", what, len(got.Body), clip(got.Body), len(want.Body), clip(want.Body))
-	}
+	testutil.SameRequest(t, what, got, want, ignore...)
 }
 
 func clip(b []byte) []byte {

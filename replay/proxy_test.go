@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siphonproxy/siphon/certs"
+	"github.com/siphonproxy/siphon/internal/testutil/certstest"
 	"github.com/siphonproxy/siphon/mitm"
 	"github.com/siphonproxy/siphon/session"
 )
@@ -35,14 +35,7 @@ func startCapture(t *testing.T, origins ...*echoOrigin) *capture {
 // startCaptureAuth runs the proxy requiring auth (when not nil) of clients.
 func startCaptureAuth(t *testing.T, auth *mitm.Credentials, origins ...*echoOrigin) *capture {
 	t.Helper()
-	ca, err := certs.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	minter, err := certs.NewMinter(ca, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
+	minter := certstest.NewMinter(t, 64)
 	store, err := session.Open(filepath.Join(t.TempDir(), "s.db"), session.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +62,7 @@ func startCaptureAuth(t *testing.T, auth *mitm.Credentials, origins ...*echoOrig
 		defer cancel()
 		p.Shutdown(ctx)
 	})
-	return &capture{addr: l.Addr().String(), store: store, marker: marker, caPool: ca.Pool()}
+	return &capture{addr: l.Addr().String(), store: store, marker: marker, caPool: minter.CA().Pool()}
 }
 
 // client is an ordinary client configured to use the proxy.

@@ -1,8 +1,6 @@
 package replay
 
 import (
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -141,14 +140,6 @@ func TestServerMissNamesNearest(t *testing.T) {
 	}
 }
 
-func gzipString(s string) string {
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write([]byte(s))
-	w.Close()
-	return b.String()
-}
-
 func TestServerStrictMatch(t *testing.T) {
 	st := newStore(t,
 		recorded("POST", "http://a.test/q", `{"a":1}`, "one", "X-Api-Key", "k1"),
@@ -170,7 +161,7 @@ func TestServerStrictMatch(t *testing.T) {
 		t.Errorf("served %q, want one for k2", got)
 	}
 	// Bodies compare decoded: a gzip upload of the same JSON matches.
-	if got, _ := answer(t, s, req("POST", "http://a.test/q", gzipString(`{"a":1}`), "X-Api-Key", "k1", "Content-Encoding", "gzip")); got != "one" {
+	if got, _ := answer(t, s, req("POST", "http://a.test/q", string(testutil.Gzip(`{"a":1}`)), "X-Api-Key", "k1", "Content-Encoding", "gzip")); got != "one" {
 		t.Errorf("gzip body served %q, want one", got)
 	}
 	_, miss := answer(t, s, req("POST", "http://a.test/q", `{"a":3}`, "X-Api-Key", "k3"))

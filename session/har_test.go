@@ -2,22 +2,14 @@ package session
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-func gzipped(t testing.TB, s string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write([]byte(s))
-	w.Close()
-	return b.Bytes()
-}
+	"github.com/siphonproxy/siphon/internal/testutil"
+)
 
 // harFlows are flows that exercise every corner of the HAR mapping.
 func harFlows(t *testing.T) []*Flow {
@@ -28,14 +20,14 @@ func harFlows(t *testing.T) []*Flow {
 	zipped.ID = "gzip"
 	zipped.Response.Header.Set("Content-Encoding", "gzip")
 	zipped.Response.Header.Add("Set-Cookie", "a=b; Path=/; HttpOnly")
-	zipped.Response.Body = Body{Data: gzipped(t, `{"ok":true}`)}
+	zipped.Response.Body = Body{Data: testutil.Gzip(`{"ok":true}`)}
 	zipped.Response.Body.Size = int64(len(zipped.Response.Body.Data))
 	zipped.Request.Header.Set("Cookie", "x=1; y=2")
 
 	cut := smallFlow(3)
 	cut.ID = "truncated-gzip"
 	cut.Response.Header.Set("Content-Encoding", "gzip")
-	data := gzipped(t, strings.Repeat("lorem ipsum ", 1000))
+	data := testutil.Gzip(strings.Repeat("lorem ipsum ", 1000))
 	cut.Response.Body = Body{Data: data[:40], Size: int64(len(data)), Truncated: true}
 
 	binary := smallFlow(4)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -30,7 +31,7 @@ func TestEditStoredWithoutChange(t *testing.T) {
 			// A gzip request body too: it is shown decoded and encoded
 			// again, which must not count as a change.
 			zipped := req("PUT", "https://api.example.com/v1/blob", http.Header{"Content-Encoding": {"gzip"}}, "")
-			zipped.Body = session.Body{Data: gz("a compressed body"), Size: int64(len(gz("a compressed body")))}
+			zipped.Body = session.Body{Data: testutil.Gzip("a compressed body"), Size: int64(len(testutil.Gzip("a compressed body")))}
 			store.Add(&session.Flow{State: session.Done, Request: zipped, Response: resp(204, "", nil)})
 			script := filepath.Join(t.TempDir(), "editor.sh")
 			must(t, os.WriteFile(script, []byte(c.script), 0o644))

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"image"
 	"image/png"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -65,14 +65,6 @@ func resp(status int, ct string, body []byte, extra ...string) *session.Response
 		Body: session.Body{Data: body, Size: int64(len(body))}}
 }
 
-func gz(s string) []byte {
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write([]byte(s))
-	w.Close()
-	return b.Bytes()
-}
-
 func pngBytes(w, h int) []byte {
 	var b bytes.Buffer
 	png.Encode(&b, image.NewRGBA(image.Rect(0, 0, w, h)))
@@ -88,7 +80,7 @@ func fixedFlows() []*session.Flow {
 	flows := []*session.Flow{
 		timed(&session.Flow{State: session.Done, Client: client, Server: server,
 			Request:  req("GET", api+"/v1/projects/42?expand=owner", http.Header{"Accept": {"application/json"}, "User-Agent": {"curl/8.5.0"}}, ""),
-			Response: resp(200, "application/json; charset=utf-8", gz(jsonBody), "Content-Encoding", "gzip")}, 0, 42*time.Millisecond),
+			Response: resp(200, "application/json; charset=utf-8", testutil.Gzip(jsonBody), "Content-Encoding", "gzip")}, 0, 42*time.Millisecond),
 		timed(&session.Flow{State: session.Done, Client: client, Server: server,
 			Request:  req("POST", api+"/v1/login", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, "user=ada&password=s%26cret&remember=on"),
 			Response: resp(201, "application/json", []byte(`{"token":"abc"}`))}, 1, 120*time.Millisecond),

@@ -1,12 +1,12 @@
 package ui
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/siphonproxy/siphon/internal/testutil/tuitest"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -19,19 +19,11 @@ func start(t *testing.T, store *session.Store, w, h int, opts ...Option) *teates
 	return tm
 }
 
-// waitScreen waits until everything in want has been drawn.
+// waitScreen waits until everything in want has been drawn: it is
+// tuitest.WaitScreen under the short name ui's tests use.
 func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
 	t.Helper()
-	var seen bytes.Buffer
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		seen.Write(b)
-		for _, w := range want {
-			if !bytes.Contains(seen.Bytes(), []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	tuitest.WaitScreen(t, tm, want...)
 }
 
 // press sends the first key bound to action in scope.

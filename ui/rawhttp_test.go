@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -26,7 +27,7 @@ func TestEditedRequestRoundTrip(t *testing.T) {
 	q := req("POST", "https://api.example.com/v1/users?x=1", http.Header{
 		"Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}, "X-Two": {"a", "b"},
 	}, "")
-	q.Body = session.Body{Data: gz(`{"name":"ada"}`), Size: 1}
+	q.Body = session.Body{Data: testutil.Gzip(`{"name":"ada"}`), Size: 1}
 	shown := requestText(q)
 	if shown.form != formText || !strings.Contains(string(shown.text), `{"name":"ada"}`) {
 		t.Fatalf("shown as %q:\n%s", shown.form, shown.text)

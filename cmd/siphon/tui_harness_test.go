@@ -14,6 +14,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/siphonproxy/siphon/internal/testutil"
+	"github.com/siphonproxy/siphon/internal/testutil/tuitest"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
 )
@@ -103,7 +105,14 @@ func (h *tuiHarness) typeLine(s string) {
 // wait waits until everything in want has been drawn.
 func (h *tuiHarness) wait(want ...string) {
 	h.t.Helper()
-	waitScreen(h.t, h.tm, want...)
+	tuitest.WaitScreen(h.t, h.tm, want...)
+}
+
+// waitScreen waits until everything in want has been drawn: it is
+// tuitest.WaitScreen under the short name these tests use.
+func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
+	t.Helper()
+	tuitest.WaitScreen(t, tm, want...)
 }
 
 // exchange is the outcome of a request sent in the background.
@@ -141,23 +150,13 @@ func (h *tuiHarness) send(method, target, body string, header http.Header) <-cha
 // outcome waits for a request sent with send.
 func outcome(t *testing.T, ch <-chan exchange) exchange {
 	t.Helper()
-	select {
-	case x := <-ch:
-		return x
-	case <-time.After(20 * time.Second):
-		t.Fatal("no answer to the client within 20s")
-		return exchange{}
-	}
+	return testutil.Receive(t, ch, "answer to the client")
 }
 
 // noRequest checks that the origin has received nothing (more).
 func noRequest(t *testing.T, o *recordingOrigin, why string) {
 	t.Helper()
-	select {
-	case s := <-o.got:
-		t.Fatalf("%s, but the origin received %s %s", why, s.Method, s.URL)
-	default:
-	}
+	o.NoRequest(t, why)
 }
 
 // flowWith finds the stored flow whose request URL ends with suffix.

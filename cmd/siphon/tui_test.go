@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,21 +34,6 @@ func tuiOrigin() http.Handler {
 			io.WriteString(w, "ok\n")
 		}
 	})
-}
-
-// waitScreen waits until everything in want has been drawn.
-func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
-	t.Helper()
-	var seen bytes.Buffer
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		seen.Write(b)
-		for _, w := range want {
-			if !bytes.Contains(seen.Bytes(), []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 }
 
 // TestTUIWholeProgram runs the proxy as siphon does (startProxy, a real

@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,15 +9,19 @@ import (
 )
 
 // recorder is a testing.TB that records how a test stopped instead of
-// stopping it, so that NeedCommand's failures can be observed.
+// stopping it, so that the helpers' failures can be observed.
 type recorder struct {
 	testing.TB
 	failed, skipped string
+	errors          []string
 }
 
-func (r *recorder) Helper()                        {}
-func (r *recorder) Fatalf(format string, a ...any) { r.failed = format }
-func (r *recorder) Skipf(format string, a ...any)  { r.skipped = format }
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, a ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, a...))
+}
+func (r *recorder) Fatalf(format string, a ...any) { r.failed = fmt.Sprintf(format, a...) }
+func (r *recorder) Skipf(format string, a ...any)  { r.skipped = fmt.Sprintf(format, a...) }
 
 func TestNeedCommand(t *testing.T) {
 	dir := t.TempDir()
