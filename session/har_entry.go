@@ -76,9 +76,11 @@ func harRequestOf(q *Request) *harRequest {
 }
 
 // harURL is the request's URL; a CONNECT's target (host:port) becomes an
-// https URL, as HAR wants an absolute URI.
+// https URL, as HAR wants an absolute URI. Any other target (an imported
+// CONNECT to "/") stays as it is, as requestOfHAR reads back only
+// host:port forms.
 func harURL(q *Request) string {
-	if q.Method == http.MethodConnect && !strings.Contains(q.URL, "://") && q.URL != "" {
+	if q.Method == http.MethodConnect && q.URL != "" && !strings.Contains(q.URL, "/") {
 		return "https://" + q.URL
 	}
 	return q.URL
