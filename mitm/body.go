@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/martian/v3"
+	"github.com/siphonproxy/siphon/session"
 )
 
 const (
@@ -27,6 +28,12 @@ const (
 	// answer before reading it.
 	lingerTime  = 2 * time.Second
 	lingerLimit = 16 << 20
+
+	// bodyIdleTime bounds the wait for more of a body siphon reads itself to
+	// answer a request (a mock, a block, its own pages): a client that
+	// stops sending part-way gets the answer and a closed connection
+	// rather than holding it until martian's 5-minute deadline.
+	bodyIdleTime = 30 * time.Second
 )
 
 const bodyKey = "siphon.body"
@@ -36,13 +43,18 @@ const bodyKey = "siphon.body"
 // Expect: 100-continue itself: Go's transport would wait for the origin's
 // 100 while the client waits for ours), turns the header limit back on at
 // the body's end, and settles the body when siphon is done with a request
-// whose body was not read to the end. Reads and settle may run on
-// different goroutines (the transport's writer, the connection's).
+// whose body was not read to the end. It captures what it reads, under
+// its lock, so that what settle drains lands after what the transport
+// read. Reads and settle may run on different goroutines (the transport's
+// writer, the connection's).
 type clientBody struct {
 	rc       io.ReadCloser // martian's body: its Close would read all that is left
 	cc       *clientConn
+	length   int64 // as the client declared it; -1 when unknown
 	eof      atomic.Bool
 	settling atomic.Bool
+	idle     atomic.Int64            // a time.Duration; see readIdle
+	kept     atomic.Pointer[capture] // nil when the body is not recorded
 
 	mu     sync.Mutex
 	expect bool // 100 Continue is owed before the first read
@@ -58,6 +70,7 @@ func newClientBody(ctx *martian.Context, req *http.Request, cc *clientConn) *cli
 	b := &clientBody{
 		rc:     req.Body,
 		cc:     cc,
+		length: req.ContentLength,
 		expect: req.ProtoAtLeast(1, 1) && strings.EqualFold(req.Header.Get("Expect"), "100-continue"),
 	}
 	ctx.Set(bodyKey, b)
@@ -86,15 +99,55 @@ func (b *clientBody) Read(p []byte) (int, error) {
 			return 0, fmt.Errorf("send 100 Continue: %w", err)
 		}
 	}
+	idle := time.Duration(b.idle.Load())
+	if idle > 0 && !b.settling.Load() {
+		b.cc.Conn.SetReadDeadline(time.Now().Add(idle))
+	}
 	n, err := b.rc.Read(p)
+	if c := b.kept.Load(); n > 0 && c != nil {
+		c.write(p[:n])
+	}
 	switch {
 	case err == io.EOF:
 		b.ended()
 	case err != nil && b.settling.Load():
 		// settle cut the read short: not the client's failure.
 		err = errClosedEarly
+	case err != nil && idle > 0 && isTimeout(err):
+		err = fmt.Errorf("nothing more of it came for %v", idle)
 	}
 	return n, err
+}
+
+// record captures the body into c from now on, settle's drain included.
+func (b *clientBody) record(c *capture) { b.kept.Store(c) }
+
+// readIdle bounds each read of the client by idle from now on (zero: no
+// bound), for a body siphon reads on the connection's goroutine. Turning
+// it off clears the read deadline, as settle does; martian sets its own
+// before the next request.
+func (b *clientBody) readIdle(idle time.Duration) {
+	b.idle.Store(int64(idle))
+	if idle == 0 {
+		b.cc.Conn.SetReadDeadline(time.Time{})
+	}
+}
+
+// captured returns what was captured of the body, without waiting for a
+// read in progress. A body not read to its end is marked truncated: what
+// siphon kept is the start of a body of the size the client declared
+// (unknown when it sent it chunked).
+func (b *clientBody) captured() session.Body {
+	c := b.kept.Load()
+	if c == nil {
+		return session.Body{}
+	}
+	body := c.body()
+	if !b.complete() && (b.length < 0 || body.Size < b.length) {
+		body.Truncated = true
+		body.Size = max(body.Size, b.length)
+	}
+	return body
 }
 
 // Close settles the body rather than closing martian's, which would read
@@ -160,7 +213,11 @@ func (b *clientBody) settle() bool {
 	defer b.mu.Unlock()
 	b.done = true
 	if !b.eof.Load() && !b.expect {
-		if _, err := io.CopyN(io.Discard, b.rc, drainLimit+1); err == io.EOF {
+		sink := io.Writer(io.Discard)
+		if c := b.kept.Load(); c != nil {
+			sink = c // a small body is recorded whole
+		}
+		if _, err := io.CopyN(sink, b.rc, drainLimit+1); err == io.EOF {
 			b.ended()
 		}
 	}

@@ -25,11 +25,11 @@ type Recorder interface {
 // the transport's trace hooks and body readers all change it, so every
 // change goes through update, which publishes a snapshot.
 type record struct {
-	mu     sync.Mutex
-	f      *session.Flow
-	out    Recorder
-	final  bool
-	reqCap *capture // request body, filled as the transport reads it
+	mu      sync.Mutex
+	f       *session.Flow
+	out     Recorder
+	final   bool
+	reqBody *clientBody // the client's request body, captured as it is read
 	// ownBody is set when an edit replaced the request body: the captured
 	// body is then the Original's, and f.Request keeps the edited one.
 	ownBody bool
@@ -122,8 +122,8 @@ func (r *record) finishWith(fn func(f *session.Flow), err *session.Error) {
 			r.later.Stop()
 		}
 		f.Timings.Complete = session.Now()
-		if r.reqCap != nil {
-			body := r.reqCap.body()
+		if r.reqBody != nil {
+			body := r.reqBody.captured()
 			if f.Original != nil {
 				f.Original.Body = body
 			}
@@ -208,15 +208,21 @@ func (c *capture) write(p []byte) {
 	c.data = append(c.data, p...)
 }
 
+// Write captures p; it never fails.
+func (c *capture) Write(p []byte) (int, error) {
+	c.write(p)
+	return len(p), nil
+}
+
 func (c *capture) body() session.Body {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return session.Body{Data: c.data, Size: c.size, Truncated: c.truncated}
 }
 
-// tee is a body that captures what passes through it and reports how it
-// ended: end(nil) at EOF, end(err) on a read error, end(errClosedEarly)
-// when closed before EOF. end runs once.
+// tee is a body that captures what passes through it (unless cap is nil)
+// and reports how it ended: end(nil) at EOF, end(err) on a read error,
+// end(errClosedEarly) when closed before EOF. end runs once.
 type tee struct {
 	rc   io.ReadCloser
 	cap  *capture
@@ -228,7 +234,7 @@ var errClosedEarly = io.ErrClosedPipe
 
 func (t *tee) Read(p []byte) (int, error) {
 	n, err := t.rc.Read(p)
-	if n > 0 {
+	if n > 0 && t.cap != nil {
 		t.cap.write(p[:n])
 	}
 	if err == io.EOF {

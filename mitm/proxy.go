@@ -70,6 +70,10 @@ type Config struct {
 	// Tunnels, WebSocket traffic after the upgrade, and siphon's own pages
 	// are not asked about.
 	Decider intercept.Decider
+
+	// bodyIdle bounds each wait for more of a request body siphon reads
+	// to answer itself; zero means bodyIdleTime. Tests shorten it.
+	bodyIdle time.Duration
 }
 
 var errShutdown = errors.New("siphon is shutting down")
@@ -110,6 +114,9 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.bodyIdle <= 0 {
+		cfg.bodyIdle = bodyIdleTime
 	}
 	if cfg.UpstreamTimeout < 0 {
 		return nil, fmt.Errorf("mitm: negative UpstreamTimeout %v", cfg.UpstreamTimeout)

@@ -25,11 +25,13 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	cc := st.conn()
 	hasBody := req.Method != http.MethodConnect && req.Body != nil && req.Body != http.NoBody && req.ContentLength != 0
 	cc.requestParsed(hasBody)
+	var body *clientBody
 	if hasBody {
 		// The header limit is off while the body is read; whoever reads it
 		// (the transport, or siphon answering itself), its end turns the
 		// limit back on for the next request.
-		req.Body = newClientBody(ctx, req, cc)
+		body = newClientBody(ctx, req, cc)
+		req.Body = body
 	}
 
 	// Requests inside a tunnel were authorized with its CONNECT.
@@ -63,8 +65,8 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	}
 	rec := newRecord(p.cfg.Recorder, f)
 	ctx.Set(recordKey, rec)
-	if hasBody {
-		p.teeRequestBody(req, rec)
+	if body != nil {
+		p.teeRequestBody(req, rec, body)
 	}
 	if p.deciding() {
 		p.decideRequest(ctx, req, cc, rec, hasBody)
@@ -77,15 +79,17 @@ func (p *Proxy) deciding() bool {
 	return p.cfg.Decider != nil && !intercept.IsIdle(p.cfg.Decider)
 }
 
-// teeRequestBody captures the request body as it is read. The client's
-// Expect: 100-continue is siphon's to answer (see clientBody), not the
-// origin's.
-func (p *Proxy) teeRequestBody(req *http.Request, rec *record) {
+// teeRequestBody captures the request body as it is read (b, req's body,
+// does the capturing) and notes on the flow a client that stopped
+// sending it. The client's Expect: 100-continue is siphon's to answer
+// (see clientBody), not the origin's.
+func (p *Proxy) teeRequestBody(req *http.Request, rec *record, b *clientBody) {
 	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
 		req.Header.Del("Expect")
 	}
-	rec.reqCap = newCapture(p.cfg.BodyLimit, req.ContentLength)
-	req.Body = &tee{rc: req.Body, cap: rec.reqCap, end: func(err error) {
+	b.record(newCapture(p.cfg.BodyLimit, req.ContentLength))
+	rec.reqBody = b
+	req.Body = &tee{rc: req.Body, end: func(err error) {
 		if err != nil && err != errClosedEarly {
 			rec.touch(func(f *session.Flow) {
 				f.Err = &session.Error{Phase: session.PhaseClient, Msg: "client stopped sending the request body: " + err.Error()}
@@ -120,13 +124,18 @@ func (p *Proxy) fixTarget(req *http.Request, st *connState) {
 
 // answer makes siphon reply to req itself, without the origin. The
 // request's body is read first (and so captured), so that the next request
-// on the connection starts clean. A body over the capture limit is not
-// worth reading; the connection closes after the answer instead (see
-// clientBody.settle).
+// on the connection starts clean, waiting at most bodyIdleTime for each part
+// of it. A body over the capture limit is not worth reading, nor one the
+// client stopped sending: it is settled (see clientBody.settle) and, if
+// still not read to its end, the answer closes the connection. That must
+// happen here: martian closes the request body it read, which would read
+// all that is left of it, however big, however slow.
 func (p *Proxy) answer(ctx *martian.Context, req *http.Request, res *http.Response) {
-	if req.Body != nil {
-		n, _ := io.Copy(io.Discard, io.LimitReader(req.Body, p.cfg.BodyLimit+1))
-		if n > p.cfg.BodyLimit {
+	if b := bodyOf(req); b != nil {
+		b.readIdle(p.cfg.bodyIdle)
+		io.Copy(io.Discard, io.LimitReader(req.Body, p.cfg.BodyLimit+1))
+		b.readIdle(0)
+		if !b.settle() {
 			res.Close = true
 		}
 	}

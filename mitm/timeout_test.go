@@ -62,7 +62,9 @@ func TestUpstreamTimeout(t *testing.T) {
 	if d := waiting.transport.ResponseHeaderTimeout; d != 0 {
 		t.Errorf("default wait for response headers is %v, want no limit", d)
 	}
-	limited := startProxy(t, Config{UpstreamTimeout: 50 * time.Millisecond})
+	// Long enough for the loopback origin of assertStillServes to answer
+	// through the limited proxy on a loaded machine.
+	limited := startProxy(t, Config{UpstreamTimeout: 2 * time.Second})
 
 	type result struct {
 		status int
