@@ -16,7 +16,7 @@ import (
 // opts are added to the program's own (tests watch messages with
 // tea.WithFilter).
 //
-// On Unix the terminal is read through a reader of siphon's own, so that
+// On Linux the terminal is read through a reader of siphon's own, so that
 // round trips to $EDITOR leak no descriptors (see terminal); elsewhere
 // Bubble Tea reads its own input and in is not used.
 func Run(ctx context.Context, m *Model, in *os.File, out io.Writer, opts ...tea.ProgramOption) error {
