@@ -12,7 +12,7 @@ import (
 
 // Run runs m as a full-screen program that reads keys from the terminal in
 // (the controlling terminal when in is not one) and draws on out, until
-// the user quits or ctx ends (SIGINT, SIGTERM), which is a normal end too.
+// the user quits or ctx ends (SIGINT, SIGTERM, SIGHUP), which is a normal end too.
 // opts are added to the program's own (tests watch messages with
 // tea.WithFilter).
 //
