@@ -53,6 +53,10 @@ type harEntry struct {
 	ServerIPAddress string      `json:"serverIPAddress,omitempty"`
 	Comment         string      `json:"comment,omitempty"`
 	Siphon          *harSiphon  `json:"_siphon,omitempty"`
+	// Error is a failed request's reason where older exports (and tools
+	// copying them) put it, on the entry; Chrome's DevTools write it in
+	// response._error, which wins. Read, never written; raw as that one.
+	Error json.RawMessage `json:"_error,omitempty"`
 }
 
 type harRequest struct {

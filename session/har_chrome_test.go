@@ -2,6 +2,7 @@ package session
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -71,5 +72,38 @@ func TestImportChromeHARHasNoFailures(t *testing.T) {
 	})
 	if err != nil || n != 15 {
 		t.Errorf("read %d flows, %v; want 15", n, err)
+	}
+}
+
+// The entry-level "_error" of older exports is still read when the
+// response has none; the response's wins when both are there.
+func TestImportChromeEntryLevelError(t *testing.T) {
+	entry := func(entryErr, responseErr string) string {
+		return `{"startedDateTime":"2024-01-01T00:00:00Z","time":5,` +
+			`"request":{"method":"GET","url":"http://app.test/","httpVersion":"","headers":[],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},` +
+			`"response":{"status":0,"statusText":"","httpVersion":"","headers":[],"cookies":[],"content":{"size":0,"mimeType":"x-unknown"},"redirectURL":"","headersSize":-1,"bodySize":-1` +
+			responseErr + `},"cache":{},"timings":{"blocked":5,"send":0,"wait":0,"receive":0}` + entryErr + `}`
+	}
+	for _, c := range []struct {
+		name, entryErr, responseErr string
+		phase, msg                  string
+	}{
+		{"entry only", `,"_error":"net::ERR_NAME_NOT_RESOLVED"`, "", PhaseDial, "net::ERR_NAME_NOT_RESOLVED"},
+		{"entry only, response null", `,"_error":"net::ERR_CERT_DATE_INVALID"`, `,"_error":null`, PhaseUpstreamTLS, "net::ERR_CERT_DATE_INVALID"},
+		{"both", `,"_error":"net::ERR_NAME_NOT_RESOLVED"`, `,"_error":"net::ERR_BLOCKED_BY_CLIENT"`, PhaseClient, "net::ERR_BLOCKED_BY_CLIENT"},
+		{"entry not a string", `,"_error":{"code":-105}`, "", PhaseUpstream, noResponseError().Msg},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var flows []*Flow
+			har := `{"log":{"version":"1.2","entries":[` + entry(c.entryErr, c.responseErr) + `]}}`
+			n, err := ReadHAR(strings.NewReader(har), func(f *Flow) error { flows = append(flows, f); return nil })
+			if err != nil || n != 1 {
+				t.Fatalf("read %d flows, %v; want 1", n, err)
+			}
+			f := flows[0]
+			if f.Err == nil || f.State != Failed || f.Err.Phase != c.phase || f.Err.Msg != c.msg {
+				t.Errorf("state %v, error %+v; want failed in phase %s with %q", f.State, f.Err, c.phase, c.msg)
+			}
+		})
 	}
 }

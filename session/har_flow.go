@@ -51,7 +51,11 @@ func flowOfEntry(e *harEntry) (*Flow, error) {
 	case e.ServerIPAddress != "":
 		f.Server.Addr = serverAddr(e.ServerIPAddress, f.Request.URL)
 	}
-	switch chrome := chromeFailure(e.Response.Error); {
+	chrome := chromeFailure(e.Response.Error)
+	if chrome == "" {
+		chrome = chromeFailure(e.Error)
+	}
+	switch {
 	case x.Error != nil:
 		f.Err = &Error{Phase: x.Error.Phase, Msg: x.Error.Msg, Hint: x.Error.Hint}
 	case chrome != "":
@@ -91,10 +95,11 @@ func noResponseError() *Error {
 		Hint: "the tool that wrote the HAR file saw no answer: the request failed, was blocked or was cancelled"}
 }
 
-// chromeFailure is the reason in a response's "_error", where Chrome's
-// DevTools write why a request failed (its localizedFailDescription, a
-// net error name such as net::ERR_NAME_NOT_RESOLVED); "" for null,
-// nothing, or a shape that is not a string.
+// chromeFailure is the reason in an "_error", where Chrome's DevTools
+// write why a request failed (its localizedFailDescription, a net error
+// name such as net::ERR_NAME_NOT_RESOLVED): the response's, or in older
+// exports the entry's. "" for null, nothing, or a shape that is not a
+// string.
 func chromeFailure(raw json.RawMessage) string {
 	var msg string
 	if len(raw) == 0 || json.Unmarshal(raw, &msg) != nil {

@@ -36,7 +36,7 @@ func (e *InUseError) Error() string {
 func (e *InUseError) Is(target error) bool { return target == ErrInUse }
 
 // errLocked is what lockFile returns when another open file holds the lock.
-var errLocked = errors.New("locked")
+var errLocked = errors.New("session: locked by another open file")
 
 // writerLock is the exclusive lock a writing Store holds on FILE.lock, a
 // file beside the session. The session file itself is not locked: SQLite

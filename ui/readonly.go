@@ -1,12 +1,20 @@
 package ui
 
-// readOnlyChanges are what a read-only session refuses, by action on the
-// flow list and the flow view: what its status message says is not done.
-var readOnlyChanges = map[Action]string{
-	ActMark:    "marks are not saved",
-	ActComment: "comments are not saved",
-	ActDelete:  "flows are not deleted",
-	ActClear:   "the session is not cleared",
+// readOnlyChange is what a read-only session refuses to do for action a
+// on the flow list and the flow view, as its status message says it ("marks
+// are not saved"), or "" when a changes nothing.
+func readOnlyChange(a Action) string {
+	switch a {
+	case ActMark:
+		return "marks are not saved"
+	case ActComment:
+		return "comments are not saved"
+	case ActDelete:
+		return "flows are not deleted"
+	case ActClear:
+		return "the session is not cleared"
+	}
+	return ""
 }
 
 // refusal is what the status bar says when b is pressed but cannot act in
@@ -17,7 +25,7 @@ func (m *Model) refusal(b Binding) string {
 	if !m.opts.readOnly || (b.Scope != ScopeList && b.Scope != ScopeFlow) {
 		return ""
 	}
-	if what, ok := readOnlyChanges[b.Action]; ok {
+	if what := readOnlyChange(b.Action); what != "" {
 		return "read-only session: " + what + " (restart without --readonly)"
 	}
 	if b.Action == ActReplay || b.Action == ActReplayAll {

@@ -149,8 +149,17 @@ func matchFor(f *session.Flow) string {
 	return expr
 }
 
-// defaultPorts are the ports a URL may leave out, by scheme.
-var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "wss": "443"}
+// defaultPort is the port a URL of scheme (lower case) may leave out; ""
+// for a scheme without one.
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "http", "ws":
+		return "80"
+	case "https", "wss":
+		return "443"
+	}
+	return ""
+}
 
 // urlRegex is a regex that matches raw's scheme, authority and path, with
 // any query or fragment; "" when raw is not absolute. It works on the URL
@@ -172,7 +181,7 @@ func urlRegex(raw string) string {
 		host, port = authority[:i], authority[i+1:]
 	}
 	re := "^" + regexp.QuoteMeta(scheme) + "://" + regexp.QuoteMeta(host)
-	switch def := defaultPorts[strings.ToLower(scheme)]; {
+	switch def := defaultPort(strings.ToLower(scheme)); {
 	case def != "" && (port == "" || port == def):
 		re += "(:" + def + ")?"
 	case port != "":

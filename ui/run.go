@@ -12,11 +12,11 @@ import (
 
 // Run runs m as a full-screen program that reads keys from the terminal in
 // (the controlling terminal when in is not one) and draws on out, until
-// the user quits or ctx ends (SIGINT, SIGTERM), which is a normal end too.
+// the user quits or ctx ends (SIGINT, SIGTERM, SIGHUP), which is a normal end too.
 // opts are added to the program's own (tests watch messages with
 // tea.WithFilter).
 //
-// On Unix the terminal is read through a reader of siphon's own, so that
+// On Linux the terminal is read through a reader of siphon's own, so that
 // round trips to $EDITOR leak no descriptors (see terminal); elsewhere
 // Bubble Tea reads its own input and in is not used.
 func Run(ctx context.Context, m *Model, in *os.File, out io.Writer, opts ...tea.ProgramOption) error {

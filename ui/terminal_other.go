@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !linux
 
 package ui
 
@@ -8,8 +8,8 @@ import (
 	"os"
 )
 
-// terminal is siphon's reader of the terminal on Unix (see
-// terminal_unix.go); elsewhere Bubble Tea reads its own input, and
+// terminal is siphon's reader of the terminal on Linux (see
+// terminal_linux.go); elsewhere Bubble Tea reads its own input, and
 // openTerminal says so.
 type terminal struct{}
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -52,32 +51,6 @@ func runCA(args []string, stdout io.Writer) error {
 	}
 	if err := os.WriteFile(*out, data, 0o644); err != nil {
 		return fmt.Errorf("export CA: %w", err)
-	}
-	return nil
-}
-
-// newFlagSet returns a flag set that reports errors instead of printing.
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("siphon "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	return fs
-}
-
-// parseFlags parses args; -h prints the flags; anything else wrong is a
-// one-line usage error.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if err == flag.ErrHelp {
-		fs.SetOutput(os.Stdout)
-		fmt.Fprintf(os.Stdout, "Usage of %s:\n", fs.Name())
-		fs.PrintDefaults()
-		return &usageError{"help requested"}
-	}
-	if err != nil {
-		return usagef("%s: %v", fs.Name(), err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
 }

@@ -77,6 +77,7 @@ func startDump(t *testing.T, home string, args ...string) *child {
 	}
 	c := &child{cmd: exec.Command(siphonBin, full...), home: home, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan error, 1)}
 	c.cmd.Env = append(os.Environ(), "SIPHON_HOME=")
+	dieWithTests(c.cmd)
 	c.cmd.Stdout = c.stdout
 	errPipe, err := c.cmd.StderrPipe()
 	if err != nil {
@@ -146,6 +147,7 @@ func hasFlag(args []string, name string) bool {
 func runSiphon(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(siphonBin, args...)
+	dieWithTests(cmd)
 	cmd.Env = append(os.Environ(), "SIPHON_HOME="+t.TempDir())
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e

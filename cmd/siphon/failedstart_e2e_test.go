@@ -49,19 +49,21 @@ func TestFailedStartLeavesNoSession(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		args []string
+		code int // 2 for what the command line asked, 1 for what the run met
 	}{
-		{"port in use", []string{"dump", "--listen", busy.Addr().String()}},
-		{"bad rules file", []string{"dump", "--listen", "127.0.0.1:0", "--rules", broken}},
+		{"port in use", []string{"dump", "--listen", busy.Addr().String()}, 2},
+		{"bad rules file", []string{"dump", "--listen", "127.0.0.1:0", "--rules", broken}, 2},
 		// The proxy starts, then the UI finds no terminal.
-		{"no terminal for the UI", []string{"--listen", "127.0.0.1:0"}},
+		{"no terminal for the UI", []string{"--listen", "127.0.0.1:0"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			home := t.TempDir()
 			run := func(extra ...string) {
 				t.Helper()
 				args := append(append([]string{}, tc.args...), append([]string{"--home", home}, extra...)...)
-				if _, stderr, code := runSiphonDetached(t, args...); code == 0 {
-					t.Fatalf("siphon %v succeeded, want a failed start:\n%s", args, stderr)
+				// A siphon that hangs fails in runSiphonDetached.
+				if _, stderr, code := runSiphonDetached(t, args...); code != tc.code {
+					t.Fatalf("siphon %v: exit %d, want a failed start (exit %d):\n%s", args, code, tc.code, stderr)
 				}
 			}
 

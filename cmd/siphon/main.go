@@ -41,7 +41,10 @@ Run "siphon dump -h" for the proxy's flags; siphon takes the same.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP is the terminal closing (the window, an ssh connection): a
+	// clean end as SIGINT and SIGTERM are, in-flight exchanges finished,
+	// the session saved and its lock removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -162,7 +162,7 @@ func browse(ctx context.Context, path, filterExpr string, stdout io.Writer, clip
 }
 
 // runProgram runs the UI in the alternate screen until the user quits or
-// ctx ends (SIGINT, SIGTERM), which is a normal end too. Keys come from
+// ctx ends (SIGINT, SIGTERM, SIGHUP), which is a normal end too. Keys come from
 // the terminal on standard input (the controlling terminal if it is
 // redirected).
 func runProgram(ctx context.Context, m *ui.Model, stdout io.Writer) error {

@@ -1,5 +1,3 @@
-//go:build unix
-
 package ui
 
 import (
@@ -8,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 	"golang.org/x/sys/unix"
@@ -30,25 +29,37 @@ import (
 // the loop it starts after the editor reads on. One pipe, which wakes a
 // read waiting for keys, serves the whole run.
 //
+// It is built for Linux only: it waits for keys with poll(2), which macOS
+// does not support on terminals (POLLNVAL for /dev/tty; cancelreader uses
+// select there for that reason). Elsewhere Bubble Tea reads its own input
+// (terminal_other.go).
+//
 // terminal is safe for concurrent use.
 type terminal struct {
 	f    *os.File
 	own  bool // f was opened here and Close closes it
 	fd   int
 	wake [2]int // a pipe: a byte written to wake[1] wakes the reads waiting
+	// poll waits for descriptors as unix.Poll does; tests replace it.
+	poll func(fds []unix.PollFd, timeout int) (int, error)
+	// waitLimit bounds how long resume and Close wait for reads to end:
+	// resume runs on Bubble Tea's event loop, Close as siphon exits, and a
+	// read stuck in read(2) must stop neither.
+	waitLimit time.Duration
 
-	mu     sync.Mutex
-	idle   sync.Cond // signalled when reads drops to zero
-	reads  int       // reads in progress
-	paused bool      // reads end at once, until resume
-	closed bool
+	mu       sync.Mutex
+	reads    int           // reads in progress
+	idle     chan struct{} // closed when reads drops to zero; nil while no read runs
+	paused   bool          // reads end at once, until resume
+	closed   bool
+	pipeDone bool // the wake pipe is closed
 }
 
 // openTerminal reads keys from in when it is a terminal, otherwise from
 // the process's controlling terminal (/dev/tty), as Bubble Tea does when
 // standard input is redirected.
 func openTerminal(in *os.File) (*terminal, error) {
-	t := &terminal{f: in}
+	t := &terminal{f: in, poll: unix.Poll, waitLimit: time.Second}
 	if in == nil || !term.IsTerminal(in.Fd()) {
 		f, err := os.Open("/dev/tty")
 		if err != nil {
@@ -57,20 +68,14 @@ func openTerminal(in *os.File) (*terminal, error) {
 		t.f, t.own = f, true
 	}
 	t.fd = int(t.f.Fd()) // also puts f in blocking mode, which raw mode and the editor expect
-	if err := unix.Pipe(t.wake[:]); err != nil {
+	if err := unix.Pipe2(t.wake[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		// Close-on-exec: the editor inherits the terminal, not this pipe.
+		// Non-blocking: a full pipe already holds a wake-up.
 		if t.own {
 			t.f.Close()
 		}
 		return nil, fmt.Errorf("read the terminal: %w", err)
 	}
-	for _, fd := range t.wake {
-		unix.CloseOnExec(fd) // the editor inherits the terminal, not this pipe
-	}
-	if err := unix.SetNonblock(t.wake[0], true); err != nil {
-		t.closePipe()
-		return nil, fmt.Errorf("read the terminal: %w", err)
-	}
-	t.idle.L = &t.mu
 	return t, nil
 }
 
@@ -81,18 +86,16 @@ func (t *terminal) Read(p []byte) (int, error) {
 		t.mu.Unlock()
 		return 0, io.EOF
 	}
+	if t.reads == 0 {
+		t.idle = make(chan struct{})
+	}
 	t.reads++
 	t.mu.Unlock()
-	defer func() {
-		t.mu.Lock()
-		if t.reads--; t.reads == 0 {
-			t.idle.Broadcast()
-		}
-		t.mu.Unlock()
-	}()
+	defer t.readEnded()
 	fds := []unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}, {Fd: int32(t.wake[0]), Events: unix.POLLIN}}
 	for {
-		if _, err := unix.Poll(fds, -1); err != nil {
+		fds[0].Revents, fds[1].Revents = 0, 0
+		if _, err := t.poll(fds, -1); err != nil {
 			if errors.Is(err, unix.EINTR) {
 				continue
 			}
@@ -108,9 +111,28 @@ func (t *terminal) Read(p []byte) (int, error) {
 			}
 			// A wake-up meant for a read that has ended since.
 		}
+		if fds[0].Revents&unix.POLLNVAL != 0 {
+			// A read now would block where pause cannot end it.
+			return 0, errors.New("wait for keys: the terminal cannot be polled")
+		}
 		if fds[0].Revents != 0 {
 			return t.f.Read(p)
 		}
+	}
+}
+
+// readEnded counts a read out, and closes the wake pipe if Close gave up
+// waiting for it.
+func (t *terminal) readEnded() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.reads--; t.reads > 0 {
+		return
+	}
+	close(t.idle)
+	t.idle = nil
+	if t.closed {
+		t.closePipe()
 	}
 }
 
@@ -124,23 +146,50 @@ func (t *terminal) drainWake() {
 	}
 }
 
+// wakeReads wakes the reads waiting for keys; t.mu is held, so that the
+// pipe stays open meanwhile.
+func (t *terminal) wakeReads() {
+	if !t.pipeDone {
+		unix.Write(t.wake[1], []byte{0})
+	}
+}
+
+// waitReads waits until no read is in progress, or waitLimit has passed;
+// it says which.
+func (t *terminal) waitReads() bool {
+	t.mu.Lock()
+	idle := t.idle
+	t.mu.Unlock()
+	if idle == nil {
+		return true
+	}
+	limit := time.NewTimer(t.waitLimit)
+	defer limit.Stop()
+	select {
+	case <-idle:
+		return true
+	case <-limit.C:
+		return false
+	}
+}
+
 // pause ends the read in progress, and every read until resume: Bubble
 // Tea's read loop ends before it hands the terminal to the editor, rather
 // than leaving a read behind that would take the editor's keys.
 func (t *terminal) pause() {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.paused = true
-	t.mu.Unlock()
-	unix.Write(t.wake[1], []byte{0})
+	t.wakeReads()
 }
 
 // resume lets reads wait for keys again, once the reads that pause ended
-// have returned; it runs before Bubble Tea starts its next read loop.
+// have returned; it runs before Bubble Tea starts its next read loop, on
+// Bubble Tea's event loop, so it waits at most waitLimit: a read that has
+// not returned by then may take one key meant for the next read loop.
 func (t *terminal) resume() {
+	t.waitReads()
 	t.mu.Lock()
-	for t.reads > 0 {
-		t.idle.Wait()
-	}
 	t.paused = false
 	t.mu.Unlock()
 }
@@ -155,28 +204,38 @@ func (t *terminal) Fd() uintptr { return uintptr(t.fd) }
 // file is the terminal itself, for the editor's standard input.
 func (t *terminal) file() *os.File { return t.f }
 
-// Close ends the read in progress, waits for it, and releases the pipe
-// (and the terminal if openTerminal opened it). Reads after Close return
-// io.EOF.
+// Close ends the read in progress and waits for it (at most waitLimit),
+// then releases the pipe (and the terminal if openTerminal opened it). A
+// read that has not returned by then releases the pipe when it does; the
+// terminal, in blocking mode, is closed by the os package once that read
+// returns. Reads after Close return io.EOF.
 func (t *terminal) Close() error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.closed {
+		t.mu.Unlock()
 		return nil
 	}
 	t.closed = true
-	unix.Write(t.wake[1], []byte{0}) // wakes the read in progress
-	for t.reads > 0 {
-		t.idle.Wait()
+	t.wakeReads()
+	t.mu.Unlock()
+	t.waitReads()
+	t.mu.Lock()
+	if t.reads == 0 {
+		t.closePipe()
 	}
-	t.closePipe()
+	t.mu.Unlock()
 	if t.own {
 		return t.f.Close()
 	}
 	return nil
 }
 
+// closePipe closes the wake pipe once; t.mu is held.
 func (t *terminal) closePipe() {
+	if t.pipeDone {
+		return
+	}
+	t.pipeDone = true
 	unix.Close(t.wake[0])
 	unix.Close(t.wake[1])
 }
