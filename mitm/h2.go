@@ -54,11 +54,14 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler) // the connection is being closed
 	}
 	// The stream's context ends when the client resets it or goes away.
-	// The round trip is told so with errClientGone as the cause, as
-	// martian's requests are (see clientWatch), to blame the client.
+	// Until the response comes, the round trip is cancelled with
+	// errClientGone as the cause, as martian's requests are (see
+	// clientWatch), to blame the client; after, the response body is
+	// closed (see below).
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.Context()))
 	defer cancel(nil)
-	defer context.AfterFunc(r.Context(), func() { cancel(errClientGone) })()
+	stopWatch := context.AfterFunc(r.Context(), func() { cancel(errClientGone) })
+	defer stopWatch()
 
 	body := &streamBody{ReadCloser: r.Body}
 	req := r.Clone(ctx)
@@ -94,12 +97,18 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 		p.deliver(w, res)
 		return
 	}
+	stopWatch()
 	if !p.responseStep(fr, res, rec) {
 		if res.Body != nil {
 			res.Body.Close()
 		}
 		panic(http.ErrAbortHandler)
 	}
+	// A client that goes away now fails to take the body: closing it
+	// (the capture first) ends the flow as the client's failure, not as
+	// a broken upstream, and the upstream request with it.
+	resBody := res.Body
+	defer context.AfterFunc(r.Context(), func() { resBody.Close() })()
 	if err := p.deliver(w, res); err != nil {
 		// The client must not take a cut-off body for a whole one.
 		panic(http.ErrAbortHandler)
