@@ -4,7 +4,10 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/siphonproxy/siphon/intercept"
@@ -104,5 +107,40 @@ func TestHTTP2ClientResetEndsFlow(t *testing.T) {
 			t.Errorf("%s: flow of a reset stream: %v %+v", path, f.State, f.Err)
 		}
 		cancel()
+	}
+}
+
+// siphon behind siphon (--upstream): h2 on every hop that offers it. And
+// cookies an h2 client splits into fields of their own reach an HTTP/1.1
+// origin as one header (RFC 9113 §8.2.3; Go's HTTP/2 server joins them).
+func TestHTTP2ThroughUpstreamProxy(t *testing.T) {
+	h2 := h2Origin(t, protoEcho())
+	h1 := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Join(r.Header.Values("Cookie"), "|"))
+	}))
+	defer h1.Close()
+	upstream := startProxy(t, Config{RootCAs: poolOf(h2.Certificate())})
+	tp := startProxy(t, Config{
+		Upstream: &url.URL{Scheme: "http", Host: upstream.addr},
+		RootCAs:  upstream.minter.CA().Pool(),
+	})
+	c := tp.h2Client()
+	r := mustOK(t, get(c, h2.URL+"/chained"))
+	if r.body != "HTTP/2.0 /chained " {
+		t.Errorf("through two siphons: %q", r.body)
+	}
+	for _, p := range []*testProxy{tp, upstream} {
+		f := p.rec.wait(t, "chained", finalFor(h2.URL+"/chained"))
+		if f.Request.Proto != "HTTP/2.0" || f.Response == nil || f.Response.Proto != "HTTP/2.0" {
+			t.Errorf("flow: %s %+v", f.Request.Proto, f.Response)
+		}
+	}
+
+	// Go's client sends each cookie in a field of its own over h2.
+	req, _ := http.NewRequest(http.MethodGet, h1.URL+"/cookies", nil)
+	req.Header["Cookie"] = []string{"a=1", "b=2"}
+	direct := startProxy(t, Config{RootCAs: poolOf(h1.Certificate())})
+	if r := mustOK(t, fetch(direct.h2Client(), req)); r.body != "a=1; b=2" {
+		t.Errorf("the HTTP/1.1 origin got cookies %q, want one header", r.body)
 	}
 }
