@@ -142,6 +142,8 @@ func (s *streamFront) answer(req *http.Request, res *http.Response) {
 		rc.SetReadDeadline(time.Time{})
 		s.body.draining.Store(false)
 	}
+	// No origin spoke: the flow records the protocol the client got.
+	res.Proto, res.ProtoMajor, res.ProtoMinor = req.Proto, req.ProtoMajor, req.ProtoMinor
 	s.res = res
 }
 

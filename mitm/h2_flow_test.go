@@ -144,3 +144,27 @@ func TestHTTP2ThroughUpstreamProxy(t *testing.T) {
 		t.Errorf("the HTTP/1.1 origin got cookies %q, want one header", r.body)
 	}
 }
+
+// A mock answers an h2 client that keeps its upload open (a gRPC stream
+// waiting for the answer) after a bounded drain; the flow keeps what was
+// sent and is not the client's failure.
+func TestHTTP2MockAnswersAnOpenUpload(t *testing.T) {
+	e := rulesEngine(t, intercept.Config{}, `
+- name: api
+  match: ~d api.invalid
+  mock: {body: answered}
+`)
+	tp := startProxy(t, Config{Decider: e, DialContext: (&noDNS{}).DialContext})
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() { io.WriteString(pw, "partial") }()
+	req, _ := http.NewRequest(http.MethodPost, "https://api.invalid/stream", pr)
+	r := mustOK(t, fetch(tp.h2Client(), req))
+	if r.status != 200 || r.body != "answered" {
+		t.Fatalf("mock of an open upload: %d %q", r.status, r.body)
+	}
+	f := tp.rec.wait(t, "open upload", finalFor("https://api.invalid/stream"))
+	if f.State != session.Done || f.Err != nil || string(f.Request.Body.Data) != "partial" {
+		t.Errorf("flow: %v %+v %q", f.State, f.Err, f.Request.Body.Data)
+	}
+}

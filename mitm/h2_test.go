@@ -217,7 +217,7 @@ func TestHTTP2MockAndDrop(t *testing.T) {
 		t.Fatalf("mock: %s %d %q %v", res.Proto, res.StatusCode, body, res.Header)
 	}
 	f := tp.rec.wait(t, "mocked", finalFor("https://api.invalid/items"))
-	if f.Source != session.Mock || f.State != session.Done || f.Request.Proto != "HTTP/2.0" || string(f.Request.Body.Data) != "sent" {
+	if f.Source != session.Mock || f.State != session.Done || f.Request.Proto != "HTTP/2.0" || f.Response.Proto != "HTTP/2.0" || string(f.Request.Body.Data) != "sent" {
 		t.Errorf("mocked flow: %v %v %s %q %+v", f.Source, f.State, f.Request.Proto, f.Request.Body.Data, f.Err)
 	}
 	if dialer.dialed("api.invalid") {
