@@ -181,7 +181,11 @@ func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 	}
 	stripConnectionHeaders(h)
 	h.Del("Trailer")
-	if !bodiless(res) {
+	// The length is res's, not its header's (which an edit may have left
+	// behind), as when net/http writes a response; a HEAD response's is
+	// the length its GET would have.
+	isHead := res.Request != nil && res.Request.Method == http.MethodHead
+	if !bodiless(res) || (isHead && res.ContentLength >= 0) {
 		h.Del("Content-Length")
 		if res.ContentLength >= 0 {
 			h.Set("Content-Length", strconv.FormatInt(res.ContentLength, 10))

@@ -168,3 +168,36 @@ func TestHTTP2MockAnswersAnOpenUpload(t *testing.T) {
 		t.Errorf("flow: %v %+v %q", f.State, f.Err, f.Request.Body.Data)
 	}
 }
+
+// A rewrite that changes a body's length on an h2 flow sends the new
+// length (or none): the client reads the rewritten body whole. HEAD keeps
+// the origin's Content-Length and sends no body.
+func TestHTTP2RewriteChangesLength(t *testing.T) {
+	h2 := h2Origin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "13")
+		io.WriteString(w, `{"price":123}`)
+	}))
+	e := rulesEngine(t, intercept.Config{}, `
+- name: cheaper
+  match: ~u /price
+  rewrite: {response: {body-replace: [{regex: '"price":\d+', replace: '"price":"free of charge"'}]}}
+`)
+	tp := startProxy(t, Config{Decider: e, RootCAs: poolOf(h2.Certificate())})
+	c := tp.h2Client()
+	r := mustOK(t, get(c, h2.URL+"/price"))
+	if want := `{"price":"free of charge"}`; r.body != want {
+		t.Fatalf("rewritten body %q, want %q", r.body, want)
+	}
+	if cl := r.header.Get("Content-Length"); cl != "" && cl != "26" {
+		t.Errorf("Content-Length %s for a 26-byte body", cl)
+	}
+	req, _ := http.NewRequest(http.MethodHead, h2.URL+"/price", nil)
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.ContentLength != 13 {
+		t.Errorf("HEAD: %d, length %d", res.StatusCode, res.ContentLength)
+	}
+}
