@@ -29,7 +29,7 @@ type record struct {
 	f       *session.Flow
 	out     Recorder
 	final   bool
-	reqBody *clientBody // the client's request body, captured as it is read
+	reqBody capturedBody // the client's request body, captured as it is read
 	// ownBody is set when an edit replaced the request body: the captured
 	// body is then the Original's, and f.Request keeps the edited one.
 	ownBody bool

@@ -65,7 +65,8 @@ func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connS
 	host, _, _ := net.SplitHostPort(target)
 	tlsConn := tls.Server(&prefixConn{Conn: cc.Conn, r: prefixed(ahead, cc.Conn)}, &tls.Config{
 		GetCertificate: p.cfg.Minter.GetCertificate(host),
-		NextProtos:     []string{"http/1.1"},
+		// h2 goes to Go's HTTP/2 server (see serveH2), HTTP/1.1 to martian.
+		NextProtos: []string{"h2", "http/1.1"},
 	})
 	start := session.Now()
 	hctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
@@ -80,6 +81,10 @@ func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connS
 	st.mu.Lock()
 	st.tls, st.tlsStart, st.tlsDone = &cs, start, session.Now()
 	st.mu.Unlock()
+	if cs.NegotiatedProtocol == "h2" {
+		p.serveH2(cc, tlsConn)
+		return
+	}
 	p.reserveConn(cc, tlsConn, nil)
 }
 

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
 )
@@ -18,7 +17,7 @@ import (
 // upstream, waits out a breakpoint, and acts on the decision: it may edit
 // the request, answer it without the origin, or end the flow (drop, kill,
 // a client that hung up while paused), closing the connection.
-func (p *Proxy) decideRequest(mctx *martian.Context, req *http.Request, cc *clientConn, rec *record, hasBody bool) {
+func (p *Proxy) decideRequest(fr front, req *http.Request, rec *record, hasBody bool) {
 	snap := rec.snapshot()
 	if hasBody {
 		snap.Request.Body.Unloaded = true
@@ -29,12 +28,12 @@ func (p *Proxy) decideRequest(mctx *martian.Context, req *http.Request, cc *clie
 	d := p.cfg.Decider.Decide(p.ctx, intercept.RequestPhase, snap)
 	if d.Action == intercept.Pause {
 		var ok bool
-		if d, ok = p.pause(mctx, cc, rec, d); !ok {
+		if d, ok = p.pause(fr, rec, d); !ok {
 			return
 		}
 	}
 	if d.Action == intercept.Drop {
-		p.drop(mctx, rec, d.Err, "dropped by the intercept rules")
+		p.drop(fr, rec, d.Err, "dropped by the intercept rules")
 		return
 	}
 	if d.Request != nil {
@@ -49,7 +48,7 @@ func (p *Proxy) decideRequest(mctx *martian.Context, req *http.Request, cc *clie
 	if d.Action == intercept.Answer && d.Response != nil {
 		p.sleep(d.Delay)
 		// answer reads the client's body, which captures it.
-		p.answer(mctx, req, httpResponse(req, d.Response))
+		fr.answer(req, httpResponse(req, d.Response))
 	}
 	rec.update(func(f *session.Flow) {
 		if d.Action == intercept.Answer && d.Response != nil {
@@ -131,14 +130,12 @@ func (p *Proxy) editRequest(req *http.Request, rec *record, r *session.Request) 
 	})
 }
 
-// drop ends a flow by closing the client's connection without an answer.
-func (p *Proxy) drop(mctx *martian.Context, rec *record, e *session.Error, fallback string) {
+// drop ends a flow without an answer (see front.drop).
+func (p *Proxy) drop(fr front, rec *record, e *session.Error, fallback string) {
 	if e == nil {
 		e = &session.Error{Phase: session.PhaseIntercept, Msg: fallback}
 	}
-	if conn, _, err := mctx.Session().Hijack(); err == nil {
-		conn.Close()
-	}
+	fr.drop()
 	rec.finish(e)
 }
 

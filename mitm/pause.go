@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
 )
@@ -20,18 +19,14 @@ var errClientGone = errors.New("the client closed the connection")
 // pause holds a flow at a breakpoint: it publishes the flow as
 // Intercepted, waits on the decision's Wait with a context that ends when
 // the client hangs up or the proxy shuts down, and publishes it as Pending
-// again. Only this connection's goroutine blocks. It reports false when
+// again. Only this flow's goroutine blocks. It reports false when
 // the flow ended while paused; the connection is then closed.
-func (p *Proxy) pause(mctx *martian.Context, cc *clientConn, rec *record, d intercept.Decision) (intercept.Decision, bool) {
+func (p *Proxy) pause(fr front, rec *record, d intercept.Decision) (intercept.Decision, bool) {
 	if d.Wait == nil {
 		return intercept.Decision{}, true
 	}
 	rec.update(func(f *session.Flow) { f.State = session.Intercepted })
-	var gone <-chan struct{}
-	stop := func() {}
-	if cc != nil {
-		gone, stop = cc.watchHangup()
-	}
+	gone, stop := fr.watchHangup()
 	ctx, cancel := context.WithCancelCause(p.ctx)
 	go func() {
 		select {
@@ -43,15 +38,12 @@ func (p *Proxy) pause(mctx *martian.Context, cc *clientConn, rec *record, d inte
 	out := d.Wait(ctx)
 	cancel(nil)
 	stop()
-	if cc != nil {
-		cc.Conn.SetDeadline(time.Now().Add(idleTimeout))
-	}
 	switch {
 	case isClosed(gone):
-		p.drop(mctx, rec, &session.Error{Phase: session.PhaseClient, Msg: "the client closed the connection while the flow was paused at a breakpoint"}, "")
+		p.drop(fr, rec, &session.Error{Phase: session.PhaseClient, Msg: "the client closed the connection while the flow was paused at a breakpoint"}, "")
 		return out, false
 	case p.ctx.Err() != nil:
-		p.drop(mctx, rec, &session.Error{Phase: session.PhaseIntercept, Msg: "siphon shut down while the flow was paused at a breakpoint"}, "")
+		p.drop(fr, rec, &session.Error{Phase: session.PhaseIntercept, Msg: "siphon shut down while the flow was paused at a breakpoint"}, "")
 		return out, false
 	}
 	if out.Action == intercept.Pause {

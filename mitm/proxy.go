@@ -86,8 +86,13 @@ type Proxy struct {
 	cfg       Config
 	mp        *martian.Proxy
 	transport *http.Transport
+	rt        *tracedTransport
 	inner     *chanListener
-	log       *slog.Logger
+	// h2 serves client connections that negotiated HTTP/2, handed to it
+	// through streams.
+	h2      *http.Server
+	streams *chanListener
+	log     *slog.Logger
 
 	// ctx ends when Shutdown starts: it releases paused flows and cuts
 	// mock delays short.
@@ -143,7 +148,6 @@ func New(cfg Config) (*Proxy, error) {
 		TLSClientConfig: &tls.Config{
 			RootCAs:            cfg.RootCAs,
 			InsecureSkipVerify: cfg.Insecure,
-			NextProtos:         []string{"http/1.1"},
 		},
 		// Go would otherwise add Accept-Encoding: gzip and decode behind
 		// our back, so the client would not get the origin's bytes.
@@ -156,8 +160,15 @@ func New(cfg Config) (*Proxy, error) {
 		// siphon answers 100-continue itself (see expectContinue).
 		ExpectContinueTimeout: 0,
 	}
+	// Origins that offer h2 get it, whatever the client speaks; the others
+	// HTTP/1.1. A WebSocket upgrade always goes over HTTP/1.1.
+	p.transport.Protocols = new(http.Protocols)
+	p.transport.Protocols.SetHTTP1(true)
+	p.transport.Protocols.SetHTTP2(true)
+	p.rt = &tracedTransport{base: p.transport, p: p}
+	p.h2 = p.newStreamServer(log)
 	p.mp = martian.NewProxy()
-	p.mp.SetRoundTripper(&tracedTransport{base: p.transport, p: p})
+	p.mp.SetRoundTripper(p.rt)
 	if cfg.Upstream != nil {
 		p.transport.Proxy = http.ProxyURL(cfg.Upstream)
 	}
@@ -178,10 +189,15 @@ func (p *Proxy) Serve(l net.Listener) error {
 	p.selfs = append(p.selfs, selfAddrs(l.Addr())...)
 	if p.inner == nil {
 		p.inner = newChanListener(l.Addr())
-		p.serving.Add(1)
+		p.streams = newChanListener(l.Addr())
+		p.serving.Add(2)
 		go func() {
 			defer p.serving.Done()
 			p.mp.Serve(p.inner)
+		}()
+		go func() {
+			defer p.serving.Done()
+			p.h2.Serve(p.streams)
 		}()
 	}
 	p.mu.Unlock()
@@ -204,14 +220,22 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	}
 	if p.inner != nil {
 		p.inner.Close()
+		p.streams.Close()
 	}
 	p.mu.Unlock()
 
 	// martian's Close may run only once.
 	p.closeOnce.Do(func() {
 		go func() {
+			// HTTP/2 clients get a GOAWAY; their streams in flight finish.
+			h2done := make(chan struct{})
+			go func() {
+				p.h2.Shutdown(context.Background())
+				close(h2done)
+			}()
 			p.mp.Close()
 			p.serving.Wait()
+			<-h2done
 			close(p.closed)
 		}()
 	})

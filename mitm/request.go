@@ -56,21 +56,8 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 		p.answer(ctx, req, p.infoPage(req))
 		return nil
 	}
-	req.Header.Del("Proxy-Connection")
-	req.Header.Del("Proxy-Authorization")
-
-	f := st.newFlow(session.HTTP, snapshotRequest(req), session.Now())
-	if isWebSocketUpgrade(req.Header) {
-		f.Kind = session.WebSocket
-	}
-	rec := newRecord(p.cfg.Recorder, f)
+	rec := p.requestStep(martianFront{p: p, ctx: ctx, cc: cc, body: body}, req, st, body != nil)
 	ctx.Set(recordKey, rec)
-	if body != nil {
-		p.teeRequestBody(req, rec, body)
-	}
-	if p.deciding() {
-		p.decideRequest(ctx, req, cc, rec, hasBody)
-	}
 	return nil
 }
 

@@ -16,7 +16,7 @@ import (
 // goes to the client, waits out a breakpoint, and acts on the decision. It
 // reports false when the flow ended here (killed, or its client hung up
 // while paused); the connection is then closed.
-func (p *Proxy) decideResponse(mctx *martian.Context, res *http.Response, rec *record) bool {
+func (p *Proxy) decideResponse(fr front, res *http.Response, rec *record) bool {
 	snap := rec.snapshot()
 	if hasBody(res) {
 		snap.Response.Body.Unloaded = true
@@ -27,13 +27,12 @@ func (p *Proxy) decideResponse(mctx *martian.Context, res *http.Response, rec *r
 	d := p.cfg.Decider.Decide(p.ctx, intercept.ResponsePhase, snap)
 	if d.Action == intercept.Pause {
 		var ok bool
-		cc := p.connOf(res.Request)
-		if d, ok = p.pause(mctx, cc, rec, d); !ok {
+		if d, ok = p.pause(fr, rec, d); !ok {
 			return false
 		}
 	}
 	if d.Action == intercept.Drop {
-		p.drop(mctx, rec, d.Err, "dropped by the intercept rules")
+		p.drop(fr, rec, d.Err, "dropped by the intercept rules")
 		return false
 	}
 	if d.Response != nil {
@@ -98,8 +97,13 @@ func isEndless(res *http.Response) bool {
 	return false
 }
 
-// connOf finds the client connection a request arrived on.
+// connOf finds the HTTP/1.1 client connection a request arrived on; nil
+// for requests martian did not read (HTTP/2 streams share a connection,
+// and learn of hang-ups through their context).
 func (p *Proxy) connOf(req *http.Request) *clientConn {
+	if martian.NewContext(req) == nil {
+		return nil
+	}
 	st := p.stateOf(req.RemoteAddr)
 	if st == nil {
 		return nil

@@ -21,6 +21,14 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if ctx == nil {
 		return nil
 	}
+	// martian writes the status line with res's version, and an h2
+	// origin's would be "HTTP/2.0", which no HTTP/1.1 client reads. The
+	// flow keeps the origin's version (recorded before this runs).
+	defer func() {
+		if res.ProtoMajor != 1 {
+			res.Proto, res.ProtoMajor, res.ProtoMinor = "HTTP/1.1", 1, 1
+		}
+	}()
 	if b := bodyOf(req); b != nil && !b.complete() {
 		// What the client still sends is the rest of this body, not a
 		// request: the connection serves no further one.
@@ -35,40 +43,13 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if rec == nil || rec.done() {
 		return nil
 	}
-	head := func(f *session.Flow) {
-		f.Response = snapshotResponse(res)
-		if f.Timings.FirstByte.IsZero() {
-			f.Timings.FirstByte = session.Now()
-		}
-	}
-	if res.StatusCode == http.StatusSwitchingProtocols || (hasBody(res) && res.ContentLength < 0) {
-		rec.update(head) // a tunnel or stream: shown as soon as it starts
-	} else {
-		// Published with the body, or after headersGrace if the body is
-		// slow (see publishLater).
-		rec.touch(head)
-		rec.publishLater(headersGrace)
-	}
-	if res.StatusCode == http.StatusSwitchingProtocols {
-		p.pipeUpgrade(ctx, res, rec)
+	if !p.responseStep(martianFront{p: p, ctx: ctx, cc: p.connOf(req)}, res, rec) {
 		return nil
-	}
-	if p.deciding() {
-		if !p.decideResponse(ctx, res, rec) {
-			return nil
-		}
-		p.shapeResponse(res, rec)
 	}
 	switch {
-	case !hasBody(res):
-		rec.finishWith(func(f *session.Flow) { f.Response.Body = session.Body{} }, nil)
-		return nil
-	}
-	respCap := newCapture(p.cfg.BodyLimit, res.ContentLength)
-	res.Body = &tee{rc: res.Body, cap: respCap, end: func(err error) {
-		rec.finishWith(func(f *session.Flow) { f.Response.Body = respCap.body() }, bodyError(err))
-	}}
-	if res.ContentLength < 0 {
+	case res.StatusCode == http.StatusSwitchingProtocols:
+		p.pipeUpgrade(ctx, res, rec)
+	case hasBody(res) && res.ContentLength < 0:
 		p.stream(ctx, res, rec)
 	}
 	return nil

@@ -213,7 +213,14 @@ func textResponse(req *http.Request, status int, body string) *http.Response {
 
 const recordKey = "siphon.record"
 
+// recordCtxKey carries the record of a request martian did not read (an
+// HTTP/2 stream's) in the request's context.
+type recordCtxKey struct{}
+
 func recordOf(req *http.Request) *record {
+	if r, ok := req.Context().Value(recordCtxKey{}).(*record); ok {
+		return r
+	}
 	ctx := martian.NewContext(req)
 	if ctx == nil {
 		return nil

@@ -115,7 +115,14 @@ func formatFlow(f *session.Flow) string {
 	b.WriteString(method)
 	b.WriteByte(' ')
 	b.WriteString(printable(target))
+	clientProto, originProto := protocols(f)
+	if clientProto != "" {
+		b.WriteString(" " + clientProto)
+	}
 	b.WriteString(" -> ")
+	if originProto != "" && f.Err == nil && f.Response != nil {
+		b.WriteString(originProto + " ")
+	}
 	switch {
 	case f.Err != nil:
 		fmt.Fprintf(&b, "ERR %s: %s", f.Err.Phase, f.Err.Msg)
@@ -139,6 +146,22 @@ func formatFlow(f *session.Flow) string {
 		b.WriteString(" " + ui.FormatDuration(d))
 	}
 	return b.String()
+}
+
+// protocols names the protocol each side of f spoke (the client's request,
+// the origin's response) when either is not HTTP/1.1, the common case that
+// goes without saying; otherwise both are empty.
+func protocols(f *session.Flow) (client, origin string) {
+	if f.Request != nil {
+		client = f.Request.Proto
+	}
+	if f.Response != nil {
+		origin = f.Response.Proto
+	}
+	if strings.TrimPrefix(client, "HTTP/1.1") == "" && strings.TrimPrefix(origin, "HTTP/1.1") == "" {
+		return "", ""
+	}
+	return printable(client), printable(origin)
 }
 
 func orDash(s string) string {
