@@ -52,9 +52,9 @@ func TestBreakpointEditsRequestAndResponse(t *testing.T) {
 		if p.Phase != intercept.RequestPhase || string(p.Flow.Request.Body.Data) != "original body" {
 			t.Fatalf("paused: %+v %+v", p, p.Flow.Request)
 		}
-		if f := tp.rec.wait(t, "intercepted", func(f *session.Flow) bool { return f.ID == p.ID }); f.State != session.Intercepted {
-			t.Errorf("published state %v, want intercepted", f.State)
-		}
+		// The engine lists the flow as paused before the proxy publishes it
+		// as intercepted: wait for that snapshot (wait fails if it never comes).
+		tp.rec.wait(t, "intercepted", func(f *session.Flow) bool { return f.ID == p.ID && f.State == session.Intercepted })
 		edited := p.Flow.Request.Clone()
 		edited.Method = "PUT"
 		edited.URL = base + "/req?a=2"
