@@ -41,8 +41,9 @@ func main() {
 	duration := flag.Duration("duration", 30*time.Minute, "how long the load runs")
 	every := flag.Duration("every", 250*time.Millisecond, "pause between two requests of one kind")
 	sample := flag.Duration("sample", time.Minute, "how often RSS is read")
+	settle := flag.Duration("settle", 3*time.Second, "how long to wait after the load before the final count (idle origin connections close after 90s)")
 	flag.Parse()
-	if err := run(*duration, *every, *sample); err != nil {
+	if err := run(*duration, *every, *sample, *settle); err != nil {
 		log.Fatalf("soak: %v", err)
 	}
 }
@@ -53,7 +54,7 @@ var kinds = []string{
 	"sse", "websocket", "refused", "refused-upload-100-continue", "garbage",
 }
 
-func run(duration, every, sample time.Duration) error {
+func run(duration, every, sample, settle time.Duration) error {
 	dir, err := os.MkdirTemp("", "siphon-soak-")
 	if err != nil {
 		return err
@@ -158,7 +159,7 @@ loop:
 	tick.Stop()
 	wg.Wait()
 	// Let the last batch reach the file and idle connections settle.
-	time.Sleep(3 * time.Second)
+	time.Sleep(settle)
 	report()
 	var total int64
 	fmt.Printf("\n%-28s %8s %8s\n", "kind", "sent", "failed")
