@@ -82,7 +82,8 @@ func (lx *lexer) next() (token, *SyntaxError) {
 		return token{kind: punct(c), pos: start, text: lx.src[start:lx.pos]}, nil
 	case '~':
 		lx.pos++
-		for lx.pos < len(lx.src) && isLetter(lx.src[lx.pos]) {
+		// A name is a letter, then letters or digits (~http2).
+		for lx.pos < len(lx.src) && (isLetter(lx.src[lx.pos]) || lx.pos > start+1 && '0' <= lx.src[lx.pos] && lx.src[lx.pos] <= '9') {
 			lx.pos++
 		}
 		return token{kind: tOp, pos: start, text: lx.src[start:lx.pos]}, nil

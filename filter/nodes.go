@@ -108,6 +108,13 @@ func matchReplay(f *session.Flow) bool     { return f.Source == session.Replay }
 func matchHTTP(f *session.Flow) bool       { return f.Kind == session.HTTP || f.Kind == session.WebSocket }
 func matchNoResponse(f *session.Flow) bool { return matchHTTP(f) && f.Response == nil }
 
+// matchHTTP2 reports whether either side of the exchange spoke HTTP/2: the
+// request's Proto is the client's protocol, the response's the origin's.
+func matchHTTP2(f *session.Flow) bool {
+	return f.Request != nil && strings.HasPrefix(f.Request.Proto, "HTTP/2") ||
+		f.Response != nil && strings.HasPrefix(f.Response.Proto, "HTTP/2")
+}
+
 // matchAsset reports whether the response is JavaScript, CSS, an image or a
 // font, by mitmproxy's list of content types.
 func matchAsset(f *session.Flow) bool {

@@ -67,6 +67,7 @@ var operators = [...]opDef{
 	{Operator: Operator{"~e", ArgNone, "Flow failed with an error (transport, TLS, protocol, intercept)", false}, flag: matchError},
 	{Operator: Operator{"~http", ArgNone, "HTTP flow, including WebSocket upgrades", false}, flag: matchHTTP},
 	{Operator: Operator{"~websocket", ArgNone, "WebSocket flow", false}, flag: matchWebSocket},
+	{Operator: Operator{"~http2", ArgNone, "HTTP/2 on the client's side or the server's", false}, flag: matchHTTP2},
 	{Operator: Operator{"~q", ArgNone, "Request without a response (yet)", false}, flag: matchNoResponse},
 	{Operator: Operator{"~s", ArgNone, "Flow with a response", false}, flag: matchResponse},
 	{Operator: Operator{"~marked", ArgNone, "Marked flow", false}, flag: matchMarked},

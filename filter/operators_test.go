@@ -52,6 +52,12 @@ func TestOperators(t *testing.T) {
 		{"~http", func(f *session.Flow) { f.Kind = session.Tunnel }, false},
 		{"~websocket", nil, false},
 		{"~websocket", func(f *session.Flow) { f.Kind = session.WebSocket }, true},
+		{"~http2", nil, false},
+		{"~http2", func(f *session.Flow) { f.Request.Proto = "HTTP/2.0" }, true},
+		{"~http2", func(f *session.Flow) { f.Response.Proto = "HTTP/2.0" }, true},
+		{"~http2", func(f *session.Flow) { f.Request.Proto = "HTTP/2.0"; f.Response = nil }, true},
+		{"~http2 & !~http2", func(f *session.Flow) { f.Request.Proto = "HTTP/2.0" }, false},
+		{"~http2", func(f *session.Flow) { f.Request.Proto = "HTTP/1.1"; f.Response = nil }, false},
 
 		{"~q", nil, false},
 		{"~q", noResponse, true},
@@ -229,7 +235,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"~a", "~b", "~bq", "~bs", "~c", "~d", "~dst", "~e", "~h", "~hq", "~hs",
-		"~http", "~m", "~marked", "~q", "~s", "~src", "~t", "~tq", "~ts", "~u", "~websocket", "~comment",
+		"~http", "~http2", "~m", "~marked", "~q", "~s", "~src", "~t", "~tq", "~ts", "~u", "~websocket", "~comment",
 		"~all", "~dur", "~size"} {
 		if !seen[name] {
 			t.Errorf("operator %s missing", name)

@@ -99,4 +99,11 @@ func TestCurlHTTP2ThroughDump(t *testing.T) {
 	if !strings.Contains(out, "POST "+cases[0].url+" HTTP/2.0 -> HTTP/2.0 200 OK") {
 		t.Errorf("dump --read lacks the protocols:\n%s", out)
 	}
+	// ~http2 finds them in the stored session; !~http2 none.
+	if out, _, _ := runSiphon(t, "dump", "--read", c.session, "--filter", "~http2"); strings.Count(out, " HTTP/2.0 -> ") != len(cases) {
+		t.Errorf("dump --read --filter ~http2 shows:\n%s\nwant the %d flows", out, len(cases))
+	}
+	if out, _, _ := runSiphon(t, "dump", "--read", c.session, "--filter", "!~http2"); strings.Contains(out, "HTTP/2.0") {
+		t.Errorf("dump --read --filter '!~http2' shows:\n%s\nwant none", out)
+	}
 }
