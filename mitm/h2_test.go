@@ -146,17 +146,7 @@ func TestHTTP2TrailersReachTheClient(t *testing.T) {
 // A stream from an h2 origin reaches either kind of client chunk by chunk.
 func TestHTTP2StreamsChunkByChunk(t *testing.T) {
 	release := make(chan struct{}, 1)
-	h2 := h2Origin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: first\n\n")
-		w.(http.Flusher).Flush()
-		select {
-		case <-release:
-		case <-r.Context().Done():
-			return
-		}
-		io.WriteString(w, "data: last\n\n")
-	}))
+	h2 := h2Origin(t, heldEvents(release, "last"))
 	tp := startProxy(t, Config{RootCAs: poolOf(h2.Certificate())})
 	for i, c := range []*http.Client{tp.h2Client(), tp.client()} {
 		u := fmt.Sprintf("%s/events/%d", h2.URL, i)

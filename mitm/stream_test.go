@@ -20,19 +20,7 @@ import (
 
 func TestServerSentEventsArriveBeforeStreamEnds(t *testing.T) {
 	release := make(chan struct{})
-	origin := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: first\n\n")
-		w.(http.Flusher).Flush()
-		// The stream goes on only once the client has seen the first
-		// event: a proxy that buffers would deadlock here.
-		select {
-		case <-release:
-		case <-r.Context().Done():
-			return
-		}
-		io.WriteString(w, "data: second\n\n")
-	}))
+	origin := httptest.NewTLSServer(heldEvents(release, "second"))
 	defer origin.Close()
 	tp := startProxy(t, Config{RootCAs: poolOf(origin.Certificate())})
 	c := tp.client()
@@ -338,5 +326,23 @@ func TestSlowBodyShowsStatusBeforeItEnds(t *testing.T) {
 	f := tp.rec.wait(t, "slow", finalFor(origin.URL+"/slow"))
 	if string(f.Response.Body.Data) != "0123456789" {
 		t.Errorf("captured body %q", f.Response.Body.Data)
+	}
+}
+
+// heldEvents is an event stream that sends "data: first", then waits for
+// release (or the client to go) before "data: "+last. The stream goes on
+// only once the client has seen the first event: a proxy that buffers
+// would deadlock.
+func heldEvents(release <-chan struct{}, last string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: first\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "data: "+last+"\n\n")
 	}
 }

@@ -159,13 +159,7 @@ func flowsAfterShutdown(t *testing.T, tp *testProxy) []*session.Flow {
 func TestFailedSmallUploadKeepsConnection(t *testing.T) {
 	tp := startProxy(t, Config{})
 	target := "http://" + refusedAddr(t) + "/small"
-	conn, err := net.Dial("tcp", tp.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(conn)
+	conn, br := dialRaw(t, tp.addr)
 	// One write: the body is there when siphon drains it, however loaded
 	// the machine.
 	io.WriteString(conn, "POST "+target+" HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789")
@@ -209,13 +203,7 @@ func TestFailedSmallUploadKeepsConnection(t *testing.T) {
 func TestFailedExpectUploadClosesConnection(t *testing.T) {
 	tp := startProxy(t, Config{})
 	target := "http://" + refusedAddr(t) + "/expect"
-	conn, err := net.Dial("tcp", tp.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(conn)
+	conn, br := dialRaw(t, tp.addr)
 	body := strings.Repeat("GET http://siphon.cert/ HTTP/1.1\r\nHost: siphon.cert\r\n\r\n", 40000) // 2 MB that parse as requests
 	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", target, len(body))
 	res, err := http.ReadResponse(br, nil)
@@ -284,4 +272,18 @@ func TestCurlUploadsArriveWhole(t *testing.T) {
 			t.Errorf("flow %s: state %v, error %+v, body size %d", f.Request.URL, f.State, f.Err, f.Request.Body.Size)
 		}
 	}
+}
+
+// dialRaw opens a plain connection to the proxy for a client that writes
+// its own bytes; it closes with the test, and nothing on it waits more
+// than 10 s.
+func dialRaw(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	return conn, bufio.NewReader(conn)
 }
