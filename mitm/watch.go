@@ -4,7 +4,14 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"time"
 )
+
+// watchDelay is how long siphon waits for the origin before it starts
+// watching the client: most answers come sooner, and a watch costs a
+// goroutine and three deadline changes on the client's connection. A
+// client that hangs up is noticed that much later.
+const watchDelay = 50 * time.Millisecond
 
 // clientWatch cancels an upstream request whose client hangs up while
 // siphon waits for the response. martian's requests carry a context that
@@ -18,6 +25,7 @@ type clientWatch struct {
 
 	mu    sync.Mutex
 	ended bool
+	timer *time.Timer
 	stop  func()
 }
 
@@ -32,11 +40,20 @@ func (p *Proxy) watchClient(req *http.Request, cancel context.CancelCauseFunc) *
 		return w
 	}
 	if b := bodyOf(req); b != nil {
-		b.whenComplete(w.start)
+		b.whenComplete(w.startLater)
 	} else {
-		w.start()
+		w.startLater()
 	}
 	return w
+}
+
+// startLater starts the watch after watchDelay, unless it has ended.
+func (w *clientWatch) startLater() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.ended && w.timer == nil {
+		w.timer = time.AfterFunc(watchDelay, w.start)
+	}
 }
 
 func (w *clientWatch) start() {
@@ -65,6 +82,9 @@ func (w *clientWatch) end() {
 	defer w.mu.Unlock()
 	w.ended = true
 	close(w.done)
+	if w.timer != nil {
+		w.timer.Stop()
+	}
 	if w.stop != nil {
 		w.stop()
 	}
