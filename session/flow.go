@@ -117,6 +117,9 @@ type Request struct {
 	Proto  string // "HTTP/1.1"
 	Header http.Header
 	Body   Body
+	// Trailer holds the trailer fields sent after the body (HTTP/2, or
+	// HTTP/1.1 chunked); nil when there were none.
+	Trailer http.Header
 }
 
 // Response is a snapshot of an HTTP response.
@@ -126,6 +129,9 @@ type Response struct {
 	Proto  string
 	Header http.Header
 	Body   Body
+	// Trailer holds the trailer fields sent after the body: gRPC's
+	// grpc-status and grpc-message live there. Nil when there were none.
+	Trailer http.Header
 }
 
 // Body is a captured message body in its wire form (still compressed if the
@@ -272,6 +278,7 @@ func (r *Request) Clone() *Request {
 	}
 	c := *r
 	c.Header = r.Header.Clone()
+	c.Trailer = r.Trailer.Clone()
 	return &c
 }
 
@@ -282,5 +289,6 @@ func (r *Response) Clone() *Response {
 	}
 	c := *r
 	c.Header = r.Header.Clone()
+	c.Trailer = r.Trailer.Clone()
 	return &c
 }
