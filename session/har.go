@@ -70,6 +70,7 @@ type harRequest struct {
 	HeadersSize harNum       `json:"headersSize"`
 	BodySize    harNum       `json:"bodySize"`
 	Comment     string       `json:"comment,omitempty"`
+	Trailers    []harNV      `json:"_trailers,omitempty"` // see harResponse
 }
 
 type harResponse struct {
@@ -83,6 +84,10 @@ type harResponse struct {
 	HeadersSize harNum     `json:"headersSize"`
 	BodySize    harNum     `json:"bodySize"`
 	Comment     string     `json:"comment,omitempty"`
+	// Trailers are the fields sent after the body (gRPC's grpc-status,
+	// HTTP/1.1 chunked trailers), which HAR 1.2 has no place for; left
+	// out when there are none.
+	Trailers []harNV `json:"_trailers,omitempty"`
 	// Error is Chrome's reason for a failed request, a net error name
 	// (net::ERR_CONNECTION_REFUSED), or null: DevTools writes it here, in
 	// the response. Read, never written. Raw, so that another shape loses

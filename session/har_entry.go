@@ -66,6 +66,7 @@ func harRequestOf(q *Request) *harRequest {
 		QueryString: harQuery(q.URL),
 		HeadersSize: -1,
 		BodySize:    harNum(q.Body.Size),
+		Trailers:    harTrailers(q.Trailer),
 	}
 	if q.Body.Size > 0 || len(q.Body.Data) > 0 || q.Body.Truncated {
 		text, encoding, wire, _ := harBody(q.Body, q.Header)
@@ -101,6 +102,7 @@ func harResponseOf(p *Response) harResponse {
 		RedirectURL: p.Header.Get("Location"),
 		HeadersSize: -1,
 		BodySize:    harNum(p.Body.Size),
+		Trailers:    harTrailers(p.Trailer),
 	}
 	text, encoding, wire, size := harBody(p.Body, p.Header)
 	r.Content = harContent{Size: harNum(size), MimeType: p.Header.Get("Content-Type"), Encoding: encoding,
@@ -175,6 +177,18 @@ func harHeaders(h http.Header) []harNV {
 		}
 	}
 	return out
+}
+
+// harTrailers lists trailers as harHeaders lists headers; nil when there
+// are none, so that "_trailers" is left out.
+func harTrailers(h http.Header) []harNV {
+	if len(h) == 0 {
+		return nil
+	}
+	if out := harHeaders(h); len(out) > 0 {
+		return out
+	}
+	return nil
 }
 
 // harQuery lists the query parameters in the order of the URL, decoded

@@ -137,7 +137,8 @@ func enumIndex(names []string, name string, def uint8) uint8 {
 }
 
 func requestOfHAR(r *harRequest, ours bool) (*Request, error) {
-	q := &Request{Method: r.Method, URL: r.URL, Proto: r.HTTPVersion, Header: headerOfHAR(r.Headers)}
+	q := &Request{Method: r.Method, URL: r.URL, Proto: r.HTTPVersion, Header: headerOfHAR(r.Headers),
+		Trailer: trailerOfHAR(r.Trailers)}
 	if rest, ok := strings.CutPrefix(q.URL, "https://"); ok && q.Method == http.MethodConnect &&
 		rest != "" && !strings.Contains(rest, "/") {
 		q.URL = rest // siphon writes a CONNECT's host:port as an https URL
@@ -179,7 +180,8 @@ func responseOfHAR(r *harResponse, ours bool) (*Response, error) {
 	if r.Status > 999 {
 		return nil, fmt.Errorf("status %v is not an HTTP status", float64(r.Status))
 	}
-	p := &Response{Status: int(r.Status), Reason: r.StatusText, Proto: r.HTTPVersion, Header: headerOfHAR(r.Headers)}
+	p := &Response{Status: int(r.Status), Reason: r.StatusText, Proto: r.HTTPVersion, Header: headerOfHAR(r.Headers),
+		Trailer: trailerOfHAR(r.Trailers)}
 	c := &r.Content
 	full := r.BodySize
 	if !ours {
@@ -207,6 +209,15 @@ func headerOfHAR(list []harNV) http.Header {
 		h.Add(nv.Name, nv.Value)
 	}
 	return h
+}
+
+// trailerOfHAR builds trailers from "_trailers" as headerOfHAR builds a
+// header: nil when there are none.
+func trailerOfHAR(list []harNV) http.Header {
+	if h := headerOfHAR(list); len(h) > 0 {
+		return h
+	}
+	return nil
 }
 
 // serverAddr joins HAR's serverIPAddress (which Chrome writes with IPv6

@@ -7,9 +7,10 @@ import (
 	"net/http"
 )
 
-// The store keeps committed flows "light": without their headers, which
-// are most of a flow's metadata (a map per message, a few hundred bytes
-// each) and which only the flow view, exports and header filters read.
+// The store keeps committed flows "light": without their headers and
+// trailers, which are most of a flow's metadata (a map per message, a few
+// hundred bytes each) and which only the flow view, exports and header
+// filters read.
 // Content-Type stays, because the list shows it and ~t filters on it; its
 // one-entry maps are shared between every flow with the same value.
 //
@@ -55,6 +56,11 @@ func (t ctypes) lighten(f *Flow) *Flow {
 			*h = t.header(*h)
 		}
 	}
+	for _, tr := range trailerRefs(c) {
+		if tr != nil {
+			*tr = nil
+		}
+	}
 	return c
 }
 
@@ -78,6 +84,12 @@ func lendHeaders(f, full *Flow) *Flow {
 	for i, h := range headerRefs(c) {
 		if h != nil && from[i] != nil {
 			*h = *from[i]
+		}
+	}
+	fromTr := trailerRefs(full)
+	for i, tr := range trailerRefs(c) {
+		if tr != nil && fromTr[i] != nil {
+			*tr = *fromTr[i]
 		}
 	}
 	return c
@@ -114,6 +126,21 @@ func headerRefs(f *Flow) [numParts]*http.Header {
 	}
 	if f.Original != nil {
 		h[partOriginal] = &f.Original.Header
+	}
+	return h
+}
+
+// trailerRefs points at f's trailers as headerRefs at its headers.
+func trailerRefs(f *Flow) [numParts]*http.Header {
+	var h [numParts]*http.Header
+	if f.Request != nil {
+		h[partRequest] = &f.Request.Trailer
+	}
+	if f.Response != nil {
+		h[partResponse] = &f.Response.Trailer
+	}
+	if f.Original != nil {
+		h[partOriginal] = &f.Original.Trailer
 	}
 	return h
 }

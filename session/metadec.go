@@ -128,6 +128,8 @@ func (d *metaDecoder) request() *Request {
 			r.Header = d.header()
 		case "body":
 			d.body(&r.Body)
+		case "trailer":
+			r.Trailer = d.trailer()
 		default:
 			d.skip(0)
 		}
@@ -152,6 +154,8 @@ func (d *metaDecoder) response() *Response {
 			r.Header = d.header()
 		case "body":
 			d.body(&r.Body)
+		case "trailer":
+			r.Trailer = d.trailer()
 		default:
 			d.skip(0)
 		}
@@ -199,6 +203,17 @@ func (d *metaDecoder) header() http.Header {
 	}
 	if h == nil && d.err == nil {
 		h = http.Header{} // {} in the file, not null
+	}
+	return h
+}
+
+// trailer reads a trailer object: nil when it is empty, as a message
+// without trailers has none, and for a light decoder, whose snapshots
+// leave trailers in the file with the headers.
+func (d *metaDecoder) trailer() http.Header {
+	h := d.header()
+	if d.light != nil || len(h) == 0 {
+		return nil
 	}
 	return h
 }

@@ -38,20 +38,25 @@ type peerRecord struct {
 	ALPN       string `json:"alpn,omitempty"`
 }
 
+// requestRecord and responseRecord hold a message's trailer fields under
+// "trailer", left out when there are none (files written before trailers
+// were kept have none).
 type requestRecord struct {
-	Method string      `json:"method"`
-	URL    string      `json:"url"`
-	Proto  string      `json:"proto,omitempty"`
-	Header http.Header `json:"header"`
-	Body   bodyRecord  `json:"body,omitzero"`
+	Method  string      `json:"method"`
+	URL     string      `json:"url"`
+	Proto   string      `json:"proto,omitempty"`
+	Header  http.Header `json:"header"`
+	Body    bodyRecord  `json:"body,omitzero"`
+	Trailer http.Header `json:"trailer,omitempty"`
 }
 
 type responseRecord struct {
-	Status int         `json:"status"`
-	Reason string      `json:"reason,omitempty"`
-	Proto  string      `json:"proto,omitempty"`
-	Header http.Header `json:"header"`
-	Body   bodyRecord  `json:"body,omitzero"`
+	Status  int         `json:"status"`
+	Reason  string      `json:"reason,omitempty"`
+	Proto   string      `json:"proto,omitempty"`
+	Header  http.Header `json:"header"`
+	Body    bodyRecord  `json:"body,omitzero"`
+	Trailer http.Header `json:"trailer,omitempty"`
 }
 
 // bodyRecord describes a body; its bytes live in their own column.
@@ -102,7 +107,7 @@ func marshalMeta(f *Flow) ([]byte, error) {
 	}
 	if p := f.Response; p != nil {
 		r.Response = &responseRecord{Status: p.Status, Reason: p.Reason, Proto: p.Proto,
-			Header: p.Header, Body: bodyRecord{p.Body.Size, p.Body.Truncated}}
+			Header: p.Header, Body: bodyRecord{p.Body.Size, p.Body.Truncated}, Trailer: p.Trailer}
 	}
 	if e := f.Err; e != nil {
 		r.Err = &errorRecord{Phase: e.Phase, Msg: e.Msg, Hint: e.Hint}
@@ -119,7 +124,7 @@ func requestToRecord(q *Request) *requestRecord {
 		return nil
 	}
 	return &requestRecord{Method: q.Method, URL: q.URL, Proto: q.Proto, Header: q.Header,
-		Body: bodyRecord{q.Body.Size, q.Body.Truncated}}
+		Body: bodyRecord{q.Body.Size, q.Body.Truncated}, Trailer: q.Trailer}
 }
 
 func timingsToRecord(t *Timings) timingsRecord {
