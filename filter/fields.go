@@ -22,16 +22,21 @@ func matchMethod(t *text, f *session.Flow) bool {
 	return f.Request != nil && t.matchString(f.Request.Method)
 }
 
+// The header operators match trailer lines too: gRPC's grpc-status and
+// grpc-message, and most custom metadata of a call, arrive as trailers.
+
 func matchHeader(t *text, f *session.Flow) bool {
 	return matchRequestHeader(t, f) || matchResponseHeader(t, f)
 }
 
 func matchRequestHeader(t *text, f *session.Flow) bool {
-	return f.Request != nil && t.matchHeader(f.Request.Header)
+	r := f.Request
+	return r != nil && (t.matchHeader(r.Header) || t.matchHeader(r.Trailer))
 }
 
 func matchResponseHeader(t *text, f *session.Flow) bool {
-	return f.Response != nil && t.matchHeader(f.Response.Header)
+	r := f.Response
+	return r != nil && (t.matchHeader(r.Header) || t.matchHeader(r.Trailer))
 }
 
 func matchType(t *text, f *session.Flow) bool {
