@@ -67,6 +67,9 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 
 	body := &streamBody{ReadCloser: r.Body}
 	req := r.Clone(ctx)
+	// The server fills r's Trailer map (announced trailers only) at the
+	// body's end; a clone of it would stay empty.
+	req.Trailer = r.Trailer
 	req.Body, req.RequestURI = body, ""
 	req.URL.Scheme, req.URL.Host = "https", r.Host
 	p.fixTarget(req, st)
@@ -158,6 +161,7 @@ func (s *streamFront) captureBody(req *http.Request, rec *record) {
 	req.Body = &tee{rc: req.Body, cap: c.capture, end: func(err error) {
 		if err == nil {
 			c.complete.Store(true)
+			rec.noteRequestTrailer(req)
 		}
 		if err != nil && err != errClosedEarly {
 			rec.touch(func(f *session.Flow) {

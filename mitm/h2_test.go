@@ -139,7 +139,10 @@ func TestHTTP2TrailersReachTheClient(t *testing.T) {
 		if got := res.Trailer.Get("X-Late"); got != "unannounced" {
 			t.Errorf("%s: trailer X-Late %q (trailers %v)", o.URL, got, res.Trailer)
 		}
-		tp.rec.wait(t, "trailers", finalFor(o.URL+"/trailers"))
+		f := tp.rec.wait(t, "trailers", finalFor(o.URL+"/trailers"))
+		if got := f.Response.Trailer; got.Get("Grpc-Status") != "7" || got.Get("X-Late") != "unannounced" {
+			t.Errorf("%s: the flow records trailers %v", o.URL, got)
+		}
 	}
 }
 

@@ -124,7 +124,10 @@ func (p *Proxy) responseStep(fr front, res *http.Response, rec *record) bool {
 	}
 	respCap := newCapture(p.cfg.BodyLimit, res.ContentLength)
 	res.Body = &tee{rc: res.Body, cap: respCap, end: func(err error) {
-		rec.finishWith(func(f *session.Flow) { f.Response.Body = respCap.body() }, bodyError(err))
+		rec.finishWith(func(f *session.Flow) {
+			f.Response.Body = respCap.body()
+			f.Response.Trailer = responseTrailer(res, err)
+		}, bodyError(err))
 	}}
 	return true
 }

@@ -76,7 +76,11 @@ func (p *Proxy) teeRequestBody(req *http.Request, rec *record, b *clientBody) {
 	}
 	b.record(newCapture(p.cfg.BodyLimit, req.ContentLength))
 	rec.reqBody = b
+	keepRequestTrailers(req)
 	req.Body = &tee{rc: req.Body, end: func(err error) {
+		if err == nil {
+			rec.noteRequestTrailer(req)
+		}
 		if err != nil && err != errClosedEarly {
 			rec.touch(func(f *session.Flow) {
 				f.Err = &session.Error{Phase: session.PhaseClient, Msg: "client stopped sending the request body: " + err.Error()}

@@ -49,7 +49,9 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	switch {
 	case res.StatusCode == http.StatusSwitchingProtocols:
 		p.pipeUpgrade(ctx, res, rec)
-	case hasBody(res) && res.ContentLength < 0:
+	case hasBody(res) && (res.ContentLength < 0 || len(res.Trailer) > 0):
+		// martian writes a body of known length as it is, and an h2
+		// origin's trailers with it would be lost: stream chunks it.
 		p.stream(ctx, res, rec)
 	}
 	return nil
@@ -109,6 +111,7 @@ func (p *Proxy) stream(ctx *martian.Context, res *http.Response, rec *record) {
 	if keepAlive {
 		h.Del("Connection")
 		h.Set("Transfer-Encoding", "chunked")
+		announceTrailers(h, res.Trailer)
 	} else {
 		h.Del("Transfer-Encoding")
 		h.Set("Connection", "close")
@@ -133,7 +136,7 @@ func (p *Proxy) stream(ctx *martian.Context, res *http.Response, rec *record) {
 		}
 		if rerr != nil {
 			if rerr == io.EOF && keepAlive {
-				brw.WriteString("0\r\n\r\n")
+				writeLastChunk(brw.Writer, res.Trailer)
 				werr = brw.Flush()
 			}
 			if rerr != io.EOF {
