@@ -159,11 +159,14 @@ func TestChromiumHTTP2ThroughDump(t *testing.T) {
 		}
 		path := strings.TrimPrefix(f.Request.URL, origin.URL)
 		seen[path] = true
+		if path == "/done" {
+			continue // Chromium was stopped as soon as the origin had it
+		}
 		if f.Request.Proto != "HTTP/2.0" || f.Client.ALPN != "h2" || f.Err != nil || f.Response == nil || f.Response.Proto != "HTTP/2.0" || f.Response.Status != 200 {
 			t.Errorf("flow %s: client %s (ALPN %q), error %v, response %+v; want HTTP/2.0 on both sides", path, f.Request.Proto, f.Client.ALPN, f.Err, f.Response)
 		}
 	}
-	for _, path := range []string{"/", "/api/one", "/api/two", "/done"} {
+	for _, path := range []string{"/", "/api/one", "/api/two"} {
 		if !seen[path] {
 			t.Errorf("no flow for %s among %d flows", path, len(flows))
 		}
