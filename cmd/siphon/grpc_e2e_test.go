@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"io"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +118,41 @@ func checkGRPCFlow(t *testing.T, f *session.Flow, url string, c grpcCall) {
 	}
 	if want := grpcFrames(t, c.res...); !bytes.Equal(r.Body.Data, want) || r.Body.Truncated {
 		t.Errorf("%s: stored response body %q (truncated %v), want %q", c.method, r.Body.Data, r.Body.Truncated, want)
+	}
+	if len(c.res) == 0 {
+		checkGRPCStatusStored(t, c, r.Header)
+	}
+}
+
+// checkGRPCStatusStored checks the status and custom metadata of call c
+// among the stored fields: the response's header for a Trailers-Only
+// answer (one HEADERS frame, which HTTP/2 gives as the header), its
+// trailer otherwise.
+func checkGRPCStatusStored(t *testing.T, c grpcCall, fields http.Header) {
+	t.Helper()
+	if got := fields.Get("Grpc-Status"); got != strconv.Itoa(int(c.code)) {
+		t.Errorf("%s: stored grpc-status %q, want %d (fields %v)", c.method, got, c.code, fields)
+	}
+	// grpc-message is percent-encoded on the wire.
+	if got, err := url.PathUnescape(fields.Get("Grpc-Message")); err != nil || got != c.msg {
+		t.Errorf("%s: stored grpc-message %q, want %q", c.method, fields.Get("Grpc-Message"), c.msg)
+	}
+	if c.code == codes.OK {
+		return
+	}
+	// Binary metadata is base64-encoded on the wire, without padding.
+	want := http.Header{}
+	for k, vv := range grpcErrorTrailer() {
+		v := vv[0]
+		if strings.HasSuffix(k, "-bin") {
+			v = base64.RawStdEncoding.EncodeToString([]byte(v))
+		}
+		want.Set(k, v)
+	}
+	for k := range want {
+		if got := fields.Get(k); got != want.Get(k) {
+			t.Errorf("%s: stored %s %q, want %q", c.method, k, got, want.Get(k))
+		}
 	}
 }
 
