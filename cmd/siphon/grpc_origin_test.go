@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -16,7 +15,6 @@ import (
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 )
 
 // grpcOrigin is a gRPC server of grpc.testing.TestService over TLS on
@@ -122,21 +120,4 @@ func (o *grpcOrigin) FullDuplexCall(stream grpc.BidiStreamingServer[testpb.Strea
 // pongPayload is the server's answer to a payload: "pong " and its body.
 func pongPayload(p *testpb.Payload) *testpb.Payload {
 	return &testpb.Payload{Body: append([]byte("pong "), p.GetBody()...)}
-}
-
-// grpcFrames is the body of a gRPC request or response carrying msgs,
-// uncompressed: each message prefixed by a zero flag byte and its length.
-func grpcFrames(t *testing.T, msgs ...proto.Message) []byte {
-	t.Helper()
-	var b []byte
-	for _, m := range msgs {
-		data, err := proto.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b = append(b, 0)
-		b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
-		b = append(b, data...)
-	}
-	return b
 }
