@@ -241,8 +241,16 @@ func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 	}
 	w.WriteHeader(res.StatusCode)
 	rc := http.NewResponseController(w)
-	if err := rc.Flush(); err != nil {
-		return errStreamClient
+	// Headers go out at once when a body or trailers follow (a stream's
+	// first message must not wait). A response that is only headers is
+	// left to the handler's return, which sends them with END_STREAM: a
+	// gRPC error without messages ("Trailers-Only") carries its status
+	// there, and grpc-go reads headers without END_STREAM as a stream that
+	// lost its trailers.
+	if hasBody(res) || len(res.Trailer) > 0 {
+		if err := rc.Flush(); err != nil {
+			return errStreamClient
+		}
 	}
 	if hasBody(res) {
 		bp := p.copyBufs.Get().(*[]byte)
