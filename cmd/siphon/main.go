@@ -34,7 +34,7 @@ Usage:
   siphon import FILE.har [--session OUT.db]
   siphon replay SESSION [--filter EXPR] [--repeat N] [--concurrency C]
   siphon ca path                   print the CA certificate's path
-  siphon ca export --format pem|der [-o FILE]
+  siphon ca export --format pem|der|android|mobileconfig [-o FILE|DIR]
   siphon version
 
 Run "siphon dump -h" for the proxy's flags; siphon takes the same.
