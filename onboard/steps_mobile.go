@@ -15,8 +15,8 @@ of Settings), choose the siphon profile and tap <b>Install</b>.</li>
 siphon's address and port, and <b>Authentication</b> with siphon's user name and password if it has them.</li>
 </ol>
 <p>When you are done: delete the profile under Settings › General › VPN &amp; Device Management, and set
-Configure Proxy back to Off. Apps that pin their certificates reject siphon even when it is trusted:
-let such hosts pass through.</p>
+Configure Proxy back to Off. Apps that pin their certificates reject siphon even when its CA is
+trusted: pass their hosts through untouched (siphon's <code>--ignore-hosts</code>).</p>
 {{end}}
 
 {{define "android"}}

@@ -55,7 +55,7 @@ a.dl{display:inline-block;margin:.2em 0;padding:.5em .9em;border:1px solid #36c;
 details{border:1px solid #ccc;border-radius:.4em;margin:.6em 0;padding:.3em .8em}
 summary{font-weight:bold;font-size:1.1em;cursor:pointer}
 pre{background:#f4f4f4;padding:.6em;overflow-x:auto;font-size:.85em}
-code{background:#f4f4f4}
+code{background:#f4f4f4;overflow-wrap:anywhere}
 .fp{font-family:monospace;font-size:.8em;word-break:break-all}
 </style></head>
 <body>
