@@ -95,8 +95,10 @@ func (p *Page) Paths() []string {
 	return []string{PEMPath, DERPath, MobileConfigPath, p.view.AndroidFile}
 }
 
-// ServeHTTP serves the page at "/" and the downloads at their paths, to
-// GET and HEAD requests; anything else is 404 or 405.
+// ServeHTTP serves the page at "/" and the downloads at their paths, and
+// 404 for any other path. The method does not matter (HEAD gets no body):
+// the page changes nothing, and the proxy's answer to a request with a
+// body is a page like any other.
 func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status, h, body := p.answer(r)
 	for k, v := range h {
@@ -135,10 +137,6 @@ func (p *Page) answer(r *http.Request) (int, http.Header, []byte) {
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		h.Set("Content-Length", strconv.Itoa(len(msg)))
 		return status, h, []byte(msg)
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		h.Set("Allow", "GET, HEAD")
-		return text(http.StatusMethodNotAllowed, "siphon: the certificate page takes GET and HEAD only\n")
 	}
 	var body []byte
 	if path := r.URL.Path; path == "" || path == "/" {
