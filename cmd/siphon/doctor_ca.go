@@ -23,9 +23,11 @@ func (d *doctor) checkCA(context.Context) finding {
 	case errors.Is(err, fs.ErrNotExist):
 		return fail("CA", "no CA in "+d.home+" yet",
 			"run siphon once (or siphon ca path) to create it, or pass the --home you use")
+	case errors.Is(err, fs.ErrPermission):
+		return fail("CA", err.Error(), "run doctor as the user who runs siphon, or make the files theirs (chown)")
 	case err != nil:
 		return fail("CA", err.Error(),
-			"make both files readable by you, or move them away so that siphon creates a new CA (and install that one)")
+			"restore the files, or move both away so that the next siphon creates a new CA (and install that one)")
 	}
 	d.ca = ca
 	return pass("CA", "%s (%s), valid until %s", ca.CertPath(), ca.Certificate().Subject.CommonName,

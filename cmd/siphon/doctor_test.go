@@ -127,7 +127,7 @@ func TestDoctorUnreadableKey(t *testing.T) {
 	lines, failed := runChecks(t, d)
 	notChecked := [2]string{"FAIL", "not checked: the CA did not load"}
 	expect(t, lines, failed, map[string][2]string{
-		"CA":      {"FAIL", "load CA key " + key},
+		"CA":      {"FAIL", "load CA key " + key + ": read " + key + ": is a directory. Fix: restore the files, or move both away"},
 		"CA key":  {"FAIL", key + " is not a file"},
 		"trust":   notChecked,
 		"request": notChecked,
@@ -144,7 +144,7 @@ func TestDoctorUnreadableKey(t *testing.T) {
 	}
 	lines, failed = runChecks(t, d)
 	expect(t, lines, failed, map[string][2]string{
-		"CA":      {"FAIL", "permission denied"},
+		"CA":      {"FAIL", "permission denied. Fix: run doctor as the user who runs siphon"},
 		"CA key":  {"FAIL", "has mode 0000"},
 		"trust":   notChecked,
 		"request": notChecked,
