@@ -35,7 +35,7 @@ Usage:
   siphon replay SESSION [--filter EXPR] [--repeat N] [--concurrency C]
   siphon ca path                   print the CA certificate's path
   siphon ca export --format pem|der|android|mobileconfig [-o FILE|DIR]
-  siphon doctor [--home DIR] [--listen ADDR]  check the CA, trust, proxy variables and port
+  siphon doctor [--listen ADDR]    check the CA, its trust, proxy variables, port and LAN
   siphon version
 
 Run "siphon dump -h" for the proxy's flags; siphon takes the same.
