@@ -34,7 +34,8 @@ Usage:
   siphon import FILE.har [--session OUT.db]
   siphon replay SESSION [--filter EXPR] [--repeat N] [--concurrency C]
   siphon ca path                   print the CA certificate's path
-  siphon ca export --format pem|der [-o FILE]
+  siphon ca export --format pem|der|android|mobileconfig [-o FILE|DIR]
+  siphon doctor [--listen ADDR]    check the CA, its trust, proxy variables, port and LAN
   siphon version
 
 Run "siphon dump -h" for the proxy's flags; siphon takes the same.
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runTUI(ctx, args, stdout)
 	case args[0] == "dump":
 		err = runDump(ctx, args[1:], stdout, stderr)
+	case args[0] == "doctor":
+		err = runDoctor(ctx, args[1:], stdout)
 	case args[0] == "ca":
 		err = runCA(args[1:], stdout)
 	case args[0] == "export":
