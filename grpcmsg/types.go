@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -73,7 +74,8 @@ func NewTypes(sets ...*descriptorpb.FileDescriptorSet) (*Types, error) {
 	}
 	files, err := protodesc.NewFiles(merged)
 	if err != nil {
-		if errors.Is(err, protoregistry.NotFound) {
+		// protodesc does not wrap protoregistry.NotFound here.
+		if strings.Contains(err.Error(), "could not resolve import") {
 			return nil, fmt.Errorf("build message types: %w (write the set with protoc --include_imports, or give every set it imports)", err)
 		}
 		return nil, fmt.Errorf("build message types: %w", err)

@@ -134,7 +134,7 @@ func (p *parser) message(b []byte, base, depth int) ([]Field, error) {
 			return out, &ParseError{Offset: base + start, Err: fmt.Errorf("unexpected wire type %d", typ)}
 		}
 		if n < 0 {
-			return out, &ParseError{Offset: base + off, Err: protowire.ParseError(n)}
+			return out, &ParseError{Offset: base + start, Err: protowire.ParseError(n)}
 		}
 		off += n
 		out = append(out, f)
