@@ -192,4 +192,3 @@ func mustParse(t testing.TB, expr string) *Filter {
 	}
 	return f
 }
-
