@@ -162,3 +162,21 @@ func TestTextBounds(t *testing.T) {
 		t.Errorf("AppendText = %q", out)
 	}
 }
+
+// A message that reaches MaxFields inside a nested message keeps the
+// nested fields read before the bound.
+func TestTextBoundInsideNested(t *testing.T) {
+	var inner []byte
+	for range grpcmsg.MaxFields + 10 {
+		inner = varintField(1, 1)(inner)
+	}
+	m := msg(varintField(5, 5), bytesField(2, inner))
+	fields, err := grpcmsg.Parse(m)
+	if !errors.Is(err, grpcmsg.ErrTooManyFields) || len(fields) != 2 || len(fields[1].Fields) != grpcmsg.MaxFields-2 {
+		t.Fatalf("Parse: %v, %d fields", err, len(fields))
+	}
+	got := grpcmsg.Text(m)
+	if !strings.HasPrefix(got, "5: 5\n2 {\n  1: 1\n") || !strings.HasSuffix(got, "fields: the rest is not shown\n") {
+		t.Errorf("Text starts %q, ends %q", got[:20], got[len(got)-40:])
+	}
+}

@@ -114,7 +114,7 @@ func (p *parser) message(b []byte, base, depth int) ([]Field, error) {
 			f.Bytes, n = protowire.ConsumeBytes(b[off:])
 			if n >= 0 {
 				if err := p.classify(&f, base+off+n-len(f.Bytes), depth); err != nil {
-					return out, err
+					return append(out, f), err // the fields read before the bound
 				}
 			}
 		case protowire.StartGroupType:
@@ -127,7 +127,7 @@ func (p *parser) message(b []byte, base, depth int) ([]Field, error) {
 				f.Kind = KindGroup
 				var err error
 				if f.Fields, err = p.message(inner, base+off, depth+1); err != nil {
-					return out, err
+					return append(out, f), err
 				}
 			}
 		default:
