@@ -19,6 +19,7 @@ func TestMatchAllocs(t *testing.T) {
 		"~src 127 ~dst 8443 ~comment x",
 		"~dur >100ms ~size <1MB",
 		"!~e & ~all & !~marked & !~websocket & !~replay",
+		"!~grpc & !~http2",
 	} {
 		f, err := Parse(expr)
 		if err != nil {

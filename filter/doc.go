@@ -54,7 +54,12 @@
 // Headers are matched one line at a time against "Name: value", with the
 // name in canonical form, so a header regex never spans two lines. Bodies are
 // matched after undoing their Content-Encoding, or as raw bytes when that
-// fails. ~dur never matches a flow that has not completed, and ~size never
+// fails. The bodies of gRPC and gRPC-Web calls (~grpc) are also matched
+// message by message as grpcmsg.Text renders them ("2: \"ada\"", nested
+// messages indented), and, for a Filter made by ParseWith with Options.Types
+// (siphon --proto), as the JSON of the methods those types know.
+//
+// ~dur never matches a flow that has not completed, and ~size never
 // matches a flow with neither a response nor stream traffic. ~http matches
 // plain HTTP flows and WebSocket upgrades (as mitmproxy does); ~q matches
 // either kind while it has no response.

@@ -32,6 +32,10 @@ var (
 // Parse compiles expr. A blank expression is valid and matches every flow.
 // A malformed one gives a *SyntaxError that says where the problem is.
 func Parse(expr string) (*Filter, error) {
+	return parse(expr, Options{})
+}
+
+func parse(expr string, o Options) (*Filter, error) {
 	if len(expr) > MaxLen {
 		return nil, &SyntaxError{Offset: MaxLen, Msg: fmt.Sprintf("expression longer than %d bytes", MaxLen)}
 	}
@@ -39,7 +43,7 @@ func Parse(expr string) (*Filter, error) {
 	if strings.TrimSpace(expr) == "" {
 		return f, nil
 	}
-	p := parser{lx: lexer{src: expr}}
+	p := parser{lx: lexer{src: expr}, opts: o}
 	root, err := p.parse()
 	if err != nil {
 		return nil, err

@@ -91,5 +91,10 @@ func sampleFlows(t testing.TB) []*session.Flow {
 	badURL.Request.URL = "http://[::1%zz/\x00\xff"
 	badURL.Request.Header = nil
 	badURL.Response.Header = nil
-	return []*session.Flow{complete, pending, failed, gz, ws, tunnel, empty, badURL}
+	grpcWeb := baseFlow()
+	grpcWeb.Request.Header.Set("Content-Type", "application/grpc-web-text")
+	grpcWeb.Request.Body = body("AAAAAAMIAQ==gAAAAA9ncnBjLXN0YXR1czogMA0K!!")
+	grpcWeb.Response.Header.Set("Grpc-Encoding", "gzip")
+	grpcWeb.Response.Body = body("\x01\x00\x00\x00\x02\x08\x01\x00\x00\x00\x00\x09\x0a")
+	return []*session.Flow{complete, pending, failed, gz, ws, tunnel, empty, badURL, grpcWeb}
 }

@@ -3,6 +3,7 @@ package filter
 import (
 	"strings"
 
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -80,11 +81,14 @@ func (n flagNode) match(f *session.Flow) bool { return n.def.flag(f) }
 
 // textNode is an operator with a regex, or a bare word.
 type textNode struct {
-	def  *opDef
-	text *text
+	def   *opDef
+	text  *text
+	types *grpcmsg.Types // for def.grpc; nil without --proto
 }
 
-func (n *textNode) match(f *session.Flow) bool { return n.def.text(n.text, f) }
+func (n *textNode) match(f *session.Flow) bool {
+	return n.def.text(n.text, f) || n.def.grpc != nil && n.def.grpc(n.text, f, n.types)
+}
 
 // cmpNode is a numeric comparison.
 type cmpNode struct {

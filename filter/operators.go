@@ -1,6 +1,9 @@
 package filter
 
-import "github.com/siphonproxy/siphon/session"
+import (
+	"github.com/siphonproxy/siphon/grpcmsg"
+	"github.com/siphonproxy/siphon/session"
+)
 
 // ArgKind says what, if anything, follows an operator.
 type ArgKind uint8
@@ -57,6 +60,9 @@ type opDef struct {
 	// headers: it reads headers beyond Content-Type, which a Store keeps
 	// only in its file for committed flows.
 	headers bool
+	// grpc, if set, also matches the decoded messages of gRPC calls (body
+	// operators); types come from ParseWith's Options.
+	grpc func(t *text, f *session.Flow, types *grpcmsg.Types) bool
 }
 
 // operators is the one table that drives both parsing and help. It is never
@@ -68,6 +74,7 @@ var operators = [...]opDef{
 	{Operator: Operator{"~http", ArgNone, "HTTP flow, including WebSocket upgrades", false}, flag: matchHTTP},
 	{Operator: Operator{"~websocket", ArgNone, "WebSocket flow", false}, flag: matchWebSocket},
 	{Operator: Operator{"~http2", ArgNone, "HTTP/2 on the client's side or the server's", false}, flag: matchHTTP2},
+	{Operator: Operator{"~grpc", ArgNone, "gRPC or gRPC-Web call", false}, flag: matchGRPC},
 	{Operator: Operator{"~q", ArgNone, "Request without a response (yet)", false}, flag: matchNoResponse},
 	{Operator: Operator{"~s", ArgNone, "Flow with a response", false}, flag: matchResponse},
 	{Operator: Operator{"~marked", ArgNone, "Marked flow", false}, flag: matchMarked},
@@ -82,9 +89,9 @@ var operators = [...]opDef{
 	{Operator: Operator{"~t", ArgRegex, "Content-Type of request or response", false}, flags: "i", text: matchType},
 	{Operator: Operator{"~tq", ArgRegex, "Request Content-Type", false}, flags: "i", text: matchRequestType},
 	{Operator: Operator{"~ts", ArgRegex, "Response Content-Type", false}, flags: "i", text: matchResponseType},
-	{Operator: Operator{"~b", ArgRegex, "Request or response body (decoded)", true}, flags: "is", text: matchBody},
-	{Operator: Operator{"~bq", ArgRegex, "Request body (decoded)", true}, flags: "is", text: matchRequestBody},
-	{Operator: Operator{"~bs", ArgRegex, "Response body (decoded)", true}, flags: "is", text: matchResponseBody},
+	{Operator: Operator{"~b", ArgRegex, "Request or response body (decoded; gRPC: the messages)", true}, flags: "is", text: matchBody, grpc: matchGRPCBody},
+	{Operator: Operator{"~bq", ArgRegex, "Request body (decoded; gRPC: the messages)", true}, flags: "is", text: matchRequestBody, grpc: matchGRPCRequest},
+	{Operator: Operator{"~bs", ArgRegex, "Response body (decoded; gRPC: the messages)", true}, flags: "is", text: matchResponseBody, grpc: matchGRPCResponse},
 	{Operator: Operator{"~src", ArgRegex, "Client address, host:port", false}, flags: "i", text: matchSource},
 	{Operator: Operator{"~dst", ArgRegex, "Server address, host:port", false}, flags: "i", text: matchDestination},
 	{Operator: Operator{"~comment", ArgRegex, "Flow comment", false}, flags: "im", text: matchComment},

@@ -58,6 +58,8 @@ func TestOperators(t *testing.T) {
 		{"~http2", func(f *session.Flow) { f.Request.Proto = "HTTP/2.0"; f.Response = nil }, true},
 		{"~http2 & !~http2", func(f *session.Flow) { f.Request.Proto = "HTTP/2.0" }, false},
 		{"~http2", func(f *session.Flow) { f.Request.Proto = "HTTP/1.1"; f.Response = nil }, false},
+		{"~grpc", nil, false},
+		{"~grpc", func(f *session.Flow) { f.Request.Header.Set("Content-Type", "application/grpc") }, true},
 
 		{"~q", nil, false},
 		{"~q", noResponse, true},

@@ -22,6 +22,7 @@ type parser struct {
 	depth   int
 	bodies  bool // a body operator was used
 	headers bool // an operator reading every header was used
+	opts    Options
 }
 
 func (p *parser) peek() (token, *SyntaxError) {
@@ -202,7 +203,7 @@ func (p *parser) regex(def *opDef, t token) (node, *SyntaxError) {
 	}
 	p.bodies = p.bodies || def.Body
 	p.headers = p.headers || def.headers
-	return &textNode{def: def, text: tx}, nil
+	return &textNode{def: def, text: tx, types: p.opts.Types}, nil
 }
 
 func unexpected(t token) *SyntaxError {

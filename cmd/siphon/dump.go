@@ -47,7 +47,7 @@ func printSession(path string, c *checked, stdout io.Writer) error {
 	}
 	defer store.Close()
 	for f := range store.All(c.filter) {
-		fmt.Fprintln(stdout, formatFlow(f))
+		fmt.Fprintln(stdout, formatFlow(withGRPCBodies(store, f)))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/siphonproxy/siphon/filter"
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/mitm"
 	"github.com/siphonproxy/siphon/session"
@@ -39,6 +40,7 @@ type proxyOptions struct {
 	serverReplay     string
 	replayMatch      string
 	replayStrict     bool
+	proto            stringList // proto.go: --proto
 }
 
 func (o *proxyOptions) register(fs *flag.FlagSet) {
@@ -56,6 +58,7 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.proxyAuth, "proxy-auth", "", "USER:PASS required of clients; required when listening beyond loopback ('none' to allow anyone)")
 	o.registerRules(fs)
 	o.registerServerReplay(fs)
+	o.registerProto(fs)
 }
 
 // checked is what the options say once validated.
@@ -67,6 +70,7 @@ type checked struct {
 	roots    *x509.CertPool
 	upstream *url.URL
 	filter   *filter.Filter
+	types    *grpcmsg.Types    // the --proto files; nil without them
 	engine   *intercept.Engine // the --rules; nil without them
 	replayer *serverReplay     // --server-replay; nil without it
 }
@@ -126,7 +130,10 @@ func (o *proxyOptions) check() (*checked, error) {
 		}
 		c.upstream = u
 	}
-	f, err := filter.Parse(o.filter)
+	if c.types, err = o.loadProto(); err != nil {
+		return nil, err
+	}
+	f, err := filter.ParseWith(o.filter, filter.Options{Types: c.types})
 	if err != nil {
 		return nil, usagef("bad --filter: %v", err)
 	}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
 )
@@ -133,6 +135,7 @@ func formatFlow(f *session.Flow) string {
 		if f.Response.Reason != "" {
 			b.WriteString(" " + f.Response.Reason)
 		}
+		b.WriteString(grpcStatus(f))
 	default:
 		b.WriteString("…")
 	}
@@ -146,6 +149,30 @@ func formatFlow(f *session.Flow) string {
 		b.WriteString(" " + ui.FormatDuration(d))
 	}
 	return b.String()
+}
+
+// grpcStatus is what a line says of a gRPC call after its HTTP status:
+// " grpc" (or " grpc-web") and the grpc-status by name, with grpc-message
+// quoted when there is one; "" for other flows. The method needs no
+// saying: the URL's path is "/package.Service/Method".
+func grpcStatus(f *session.Flow) string {
+	fr := grpcmsg.FlowFraming(f)
+	if fr == grpcmsg.NotGRPC {
+		return ""
+	}
+	out := " " + fr.String()
+	st, ok := grpcmsg.StatusOf(f)
+	if !ok {
+		return out + " (no grpc-status)"
+	}
+	out += " " + st.Code.String()
+	if st.Raw != "" {
+		out += " " + strconv.Quote(st.Raw)
+	}
+	if st.Message != "" {
+		out += " " + strconv.Quote(st.Message)
+	}
+	return out
 }
 
 // protocols names the protocol each side of f spoke (the client's request,
