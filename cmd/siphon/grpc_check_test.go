@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,8 +15,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -42,8 +46,66 @@ func checkGRPCFlow(t *testing.T, f *session.Flow, url string, c grpcCall) {
 	}
 	if len(c.res) == 0 {
 		checkGRPCStatusStored(t, c, r.Header)
+	} else {
+		checkGRPCStatusStored(t, c, r.Trailer)
 	}
 }
+
+// checkGRPCDecoded checks that the stored call decodes into the messages
+// sent and received: without a schema (each message's raw text equals
+// that of the proto sent) and with the descriptor set in protoFile (JSON
+// with the .proto field names), and that its status reads back.
+func checkGRPCDecoded(t *testing.T, f *session.Flow, protoFile string, c grpcCall) {
+	t.Helper()
+	types, err := grpcmsg.LoadTypes(protoFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, schema := range []*grpcmsg.Types{nil, types} {
+		call := grpcmsg.Decode(f, schema)
+		if call.Service != "grpc.testing.TestService" || call.Method != c.method {
+			t.Errorf("%s: decoded as %s/%s", c.method, call.Service, call.Method)
+		}
+		if !call.HasStatus || call.Status.Code != grpcmsg.Code(c.code) {
+			t.Errorf("%s: decoded status %v (found %v), want code %d", c.method, call.Status, call.HasStatus, c.code)
+		}
+		for _, side := range []struct {
+			name string
+			got  *grpcmsg.Messages
+			want []proto.Message
+		}{{"request", call.Request, c.req}, {"response", call.Response, c.res}} {
+			if len(side.got.Decoded) != len(side.want) {
+				t.Errorf("%s: %s decodes into %d messages, want %d", c.method, side.name, len(side.got.Decoded), len(side.want))
+				continue
+			}
+			for i, m := range side.want {
+				d := side.got.Decoded[i]
+				if want := grpcmsg.Text(mustMarshal(t, m)); d.Text != want {
+					t.Errorf("%s: %s message %d decodes as\n%s\nwant\n%s", c.method, side.name, i, d.Text, want)
+				}
+				if schema == nil {
+					continue
+				}
+				want, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.JSONErr != nil || d.Unknown || !sameJSON([]byte(d.JSON), want) {
+					t.Errorf("%s: %s message %d with --proto: JSON %s (err %v, unknown fields %v), want %s", c.method, side.name, i, d.JSON, d.JSONErr, d.Unknown, want)
+				}
+			}
+		}
+	}
+}
+
+// sameJSON reports whether a and b are the same JSON value.
+func sameJSON(a, b []byte) bool {
+	var va, vb any
+	return json.Unmarshal(a, &va) == nil && json.Unmarshal(b, &vb) == nil && reflect.DeepEqual(va, vb)
+}
+
+// grpcStatusName is how siphon names status code c: OK, NOT_FOUND, ...
+func grpcStatusName(c codes.Code) string { return grpcmsg.Code(c).String() }
 
 // checkGRPCStatusStored checks the status and custom metadata of call c
 // among the stored fields: the response's header for a Trailers-Only

@@ -40,7 +40,10 @@ type grpcCall struct {
 func TestGRPCThroughDump(t *testing.T) {
 	cert, originCA := originCert(t)
 	o := startGRPCOrigin(t, cert)
-	p := startProxied(t, originCA)
+	// With the services' descriptor set, the stored calls decode with
+	// field names (checkGRPCDecoded).
+	protoFile := writeDescriptorSet(t, false)
+	p := startProxied(t, originCA, "--proto", protoFile)
 
 	creds := credentials.NewTLS(&tls.Config{RootCAs: p.caPool})
 	conn, err := grpc.NewClient("passthrough:///"+o.addr, grpc.WithTransportCredentials(creds), grpc.WithContextDialer(dialConnect(p.addr)))
@@ -86,7 +89,11 @@ func TestGRPCThroughDump(t *testing.T) {
 		if line := "POST " + url + " HTTP/2.0 -> HTTP/2.0 200 OK"; !strings.Contains(out, line) {
 			t.Errorf("dump output lacks %q:\n%s", line, out)
 		}
+		if status := " grpc " + grpcStatusName(c.code); !strings.Contains(out, url+" HTTP/2.0 -> HTTP/2.0 200 OK"+status) {
+			t.Errorf("dump line of %s lacks %q:\n%s", c.method, status, out)
+		}
 		checkGRPCFlow(t, flows[i], url, c)
+		checkGRPCDecoded(t, flows[i], protoFile, c)
 	}
 }
 
