@@ -274,7 +274,9 @@ func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 }
 
 // stripConnectionHeaders removes the headers that describe one HTTP/1.1
-// connection, which RFC 9113 forbids in HTTP/2.
+// connection, which RFC 9113 forbids in HTTP/2: Connection and the
+// headers it names, Keep-Alive, Proxy-Connection, Transfer-Encoding,
+// Upgrade and TE.
 func stripConnectionHeaders(h http.Header) {
 	for _, v := range h.Values("Connection") {
 		for _, tok := range strings.Split(v, ",") {
@@ -286,4 +288,37 @@ func stripConnectionHeaders(h http.Header) {
 	for _, k := range []string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "Te"} {
 		h.Del(k)
 	}
+}
+
+// stripHopHeaders removes from a request about to go upstream the headers
+// that describe the client's connection (RFC 9110 §7.6.1): siphon's
+// connection to the origin is its own, and an h2 origin must get none of
+// them (Go's HTTP/2 transport refuses "Connection: keep-alive, X-Foo").
+// "TE: trailers" is end to end in HTTP/2 (gRPC sends it) and stays; so do
+// the Connection: Upgrade and Upgrade of a WebSocket handshake, which
+// always goes over HTTP/1.1.
+func stripHopHeaders(h http.Header) {
+	trailers := hasToken(h.Values("Te"), "trailers")
+	if isWebSocketUpgrade(h) && hasToken(h.Values("Connection"), "upgrade") {
+		upgrade := h.Values("Upgrade")
+		stripConnectionHeaders(h)
+		h["Connection"], h["Upgrade"] = []string{"Upgrade"}, upgrade
+	} else {
+		stripConnectionHeaders(h)
+	}
+	if trailers {
+		h.Set("Te", "trailers")
+	}
+}
+
+// hasToken reports whether a comma-separated header's values list tok.
+func hasToken(values []string, tok string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if t, _, _ = strings.Cut(t, ";"); strings.EqualFold(strings.TrimSpace(t), tok) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -83,6 +83,9 @@ func (p *Proxy) requestStep(fr front, req *http.Request, st *connState, hasBody 
 	if p.deciding() {
 		p.decideRequest(fr, req, rec, hasBody)
 	}
+	// After the snapshots: the flow shows what the client (or an edit)
+	// sent; the origin gets no header about the client's connection.
+	stripHopHeaders(req.Header)
 	return rec
 }
 
