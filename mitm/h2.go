@@ -86,6 +86,12 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler) // RST_STREAM
 	}
 	res := fr.res
+	if res == nil && r.Context().Err() != nil {
+		// Reset already (one of many a client opens and resets at once,
+		// say): nothing to ask the origin for.
+		rec.finish(&session.Error{Phase: session.PhaseClient, Msg: errStreamReset.Error()})
+		panic(http.ErrAbortHandler)
+	}
 	if res == nil {
 		var err error
 		res, err = p.rt.RoundTrip(req.WithContext(context.WithValue(ctx, recordCtxKey{}, rec)))
@@ -205,7 +211,10 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var errStreamClient = errors.New("the client reset the stream")
+var (
+	errStreamClient = errors.New("the client reset the stream")
+	errStreamReset  = errors.New("the client reset the stream before siphon sent the request on")
+)
 
 // deliver writes res to an HTTP/2 stream: headers at once, the body with a
 // flush after each chunk (server-sent events and gRPC streams must not
