@@ -68,9 +68,9 @@ func (c *rawH2) write(fn func(fr *http2.Framer) error) error {
 // noPreface, it sends the client preface and an empty SETTINGS frame.
 func (tp *testProxy) rawH2(t *testing.T, target string, noPreface bool) *rawH2 {
 	t.Helper()
+	host, _, _ := net.SplitHostPort(target)
 	conn, err := tp.dialTLS(t, target, &tls.Config{
-		RootCAs: tp.minter.CA().Pool(), NextProtos: []string{"h2"},
-		ServerName: "127.0.0.1",
+		RootCAs: tp.minter.CA().Pool(), NextProtos: []string{"h2"}, ServerName: host,
 	})
 	if err != nil {
 		t.Fatal(err)
