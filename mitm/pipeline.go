@@ -121,6 +121,10 @@ func (p *Proxy) responseStep(fr front, res *http.Response, rec *record) bool {
 		}
 		p.shapeResponse(res, rec)
 	}
+	// After the flow's snapshots: the flow keeps what the origin said.
+	if !p.cfg.KeepAltSvc {
+		dropHTTP3AltSvc(res.Header)
+	}
 	if !hasBody(res) {
 		rec.finishWith(func(f *session.Flow) { f.Response.Body = session.Body{} }, nil)
 		return true

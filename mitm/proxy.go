@@ -71,6 +71,12 @@ type Config struct {
 	// are not asked about.
 	Decider intercept.Decider
 
+	// KeepAltSvc keeps the Alt-Svc alternatives that advertise HTTP/3 in
+	// the responses clients get. By default siphon removes them (a
+	// browser would move the origin to QUIC over UDP, which siphon does
+	// not see); the flow records the origin's header either way.
+	KeepAltSvc bool
+
 	// bodyIdle bounds each wait for more of a request body siphon reads
 	// to answer itself; zero means bodyIdleTime. Tests shorten it.
 	bodyIdle time.Duration
