@@ -10,6 +10,7 @@ import (
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
+	"golang.org/x/net/http2"
 )
 
 // headerEcho answers with the request headers it got, one "Name: value"
@@ -127,5 +128,26 @@ func TestRewriteChangesLengthAcrossProtocols(t *testing.T) {
 				t.Errorf("flow: %v %+v %q", f.State, f.Err, f.Request.Body.Data)
 			}
 		}
+	}
+}
+
+// A stream the client resets before it has sent its whole request (here
+// at once, after the headers) ends its flow with phase client, as one
+// reset later does.
+func TestHTTP2StreamResetBeforeItsBody(t *testing.T) {
+	h2 := h2Origin(t, protoEcho())
+	tp := startProxy(t, Config{RootCAs: poolOf(h2.Certificate())})
+	target := strings.TrimPrefix(h2.URL, "https://")
+	c := tp.rawH2(t, target, false)
+	c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, EndHeaders: true,
+		BlockFragment: c.block(":method", "POST", ":scheme", "https", ":authority", target, ":path", "/early")})
+	c.fr.WriteRSTStream(1, http2.ErrCodeCancel)
+	f := tp.rec.wait(t, "reset at once", finalFor(h2.URL+"/early"))
+	if f.State != session.Failed || f.Err == nil || f.Err.Phase != session.PhaseClient {
+		t.Errorf("flow of a stream reset before its body: %v %+v", f.State, f.Err)
+	}
+	c.get(3, target, "/next")
+	if status, _ := c.status(3); status != "200" {
+		t.Errorf("the connection's next stream: %q", status)
 	}
 }
