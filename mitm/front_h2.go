@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -123,6 +121,8 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+var errStreamReset = errors.New("the client reset the stream before siphon sent the request on")
+
 // streamFront is the pipeline's front for one HTTP/2 stream.
 type streamFront struct {
 	p    *Proxy
@@ -209,125 +209,4 @@ func (b *streamBody) Read(p []byte) (int, error) {
 		err = errClosedEarly
 	}
 	return n, err
-}
-
-var (
-	errStreamClient = errors.New("the client reset the stream")
-	errStreamReset  = errors.New("the client reset the stream before siphon sent the request on")
-)
-
-// deliver writes res to an HTTP/2 stream: headers at once, the body with a
-// flush after each chunk (server-sent events and gRPC streams must not
-// wait for their end), then the trailers, announced before the body as
-// far as known (gRPC's status lives there). It returns an error when the
-// response could not be written whole.
-func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
-	defer res.Body.Close() // before EOF: ends the flow as the client's failure
-	h := w.Header()
-	for k, vv := range res.Header {
-		h[k] = append([]string(nil), vv...)
-	}
-	stripConnectionHeaders(h)
-	h.Del("Trailer")
-	// The length is res's, not its header's (which an edit may have left
-	// behind), as when net/http writes a response; a HEAD response's is
-	// the length its GET would have.
-	isHead := res.Request != nil && res.Request.Method == http.MethodHead
-	if !bodiless(res) || (isHead && res.ContentLength >= 0) {
-		h.Del("Content-Length")
-		if res.ContentLength >= 0 {
-			h.Set("Content-Length", strconv.FormatInt(res.ContentLength, 10))
-		}
-	}
-	announced := make(map[string]bool, len(res.Trailer))
-	for k := range res.Trailer {
-		h.Add("Trailer", k)
-		announced[k] = true
-	}
-	w.WriteHeader(res.StatusCode)
-	rc := http.NewResponseController(w)
-	if err := rc.Flush(); err != nil {
-		return errStreamClient
-	}
-	if hasBody(res) {
-		bp := p.copyBufs.Get().(*[]byte)
-		defer p.copyBufs.Put(bp)
-		for {
-			n, rerr := res.Body.Read(*bp)
-			if n > 0 {
-				if _, err := w.Write((*bp)[:n]); err != nil {
-					return errStreamClient
-				}
-				if err := rc.Flush(); err != nil {
-					return errStreamClient
-				}
-			}
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				return rerr
-			}
-		}
-	}
-	// The body is read to its end: the transport has filled res.Trailer,
-	// with trailers the origin did not announce too.
-	for k, vv := range res.Trailer {
-		if announced[k] {
-			h[k] = vv
-		} else {
-			h[http.TrailerPrefix+k] = vv
-		}
-	}
-	return nil
-}
-
-// stripConnectionHeaders removes the headers that describe one HTTP/1.1
-// connection, which RFC 9113 forbids in HTTP/2: Connection and the
-// headers it names, Keep-Alive, Proxy-Connection, Transfer-Encoding,
-// Upgrade and TE.
-func stripConnectionHeaders(h http.Header) {
-	for _, v := range h.Values("Connection") {
-		for _, tok := range strings.Split(v, ",") {
-			if tok = strings.TrimSpace(tok); tok != "" {
-				h.Del(tok)
-			}
-		}
-	}
-	for _, k := range []string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "Te"} {
-		h.Del(k)
-	}
-}
-
-// stripHopHeaders removes from a request about to go upstream the headers
-// that describe the client's connection (RFC 9110 §7.6.1): siphon's
-// connection to the origin is its own, and an h2 origin must get none of
-// them (Go's HTTP/2 transport refuses "Connection: keep-alive, X-Foo").
-// "TE: trailers" is end to end in HTTP/2 (gRPC sends it) and stays; so do
-// the Connection: Upgrade and Upgrade of a WebSocket handshake, which
-// always goes over HTTP/1.1.
-func stripHopHeaders(h http.Header) {
-	trailers := hasToken(h.Values("Te"), "trailers")
-	if isWebSocketUpgrade(h) && hasToken(h.Values("Connection"), "upgrade") {
-		upgrade := h.Values("Upgrade")
-		stripConnectionHeaders(h)
-		h["Connection"], h["Upgrade"] = []string{"Upgrade"}, upgrade
-	} else {
-		stripConnectionHeaders(h)
-	}
-	if trailers {
-		h.Set("Te", "trailers")
-	}
-}
-
-// hasToken reports whether a comma-separated header's values list tok.
-func hasToken(values []string, tok string) bool {
-	for _, v := range values {
-		for _, t := range strings.Split(v, ",") {
-			if t, _, _ = strings.Cut(t, ";"); strings.EqualFold(strings.TrimSpace(t), tok) {
-				return true
-			}
-		}
-	}
-	return false
 }
