@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 	"golang.org/x/net/http2"
 )
@@ -149,5 +150,25 @@ func TestHTTP2StreamResetBeforeItsBody(t *testing.T) {
 	c.get(3, target, "/next")
 	if status, _ := c.status(3); status != "200" {
 		t.Errorf("the connection's next stream: %q", status)
+	}
+}
+
+// :authority is the host: an h2 client's stray host field does not reach
+// the origin, nor change where the request goes.
+func TestHTTP2AuthorityIsTheHost(t *testing.T) {
+	seen := make(chan string, 1)
+	h2 := h2Origin(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Host + " [" + strings.Join(r.Header.Values("Host"), ",") + "]"
+	}))
+	tp := startProxy(t, Config{RootCAs: poolOf(h2.Certificate())})
+	target := strings.TrimPrefix(h2.URL, "https://")
+	c := tp.rawH2(t, target, false)
+	c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, EndStream: true, EndHeaders: true,
+		BlockFragment: c.block(":method", "GET", ":scheme", "https", ":authority", target, ":path", "/a", "host", "other.example")})
+	if status, code := c.status(1); status != "200" {
+		t.Fatalf("status %q, reset %v", status, code)
+	}
+	if got, want := testutil.Receive(t, seen, "the request"), target+" []"; got != want {
+		t.Errorf("the origin saw host %q, want %q", got, want)
 	}
 }
