@@ -1,6 +1,7 @@
 package mitm
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -248,4 +249,15 @@ func (t *tee) Read(p []byte) (int, error) {
 func (t *tee) Close() error {
 	t.once.Do(func() { t.end(errClosedEarly) })
 	return t.rc.Close()
+}
+
+func bodyError(err error) *session.Error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errClosedEarly):
+		return &session.Error{Phase: session.PhaseClient, Msg: "the client closed the connection before the response was complete"}
+	default:
+		return &session.Error{Phase: session.PhaseUpstream, Msg: "the server's response broke off: " + err.Error()}
+	}
 }

@@ -63,17 +63,22 @@ func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connS
 	}
 
 	host, _, _ := net.SplitHostPort(target)
+	var hello *tls.ClientHelloInfo // what the client offered, to explain a failure
 	tlsConn := tls.Server(&prefixConn{Conn: cc.Conn, r: prefixed(ahead, cc.Conn)}, &tls.Config{
 		GetCertificate: p.cfg.Minter.GetCertificate(host),
 		// h2 goes to Go's HTTP/2 server (see serveH2), HTTP/1.1 to martian.
 		NextProtos: []string{"h2", "http/1.1"},
+		GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+			hello = h
+			return nil, nil
+		},
 	})
 	start := session.Now()
 	hctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
 	err = tlsConn.HandshakeContext(hctx)
 	cancel()
 	if err != nil {
-		p.recordHandshakeFailure(st, target, start, err)
+		p.recordHandshakeFailure(st, target, start, err, hello)
 		cc.Close()
 		return
 	}
@@ -97,20 +102,16 @@ func (p *Proxy) reserveConn(cc *clientConn, conn net.Conn, ahead []byte) {
 	}
 }
 
-func (p *Proxy) recordHandshakeFailure(st *connState, target string, start session.Stamp, err error) {
+func (p *Proxy) recordHandshakeFailure(st *connState, target string, start session.Stamp, err error, hello *tls.ClientHelloInfo) {
 	msg := err.Error()
 	if strings.Contains(msg, "bad record MAC") {
 		// OpenSSL clients (curl, Python) reject an unknown CA under TLS 1.3
 		// with an alert Go cannot read, so say what it most likely means.
 		msg += " (with TLS 1.3 this is how OpenSSL clients such as curl reject a certificate they do not trust)"
 	}
-	hint := "the client rejected siphon's certificate: install siphon's CA (siphon ca path, or http://siphon.cert/ through the proxy), or add the host to --ignore-hosts if the app pins certificates"
-	if strings.Contains(msg, "first record does not look like a TLS handshake") || strings.Contains(msg, "timeout") {
-		hint = "the client did not complete a TLS handshake through the tunnel"
-	}
 	f := st.newFlow(session.HTTP, connectRequest(target), start)
 	f.State = session.Failed
-	f.Err = &session.Error{Phase: session.PhaseClientTLS, Msg: "TLS handshake with the client failed: " + msg, Hint: hint}
+	f.Err = &session.Error{Phase: session.PhaseClientTLS, Msg: "TLS handshake with the client failed: " + msg, Hint: handshakeHint(err, hello)}
 	f.Timings.ClientTLSStart, f.Timings.Complete = start, session.Now()
 	p.cfg.Recorder.Add(f)
 }

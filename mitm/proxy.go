@@ -5,6 +5,14 @@
 // session.Flow. A Decider (the intercept rules and breakpoints) may pass,
 // edit, answer, drop, throttle or pause each HTTP flow. It is the only
 // package that imports martian.
+//
+// The files follow a flow's path: proxy.go and conn.go (listen, client
+// connections), connect.go (CONNECT, TLS, passthrough tunnels), the front
+// ends (front.go; front_http1.go on martian, front_h2.go on Go's HTTP/2
+// server), request_step.go, roundtrip.go, response_step.go, then
+// delivery (deliver_http1.go, deliver_h2.go). Beside the path: capture.go
+// (the flow's record, body capture), pause.go (breakpoints), shape.go
+// (throttling), tunnel.go (upgraded connections), pages.go, auth.go.
 package mitm
 
 import (
@@ -70,6 +78,12 @@ type Config struct {
 	// Tunnels, WebSocket traffic after the upgrade, and siphon's own pages
 	// are not asked about.
 	Decider intercept.Decider
+
+	// KeepAltSvc keeps the Alt-Svc alternatives that advertise HTTP/3 in
+	// the responses clients get. By default siphon removes them (a
+	// browser would move the origin to QUIC over UDP, which siphon does
+	// not see); the flow records the origin's header either way.
+	KeepAltSvc bool
 
 	// bodyIdle bounds each wait for more of a request body siphon reads
 	// to answer itself; zero means bodyIdleTime. Tests shorten it.

@@ -171,6 +171,7 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		Decider:     c.decider(),
 
 		UpstreamTimeout: o.upstreamTimeout,
+		KeepAltSvc:      o.keepAltSvc,
 	})
 	if err != nil {
 		l.Close()

@@ -33,6 +33,8 @@ type proxyOptions struct {
 	proxyAuth   string
 	// upstreamTimeout bounds the wait for response headers; 0: none.
 	upstreamTimeout time.Duration
+	// keepAltSvc keeps Alt-Svc entries advertising HTTP/3 (see mitm.Config).
+	keepAltSvc bool
 	// rules.go: --rules, --mock-only, --intercept-timeout
 	rules            stringList
 	mockOnly         bool
@@ -55,6 +57,7 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.upstream, "upstream", "", "send all traffic through this HTTP proxy: http://[user:pass@]host:port")
 	fs.Var(&o.bodyLimit, "body-limit", "bytes of each body to capture, e.g. 16MiB (the rest still reaches the client)")
 	fs.Var((*limitDuration)(&o.upstreamTimeout), "upstream-timeout", "how long to wait for a server's response headers once the request is sent, such as 30s (default 0: as long as the client waits)")
+	fs.BoolVar(&o.keepAltSvc, "keep-alt-svc", false, "keep the Alt-Svc entries that advertise HTTP/3 in responses (removed by default, so that browsers stay on TCP, where siphon sees them)")
 	fs.StringVar(&o.proxyAuth, "proxy-auth", "", "USER:PASS required of clients; required when listening beyond loopback ('none' to allow anyone)")
 	o.registerRules(fs)
 	o.registerServerReplay(fs)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/google/martian/v3"
 )
 
 // watchDelay is how long siphon waits for the origin before it starts
@@ -88,4 +90,18 @@ func (w *clientWatch) end() {
 	if w.stop != nil {
 		w.stop()
 	}
+}
+
+// connOf finds the HTTP/1.1 client connection a request arrived on; nil
+// for requests martian did not read (HTTP/2 streams share a connection,
+// and learn of hang-ups through their context).
+func (p *Proxy) connOf(req *http.Request) *clientConn {
+	if martian.NewContext(req) == nil {
+		return nil
+	}
+	st := p.stateOf(req.RemoteAddr)
+	if st == nil {
+		return nil
+	}
+	return st.conn()
 }

@@ -254,3 +254,33 @@ func (c *clientConn) linger() {
 	raw.SetReadDeadline(time.Now().Add(lingerTime))
 	io.CopyN(io.Discard, raw, lingerLimit)
 }
+
+// settleAfter arranges for the request's body, when the origin answered
+// before it had all of it, to be settled once the response's body has
+// gone out (writing it closes it; martian closes it again after): martian
+// next closes the request body it read, which would read all that is left
+// of it. Settling first (a drain bounded by drainLimit and drainTime, which
+// may hold the end of the answer back that long) abandons the rest, so
+// that close ends at once and the connection closes with a lingering
+// close. A body still being forwarded while the response streams (full
+// duplex) is left alone until the response ends.
+func settleAfter(req *http.Request, res *http.Response) *http.Response {
+	b := bodyOf(req)
+	if b == nil || b.complete() || res.Body == nil || res.StatusCode == http.StatusSwitchingProtocols {
+		return res // a 101's body is the upgraded connection, kept as it is
+	}
+	res.Body = &settlingBody{ReadCloser: res.Body, req: b}
+	return res
+}
+
+// settlingBody is a response body whose Close settles the request's body.
+type settlingBody struct {
+	io.ReadCloser
+	req *clientBody
+}
+
+func (s *settlingBody) Close() error {
+	err := s.ReadCloser.Close()
+	s.req.settle()
+	return err
+}

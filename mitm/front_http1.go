@@ -2,16 +2,13 @@ package mitm
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/martian/v3"
-	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
 )
-
-const answerKey = "siphon.answer"
 
 // modifyRequest runs on the client connection's goroutine for every request
 // martian reads, CONNECT included. It may block that connection (never
@@ -61,55 +58,41 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	return nil
 }
 
-// deciding reports whether the Decider is to be asked about a flow now.
-func (p *Proxy) deciding() bool {
-	return p.cfg.Decider != nil && !intercept.IsIdle(p.cfg.Decider)
+const answerKey = "siphon.answer"
+
+// martianFront adapts martian's per-request Context to front.
+type martianFront struct {
+	p    *Proxy
+	ctx  *martian.Context
+	cc   *clientConn // nil when the connection is not known
+	body *clientBody // nil when the request has no body
 }
 
-// teeRequestBody captures the request body as it is read (b, req's body,
-// does the capturing) and notes on the flow a client that stopped
-// sending it. The client's Expect: 100-continue is siphon's to answer
-// (see clientBody), not the origin's.
-func (p *Proxy) teeRequestBody(req *http.Request, rec *record, b *clientBody) {
-	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
-		req.Header.Del("Expect")
+var _ front = martianFront{}
+
+func (m martianFront) answer(req *http.Request, res *http.Response) { m.p.answer(m.ctx, req, res) }
+
+func (m martianFront) captureBody(req *http.Request, rec *record) {
+	if m.body != nil {
+		m.p.teeRequestBody(req, rec, m.body)
 	}
-	b.record(newCapture(p.cfg.BodyLimit, req.ContentLength))
-	rec.reqBody = b
-	keepRequestTrailers(req)
-	req.Body = &tee{rc: req.Body, end: func(err error) {
-		if err == nil {
-			rec.noteRequestTrailer(req)
-		}
-		if err != nil && err != errClosedEarly {
-			rec.touch(func(f *session.Flow) {
-				f.Err = &session.Error{Phase: session.PhaseClient, Msg: "client stopped sending the request body: " + err.Error()}
-			})
-		}
-	}}
 }
 
-// fixTarget completes the URL of a request read inside a tunnel: martian
-// sees our wrapped connection, not a *tls.Conn, so it cannot tell HTTPS.
-func (p *Proxy) fixTarget(req *http.Request, st *connState) {
-	state, connectHost := st.secure()
-	if state != nil {
-		req.URL.Scheme = "https"
-		req.TLS = state
+func (m martianFront) drop() {
+	if conn, _, err := m.ctx.Session().Hijack(); err == nil {
+		conn.Close()
 	}
-	if connectHost == "" {
-		return
+}
+
+func (m martianFront) watchHangup() (<-chan struct{}, func()) {
+	if m.cc == nil {
+		return nil, func() {}
 	}
-	if req.URL.Host == "" {
-		req.URL.Host = connectHost
-		return
-	}
-	host, port, err := net.SplitHostPort(connectHost)
-	if err != nil || req.URL.Port() != "" || !strings.EqualFold(req.URL.Hostname(), host) {
-		return
-	}
-	if (req.URL.Scheme == "https" && port != "443") || (req.URL.Scheme == "http" && port != "80") {
-		req.URL.Host = connectHost
+	gone, stop := m.cc.watchHangup()
+	return gone, func() {
+		stop()
+		// A pause may outlast martian's per-request deadline.
+		m.cc.Conn.SetDeadline(time.Now().Add(idleTimeout))
 	}
 }
 
@@ -134,6 +117,25 @@ func (p *Proxy) answer(ctx *martian.Context, req *http.Request, res *http.Respon
 	ctx.Set(answerKey, res)
 }
 
-func isWebSocketUpgrade(h http.Header) bool {
-	return strings.EqualFold(h.Get("Upgrade"), "websocket")
+// teeRequestBody captures the request body as it is read (b, req's body,
+// does the capturing) and notes on the flow a client that stopped
+// sending it. The client's Expect: 100-continue is siphon's to answer
+// (see clientBody), not the origin's.
+func (p *Proxy) teeRequestBody(req *http.Request, rec *record, b *clientBody) {
+	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
+		req.Header.Del("Expect")
+	}
+	b.record(newCapture(p.cfg.BodyLimit, req.ContentLength))
+	rec.reqBody = b
+	keepRequestTrailers(req)
+	req.Body = &tee{rc: req.Body, end: func(err error) {
+		if err == nil {
+			rec.noteRequestTrailer(req)
+		}
+		if err != nil && err != errClosedEarly {
+			rec.touch(func(f *session.Flow) {
+				f.Err = &session.Error{Phase: session.PhaseClient, Msg: "client stopped sending the request body: " + err.Error()}
+			})
+		}
+	}}
 }

@@ -13,6 +13,35 @@ import (
 	"github.com/siphonproxy/siphon/session"
 )
 
+// requestStep records a request that goes through the pipeline (siphon's
+// own pages do not) and asks the Decider about it. The flow's record is
+// returned; the request may have been answered or dropped through fr.
+func (p *Proxy) requestStep(fr front, req *http.Request, st *connState, hasBody bool) *record {
+	req.Header.Del("Proxy-Connection")
+	req.Header.Del("Proxy-Authorization")
+
+	f := st.newFlow(session.HTTP, snapshotRequest(req), session.Now())
+	if isWebSocketUpgrade(req.Header) {
+		f.Kind = session.WebSocket
+	}
+	rec := newRecord(p.cfg.Recorder, f)
+	if hasBody {
+		fr.captureBody(req, rec)
+	}
+	if p.deciding() {
+		p.decideRequest(fr, req, rec, hasBody)
+	}
+	// After the snapshots: the flow shows what the client (or an edit)
+	// sent; the origin gets no header about the client's connection.
+	stripHopHeaders(req.Header)
+	return rec
+}
+
+// deciding reports whether the Decider is to be asked about a flow now.
+func (p *Proxy) deciding() bool {
+	return p.cfg.Decider != nil && !intercept.IsIdle(p.cfg.Decider)
+}
+
 // decideRequest asks the Decider what to do with a request before it goes
 // upstream, waits out a breakpoint, and acts on the decision: it may edit
 // the request, answer it without the origin, or end the flow (drop, kill,
@@ -166,4 +195,41 @@ func statusLine(code int, reason string) string {
 		reason = http.StatusText(code)
 	}
 	return fmt.Sprintf("%d %s", code, reason)
+}
+
+// stripHopHeaders removes from a request about to go upstream the headers
+// that describe the client's connection (RFC 9110 §7.6.1): siphon's
+// connection to the origin is its own, and an h2 origin must get none of
+// them (Go's HTTP/2 transport refuses "Connection: keep-alive, X-Foo").
+// "TE: trailers" is end to end in HTTP/2 (gRPC sends it) and stays; so do
+// the Connection: Upgrade and Upgrade of a WebSocket handshake, which
+// always goes over HTTP/1.1.
+func stripHopHeaders(h http.Header) {
+	trailers := hasToken(h.Values("Te"), "trailers")
+	if isWebSocketUpgrade(h) && hasToken(h.Values("Connection"), "upgrade") {
+		upgrade := h.Values("Upgrade")
+		stripConnectionHeaders(h)
+		h["Connection"], h["Upgrade"] = []string{"Upgrade"}, upgrade
+	} else {
+		stripConnectionHeaders(h)
+	}
+	if trailers {
+		h.Set("Te", "trailers")
+	}
+}
+
+// hasToken reports whether a comma-separated header's values list tok.
+func hasToken(values []string, tok string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if t, _, _ = strings.Cut(t, ";"); strings.EqualFold(strings.TrimSpace(t), tok) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isWebSocketUpgrade(h http.Header) bool {
+	return strings.EqualFold(h.Get("Upgrade"), "websocket")
 }

@@ -2,14 +2,11 @@ package mitm
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/google/martian/v3"
-	"github.com/siphonproxy/siphon/session"
 )
 
 // modifyResponse runs on the client connection's goroutine once the
@@ -55,33 +52,6 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 		p.stream(ctx, res, rec)
 	}
 	return nil
-}
-
-// headersGrace is how long a response's headers may wait to be published
-// with its body: about the UI's refresh interval, so nobody sees the wait.
-const headersGrace = 100 * time.Millisecond
-
-func bodyError(err error) *session.Error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, errClosedEarly):
-		return &session.Error{Phase: session.PhaseClient, Msg: "the client closed the connection before the response was complete"}
-	default:
-		return &session.Error{Phase: session.PhaseUpstream, Msg: "the server's response broke off: " + err.Error()}
-	}
-}
-
-func hasBody(res *http.Response) bool {
-	switch {
-	case res.Body == nil, res.Body == http.NoBody, res.ContentLength == 0:
-		return false
-	case res.Request != nil && res.Request.Method == http.MethodHead:
-		return false
-	case res.StatusCode == http.StatusNoContent, res.StatusCode == http.StatusNotModified, res.StatusCode < 200:
-		return false
-	}
-	return true
 }
 
 // fill turns martian's placeholder response into siphon's own answer.

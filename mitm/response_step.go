@@ -2,15 +2,70 @@ package mitm
 
 import (
 	"bytes"
+	"crypto/tls"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
-	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
 )
+
+// responseStep records a response's head, asks the Decider about it and
+// arranges for its body to be captured on the way to the client. It
+// reports false when the flow ended here (dropped, or its client hung up
+// while paused). A 101 is recorded and left to the front end.
+func (p *Proxy) responseStep(fr front, res *http.Response, rec *record) bool {
+	head := func(f *session.Flow) {
+		f.Response = snapshotResponse(res)
+		if res.TLS != nil {
+			f.Server.TLSVersion = tls.VersionName(res.TLS.Version)
+			f.Server.ALPN = res.TLS.NegotiatedProtocol
+		}
+		if f.Timings.FirstByte.IsZero() {
+			f.Timings.FirstByte = session.Now()
+		}
+	}
+	if res.StatusCode == http.StatusSwitchingProtocols || (hasBody(res) && res.ContentLength < 0) {
+		rec.update(head) // a tunnel or stream: shown as soon as it starts
+	} else {
+		// Published with the body, or after headersGrace if the body is
+		// slow (see publishLater).
+		rec.touch(head)
+		rec.publishLater(headersGrace)
+	}
+	if res.StatusCode == http.StatusSwitchingProtocols {
+		return true
+	}
+	if p.deciding() {
+		if !p.decideResponse(fr, res, rec) {
+			return false
+		}
+		p.shapeResponse(res, rec)
+	}
+	// After the flow's snapshots: the flow keeps what the origin said.
+	if !p.cfg.KeepAltSvc {
+		dropHTTP3AltSvc(res.Header)
+	}
+	if !hasBody(res) {
+		rec.finishWith(func(f *session.Flow) { f.Response.Body = session.Body{} }, nil)
+		return true
+	}
+	respCap := newCapture(p.cfg.BodyLimit, res.ContentLength)
+	res.Body = &tee{rc: res.Body, cap: respCap, end: func(err error) {
+		rec.finishWith(func(f *session.Flow) {
+			f.Response.Body = respCap.body()
+			f.Response.Trailer = responseTrailer(res, err)
+		}, bodyError(err))
+	}}
+	return true
+}
+
+// headersGrace is how long a response's headers may wait to be published
+// with its body: about the UI's refresh interval, so nobody sees the wait.
+const headersGrace = 100 * time.Millisecond
 
 // decideResponse asks the Decider what to do with a response before it
 // goes to the client, waits out a breakpoint, and acts on the decision. It
@@ -97,16 +152,14 @@ func isEndless(res *http.Response) bool {
 	return false
 }
 
-// connOf finds the HTTP/1.1 client connection a request arrived on; nil
-// for requests martian did not read (HTTP/2 streams share a connection,
-// and learn of hang-ups through their context).
-func (p *Proxy) connOf(req *http.Request) *clientConn {
-	if martian.NewContext(req) == nil {
-		return nil
+func hasBody(res *http.Response) bool {
+	switch {
+	case res.Body == nil, res.Body == http.NoBody, res.ContentLength == 0:
+		return false
+	case res.Request != nil && res.Request.Method == http.MethodHead:
+		return false
+	case res.StatusCode == http.StatusNoContent, res.StatusCode == http.StatusNotModified, res.StatusCode < 200:
+		return false
 	}
-	st := p.stateOf(req.RemoteAddr)
-	if st == nil {
-		return nil
-	}
-	return st.conn()
+	return true
 }
