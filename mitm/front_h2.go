@@ -71,12 +71,8 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 	req.Body, req.RequestURI = body, ""
 	req.URL.Scheme, req.URL.Host = "https", r.Host
 	p.fixTarget(req, st)
-	switch {
-	case isCertHost(req.URL.Host):
+	if isCertHost(req.URL.Host) || p.isSelf(req.URL.Host) {
 		p.deliver(w, p.certPage(req))
-		return
-	case p.isSelf(req.URL.Host):
-		p.deliver(w, p.infoPage(req))
 		return
 	}
 

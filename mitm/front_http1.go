@@ -31,8 +31,17 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 		req.Body = body
 	}
 
+	_, tunnel := st.secure()
+	if tunnel == "" && strings.HasPrefix(req.RequestURI, "/") {
+		// A plain request to siphon's own address (what the connect
+		// screen's QR code opens on a phone with no proxy set yet): the
+		// certificate page, which needs no credentials; it serves the CA
+		// certificate only, never its key.
+		p.answer(ctx, req, p.certPage(req))
+		return nil
+	}
 	// Requests inside a tunnel were authorized with its CONNECT.
-	if _, tunnel := st.secure(); tunnel == "" && !p.authorized(req) {
+	if tunnel == "" && !p.authorized(req) {
 		p.demandAuth(ctx, req)
 		return nil
 	}
@@ -46,11 +55,10 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 		p.answer(ctx, req, textResponse(req, http.StatusBadRequest,
 			"siphon: this is a proxy; send it absolute-form requests (for example curl -x http://"+st.raw.LocalAddr().String()+" URL)\n"))
 		return nil
-	case isCertHost(req.URL.Host):
+	case isCertHost(req.URL.Host), p.isSelf(req.URL.Host):
+		// siphon's own address through the proxy is its page too, not a
+		// request sent back into the proxy.
 		p.answer(ctx, req, p.certPage(req))
-		return nil
-	case p.isSelf(req.URL.Host):
-		p.answer(ctx, req, p.infoPage(req))
 		return nil
 	}
 	rec := p.requestStep(martianFront{p: p, ctx: ctx, cc: cc, body: body}, req, st, body != nil)

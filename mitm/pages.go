@@ -2,10 +2,8 @@ package mitm
 
 import (
 	"bytes"
-	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/siphonproxy/siphon/session"
@@ -22,50 +20,9 @@ func isCertHost(hostport string) bool {
 	return strings.EqualFold(host, CertHost)
 }
 
-const certIndex = `<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>siphon CA</title></head>
-<body style="font-family:sans-serif;max-width:40em;margin:2em auto">
-<h1>siphon certificate authority</h1>
-<p>Install this certificate and trust it to let siphon show this device's HTTPS traffic.</p>
-<ul>
-<li><a href="/siphon-ca.pem">siphon-ca.pem</a> (PEM: macOS, Linux, Firefox)</li>
-<li><a href="/siphon-ca.cer">siphon-ca.cer</a> (DER: Android, iOS, Windows)</li>
-</ul>
-<p>iOS: after installing the profile, enable full trust in Settings → General → About → Certificate Trust Settings.
-Android: Settings → Security → Encryption &amp; credentials → Install a certificate → CA certificate.</p>
-</body></html>
-`
-
 // certPage serves the CA certificate (never its key) at http://siphon.cert/.
 func (p *Proxy) certPage(req *http.Request) *http.Response {
-	ca := p.cfg.Minter.CA()
-	var body []byte
-	var ctype string
-	switch strings.TrimSuffix(req.URL.Path, "/") {
-	case "":
-		body, ctype = []byte(certIndex), "text/html; charset=utf-8"
-	case "/siphon-ca.pem":
-		body, ctype = ca.PEM(), "application/x-pem-file"
-	case "/siphon-ca.cer", "/siphon-ca.crt", "/siphon-ca.der":
-		body, ctype = ca.DER(), "application/x-x509-ca-cert"
-	default:
-		return textResponse(req, http.StatusNotFound, "siphon: no such file; see http://siphon.cert/\n")
-	}
-	res := textResponse(req, http.StatusOK, "")
-	res.Header.Set("Content-Type", ctype)
-	res.Header.Set("Content-Length", strconv.Itoa(len(body)))
-	res.Header.Set("Cache-Control", "no-store")
-	res.Body, res.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-	return res
-}
-
-// infoPage answers requests addressed to siphon itself instead of
-// forwarding them back into the proxy.
-func (p *Proxy) infoPage(req *http.Request) *http.Response {
-	return textResponse(req, http.StatusOK,
-		"This is siphon, a debugging proxy. Configure it as your HTTP and HTTPS proxy;\n"+
-			"get its CA certificate at http://siphon.cert/ through the proxy.\n")
+	return p.page.Response(req)
 }
 
 // recordClientFailure records a request siphon could not read as a flow.

@@ -33,6 +33,7 @@ import (
 	mlog "github.com/google/martian/v3/log"
 	"github.com/siphonproxy/siphon/certs"
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/onboard"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -122,6 +123,8 @@ type Proxy struct {
 	closing bool
 	serving sync.WaitGroup
 
+	page *onboard.Page // the certificate page (siphon.cert, siphon's own address)
+
 	closeOnce sync.Once
 	closed    chan struct{} // closed when martian has stopped
 }
@@ -152,6 +155,11 @@ func New(cfg Config) (*Proxy, error) {
 	mlog.SetLevel(mlog.Silent)
 
 	p := &Proxy{cfg: cfg, log: log, conns: map[string]*connState{}, closed: make(chan struct{})}
+	page, err := onboard.New(cfg.Minter.CA())
+	if err != nil {
+		return nil, fmt.Errorf("certificate page: %w", err)
+	}
+	p.page = page
 	p.copyBufs.New = func() any { b := make([]byte, copyBufSize); return &b }
 	p.ctx, p.stop = context.WithCancelCause(context.Background())
 	p.transport = &http.Transport{

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -143,8 +145,57 @@ func TestRequestToSiphonItselfDoesNotLoop(t *testing.T) {
 	}
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(b), "This is siphon") {
+	if res.StatusCode != 200 || !strings.Contains(string(b), "Trust siphon's certificate") {
 		t.Errorf("self request: %d %q", res.StatusCode, b)
+	}
+}
+
+// TestListenerServesCertPage: a plain request to siphon's own address (a
+// phone with no proxy set yet opening the connect screen's URL) gets the
+// certificate page and every download without credentials, never the key;
+// proxying still needs them.
+func TestListenerServesCertPage(t *testing.T) {
+	tp := startProxy(t, Config{Auth: &Credentials{User: "me", Pass: "secret"}})
+	direct := &http.Client{Transport: &http.Transport{}} // no proxy: the listener itself
+	key, err := os.ReadFile(filepath.Join(filepath.Dir(tp.minter.CA().CertPath()), "ca-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyBody := bytes.Split(bytes.TrimSpace(key), []byte("\n"))[1] // a line of the key's base64
+	for _, tc := range []struct{ path, ctype string }{
+		{"/", "text/html"},
+		{"/siphon-ca.pem", "application/x-pem-file"},
+		{"/siphon-ca.cer", "application/x-x509-ca-cert"},
+		{"/siphon-ca.mobileconfig", "application/x-apple-aspen-config"},
+		{"/" + tp.minter.CA().AndroidFileName(), "application/octet-stream"},
+		{"/ca-key.pem", ""},
+	} {
+		res, err := direct.Get("http://" + tp.addr + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		want := 200
+		if tc.path == "/ca-key.pem" {
+			want = 404
+		}
+		if res.StatusCode != want || !strings.HasPrefix(res.Header.Get("Content-Type"), tc.ctype) {
+			t.Errorf("GET %s: %d %s, want %d %s", tc.path, res.StatusCode, res.Header.Get("Content-Type"), want, tc.ctype)
+		}
+		if bytes.Contains(b, keyBody) || bytes.Contains(b, []byte("PRIVATE KEY")) {
+			t.Errorf("GET %s served the CA's key", tc.path)
+		}
+	}
+	o := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "origin") }))
+	defer o.Close()
+	res, err := tp.client().Get(o.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusProxyAuthRequired {
+		t.Errorf("proxying without credentials: %d, want 407", res.StatusCode)
 	}
 }
 
