@@ -1,0 +1,132 @@
+package mcp
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// Source hands the server the store to read for one request.
+type Source interface {
+	// Acquire returns the store to read and a release to call when done
+	// with it; the store stays open until then.
+	Acquire() (store *session.Store, release func(), err error)
+}
+
+// StoreSource serves one open store, the live proxy's: it sees every flow
+// as the proxy records it.
+type StoreSource struct{ Store *session.Store }
+
+// Acquire returns s.Store.
+func (s StoreSource) Acquire() (*session.Store, func(), error) { return s.Store, func() {}, nil }
+
+// FileSource reads a session file that another siphon may be writing.
+// A read-only session.Store indexes the flows the file held when it was
+// opened, so FileSource opens the file again when it (or its write-ahead
+// log) has changed since: flows committed after the server started are seen
+// by the next request. A store in use by a request stays open until the
+// request releases it. FileSource is safe for concurrent use.
+type FileSource struct {
+	path string
+
+	mu     sync.Mutex
+	cur    *handle
+	stamp  fileStamp
+	closed bool
+}
+
+type handle struct {
+	store *session.Store
+	refs  int
+	stale bool
+}
+
+// fileStamp identifies a version of the session file and its WAL.
+type fileStamp struct {
+	size, walSize   int64
+	mtime, walMtime time.Time
+}
+
+// OpenFile opens the session file at path read-only.
+func OpenFile(path string) (*FileSource, error) {
+	fs := &FileSource{path: path}
+	st, err := session.Open(path, session.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	fs.cur = &handle{store: st}
+	fs.stamp = stampOf(path)
+	return fs, nil
+}
+
+func stampOf(path string) fileStamp {
+	var s fileStamp
+	if fi, err := os.Stat(path); err == nil {
+		s.size, s.mtime = fi.Size(), fi.ModTime()
+	}
+	if fi, err := os.Stat(path + "-wal"); err == nil {
+		s.walSize, s.walMtime = fi.Size(), fi.ModTime()
+	}
+	return s
+}
+
+// Acquire returns a store that holds every flow committed to the file so
+// far.
+func (fs *FileSource) Acquire() (*session.Store, func(), error) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.closed {
+		return nil, nil, session.ErrClosed
+	}
+	if now := stampOf(fs.path); now != fs.stamp {
+		st, err := session.Open(fs.path, session.Options{ReadOnly: true})
+		if err != nil {
+			return nil, nil, fmt.Errorf("reopen session %s: %w", fs.path, err)
+		}
+		fs.retire(fs.cur)
+		fs.cur = &handle{store: st}
+		// Opening may create the -wal and -shm files; the stamp is taken
+		// after, so that this does not count as a change.
+		fs.stamp = stampOf(fs.path)
+	}
+	h := fs.cur
+	h.refs++
+	var once sync.Once
+	release := func() {
+		once.Do(func() {
+			fs.mu.Lock()
+			defer fs.mu.Unlock()
+			h.refs--
+			if h.stale && h.refs == 0 {
+				h.store.Close()
+			}
+		})
+	}
+	return h.store, release, nil
+}
+
+// retire closes h once no request uses it. fs.mu is held.
+func (fs *FileSource) retire(h *handle) {
+	h.stale = true
+	if h.refs == 0 {
+		h.store.Close()
+	}
+}
+
+// Path returns the session file's path.
+func (fs *FileSource) Path() string { return fs.path }
+
+// Close closes the store; requests still holding it finish first.
+func (fs *FileSource) Close() error {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.closed {
+		return nil
+	}
+	fs.closed = true
+	fs.retire(fs.cur)
+	return nil
+}
