@@ -33,6 +33,7 @@ Usage:
   siphon export --format curl|httpie|raw|har [--filter EXPR] [-o FILE] SESSION
   siphon import FILE.har [--session OUT.db]
   siphon replay SESSION [--filter EXPR] [--repeat N] [--concurrency C]
+  siphon mcp [--session FILE]      an MCP server for coding agents on stdio (newest session by default)
   siphon ca path                   print the CA certificate's path
   siphon ca export --format pem|der [-o FILE]
   siphon version
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runImport(args[1:], os.Stdin, stderr)
 	case args[0] == "replay":
 		err = runReplay(ctx, args[1:], stdout, stderr)
+	case args[0] == "mcp":
+		err = runMCP(ctx, args[1:], stderr)
 	case args[0] == "version":
 		fmt.Fprintln(stdout, versionString())
 	default:
