@@ -23,6 +23,7 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o proxyOptions
 	o.register(fs)
 	read := fs.String("read", "", "print the flows of this session file and exit, without starting the proxy")
+	asJSON := fs.Bool("json", false, "print one JSON object per flow per line (the fields of the MCP list_flows rows), for jq")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -30,14 +31,18 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if *read != "" {
-		return printSession(*read, c, stdout)
+	line := formatFlow
+	if *asJSON {
+		line = formatFlowJSON
 	}
-	return serveDump(ctx, &o, c, stdout, stderr)
+	if *read != "" {
+		return printSession(*read, c, line, stdout)
+	}
+	return serveDump(ctx, &o, c, line, stdout, stderr)
 }
 
 // printSession prints the stored flows of a session file, as mitmdump -nr.
-func printSession(path string, c *checked, stdout io.Writer) error {
+func printSession(path string, c *checked, line func(*session.Flow) string, stdout io.Writer) error {
 	if _, err := os.Stat(path); err != nil {
 		return usagef("read session: %v", err)
 	}
@@ -47,16 +52,17 @@ func printSession(path string, c *checked, stdout io.Writer) error {
 	}
 	defer store.Close()
 	for f := range store.All(c.filter) {
-		fmt.Fprintln(stdout, formatFlow(f))
+		fmt.Fprintln(stdout, line(f))
 	}
 	return nil
 }
 
-func serveDump(ctx context.Context, o *proxyOptions, c *checked, stdout, stderr io.Writer) error {
+func serveDump(ctx context.Context, o *proxyOptions, c *checked, line func(*session.Flow) string, stdout, stderr io.Writer) error {
 	var pr *printer
 	r, err := startProxy(o, c, proxySetup{
 		recorder: func(store *session.Store) mitm.Recorder {
 			pr = newPrinter(store, c.filter, stdout)
+			pr.format = line
 			return pr
 		},
 		storeErr: func(err error) { fmt.Fprintln(stderr, "siphon: "+err.Error()) },
