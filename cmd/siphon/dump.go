@@ -77,13 +77,20 @@ func serveDump(ctx context.Context, o *proxyOptions, c *checked, line func(*sess
 	announceRules(stderr, o, c.engine, true)
 	stopRules := watchRules(ctx, c.engine, stderr, r.logger)
 	defer stopRules()
+	stopMCP, err := o.mcp.serve(ctx, o, c, r, stderr)
+	if err != nil {
+		return r.stop(err, pr.close)
+	}
 	fmt.Fprintf(stderr, "siphon: proxy listening on http://%s\n", r.addr)
 	fmt.Fprintf(stderr, "siphon: session %s\n", r.store.Path())
 	select {
 	case err = <-r.served:
 	case <-ctx.Done():
 	}
-	return r.stop(err, pr.close)
+	return r.stop(err, func() {
+		stopMCP()
+		pr.close()
+	})
 }
 
 // running is a started proxy with its session store and log.
@@ -164,6 +171,7 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 	if setup.recorder != nil {
 		rec = setup.recorder(store)
 	}
+	rec = o.mcp.wrap(o, c, rec)
 	proxy, err := mitm.New(mitm.Config{
 		Recorder:    rec,
 		Minter:      minter,

@@ -39,6 +39,7 @@ type proxyOptions struct {
 	serverReplay     string
 	replayMatch      string
 	replayStrict     bool
+	mcp              mcpOptions // mcpserve.go: --mcp, --mcp-token, --mcp-allow-actions, --mcp-no-redact
 }
 
 func (o *proxyOptions) register(fs *flag.FlagSet) {
@@ -56,6 +57,7 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.proxyAuth, "proxy-auth", "", "USER:PASS required of clients; required when listening beyond loopback ('none' to allow anyone)")
 	o.registerRules(fs)
 	o.registerServerReplay(fs)
+	o.mcp.register(fs)
 }
 
 // checked is what the options say once validated.
@@ -75,6 +77,9 @@ type checked struct {
 // that a mistake is reported before anything is created.
 func (o *proxyOptions) check() (*checked, error) {
 	c := &checked{listen: o.listen}
+	if err := o.mcp.check(); err != nil {
+		return nil, err
+	}
 	host, port, err := net.SplitHostPort(o.listen)
 	if err != nil {
 		return nil, usagef("bad --listen address %q: want HOST:PORT", o.listen)

@@ -100,6 +100,12 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	if err != nil {
 		return nil, r.stop(err, nil)
 	}
+	// Printed before the UI takes the screen; also in the event log.
+	stopMCP, err := o.mcp.serve(ctx, o, c, r, os.Stderr)
+	if err != nil {
+		sender.Close()
+		return nil, r.stop(err, nil)
+	}
 	// A bad reload is logged as a warning, which reaches the event log;
 	// the rules view and the status bar show it too.
 	stopRules := watchRules(ctx, c.engine, io.Discard, r.logger)
@@ -117,6 +123,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 			}
 		}
 		stopRules()
+		stopMCP()
 		sender.Close()
 		return r.stop(err, nil)
 	}
