@@ -12,7 +12,7 @@ type Row struct {
 	ID          string     `json:"id" jsonschema:"the flow's id, for get_flow, get_body, diff_flows, export_flow and siphon://flow/{id}"`
 	Seq         int64      `json:"seq" jsonschema:"1-based order of arrival in the session"`
 	Time        string     `json:"time" jsonschema:"when the flow started, RFC 3339 with nanoseconds"`
-	State       string     `json:"state" jsonschema:"pending, intercepted (paused at a breakpoint), done or failed"`
+	State       string     `json:"state" jsonschema:"pending, intercepted (paused at a breakpoint), done or error"`
 	Method      string     `json:"method" jsonschema:"request method"`
 	URL         string     `json:"url" jsonschema:"absolute request URL"`
 	Status      int        `json:"status,omitempty" jsonschema:"response status; absent without a response"`

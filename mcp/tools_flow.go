@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -35,7 +36,7 @@ type FlowOut struct {
 	Original *Message           `json:"original_request,omitempty" jsonschema:"the request as the client sent it, when it was edited before being forwarded"`
 	Response *Message           `json:"response,omitempty" jsonschema:"absent when the flow failed before a response"`
 	Timings  map[string]float64 `json:"timings_ms" jsonschema:"HAR timing phases that happened, in milliseconds: blocked, dns, connect (includes TLS), ssl, send, wait, receive"`
-	Redacted bool               `json:"redacted" jsonschema:"secrets were replaced by [redacted …N chars]"`
+	Redacted bool               `json:"redacted" jsonschema:"redaction is on: credentials and secret fields, if any, are shown as [redacted …N chars]"`
 }
 
 // Peer is one end of a connection.
@@ -93,7 +94,7 @@ type BodyOut struct {
 	Data               string `json:"data" jsonschema:"the chunk, as text or base64"`
 	TruncatedAtCapture bool   `json:"truncated_at_capture" jsonschema:"siphon stored only the body's first bytes: the capture limit cut it"`
 	WireSize           int64  `json:"wire_size" jsonschema:"the body's full size on the wire"`
-	Redacted           bool   `json:"redacted" jsonschema:"secret fields in the body were replaced (such a body is served decoded)"`
+	Redacted           bool   `json:"redacted" jsonschema:"secret fields in the body were replaced; such a body is served decoded even with decoded false"`
 }
 
 func (s *Server) addFlowTools(readOnly *sdk.ToolAnnotations) {
@@ -239,12 +240,12 @@ func (s *Server) getBody(ctx context.Context, _ *sdk.CallToolRequest, in BodyIn)
 	}
 	redacted := s.view(f)
 	var h http.Header
-	var b session.Body
+	var b, orig session.Body
 	switch {
 	case in.Side == "request" && redacted.Request != nil:
-		h, b = redacted.Request.Header, redacted.Request.Body
+		h, b, orig = redacted.Request.Header, redacted.Request.Body, f.Request.Body
 	case in.Side == "response" && redacted.Response != nil:
-		h, b = redacted.Response.Header, redacted.Response.Body
+		h, b, orig = redacted.Response.Header, redacted.Response.Body, f.Response.Body
 	case in.Side == "response":
 		return nil, BodyOut{}, fmt.Errorf("flow %s has no response (state %s): nothing to read", in.ID, f.State)
 	default:
@@ -261,7 +262,7 @@ func (s *Server) getBody(ctx context.Context, _ *sdk.CallToolRequest, in BodyIn)
 	}
 	chunk := data[in.Offset:min(len(data), in.Offset+in.Length)]
 	out := BodyOut{ID: f.ID, Side: in.Side, Offset: in.Offset, Length: len(chunk), Total: len(data),
-		TruncatedAtCapture: b.Truncated, WireSize: b.Size, Redacted: !s.cfg.NoRedact}
+		TruncatedAtCapture: b.Truncated, WireSize: orig.Size, Redacted: !bytes.Equal(b.Data, orig.Data)}
 	if next := in.Offset + len(chunk); next < len(data) {
 		out.NextOffset = next
 	}

@@ -151,7 +151,7 @@ func TestGetFlowAndBody(t *testing.T) {
 		t.Fatalf("reassembled %d bytes, differ from the %d sent", len(whole), len(big))
 	}
 	raw := call[BodyOut](t, cs, "get_body", map[string]any{"id": id, "side": "response", "decoded": false})
-	if raw.Total != len(gz) || raw.Encoding != "base64" {
+	if raw.Total != len(gz) || raw.Encoding != "base64" || raw.Redacted || raw.WireSize != int64(len(gz)) {
 		t.Fatalf("wire body: total %d (want %d), encoding %s", raw.Total, len(gz), raw.Encoding)
 	}
 	req := call[BodyOut](t, cs, "get_body", map[string]any{"id": id, "side": "request"})

@@ -121,7 +121,34 @@ func mcpSession(t *testing.T, n int) (path string, big []byte) {
 
 func TestMCPStdioTools(t *testing.T) {
 	path, big := mcpSession(t, 1000)
-	cs := mcpStdio(t, "--session", path)
+	checkReadTools(t, mcpStdio(t, "--session", path), path, big)
+
+	// --mcp-no-redact shows what was captured.
+	open := mcpStdio(t, "--session", path, "--mcp-no-redact")
+	id := callTool[mcp.ListOut](t, open, "list_flows", map[string]any{"filter": "~m POST"}).Flows[0].ID
+	f := callTool[mcp.FlowOut](t, open, "get_flow", map[string]any{"id": id})
+	if f.Request.Headers[0].Value != "Bearer s3cr3t" || !strings.Contains(f.Request.Body.Preview, "hunter2") ||
+		f.Response.Headers[1].Value != "sid=cookie-value; Path=/" {
+		t.Errorf("unredacted flow %+v %+v", f.Request, f.Response.Headers)
+	}
+}
+
+// TestMCPLiveTools runs the read-only tools over streamable HTTP, against a
+// siphon dump --mcp that continues the same session.
+func TestMCPLiveTools(t *testing.T) {
+	path, big := mcpSession(t, 1000)
+	l := startLiveMCP(t, "--session", path)
+	cs, err := l.connect(t, l.token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReadTools(t, cs, path, big)
+}
+
+// checkReadTools calls every read-only tool with good and bad arguments
+// over cs, which serves the session mcpSession wrote at path.
+func checkReadTools(t *testing.T, cs *sdk.ClientSession, path string, big []byte) {
+	t.Helper()
 
 	// Paging through 1,000 flows (and the login one).
 	seen := map[string]bool{}
@@ -218,13 +245,21 @@ func TestMCPStdioTools(t *testing.T) {
 	if _, err := cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: mcp.FlowURI("feedface")}); err == nil {
 		t.Error("resource of an unknown flow read without an error")
 	}
+}
 
-	// --mcp-no-redact shows what was captured.
-	open := mcpStdio(t, "--session", path, "--mcp-no-redact")
-	f = callTool[mcp.FlowOut](t, open, "get_flow", map[string]any{"id": id})
-	if f.Request.Headers[0].Value != "Bearer s3cr3t" || !strings.Contains(f.Request.Body.Preview, "hunter2") ||
-		f.Response.Headers[1].Value != "sid=cookie-value; Path=/" {
-		t.Errorf("unredacted flow %+v %+v", f.Request, f.Response.Headers)
+func TestMCPStdioHARAndNoSession(t *testing.T) {
+	path, _ := mcpSession(t, 3)
+	har := filepath.Join(t.TempDir(), "s.har")
+	if _, stderr, code := runSiphon(t, "export", "--format", "har", "-o", har, path); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	cs := mcpStdio(t, "--session", har)
+	if page := callTool[mcp.ListOut](t, cs, "list_flows", nil); page.Total != 4 || page.Flows[3].Method != "POST" {
+		t.Fatalf("HAR file: %+v", page)
+	}
+	_, stderr, code := runSiphon(t, "mcp", "--home", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "no session in") {
+		t.Errorf("siphon mcp without sessions: exit %d, %q", code, stderr)
 	}
 }
 

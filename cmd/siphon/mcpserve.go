@@ -27,6 +27,7 @@ type mcpOptions struct {
 
 	notifier *mcp.Notifier  // in the recorder chain once --mcp is set
 	marker   *replay.Marker // marks the MCP server's replays
+	url      string         // where serve listens
 }
 
 func (m *mcpOptions) register(fs *flag.FlagSet) {
@@ -124,6 +125,7 @@ func (m *mcpOptions) serve(ctx context.Context, o *proxyOptions, c *checked, r *
 		done <- struct{}{}
 	}()
 	url := "http://" + l.Addr().String() + mcp.Path
+	m.url = url
 	mode := "read-only"
 	if m.allowActions {
 		mode = "actions allowed"

@@ -36,6 +36,9 @@ func runTUI(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if *readonly != "" {
+		if o.mcp.addr != "" {
+			return usagef("--mcp serves the running proxy; for a file, run siphon mcp --session FILE")
+		}
 		return browse(ctx, *readonly, o.filter, stdout, ui.NewSystemClipboard(stdout, os.Getenv("TMUX") != ""))
 	}
 	app, err := startTUI(ctx, &o, c, tuiSetup{terminal: stdout, tmux: os.Getenv("TMUX") != "", editor: os.Getenv("EDITOR")})
