@@ -19,9 +19,11 @@ import (
 type Notifier struct {
 	next replay.Recorder
 
+	// pending holds the ids changed since Run last looked: one entry per
+	// flow however often it changes, so it stays bounded by the flows
+	// of a burst (or of the moments before Run starts).
 	mu      sync.Mutex
 	pending map[string]struct{}
-	serving bool
 	wake    chan struct{}
 }
 
@@ -45,10 +47,6 @@ func (n *Notifier) Update(f *session.Flow) error {
 
 func (n *Notifier) note(id string) {
 	n.mu.Lock()
-	if !n.serving {
-		n.mu.Unlock()
-		return
-	}
 	n.pending[id] = struct{}{}
 	n.mu.Unlock()
 	select {
@@ -59,15 +57,6 @@ func (n *Notifier) note(id string) {
 
 // Run sends the notifications of s's clients until ctx is done.
 func (n *Notifier) Run(ctx context.Context, s *Server) {
-	n.mu.Lock()
-	n.serving = true
-	n.mu.Unlock()
-	defer func() {
-		n.mu.Lock()
-		n.serving = false
-		clear(n.pending)
-		n.mu.Unlock()
-	}()
 	for {
 		select {
 		case <-ctx.Done():

@@ -21,6 +21,7 @@ import (
 type liveMCP struct {
 	*child
 	url, token string
+	protocol   string // the client's protocol version; "" for the newest
 }
 
 func startLiveMCP(t *testing.T, args ...string) *liveMCP {
@@ -56,7 +57,7 @@ func (l *liveMCP) connect(t *testing.T, token string, opts *sdk.ClientOptions) (
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	tr := &sdk.StreamableClientTransport{Endpoint: l.url, HTTPClient: &http.Client{Transport: bearer{token}}}
-	cs, err := sdk.NewClient(&sdk.Implementation{Name: "siphon-test", Version: "1"}, opts).Connect(ctx, tr, nil)
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "siphon-test", Version: "1"}, opts).Connect(ctx, tr, &sdk.ClientSessionOptions{ProtocolVersion: l.protocol})
 	if err == nil {
 		t.Cleanup(func() { cs.Close() })
 	}
@@ -139,6 +140,10 @@ func TestMCPLiveNotifiesAndActs(t *testing.T) {
 	}))
 	l := startLiveMCP(t, "--mcp-allow-actions")
 	updates := make(chan string, 1000)
+	// Under 2026-07-28 Subscribe returns before siphon has registered the
+	// subscription; 2025-11-25's resources/subscribe is answered once it
+	// has, so the request below is sure to be notified.
+	l.protocol = "2025-11-25"
 	cs, err := l.connect(t, l.token, &sdk.ClientOptions{
 		ResourceUpdatedHandler: func(_ context.Context, req *sdk.ResourceUpdatedNotificationRequest) {
 			select {
