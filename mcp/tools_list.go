@@ -59,7 +59,7 @@ func (s *Server) addReadTools() {
 	readOnly := &sdk.ToolAnnotations{ReadOnlyHint: true}
 	sdk.AddTool(s.srv, &sdk.Tool{
 		Name:        "list_flows",
-		Description: "List captured flows (HTTP exchanges) in order of arrival, a page at a time, with the total that match. " + filterDoc,
+		Description: "List captured flows (HTTP exchanges) in order of arrival, oldest first, a page at a time, with the total that match (for the newest, call again with offset = total - limit). " + filterDoc,
 		Annotations: readOnly,
 		InputSchema: schemaFor[ListIn](func(p map[string]*jsonschema.Schema) {
 			p["offset"].Minimum = ptr(0.0)

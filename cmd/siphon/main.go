@@ -29,11 +29,12 @@ Usage:
   siphon [flags]                   run the proxy with the terminal UI
   siphon --readonly FILE           browse a session or HAR file in the UI, without a proxy
   siphon dump [flags]              run the proxy headless, one line per flow
-  siphon dump --read FILE          print the flows of a session file
+  siphon dump --read FILE          print the flows of a session file (--json: one JSON object per line)
   siphon export --format curl|httpie|raw|har [--filter EXPR] [-o FILE] SESSION
   siphon import FILE.har [--session OUT.db]
   siphon replay SESSION [--filter EXPR] [--repeat N] [--concurrency C]
-  siphon mcp [--session FILE]      an MCP server for coding agents on stdio (newest session by default)
+  siphon mcp [--session FILE]      an MCP server for coding agents on stdio (newest session by default);
+                                   siphon --mcp 127.0.0.1:8765 serves the running proxy over HTTP
   siphon ca path                   print the CA certificate's path
   siphon ca export --format pem|der [-o FILE]
   siphon version
