@@ -36,7 +36,16 @@ type FlowOut struct {
 	Original *Message           `json:"original_request,omitempty" jsonschema:"the request as the client sent it, when it was edited before being forwarded"`
 	Response *Message           `json:"response,omitempty" jsonschema:"absent when the flow failed before a response"`
 	Timings  map[string]float64 `json:"timings_ms" jsonschema:"HAR timing phases that happened, in milliseconds: blocked, dns, connect (includes TLS), ssl, send, wait, receive"`
+	Stream   *Stream            `json:"stream,omitempty" jsonschema:"traffic of a tunnel or WebSocket"`
 	Redacted bool               `json:"redacted" jsonschema:"redaction is on: credentials and secret fields, if any, are shown as [redacted …N chars]"`
+}
+
+// Stream counts a tunnel's or WebSocket's traffic.
+type Stream struct {
+	BytesUp    int64 `json:"bytes_up" jsonschema:"client to server"`
+	BytesDown  int64 `json:"bytes_down" jsonschema:"server to client"`
+	FramesUp   int64 `json:"frames_up" jsonschema:"WebSocket frames client to server"`
+	FramesDown int64 `json:"frames_down" jsonschema:"WebSocket frames server to client"`
 }
 
 // Peer is one end of a connection.
@@ -148,6 +157,9 @@ func (s *Server) flowOut(f *session.Flow) FlowOut {
 	if r := f.Response; r != nil {
 		line := strings.TrimSpace(fmt.Sprintf("%s %d %s", r.Proto, r.Status, r.Reason))
 		out.Response = &Message{Line: line, Headers: headerList(r.Header), Trailers: headerList(r.Trailer), Body: preview(r.Header, r.Body)}
+	}
+	if st := f.Stream; st != nil {
+		out.Stream = &Stream{BytesUp: st.BytesUp, BytesDown: st.BytesDown, FramesUp: st.FramesUp, FramesDown: st.FramesDown}
 	}
 	ph := f.Timings.HARPhases()
 	for name, p := range map[string]session.Phase{"blocked": ph.Blocked, "dns": ph.DNS, "connect": ph.Connect,

@@ -275,3 +275,17 @@ func jsonText(t *testing.T, v any) string {
 	}
 	return b.String()
 }
+
+func TestGetFlowOfATunnel(t *testing.T) {
+	f := testFlow(1)
+	f.Kind, f.Response = session.Tunnel, nil
+	f.Request.Method, f.Request.URL = "CONNECT", "https://pinned.example.com:443"
+	f.Stream = &session.StreamStats{BytesUp: 517, BytesDown: 4096}
+	cs := serveFile(t, writeSession(t, f), false)
+	id := call[ListOut](t, cs, "list_flows", nil).Flows[0].ID
+	got := call[FlowOut](t, cs, "get_flow", map[string]any{"id": id})
+	if got.Protocol != "tunnel" || got.Stream == nil || got.Stream.BytesUp != 517 || got.Stream.BytesDown != 4096 || got.Size != 4613 {
+		t.Fatalf("tunnel: %+v stream %+v", got.Row, got.Stream)
+	}
+	callErr(t, cs, "get_body", map[string]any{"id": id, "side": "response"}, "no response")
+}
