@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -82,15 +81,16 @@ func (fs *FileSource) Acquire() (*session.Store, func(), error) {
 		return nil, nil, session.ErrClosed
 	}
 	if now := stampOf(fs.path); now != fs.stamp {
-		st, err := session.Open(fs.path, session.Options{ReadOnly: true})
-		if err != nil {
-			return nil, nil, fmt.Errorf("reopen session %s: %w", fs.path, err)
+		// A file that does not open now (the writer is in the middle of
+		// something) is tried again on the next request; meanwhile the
+		// flows already read are served.
+		if st, err := session.Open(fs.path, session.Options{ReadOnly: true}); err == nil {
+			fs.retire(fs.cur)
+			fs.cur = &handle{store: st}
+			// Opening may create the -wal and -shm files; the stamp is
+			// taken after, so that this does not count as a change.
+			fs.stamp = stampOf(fs.path)
 		}
-		fs.retire(fs.cur)
-		fs.cur = &handle{store: st}
-		// Opening may create the -wal and -shm files; the stamp is taken
-		// after, so that this does not count as a change.
-		fs.stamp = stampOf(fs.path)
 	}
 	h := fs.cur
 	h.refs++

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -288,4 +289,16 @@ func TestGetFlowOfATunnel(t *testing.T) {
 		t.Fatalf("tunnel: %+v stream %+v", got.Row, got.Stream)
 	}
 	callErr(t, cs, "get_body", map[string]any{"id": id, "side": "response"}, "no response")
+}
+
+func TestFileSourceKeepsServingWhenReopenFails(t *testing.T) {
+	path := writeSession(t, testFlow(1))
+	cs := serveFile(t, path, false)
+	call[ListOut](t, cs, "list_flows", nil)
+	if err := os.WriteFile(path, []byte("not a session any more"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if n := call[ListOut](t, cs, "list_flows", nil).Total; n != 1 {
+		t.Fatalf("after the file went bad: total %d, want the 1 flow read before", n)
+	}
 }
