@@ -1,7 +1,10 @@
 package mcp
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/siphonproxy/siphon/session"
@@ -37,4 +40,54 @@ func TestRedactBodyDecodesAndLeavesOthers(t *testing.T) {
 	if string(got.Data) != `{"token":"[redacted …3 chars]"}` || h.Get("Content-Encoding") != "" {
 		t.Errorf("gzip JSON: %s, encoding %q", got.Data, h.Get("Content-Encoding"))
 	}
+}
+
+// FuzzRedactJSON: redaction never breaks a JSON document, leaves nothing to
+// redact a second time, and never panics on anything else.
+func FuzzRedactJSON(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"token":"x","b":[{"password":null}]}`, `[1,"secret",{"api_key":{"n":[1,2]}}]`,
+		`{"token":"abc`, `{"x":"\"token\":1"}`, `{"tok\u0065n":"é"}`, `"token"`, `{}`, `{"a":{"b":{"secret":true}}} `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, changed := redactJSON(data)
+		if !changed && !bytes.Equal(out, data) {
+			t.Fatalf("unchanged but different: %q -> %q", data, out)
+		}
+		if !json.Valid(data) {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("valid %q redacted to invalid %q", data, out)
+		}
+		var v any
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatal(err)
+		}
+		if leak := unredacted(v); leak != "" {
+			t.Fatalf("%q redacted to %q keeps %s", data, out, leak)
+		}
+	})
+}
+
+// unredacted names a sensitive field of v whose value is not a placeholder.
+func unredacted(v any) string {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); sensitiveKey.MatchString(k) && (!ok || !strings.HasPrefix(s, "[redacted …")) {
+				return k
+			}
+			if leak := unredacted(x); leak != "" {
+				return leak
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if leak := unredacted(x); leak != "" {
+				return leak
+			}
+		}
+	}
+	return ""
 }
