@@ -78,6 +78,7 @@ func serveFile(t testing.TB, path string, noRedact bool) *sdk.ClientSession {
 	if err != nil {
 		t.Fatal(err)
 	}
+	src.factor = 0 // every change is seen at once, however long opening took
 	t.Cleanup(func() { src.Close() })
 	return connect(t, Config{Source: src, NoRedact: noRedact, Version: "test"})
 }

@@ -29,13 +29,25 @@ func (s StoreSource) Acquire() (*session.Store, func(), error) { return s.Store,
 // by the next request. A store in use by a request stays open until the
 // request releases it. FileSource is safe for concurrent use.
 type FileSource struct {
-	path string
+	path   string
+	now    func() time.Time // time.Now; tests replace it
+	factor time.Duration    // reopenFactor; tests set 0 to reopen on every change
 
 	mu     sync.Mutex
 	cur    *handle
 	stamp  fileStamp
 	closed bool
+	// opened is when cur was opened, and cost how long that took: a
+	// session of a million flows takes seconds to index, so while another
+	// siphon keeps committing, it is opened again only once reopenFactor
+	// times that has passed. Small sessions reopen at once.
+	opened time.Time
+	cost   time.Duration
 }
+
+// reopenFactor bounds the time spent reopening a changing session to about
+// a tenth of the time.
+const reopenFactor = 10
 
 type handle struct {
 	store *session.Store
@@ -51,13 +63,10 @@ type fileStamp struct {
 
 // OpenFile opens the session file at path read-only.
 func OpenFile(path string) (*FileSource, error) {
-	fs := &FileSource{path: path}
-	st, err := session.Open(path, session.Options{ReadOnly: true})
-	if err != nil {
+	fs := &FileSource{path: path, now: time.Now, factor: reopenFactor}
+	if err := fs.open(); err != nil {
 		return nil, err
 	}
-	fs.cur = &handle{store: st}
-	fs.stamp = stampOf(path)
 	return fs, nil
 }
 
@@ -80,17 +89,11 @@ func (fs *FileSource) Acquire() (*session.Store, func(), error) {
 	if fs.closed {
 		return nil, nil, session.ErrClosed
 	}
-	if now := stampOf(fs.path); now != fs.stamp {
+	if stampOf(fs.path) != fs.stamp && fs.now().Sub(fs.opened) >= fs.factor*fs.cost {
 		// A file that does not open now (the writer is in the middle of
 		// something) is tried again on the next request; meanwhile the
 		// flows already read are served.
-		if st, err := session.Open(fs.path, session.Options{ReadOnly: true}); err == nil {
-			fs.retire(fs.cur)
-			fs.cur = &handle{store: st}
-			// Opening may create the -wal and -shm files; the stamp is
-			// taken after, so that this does not count as a change.
-			fs.stamp = stampOf(fs.path)
-		}
+		fs.open()
 	}
 	h := fs.cur
 	h.refs++
@@ -106,6 +109,26 @@ func (fs *FileSource) Acquire() (*session.Store, func(), error) {
 		})
 	}
 	return h.store, release, nil
+}
+
+// open indexes the file anew and makes it the current store. fs.mu is held
+// (or fs is not shared yet).
+func (fs *FileSource) open() error {
+	start := fs.now()
+	st, err := session.Open(fs.path, session.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	if fs.cur != nil {
+		fs.retire(fs.cur)
+	}
+	fs.cur = &handle{store: st}
+	fs.opened = fs.now()
+	fs.cost = fs.opened.Sub(start)
+	// Opening may create the -wal and -shm files; the stamp is taken
+	// after, so that this does not count as a change.
+	fs.stamp = stampOf(fs.path)
+	return nil
 }
 
 // retire closes h once no request uses it. fs.mu is held.
