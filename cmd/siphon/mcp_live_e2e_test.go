@@ -242,6 +242,11 @@ func TestMCPLiveNotifiesAndActs(t *testing.T) {
 	}
 	origin.NoRequest(t, "the flow was dropped")
 	toolError(t, cs, "drop_flow", map[string]any{"id": held.ID}, "not paused")
+
+	// The SDK's line per notification stays out of siphon.log.
+	if log, err := os.ReadFile(filepath.Join(l.home, "siphon.log")); err != nil || strings.Contains(string(log), "notification sent") {
+		t.Errorf("siphon.log (%v) logs notifications:\n%s", err, log)
+	}
 }
 
 // waitPaused waits for a flow to be paused, re-reading list_paused on each

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -105,8 +106,11 @@ func (m *mcpOptions) serve(ctx context.Context, o *proxyOptions, c *checked, r *
 		}
 		live.Rules = mcp.NewRulesFile(rulesPath, o.rules)
 	}
+	// The SDK logs every notification at Info: a line per flow in
+	// siphon.log during capture. Only its warnings are kept.
+	logger := slog.New(minLevel{r.logger.Handler(), slog.LevelWarn})
 	srv := mcp.New(mcp.Config{Source: mcp.StoreSource{Store: r.store}, NoRedact: m.noRedact, Version: versionString(),
-		Live: live, Logger: r.logger})
+		Live: live, Logger: logger})
 	token := m.token
 	if token == "" {
 		token = mcp.NewToken()
@@ -120,7 +124,7 @@ func (m *mcpOptions) serve(ctx context.Context, o *proxyOptions, c *checked, r *
 	}()
 	go func() {
 		if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			r.logger.Error("mcp server", "err", err)
+			logger.Error("mcp server", "err", err)
 		}
 		done <- struct{}{}
 	}()
@@ -142,4 +146,22 @@ func (m *mcpOptions) serve(ctx context.Context, o *proxyOptions, c *checked, r *
 			sender.Close()
 		}
 	}, nil
+}
+
+// minLevel drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }
