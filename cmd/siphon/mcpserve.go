@@ -136,7 +136,9 @@ func (m *mcpOptions) serve(ctx context.Context, o *proxyOptions, c *checked, r *
 	}
 	fmt.Fprintf(w, "siphon: MCP server on %s (%s)\n", url, mode)
 	fmt.Fprintf(w, "siphon: MCP token %s\n", token)
-	r.logger.Warn("MCP server listening", "url", url, "mode", mode)
+	// At warning level so that the UI's event log (E) shows where and
+	// with which token agents reach it.
+	r.logger.Warn("MCP server listening", "url", url, "mode", mode, "token", token)
 	return func() {
 		cancel()
 		hs.Close() // agents' open event streams would hold Shutdown until its timeout
