@@ -61,7 +61,7 @@ func (s *Server) diffText(f *session.Flow) string {
 	f = s.view(f)
 	var b strings.Builder
 	if r := f.Request; r != nil {
-		fmt.Fprintf(&b, "%s %s %s\n", r.Method, s.url(r.URL), r.Proto)
+		fmt.Fprintf(&b, "%s %s %s\n", r.Method, r.URL, r.Proto)
 		writeHeaders(&b, r.Header)
 		writeBody(&b, r.Header, r.Body)
 	}

@@ -184,7 +184,6 @@ func (s *Server) listPaused(ctx context.Context, _ *sdk.CallToolRequest, _ struc
 	out := PausedOut{Paused: []PausedRow{}}
 	for _, p := range e.Paused() {
 		r := RowOf(s.view(p.Flow))
-		r.URL = s.url(r.URL)
 		out.Paused = append(out.Paused, PausedRow{Row: r, Phase: p.Phase.String(), By: p.By,
 			Deadline: p.Deadline.UTC().Format(time.RFC3339Nano)})
 	}

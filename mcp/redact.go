@@ -25,8 +25,8 @@ var sensitiveKey = regexp.MustCompile(`(?i)password|passwd|token|secret|api[_-]?
 // placeholder is what replaces a secret of n characters.
 func placeholder(n int) string { return fmt.Sprintf("[redacted …%d chars]", n) }
 
-// redactFlow returns a copy of f with secrets replaced: the values of
-// credential headers (keeping an Authorization scheme and cookie names,
+// redactFlow returns a copy of f with secrets replaced: query parameters
+// named like secrets, the values of credential headers (keeping an Authorization scheme and cookie names,
 // which say what kind of credential was sent without giving it away) and
 // JSON fields whose names contain password, token, secret or api_key. A body
 // that had something redacted is stored decoded (its Content-Encoding
@@ -34,11 +34,13 @@ func placeholder(n int) string { return fmt.Sprintf("[redacted …%d chars]", n)
 func redactFlow(f *session.Flow) *session.Flow {
 	g := f.Clone()
 	if g.Request != nil {
+		g.Request.URL = redactURL(g.Request.URL)
 		redactHeader(g.Request.Header)
 		redactHeader(g.Request.Trailer)
 		g.Request.Body = redactBody(g.Request.Header, g.Request.Body)
 	}
 	if g.Original != nil {
+		g.Original.URL = redactURL(g.Original.URL)
 		redactHeader(g.Original.Header)
 		g.Original.Body = redactBody(g.Original.Header, g.Original.Body)
 	}

@@ -91,3 +91,41 @@ func unredacted(v any) string {
 	}
 	return ""
 }
+
+// A filter cannot tell a guessed secret from the captured one: with
+// redaction on it sees flows redacted, as the agent does.
+func TestFiltersCannotProbeSecrets(t *testing.T) {
+	f := testFlow(1)
+	f.Request.URL += "?access_token=abc123"
+	f.Request.Header.Set("Authorization", "Bearer sk-live-1")
+	f.Response.Body = session.Body{Data: []byte(`{"password":"hunter2"}`), Size: 22}
+	path := writeSession(t, f, testFlow(2))
+	for _, c := range []struct {
+		filter           string
+		redacted, opened int
+	}{
+		{`~hq "Bearer sk-live"`, 0, 1},
+		{`~hq authorization`, 1, 1},
+		{`~bs hunter2`, 0, 1},
+		{`~bs password`, 1, 1},
+		{`~u access_token=abc`, 0, 1},
+		{`~u access_token`, 1, 1},
+		{`~u items`, 2, 2},
+		{``, 2, 2},
+	} {
+		for _, noRedact := range []bool{false, true} {
+			want := c.redacted
+			if noRedact {
+				want = c.opened
+			}
+			cs := serveFile(t, path, noRedact)
+			if got := call[ListOut](t, cs, "list_flows", map[string]any{"filter": c.filter}).Total; got != want {
+				t.Errorf("filter %q (no-redact %v): %d flows, want %d", c.filter, noRedact, got, want)
+			}
+			pattern := map[string]any{"pattern": ".", "filter": c.filter}
+			if got := len(call[SearchOut](t, cs, "search_flows", pattern).Matches); got != want {
+				t.Errorf("search_flows filter %q (no-redact %v): %d flows, want %d", c.filter, noRedact, got, want)
+			}
+		}
+	}
+}

@@ -88,7 +88,7 @@ func (s *Server) searchFlows(ctx context.Context, _ *sdk.CallToolRequest, in Sea
 	case in.Limit < 0 || in.Limit > maxLimit:
 		return nil, SearchOut{}, fmt.Errorf("bad limit %d: from 1 to %d", in.Limit, maxLimit)
 	}
-	m, err := parseFilter(in.Filter)
+	m, err := s.matcher(in.Filter)
 	if err != nil {
 		return nil, SearchOut{}, err
 	}

@@ -137,14 +137,14 @@ func (s *Server) getFlow(ctx context.Context, _ *sdk.CallToolRequest, in IDIn) (
 	return nil, s.flowOut(f), nil
 }
 
-// flowOut is the full view of f (bodies loaded).
+// flowOut is the full view of f (bodies loaded), redacted unless configured
+// otherwise.
 func (s *Server) flowOut(f *session.Flow) FlowOut {
 	f = s.view(f)
 	out := FlowOut{Row: RowOf(f), Source: f.Source.String(), Redacted: !s.cfg.NoRedact,
 		Client:  Peer(f.Client),
 		Server:  Peer(f.Server),
 		Timings: map[string]float64{}}
-	out.URL = s.url(out.URL)
 	if f.Err != nil {
 		out.Error.Hint = f.Err.Hint
 	}
@@ -172,7 +172,7 @@ func (s *Server) flowOut(f *session.Flow) FlowOut {
 }
 
 func (s *Server) requestMessage(r *session.Request) *Message {
-	return &Message{Line: r.Method + " " + s.url(r.URL) + " " + r.Proto, Headers: headerList(r.Header),
+	return &Message{Line: r.Method + " " + r.URL + " " + r.Proto, Headers: headerList(r.Header),
 		Trailers: headerList(r.Trailer), Body: preview(r.Header, r.Body)}
 }
 

@@ -88,7 +88,7 @@ func (s *Server) listFlows(ctx context.Context, _ *sdk.CallToolRequest, in ListI
 	case in.Limit < 0 || in.Limit > maxLimit:
 		return nil, ListOut{}, fmt.Errorf("bad limit %d: from 1 to %d (page with offset)", in.Limit, maxLimit)
 	}
-	m, err := parseFilter(in.Filter)
+	m, err := s.matcher(in.Filter)
 	if err != nil {
 		return nil, ListOut{}, err
 	}
