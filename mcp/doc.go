@@ -6,8 +6,10 @@
 // paused flows.
 //
 // Every answer is redacted unless the server is configured otherwise:
-// credential headers and JSON fields that hold secrets are replaced by
-// "[redacted …N chars]". Mistakes an agent can fix (an unknown flow id,
+// credential headers (Authorization, Proxy-Authorization, Cookie,
+// Set-Cookie), JSON fields and query parameters named like secrets
+// (password, token, secret, api_key) are replaced by "[redacted …N chars]",
+// and filters and searches see flows so redacted. Mistakes an agent can fix (an unknown flow id,
 // a malformed filter with its byte offset, an argument out of range) are
 // tool errors saying what to do, never protocol errors.
 package mcp
