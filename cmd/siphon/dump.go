@@ -23,6 +23,7 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o proxyOptions
 	o.register(fs)
 	read := fs.String("read", "", "print the flows of this session file and exit, without starting the proxy")
+	asJSON := fs.Bool("json", false, "print one JSON object per flow per line (the fields of the MCP list_flows rows), for jq")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -30,14 +31,18 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if *read != "" {
-		return printSession(*read, c, stdout)
+	line := formatFlow
+	if *asJSON {
+		line = formatFlowJSON
 	}
-	return serveDump(ctx, &o, c, stdout, stderr)
+	if *read != "" {
+		return printSession(*read, c, line, stdout)
+	}
+	return serveDump(ctx, &o, c, line, stdout, stderr)
 }
 
 // printSession prints the stored flows of a session file, as mitmdump -nr.
-func printSession(path string, c *checked, stdout io.Writer) error {
+func printSession(path string, c *checked, line func(*session.Flow) string, stdout io.Writer) error {
 	if _, err := os.Stat(path); err != nil {
 		return usagef("read session: %v", err)
 	}
@@ -47,16 +52,17 @@ func printSession(path string, c *checked, stdout io.Writer) error {
 	}
 	defer store.Close()
 	for f := range store.All(c.filter) {
-		fmt.Fprintln(stdout, formatFlow(withGRPCBodies(store, f)))
+		fmt.Fprintln(stdout, line(withGRPCBodies(store, f)))
 	}
 	return nil
 }
 
-func serveDump(ctx context.Context, o *proxyOptions, c *checked, stdout, stderr io.Writer) error {
+func serveDump(ctx context.Context, o *proxyOptions, c *checked, line func(*session.Flow) string, stdout, stderr io.Writer) error {
 	var pr *printer
 	r, err := startProxy(o, c, proxySetup{
 		recorder: func(store *session.Store) mitm.Recorder {
 			pr = newPrinter(store, c.filter, stdout)
+			pr.format = line
 			return pr
 		},
 		storeErr: func(err error) { fmt.Fprintln(stderr, "siphon: "+err.Error()) },
@@ -71,13 +77,20 @@ func serveDump(ctx context.Context, o *proxyOptions, c *checked, stdout, stderr 
 	announceRules(stderr, o, c.engine, true)
 	stopRules := watchRules(ctx, c.engine, stderr, r.logger)
 	defer stopRules()
+	stopMCP, err := o.mcp.serve(ctx, o, c, r, stderr)
+	if err != nil {
+		return r.stop(err, pr.close)
+	}
 	fmt.Fprintf(stderr, "siphon: proxy listening on http://%s\n", r.addr)
 	fmt.Fprintf(stderr, "siphon: session %s\n", r.store.Path())
 	select {
 	case err = <-r.served:
 	case <-ctx.Done():
 	}
-	return r.stop(err, pr.close)
+	return r.stop(err, func() {
+		stopMCP()
+		pr.close()
+	})
 }
 
 // running is a started proxy with its session store and log.
@@ -158,6 +171,7 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 	if setup.recorder != nil {
 		rec = setup.recorder(store)
 	}
+	rec = o.mcp.wrap(o, c, rec)
 	proxy, err := mitm.New(mitm.Config{
 		Recorder:    rec,
 		Minter:      minter,

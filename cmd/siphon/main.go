@@ -29,10 +29,12 @@ Usage:
   siphon [flags]                   run the proxy with the terminal UI
   siphon --readonly FILE           browse a session or HAR file in the UI, without a proxy
   siphon dump [flags]              run the proxy headless, one line per flow
-  siphon dump --read FILE          print the flows of a session file
+  siphon dump --read FILE          print the flows of a session file (--json: one JSON object per line)
   siphon export --format curl|httpie|raw|har [--filter EXPR] [-o FILE] SESSION
   siphon import FILE.har [--session OUT.db]
   siphon replay SESSION [--filter EXPR] [--repeat N] [--concurrency C]
+  siphon mcp [--session FILE]      an MCP server for coding agents on stdio (newest session by default);
+                                   siphon --mcp 127.0.0.1:8765 serves the running proxy over HTTP
   siphon ca path                   print the CA certificate's path
   siphon ca export --format pem|der|android|mobileconfig [-o FILE|DIR]
   siphon doctor [--listen ADDR]    check the CA, its trust, proxy variables, port and LAN
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runImport(args[1:], os.Stdin, stderr)
 	case args[0] == "replay":
 		err = runReplay(ctx, args[1:], stdout, stderr)
+	case args[0] == "mcp":
+		err = runMCP(ctx, args[1:], stderr)
 	case args[0] == "version":
 		fmt.Fprintln(stdout, versionString())
 	default:

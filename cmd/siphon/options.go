@@ -43,6 +43,7 @@ type proxyOptions struct {
 	replayMatch      string
 	replayStrict     bool
 	proto            stringList // proto.go: --proto
+	mcp              mcpOptions // mcpserve.go: --mcp, --mcp-token, --mcp-allow-actions, --mcp-no-redact
 }
 
 func (o *proxyOptions) register(fs *flag.FlagSet) {
@@ -62,6 +63,7 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 	o.registerRules(fs)
 	o.registerServerReplay(fs)
 	o.registerProto(fs)
+	o.mcp.register(fs)
 }
 
 // checked is what the options say once validated.
@@ -82,6 +84,9 @@ type checked struct {
 // that a mistake is reported before anything is created.
 func (o *proxyOptions) check() (*checked, error) {
 	c := &checked{listen: o.listen}
+	if err := o.mcp.check(); err != nil {
+		return nil, err
+	}
 	host, port, err := net.SplitHostPort(o.listen)
 	if err != nil {
 		return nil, usagef("bad --listen address %q: want HOST:PORT", o.listen)

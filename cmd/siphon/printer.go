@@ -22,6 +22,7 @@ type printer struct {
 	store  *session.Store
 	filter session.Matcher
 	out    *bufio.Writer
+	format func(*session.Flow) string // one line of output: formatFlow, or formatFlowJSON for --json
 
 	mu     sync.Mutex
 	lines  []string
@@ -31,7 +32,7 @@ type printer struct {
 }
 
 func newPrinter(store *session.Store, m session.Matcher, w io.Writer) *printer {
-	p := &printer{store: store, filter: m, out: bufio.NewWriter(w), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &printer{store: store, filter: m, out: bufio.NewWriter(w), format: formatFlow, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go p.loop()
 	return p
 }
@@ -56,7 +57,7 @@ func (p *printer) maybePrint(f *session.Flow) {
 	if p.filter != nil && !p.filter.Match(f) {
 		return
 	}
-	line := formatFlow(f)
+	line := p.format(f)
 	p.mu.Lock()
 	if !p.closed {
 		p.lines = append(p.lines, line)

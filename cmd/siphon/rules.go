@@ -85,7 +85,7 @@ func (c *checked) decider() intercept.Decider {
 // announceRules says which rules are in force, and warns about breakpoints
 // that only a timeout can release when nobody is there to resume them.
 func announceRules(w io.Writer, o *proxyOptions, e *intercept.Engine, headless bool) {
-	if e == nil {
+	if e == nil || len(o.rules) == 0 { // no --rules: an engine of its own for MCP agents' rules
 		return
 	}
 	rules := e.Rules()

@@ -36,6 +36,9 @@ func runTUI(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if *readonly != "" {
+		if o.mcp.addr != "" {
+			return usagef("--mcp serves the running proxy; for a file, run siphon mcp --session FILE")
+		}
 		return browse(ctx, *readonly, o.filter, stdout, ui.NewSystemClipboard(stdout, os.Getenv("TMUX") != ""))
 	}
 	app, err := startTUI(ctx, &o, c, tuiSetup{terminal: stdout, tmux: os.Getenv("TMUX") != "", editor: os.Getenv("EDITOR")})
@@ -100,6 +103,12 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	if err != nil {
 		return nil, r.stop(err, nil)
 	}
+	// Printed before the UI takes the screen; also in the event log.
+	stopMCP, err := o.mcp.serve(ctx, o, c, r, os.Stderr)
+	if err != nil {
+		sender.Close()
+		return nil, r.stop(err, nil)
+	}
 	// A bad reload is logged as a warning, which reaches the event log;
 	// the rules view and the status bar show it too.
 	stopRules := watchRules(ctx, c.engine, io.Discard, r.logger)
@@ -117,6 +126,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 			}
 		}
 		stopRules()
+		stopMCP()
 		sender.Close()
 		return r.stop(err, nil)
 	}
