@@ -3,6 +3,7 @@ package wsmsg
 import (
 	"bytes"
 	"compress/flate"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func TestParseExtensions(t *testing.T) {
 func compressed(t testing.TB, takeover bool, msgs ...[]byte) [][]byte {
 	var out [][]byte
 	var buf bytes.Buffer
-	fw, err := flate.NewWriter(&buf, flate.BestSpeed)
+	fw, err := flate.NewWriter(&buf, flate.DefaultCompression)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +126,49 @@ func TestTapDeflateSmallWindow(t *testing.T) {
 	for i, m := range msgs {
 		if len(got) != 2 || !bytes.Equal(got[i].Data, m) || got[i].Note != "" {
 			t.Fatalf("message %d: %+v", i, got)
+		}
+	}
+}
+
+// TestTapDeflateStreamsLargeMessages sends a compressed message too large
+// to buffer (random bytes do not compress), in several frames, then one
+// that refers back into it: the large one is inflated as it arrives and
+// the context carries over.
+func TestTapDeflateStreamsLargeMessages(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	big := make([]byte, 2*streamThreshold)
+	for i := range big {
+		big[i] = byte(rnd.Uint32())
+	}
+	next := append([]byte("again: "), big[len(big)-20000:]...)
+	payloads := compressed(t, true, big, next)
+	if len(payloads[0]) <= streamThreshold || len(payloads[1]) > 2000 {
+		t.Fatalf("compressed sizes %d and %d: the test proves nothing", len(payloads[0]), len(payloads[1]))
+	}
+	var in []byte
+	p := payloads[0]
+	for i := 0; len(p) > 0; i++ {
+		n := min(len(p), 100<<10)
+		var rsv byte
+		op := session.OpContinuation
+		if i == 0 {
+			rsv, op = 4, session.OpBinary
+		}
+		in = append(in, frameBytes(n == len(p), rsv, op, testKey, p[:n])...)
+		p = p[n:]
+	}
+	in = append(in, frameBytes(true, 4, session.OpBinary, testKey, payloads[1])...)
+	ext := Extensions{Deflate: &Deflate{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}}
+	for _, limit := range []int{len(big), 1000} {
+		got, _ := tapAll(Config{Dir: session.Up, Extensions: ext, Limit: limit}, in, 4096)
+		if len(got) != 2 {
+			t.Fatalf("limit %d: %d messages", limit, len(got))
+		}
+		if m := got[0]; !bytes.Equal(m.Data, big[:limit]) || m.Size != int64(len(big)) || m.Truncated != (limit < len(big)) || m.Note != "" {
+			t.Errorf("limit %d: large message %d bytes of %d, truncated %v, note %q", limit, len(m.Data), m.Size, m.Truncated, m.Note)
+		}
+		if m := got[1]; !bytes.Equal(m.Data, next[:min(limit, len(next))]) || m.Size != int64(len(next)) || m.Note != "" {
+			t.Errorf("limit %d: message after it: %d bytes, size %d, note %q", limit, len(m.Data), m.Size, m.Note)
 		}
 	}
 }

@@ -108,6 +108,10 @@ func (t *Tap) startFrame() {
 	t.frame, t.inFrame = f, true
 	if f.op == session.OpText || f.op == session.OpBinary {
 		t.msg = &message{op: f.op}
+		if !f.rsv1 {
+			// Most messages are one frame: room for it, up to the cap.
+			t.msg.data = make([]byte, 0, min(f.remain, uint64(t.cfg.Limit)))
+		}
 		if f.rsv1 && t.deflate != nil {
 			t.msg.compressed = true
 			t.deflate.start()

@@ -278,17 +278,16 @@ func (t *Tap) finishMessage(note string) {
 	m := t.msg
 	t.msg = nil
 	out := session.Message{Opcode: m.op, Data: m.data, Size: m.size, Truncated: m.truncated}
-	notes := []string{m.note}
+	var inflateNote, utf8Note string
 	if m.compressed {
 		r := t.deflate.finish(note == "")
 		out.Data, out.Size, out.Truncated = r.data, r.size, r.truncated
-		notes = append(notes, r.note)
+		inflateNote = r.note
 	}
 	if m.op == session.OpText && !validUTF8Prefix(out.Data, out.Truncated) {
-		notes = append(notes, "text message is not valid UTF-8")
+		utf8Note = "text message is not valid UTF-8"
 	}
-	notes = append(notes, note)
-	out.Note = joinNotes(notes)
+	out.Note = joinNotes(m.note, inflateNote, utf8Note, note)
 	t.emit(out)
 }
 
@@ -309,7 +308,7 @@ func validUTF8Prefix(b []byte, truncated bool) bool {
 	return false
 }
 
-func joinNotes(notes []string) string {
+func joinNotes(notes ...string) string {
 	s := ""
 	for _, n := range notes {
 		if n == "" {
