@@ -34,13 +34,23 @@ type messageState struct {
 	msgInflight []pendingMessage // being written by the current commit
 	msgDirty    map[string]bool  // flows whose stats changed since the last commit
 	msgTable    bool             // the file has the messages tables
+	// msgBytes counts the payload bytes of msgPending and msgInflight;
+	// past msgMemLimit, new payloads are not kept (see AddMessage).
+	msgBytes, msgMemLimit int64
 }
+
+// messageMemLimit bounds the payload bytes waiting for the writer.
+const messageMemLimit = 256 << 20
+
+// noteBehind marks a message whose payload was not kept.
+const noteBehind = "payload not kept: the session file fell behind"
 
 func (ms *messageState) init(stats map[string]*MessageStats, table bool) {
 	if stats == nil {
 		stats = map[string]*MessageStats{}
 	}
 	ms.msgStats, ms.msgDirty, ms.msgTable = stats, map[string]bool{}, table
+	ms.msgMemLimit = messageMemLimit
 }
 
 func (s *Store) messageCap() int64 {
@@ -56,7 +66,9 @@ func (s *Store) messageCap() int64 {
 // AddMessage appends m to the messages of the flow with the given ID,
 // setting m.Seq, and queues it for the file; past the message cap
 // (Options.MessageCap) it only counts it. It never waits for the disk, and
-// signals Changed. It fails with ErrNotFound for an unknown flow and with
+// signals Changed. When the disk falls so far behind that 256 MiB of
+// payloads wait for it, messages are stored without their payload (Size
+// kept, Truncated set, and a Note that says why) until it catches up. It fails with ErrNotFound for an unknown flow and with
 // ErrClosed after Close. m.Data is kept, not copied: the caller must not
 // modify it afterwards.
 func (s *Store) AddMessage(flowID string, m Message) error {
@@ -78,6 +90,12 @@ func (s *Store) AddMessage(flowID string, m Message) error {
 	if st.Stored < s.messageCap() {
 		st.Stored++
 		m.Seq = st.Stored
+		if s.stop != nil && len(m.Data) > 0 {
+			if s.msgBytes+int64(len(m.Data)) > s.msgMemLimit {
+				m.Data, m.Truncated, m.Note = nil, true, joinNote(m.Note, noteBehind)
+			}
+			s.msgBytes += int64(len(m.Data))
+		}
 		s.msgPending = append(s.msgPending, pendingMessage{flowID: flowID, m: m})
 	}
 	if s.stop != nil {
@@ -149,6 +167,7 @@ func (s *Store) Messages(flowID string, offset, n int) ([]Message, error) {
 func (s *Store) forgetMessagesLocked(ids []string) {
 	if ids == nil {
 		s.msgStats, s.msgDirty, s.msgPending = map[string]*MessageStats{}, map[string]bool{}, nil
+		s.msgBytes = payloadBytes(s.msgInflight)
 		return
 	}
 	gone := make(map[string]bool, len(ids))
@@ -162,4 +181,13 @@ func (s *Store) forgetMessagesLocked(ids []string) {
 	if len(gone) > 0 {
 		s.msgPending = slices.DeleteFunc(s.msgPending, func(p pendingMessage) bool { return gone[p.flowID] })
 	}
+	s.msgBytes = payloadBytes(s.msgPending) + payloadBytes(s.msgInflight)
+}
+
+func payloadBytes(list []pendingMessage) int64 {
+	var n int64
+	for _, p := range list {
+		n += int64(len(p.m.Data))
+	}
+	return n
 }

@@ -122,6 +122,7 @@ func (s *Store) takeMessagesLocked() messageBatch {
 func (s *Store) endMessagesLocked(b messageBatch, failed bool) {
 	s.msgInflight = nil
 	if !failed {
+		s.msgBytes = payloadBytes(s.msgPending)
 		return
 	}
 	var back []pendingMessage
@@ -131,6 +132,7 @@ func (s *Store) endMessagesLocked(b messageBatch, failed bool) {
 		}
 	}
 	s.msgPending = append(back, s.msgPending...)
+	s.msgBytes = payloadBytes(s.msgPending)
 	for id := range b.stats {
 		if s.msgStats[id] != nil {
 			s.msgDirty[id] = true

@@ -274,3 +274,40 @@ func TestMessageWriteErrorKeepsMessages(t *testing.T) {
 		t.Fatalf("after recovery: %d messages", len(got))
 	}
 }
+
+// TestMessagesWhileTheDiskFallsBehind checks that payloads waiting for the
+// writer stay bounded: past the limit messages keep their counts and
+// sizes, not their payloads, until a commit catches up.
+func TestMessagesWhileTheDiskFallsBehind(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := openStore(t, path, Options{FlushInterval: never, BatchSize: 1 << 30})
+	s.mu.Lock()
+	s.msgMemLimit = 1000
+	s.mu.Unlock()
+	f := wsFlow()
+	s.Add(f)
+	payload := bytes.Repeat([]byte("p"), 300)
+	add := func() {
+		if err := s.AddMessage(f.ID, Message{Opcode: OpBinary, Data: payload, Size: 300}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 {
+		add()
+	}
+	mustFlush(t, s)
+	add() // the disk caught up: kept again
+	mustClose(t, s)
+	s = openStore(t, path, Options{})
+	got := allMessages(t, s, f.ID)
+	if len(got) != 6 {
+		t.Fatalf("%d messages", len(got))
+	}
+	for i, m := range got {
+		kept := i < 3 || i == 5
+		if kept != bytes.Equal(m.Data, payload) || m.Size != 300 || m.Truncated == kept ||
+			(m.Note == noteBehind) == kept {
+			t.Errorf("message %d: %d bytes, size %d, truncated %v, note %q", i, len(m.Data), m.Size, m.Truncated, m.Note)
+		}
+	}
+}
