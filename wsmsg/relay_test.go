@@ -46,20 +46,22 @@ func relay(t *testing.T, origin string, emit func(session.Message)) (addr string
 		if err != nil || res.Write(client) != nil {
 			return
 		}
-		ext, _ := ParseExtensions(res.Header.Values("Sec-WebSocket-Extensions")...)
-		exts <- ext
+		up, down, err := NewTaps(res.Header, Config{Emit: emit})
+		if err != nil {
+			t.Error(err)
+		}
+		exts <- up.cfg.Extensions
 		var wg sync.WaitGroup
 		for _, d := range []struct {
-			dir session.Direction
+			tap *Tap
 			src io.Reader
 			dst net.Conn
-		}{{session.Up, cr, server}, {session.Down, sr, client}} {
+		}{{up, cr, server}, {down, sr, client}} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				tap := NewTap(Config{Dir: d.dir, Extensions: ext, Emit: emit})
-				io.Copy(d.dst, io.TeeReader(d.src, tap))
-				tap.Close()
+				io.Copy(d.dst, io.TeeReader(d.src, d.tap))
+				d.tap.Close()
 				d.dst.(*net.TCPConn).CloseWrite()
 			}()
 		}

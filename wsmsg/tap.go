@@ -7,6 +7,7 @@ package wsmsg
 
 import (
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -320,4 +321,17 @@ func joinNotes(notes ...string) string {
 		s += n
 	}
 	return s
+}
+
+// NewTaps returns the taps of both directions of a connection whose
+// server accepted the upgrade with the given response header (for its
+// Sec-WebSocket-Extensions); cfg.Dir is ignored. A malformed extensions
+// header is returned as err, with taps that still parse frames but leave
+// reserved bits and compressed payloads alone (noted on the messages).
+func NewTaps(header http.Header, cfg Config) (up, down *Tap, err error) {
+	cfg.Extensions, err = ParseExtensions(header.Values("Sec-WebSocket-Extensions")...)
+	cfg.Dir = session.Up
+	up = NewTap(cfg)
+	cfg.Dir = session.Down
+	return up, NewTap(cfg), err
 }
