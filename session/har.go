@@ -57,6 +57,12 @@ type harEntry struct {
 	// copying them) put it, on the entry; Chrome's DevTools write it in
 	// response._error, which wins. Read, never written; raw as that one.
 	Error json.RawMessage `json:"_error,omitempty"`
+	// ResourceType is Chrome's kind of request; siphon writes "websocket"
+	// for WebSocket flows, as Chrome does, and reads it to know one.
+	ResourceType string `json:"_resourceType,omitempty"`
+	// WebSocketMessages are a WebSocket flow's messages, where and as
+	// Chrome writes them (har_messages.go).
+	WebSocketMessages []harMessage `json:"_webSocketMessages,omitempty"`
 }
 
 type harRequest struct {

@@ -18,6 +18,10 @@ import (
 // that cannot be a flow, or an error from fn stops it with an error that
 // names the entry (counted from 0) and what is wrong.
 func ReadHAR(r io.Reader, fn func(f *Flow) error) (int, error) {
+	return readHAR(r, func(f *Flow, _ []Message) error { return fn(f) })
+}
+
+func readHAR(r io.Reader, fn func(f *Flow, msgs []Message) error) (int, error) {
 	d := &harDecoder{dec: json.NewDecoder(bufio.NewReaderSize(r, 64<<10))}
 	n, err := d.document(fn)
 	if err != nil {
@@ -32,7 +36,7 @@ type harDecoder struct {
 }
 
 // document walks {"log": {..., "entries": [...]}} and skips everything else.
-func (d *harDecoder) document(fn func(*Flow) error) (int, error) {
+func (d *harDecoder) document(fn func(*Flow, []Message) error) (int, error) {
 	n := 0
 	err := d.object("the document", func(key string) error {
 		if key != "log" {
@@ -57,7 +61,7 @@ func (d *harDecoder) document(fn func(*Flow) error) (int, error) {
 	return n, nil
 }
 
-func (d *harDecoder) entryList(fn func(*Flow) error) (int, error) {
+func (d *harDecoder) entryList(fn func(*Flow, []Message) error) (int, error) {
 	if err := d.delim('[', "log.entries"); err != nil {
 		return 0, err
 	}
@@ -71,7 +75,14 @@ func (d *harDecoder) entryList(fn func(*Flow) error) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("entry %d: %w", i, err)
 		}
-		if err := fn(f); err != nil {
+		msgs, err := messagesOfHAR(e.WebSocketMessages)
+		if err != nil {
+			return n, fmt.Errorf("entry %d: %w", i, err)
+		}
+		if e.Siphon == nil && (len(msgs) > 0 || e.ResourceType == "websocket") {
+			f.Kind = WebSocket
+		}
+		if err := fn(f, msgs); err != nil {
 			return n, fmt.Errorf("entry %d: %w", i, err)
 		}
 		n++
@@ -150,15 +161,20 @@ func (d *harDecoder) syntax(err error) error {
 }
 
 // ImportHAR reads a HAR document from r into store, every entry a flow
-// with Source Imported (flows siphon exported keep their IDs unless the
+// (with its WebSocket messages) with Source Imported (flows siphon exported keep their IDs unless the
 // store holds them already), and returns how many it added. It is all or
 // nothing: on any error the flows it added are deleted again, so the store
 // holds what it held before.
 func ImportHAR(r io.Reader, store *Store) (int, error) {
 	var ids []string
-	n, err := ReadHAR(r, func(f *Flow) error {
+	n, err := readHAR(r, func(f *Flow, msgs []Message) error {
 		store.Add(f)
 		ids = append(ids, f.ID)
+		for _, m := range msgs {
+			if err := store.AddMessage(f.ID, m); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

@@ -42,7 +42,9 @@ func NewHARWriter(w io.Writer, creator HARCreator) *HARWriter {
 
 // Write appends f as an entry. f's bodies must be loaded (as Store.Get
 // returns them); an Unloaded body would be written as empty.
-func (hw *HARWriter) Write(f *Flow) error {
+func (hw *HARWriter) Write(f *Flow) error { return hw.write(f, nil) }
+
+func (hw *HARWriter) write(f *Flow, msgs []Message) error {
 	if hw.err != nil {
 		return hw.err
 	}
@@ -55,7 +57,12 @@ func (hw *HARWriter) Write(f *Flow) error {
 		hw.w.WriteString(",\n      ")
 	}
 	hw.buf.Reset()
-	if err := hw.enc.Encode(harEntryOf(f)); err != nil {
+	e := harEntryOf(f)
+	e.WebSocketMessages = harMessagesOf(msgs)
+	if f.Kind == WebSocket {
+		e.ResourceType = "websocket"
+	}
+	if err := hw.enc.Encode(e); err != nil {
 		hw.err = fmt.Errorf("write HAR entry for flow %s: %w", f.ID, err)
 		return hw.err
 	}
@@ -115,9 +122,9 @@ func WriteHAR(w io.Writer, creator HARCreator, flows ...*Flow) error {
 }
 
 // ExportHAR writes the flows m matches (all for a nil m), in Seq order, as
-// one HAR document to w, and returns how many it wrote. Bodies are read
-// from the file one flow at a time, so memory stays bounded by the largest
-// flow whatever the session's size. Flows deleted meanwhile are left out.
+// one HAR document to w, and returns how many it wrote, WebSocket messages
+// included. Bodies and messages are read from the file one flow at a time,
+// so memory stays bounded by the largest flow whatever the session's size. Flows deleted meanwhile are left out.
 // It stops with ctx's error when ctx is done.
 func (s *Store) ExportHAR(ctx context.Context, w io.Writer, m Matcher, creator HARCreator) (int, error) {
 	hw := NewHARWriter(w, creator)
@@ -136,7 +143,13 @@ func (s *Store) ExportHAR(ctx context.Context, w io.Writer, m Matcher, creator H
 				return false
 			}
 		}
-		err = hw.Write(f)
+		var msgs []Message
+		if st := s.MessageStats(f.ID); st.Stored > 0 {
+			if msgs, err = s.Messages(f.ID, 0, int(st.Stored)); err != nil {
+				return false
+			}
+		}
+		err = hw.write(f, msgs)
 		return err == nil
 	})
 	if err != nil {

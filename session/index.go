@@ -107,6 +107,7 @@ func (s *Store) Delete(ids ...string) error {
 		// A new slice: List may be ranging over the old one.
 		s.order = slices.DeleteFunc(slices.Clone(s.order), func(e *entry) bool { return gone[e] })
 		s.renumberLocked()
+		s.forgetMessagesLocked(ids)
 		if s.stop != nil {
 			s.queued++
 		}
@@ -132,6 +133,7 @@ func (s *Store) Clear() error {
 	s.byID = make(map[string]*entry)
 	s.order = nil
 	s.renumberLocked()
+	s.forgetMessagesLocked(nil)
 	if s.stop != nil {
 		s.pending = make(map[string]*entry)
 		s.deletes = nil

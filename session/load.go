@@ -14,6 +14,10 @@ type loadResult struct {
 	maxSeq  int64
 	skipped []error // rows whose metadata could not be decoded
 	ctypes  ctypes  // shared by the entries' light snapshots
+	// msgStats are the flows' message counts, and msgTable says whether
+	// the file has the messages tables (messages_file.go).
+	msgStats map[string]*MessageStats
+	msgTable bool
 }
 
 // loadBatch is a run of rows read from the file, their metadata copied

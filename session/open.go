@@ -136,6 +136,12 @@ func open(path string, opts Options, steps []migration) (_ *Store, err error) {
 		db.Close()
 		return nil, err
 	}
+	if loaded.msgStats, loaded.msgTable, err = loadMessageStats(ctx, db); err != nil {
+		read.Close()
+		readMeta.Close()
+		db.Close()
+		return nil, err
+	}
 	s := newStore(abs, opts, db, read, readMeta, loaded)
 	s.lock, s.created = lock, created
 	return s, nil
@@ -198,6 +204,9 @@ func prepareWritable(ctx context.Context, db *sql.DB, version int, steps []migra
 	if err := migrate(ctx, db, version, steps); err != nil {
 		return err
 	}
+	if err := prepareMessages(ctx, db); err != nil {
+		return err
+	}
 	var mode string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
 		return fmt.Errorf("enable WAL: %w", err)
@@ -224,6 +233,7 @@ func newStore(abs string, opts Options, db *sql.DB, read, readMeta *sql.Stmt, lo
 		seq:      loaded.maxSeq,
 	}
 	s.writerState.init()
+	s.messageState.init(loaded.msgStats, loaded.msgTable)
 	for i, e := range loaded.entries {
 		s.byID[e.id] = e
 		e.pos = i

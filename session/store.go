@@ -33,6 +33,10 @@ type Options struct {
 	// BatchSize commits early once this many flows are pending; 1000 when
 	// zero or negative.
 	BatchSize int
+	// MessageCap is how many WebSocket messages a flow stores; past it
+	// AddMessage only counts them. DefaultMessageCap when zero, no cap when
+	// negative.
+	MessageCap int
 	// OnError, if set, receives errors that no method can return: failed
 	// commits (the flows stay pending and are retried on the next tick),
 	// stored flows that cannot be decoded on Open (they are skipped and left
@@ -86,6 +90,7 @@ type Store struct {
 	ctypes      ctypes // shared by light snapshots
 	closed      bool
 	writerState
+	messageState
 
 	lock    *writerLock // held by a writer until Close; nil when read-only
 	created bool        // Open created the file (Discard may remove it)

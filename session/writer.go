@@ -63,7 +63,7 @@ func (s *Store) run() {
 func (s *Store) commit() error {
 	s.mu.Lock()
 	gen := s.queued
-	if len(s.pending) == 0 && len(s.deletes) == 0 && !s.clearAll {
+	if len(s.pending) == 0 && len(s.deletes) == 0 && !s.clearAll && len(s.msgPending) == 0 && len(s.msgDirty) == 0 {
 		s.committed = gen
 		s.finishAttemptLocked(nil)
 		s.mu.Unlock()
@@ -76,13 +76,15 @@ func (s *Store) commit() error {
 	deletes, clearAll := s.deletes, s.clearAll
 	s.pending = make(map[string]*entry, len(rows))
 	s.deletes, s.clearAll = nil, false
+	msgs := s.takeMessagesLocked()
 	s.mu.Unlock()
 
 	// Seq order keeps the table's rowid order close to Seq order.
 	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.meta.Seq, b.meta.Seq) })
-	err := s.write(rows, deletes, clearAll)
+	err := s.write(rows, deletes, clearAll, msgs)
 
 	s.mu.Lock()
+	s.endMessagesLocked(msgs, err != nil)
 	if err != nil {
 		s.clearAll = s.clearAll || clearAll
 		s.deletes = append(deletes, s.deletes...)
@@ -173,7 +175,7 @@ ON CONFLICT (id) DO UPDATE SET seq = ?2, state = ?3, kind = ?4, source = ?5, met
 	orig_body = CASE WHEN ?25 THEN orig_body ELSE ?22 END`
 
 // write commits one batch: clear, then deletes, then upserts.
-func (s *Store) write(rows []row, deletes []string, clearAll bool) error {
+func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageBatch) error {
 	ctx := context.Background()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -184,10 +186,16 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM flows"); err != nil {
 			return fmt.Errorf("save session %s: clear: %w", s.path, err)
 		}
+		if err := deleteMessages(ctx, tx, ""); err != nil {
+			return fmt.Errorf("save session %s: clear messages: %w", s.path, err)
+		}
 	}
 	for _, id := range deletes {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM flows WHERE id = ?", id); err != nil {
 			return fmt.Errorf("save session %s: delete flow %s: %w", s.path, id, err)
+		}
+		if err := deleteMessages(ctx, tx, id); err != nil {
+			return fmt.Errorf("save session %s: delete messages of flow %s: %w", s.path, id, err)
 		}
 	}
 	if len(rows) > 0 {
@@ -217,6 +225,11 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool) error {
 			if err != nil {
 				return fmt.Errorf("save session %s: flow %s: %w", s.path, r.e.id, err)
 			}
+		}
+	}
+	if !msgs.empty() {
+		if err := s.writeMessages(ctx, tx, msgs); err != nil {
+			return fmt.Errorf("save session %s: %w", s.path, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
