@@ -6,14 +6,15 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // listKey handles a key on the flow list.
 func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
-	if b, ok := m.keys.Lookup(ScopeIntercept, msg); ok {
+	if b, ok := m.keys.Lookup(keymap.ScopeIntercept, msg); ok {
 		return m.interceptKey(b.Action, m.list.Selected())
 	}
-	b, ok := m.keys.Lookup(ScopeList, msg)
+	b, ok := m.keys.Lookup(keymap.ScopeList, msg)
 	if !ok {
 		return nil
 	}
@@ -25,71 +26,71 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	sel := m.list.Selected()
 	switch b.Action {
-	case ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom:
+	case keymap.ActUp, keymap.ActDown, keymap.ActPageUp, keymap.ActPageDown, keymap.ActTop, keymap.ActBottom:
 		var cmd tea.Cmd
 		m.list, cmd = m.list.Update(msg)
 		return cmd
-	case ActOpen:
+	case keymap.ActOpen:
 		if sel == nil {
 			return nil
 		}
 		m.page = pageFlow
 		return m.flow.Open(sel.ID)
-	case ActFilter:
-		return m.ask(NewInput(ActFilter, "filter", m.filterExpr, true, m.keys, m.st))
-	case ActSort:
+	case keymap.ActFilter:
+		return m.ask(NewInput(keymap.ActFilter, "filter", m.filterExpr, true, m.keys, m.st))
+	case keymap.ActSort:
 		m.sortKey = m.sortKey.Next()
 		return tea.Batch(m.applyQuery(), m.say("sorted by "+m.sortKey.String()))
-	case ActReverse:
+	case keymap.ActReverse:
 		m.reverse = !m.reverse
 		return m.applyQuery()
-	case ActFollow:
+	case keymap.ActFollow:
 		m.list.SetFollow(!m.list.Follow())
 		if m.list.Follow() {
 			return m.say("following the newest flow")
 		}
 		return m.say("follow off")
-	case ActMarkedOnly:
+	case keymap.ActMarkedOnly:
 		m.markedOnly = !m.markedOnly
 		return m.applyQuery()
-	case ActClear:
+	case keymap.ActClear:
 		if m.list.total == 0 {
 			return nil
 		}
-		p := NewConfirm(ActClear, fmt.Sprintf("delete all %d flows from the session?", m.list.total), m.keys, m.st)
+		p := NewConfirm(keymap.ActClear, fmt.Sprintf("delete all %d flows from the session?", m.list.total), m.keys, m.st)
 		return m.ask(p, nil)
-	case ActQuit:
-		return m.ask(NewConfirm(ActQuit, "quit siphon?", m.keys, m.st), nil)
-	case ActReplayAll:
+	case keymap.ActQuit:
+		return m.ask(NewConfirm(keymap.ActQuit, "quit siphon?", m.keys, m.st), nil)
+	case keymap.ActReplayAll:
 		return m.replayShown()
 	}
 	if sel == nil {
 		return nil
 	}
 	switch b.Action {
-	case ActReplay:
+	case keymap.ActReplay:
 		return m.replayFlow(sel)
-	case ActExport, ActCopyCurl, ActWrite:
+	case keymap.ActExport, keymap.ActCopyCurl, keymap.ActWrite:
 		return m.exportKey(b.Action, sel)
-	case ActMark:
+	case keymap.ActMark:
 		return m.edit(sel, func(f *session.Flow) { f.Marked = !f.Marked })
-	case ActDelete:
+	case keymap.ActDelete:
 		if err := m.store.Delete(sel.ID); err != nil {
 			return m.say(err.Error())
 		}
 		return m.say(fmt.Sprintf("deleted flow #%d", sel.Seq))
-	case ActComment:
-		return m.ask(NewInput(ActComment, "comment #"+itoa(sel.Seq), sel.Comment, false, m.keys, m.st))
+	case keymap.ActComment:
+		return m.ask(NewInput(keymap.ActComment, "comment #"+itoa(sel.Seq), sel.Comment, false, m.keys, m.st))
 	}
 	return nil
 }
 
 // flowKey handles a key on the flow view.
 func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
-	if b, ok := m.keys.Lookup(ScopeIntercept, msg); ok {
+	if b, ok := m.keys.Lookup(keymap.ScopeIntercept, msg); ok {
 		return m.interceptKey(b.Action, m.flow.Flow())
 	}
-	b, ok := m.keys.Lookup(ScopeFlow, msg)
+	b, ok := m.keys.Lookup(keymap.ScopeFlow, msg)
 	if !ok {
 		var cmd tea.Cmd
 		m.flow, cmd = m.flow.Update(msg)
@@ -103,34 +104,34 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	f := m.flow.Flow()
 	switch b.Action {
-	case ActBack:
+	case keymap.ActBack:
 		m.flow.Close()
 		m.page = pageList
 		return nil
-	case ActSearch:
-		return m.ask(NewInput(ActSearch, "search", "", false, m.keys, m.st))
-	case ActMark:
+	case keymap.ActSearch:
+		return m.ask(NewInput(keymap.ActSearch, "search", "", false, m.keys, m.st))
+	case keymap.ActMark:
 		if f != nil {
 			f.Marked = !f.Marked // the view's own copy, from Store.Get
 			return m.edit(f, func(c *session.Flow) { c.Marked = f.Marked })
 		}
 		return nil
-	case ActComment:
+	case keymap.ActComment:
 		if f != nil {
-			return m.ask(NewInput(ActComment, "comment #"+itoa(f.Seq), f.Comment, false, m.keys, m.st))
+			return m.ask(NewInput(keymap.ActComment, "comment #"+itoa(f.Seq), f.Comment, false, m.keys, m.st))
 		}
 		return nil
-	case ActOriginal:
+	case keymap.ActOriginal:
 		if f != nil && f.Original == nil {
 			return m.say(fmt.Sprintf("flow #%d was not edited: its request is the one the client sent", f.Seq))
 		}
 		return m.flow.ToggleOriginal()
-	case ActReplay:
+	case keymap.ActReplay:
 		if f != nil {
 			return m.replayFlow(f)
 		}
 		return nil
-	case ActExport, ActCopyCurl, ActWrite:
+	case keymap.ActExport, keymap.ActCopyCurl, keymap.ActWrite:
 		if f != nil {
 			return m.exportKey(b.Action, f)
 		}
@@ -149,7 +150,7 @@ func (m *Model) ask(p Prompt, cmd tea.Cmd) tea.Cmd {
 }
 
 // purposeThen marks a prompt whose answer goes to Model.then.
-const purposeThen Action = "then"
+const purposeThen keymap.Action = "then"
 
 // askInput opens an input checked with check (nil for none); then runs
 // with the text if the user confirms it.
@@ -178,7 +179,7 @@ func (m *Model) answer(msg promptDoneMsg) tea.Cmd {
 		return nil
 	}
 	switch msg.purpose {
-	case ActFilter:
+	case keymap.ActFilter:
 		f, err := filter.Parse(msg.value)
 		if err != nil {
 			return m.say(err.Error())
@@ -189,10 +190,10 @@ func (m *Model) answer(msg promptDoneMsg) tea.Cmd {
 			return tea.Batch(m.applyQuery(), m.say("filter cleared"))
 		}
 		return m.applyQuery()
-	case ActSearch:
+	case keymap.ActSearch:
 		n := m.flow.Search(msg.value)
 		return m.say(fmt.Sprintf("%d matching lines", n))
-	case ActComment:
+	case keymap.ActComment:
 		target := m.list.Selected()
 		if m.page == pageFlow {
 			target = m.flow.Flow()
@@ -204,12 +205,12 @@ func (m *Model) answer(msg promptDoneMsg) tea.Cmd {
 			return nil
 		}
 		return m.edit(target, func(f *session.Flow) { f.Comment = msg.value })
-	case ActClear:
+	case keymap.ActClear:
 		if err := m.store.Clear(); err != nil {
 			return m.say(err.Error())
 		}
 		return m.say("cleared the session")
-	case ActQuit:
+	case keymap.ActQuit:
 		return m.quit()
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // bigJSON is a JSON array of about n bytes.
@@ -66,9 +68,9 @@ func TestBadInput(t *testing.T) {
 
 			tm := start(t, store, 80, 24)
 			waitScreen(t, tm, "1 flows")
-			press(tm, ScopeList, ActOpen)
+			press(tm, keymap.ScopeList, keymap.ActOpen)
 			for range c.tab {
-				press(tm, ScopeFlow, ActNextTab)
+				press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 			}
 			waitScreen(t, tm, c.want...)
 			m := finish(t, tm)
@@ -106,7 +108,7 @@ func TestBadInput(t *testing.T) {
 // TestRenderBodyModes checks v's three modes on one body and that a
 // truncated body says so with its full size.
 func TestRenderBodyModes(t *testing.T) {
-	st := NewStyles(DefaultTheme())
+	st := style.NewStyles(style.DefaultTheme())
 	h := http.Header{"Content-Type": {"application/json"}}
 	b := session.Body{Data: []byte(`{"a":[1,2`), Size: 5 << 20, Truncated: true}
 	text := func(lines []string) string { return ansi.Strip(strings.Join(lines, "\n")) }

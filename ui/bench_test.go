@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // benchFlow is a finished flow like a browser's API call.
@@ -70,7 +71,7 @@ func BenchmarkCursorMove(b *testing.B) {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			m := settled(b, benchStore(b, n))
 			km := m.keys
-			keys := []tea.KeyMsg{km.KeyMsg(ScopeList, ActDown), km.KeyMsg(ScopeList, ActUp)}
+			keys := []tea.KeyMsg{km.KeyMsg(keymap.ScopeList, keymap.ActDown), km.KeyMsg(keymap.ScopeList, keymap.ActUp)}
 			// Start mid-list so that moves scroll the window.
 			m.list.move(n / 2)
 			i := 0

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // ViewMode is how the flow view shows bodies; v cycles through them.
@@ -65,7 +66,7 @@ func (p *progress) String() string {
 // line, notes (truncation, decoding errors, caps), then the content. It
 // never fails: what cannot be shown as text is shown as hex, with a note
 // saying why. It stops early when ctx is cancelled.
-func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMode, st Styles, p *progress) []string {
+func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMode, st style.Styles, p *progress) []string {
 	ct := h.Get("Content-Type")
 	enc := strings.Join(h.Values("Content-Encoding"), ", ")
 	if b.Size == 0 && len(b.Data) == 0 {
@@ -73,13 +74,13 @@ func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMod
 	}
 	lines := []string{st.Muted.Render(bodySummary(b, ct, enc, mode))}
 	note := func(format string, args ...any) {
-		lines = append(lines, st.Warning.Render(printable(fmt.Sprintf(format, args...))))
+		lines = append(lines, st.Warning.Render(style.Printable(fmt.Sprintf(format, args...))))
 	}
 	if b.Truncated {
 		note("captured %s of %s: the body was cut at the capture limit (--body-limit)",
-			FormatSize(int64(len(b.Data))), FormatSize(b.Size))
+			style.FormatSize(int64(len(b.Data))), style.FormatSize(b.Size))
 	}
-	p.set("decoding "+FormatSize(int64(len(b.Data))), 0, 0)
+	p.set("decoding "+style.FormatSize(int64(len(b.Data))), 0, 0)
 	data, err := b.Decode(enc)
 	if err != nil {
 		note("%v: showing the bytes as received", err)
@@ -143,14 +144,14 @@ func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMod
 }
 
 func bodySummary(b session.Body, ct, enc string, mode ViewMode) string {
-	s := "body " + FormatSize(b.Size)
+	s := "body " + style.FormatSize(b.Size)
 	if ct != "" {
 		s += " · " + ct
 	}
 	if enc != "" {
 		s += " · " + enc
 	}
-	return printable(s + " · view: " + mode.String())
+	return style.Printable(s + " · view: " + mode.String())
 }
 
 // sniff decides how to show a body in auto mode: by its media type, else
@@ -226,21 +227,21 @@ func isText(data []byte) bool {
 // textLines splits text into printable lines, within the caps.
 func textLines(data []byte, note func(string, ...any)) []string {
 	if len(data) > textCap {
-		note("showing the first %s of %s", FormatSize(textCap), FormatSize(int64(len(data))))
+		note("showing the first %s of %s", style.FormatSize(textCap), style.FormatSize(int64(len(data))))
 		data = data[:textCap]
 	}
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
 	var out []string
 	for line := range strings.SplitSeq(text, "\n") {
-		out = append(out, printable(capText(line, lineCap)))
+		out = append(out, style.Printable(style.CapText(line, lineCap)))
 	}
 	return out
 }
 
 // hexLines is a hex dump (encoding/hex's layout) of the first bytes.
-func hexLines(data []byte, st Styles, note func(string, ...any)) []string {
+func hexLines(data []byte, st style.Styles, note func(string, ...any)) []string {
 	if len(data) > hexCap {
-		note("hex dump of the first %s of %s", FormatSize(hexCap), FormatSize(int64(len(data))))
+		note("hex dump of the first %s of %s", style.FormatSize(hexCap), style.FormatSize(int64(len(data))))
 		data = data[:hexCap]
 	}
 	dump := strings.TrimSuffix(hex.Dump(data), "\n")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // render draws a body with the given Content-Type in auto mode and returns
@@ -23,7 +24,7 @@ func render(t *testing.T, ct, body string, truncated bool) []string {
 	if ct != "" {
 		h.Set("Content-Type", ct)
 	}
-	lines := renderBody(context.Background(), b, h, ModeAuto, NewStyles(DefaultTheme()), &progress{})
+	lines := renderBody(context.Background(), b, h, ModeAuto, style.NewStyles(style.DefaultTheme()), &progress{})
 	out := make([]string, 0, len(lines))
 	for _, l := range lines[1:] {
 		out = append(out, ansi.Strip(l))
@@ -192,7 +193,7 @@ func TestCharsets(t *testing.T) {
 // plainText reports whether s is valid UTF-8 that printable leaves as it
 // is, so that a round trip can compare it with what is drawn.
 func plainText(s string) bool {
-	return utf8.ValidString(s) && printable(strings.ReplaceAll(s, "\t", " ")) == strings.ReplaceAll(s, "\t", " ")
+	return utf8.ValidString(s) && style.Printable(strings.ReplaceAll(s, "\t", " ")) == strings.ReplaceAll(s, "\t", " ")
 }
 
 // noteLine is a note the body views add before or inside a body.

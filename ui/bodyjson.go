@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // syntaxError says where a body stops being valid JSON or XML.
@@ -66,7 +68,7 @@ func checkJSON(data []byte, cut bool) error {
 // so numbers and string escapes stay as sent. A body that was cut (cut: at
 // the capture limit, or here at the formatting cap) is shown as far as it
 // goes; one that is not JSON gives a *syntaxError and no lines.
-func jsonLines(ctx context.Context, data []byte, cut bool, st Styles, p *progress, note func(string, ...any)) ([]string, error) {
+func jsonLines(ctx context.Context, data []byte, cut bool, st style.Styles, p *progress, note func(string, ...any)) ([]string, error) {
 	capped := data
 	if len(capped) > textCap {
 		capped, cut = capped[:textCap], true
@@ -76,7 +78,7 @@ func jsonLines(ctx context.Context, data []byte, cut bool, st Styles, p *progres
 		return nil, err
 	}
 	if len(capped) < len(data) {
-		note("formatted the first %s of %s (v raw, or hex, for the bytes)", FormatSize(textCap), FormatSize(int64(len(data))))
+		note("formatted the first %s of %s (v raw, or hex, for the bytes)", style.FormatSize(textCap), style.FormatSize(int64(len(data))))
 	}
 	j := jsonPrinter{st: st}
 	dec := json.NewDecoder(bytes.NewReader(capped))
@@ -123,7 +125,7 @@ type jsonFrame struct {
 
 // jsonPrinter lays out tokens as lines.
 type jsonPrinter struct {
-	st    Styles
+	st    style.Styles
 	lines []string
 	cur   strings.Builder
 	stack []jsonFrame
@@ -131,7 +133,7 @@ type jsonPrinter struct {
 
 func (j *jsonPrinter) flush() {
 	if j.cur.Len() > 0 {
-		j.lines = append(j.lines, capText(j.cur.String(), lineCap))
+		j.lines = append(j.lines, style.CapText(j.cur.String(), lineCap))
 		j.cur.Reset()
 	}
 }
@@ -181,18 +183,18 @@ func (j *jsonPrinter) token(tok json.Token, raw string) {
 	if len(j.stack) > 0 {
 		if top := &j.stack[len(j.stack)-1]; top.object && !top.afterKey {
 			j.place()
-			j.cur.WriteString(j.st.Key.Render(printable(raw)) + j.st.Punct.Render(": "))
+			j.cur.WriteString(j.st.Key.Render(style.Printable(raw)) + j.st.Punct.Render(": "))
 			top.afterKey = true
 			return
 		}
 	}
 	j.place()
-	var style = j.st.Literal
+	var sty = j.st.Literal
 	switch tok.(type) {
 	case string:
-		style = j.st.String
+		sty = j.st.String
 	case json.Number:
-		style = j.st.Number
+		sty = j.st.Number
 	}
-	j.cur.WriteString(style.Render(printable(capText(raw, lineCap))))
+	j.cur.WriteString(sty.Render(style.Printable(style.CapText(raw, lineCap))))
 }

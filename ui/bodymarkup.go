@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // markupLines re-indents XML, or HTML read leniently, one element per line
@@ -19,7 +21,7 @@ import (
 // formatting cap), which is shown as far as it goes. HTML never fails:
 // from where the tokenizer cannot read it, it is shown as text after a
 // note.
-func markupLines(ctx context.Context, data []byte, html, cut bool, st Styles, p *progress, note func(string, ...any)) ([]string, error) {
+func markupLines(ctx context.Context, data []byte, html, cut bool, st style.Styles, p *progress, note func(string, ...any)) ([]string, error) {
 	capped := data
 	if len(capped) > textCap {
 		capped, cut = capped[:textCap], true
@@ -57,7 +59,7 @@ func markupLines(ctx context.Context, data []byte, html, cut bool, st Styles, p 
 				// Browsers read any HTML; what the XML tokenizer cannot
 				// read is shown as written.
 				at := syntaxErrorAt("HTML", capped, off, msg)
-				m.lines = append(m.lines, st.Warning.Render(printable(fmt.Sprintf(
+				m.lines = append(m.lines, st.Warning.Render(style.Printable(fmt.Sprintf(
 					"cannot lay out the HTML from line %d, column %d (%s): the rest as it is", at.line, at.col, msg))))
 				return append(m.lines, textLines(capped[prev:], note)...), nil
 			}
@@ -75,7 +77,7 @@ func markupLines(ctx context.Context, data []byte, html, cut bool, st Styles, p 
 	}
 	m.flushPending()
 	if len(capped) < len(data) {
-		note("formatted the first %s of %s (v raw, or hex, for the bytes)", FormatSize(textCap), FormatSize(int64(len(data))))
+		note("formatted the first %s of %s (v raw, or hex, for the bytes)", style.FormatSize(textCap), style.FormatSize(int64(len(data))))
 	}
 	return m.lines, nil
 }
@@ -84,7 +86,7 @@ func markupLines(ctx context.Context, data []byte, html, cut bool, st Styles, p 
 // start tag and its text until it knows whether the element closes right
 // after them, to keep the three on one line.
 type markupPrinter struct {
-	st      Styles
+	st      style.Styles
 	html    bool
 	lines   []string
 	depth   int
@@ -95,17 +97,17 @@ type markupPrinter struct {
 
 // emit adds one line at depth.
 func (m *markupPrinter) emit(depth int, s string) {
-	m.lines = append(m.lines, strings.Repeat("  ", max(depth, 0))+capText(s, lineCap))
+	m.lines = append(m.lines, strings.Repeat("  ", max(depth, 0))+style.CapText(s, lineCap))
 }
 
 // block adds source text that may span lines: its first line at depth,
 // the others as written (their indentation is the author's).
-func (m *markupPrinter) block(depth int, raw string, style func(string) string) {
+func (m *markupPrinter) block(depth int, raw string, sty func(string) string) {
 	for i, line := range strings.Split(strings.ReplaceAll(raw, "\r\n", "\n"), "\n") {
 		if i == 0 {
-			m.emit(depth, style(line))
+			m.emit(depth, sty(line))
 		} else if line = strings.TrimRight(line, " \t\r"); line != "" {
-			m.lines = append(m.lines, capText(style(line), lineCap))
+			m.lines = append(m.lines, style.CapText(sty(line), lineCap))
 		}
 	}
 }
@@ -117,7 +119,7 @@ func (m *markupPrinter) flushPending() {
 		m.pending = ""
 	}
 	if m.text != "" {
-		m.emit(m.depth, m.st.String.Render(printable(m.text)))
+		m.emit(m.depth, m.st.String.Render(style.Printable(m.text)))
 		m.text = ""
 	}
 }
@@ -144,7 +146,7 @@ func (m *markupPrinter) token(tok xml.Token, raw string) {
 				m.block(m.depth, raw, m.tag)
 			}
 		case m.pending != "" && m.name == t.Name && !strings.Contains(m.pending, "\n") && !strings.Contains(raw, "\n"):
-			m.emit(m.depth, m.tag(m.pending)+m.st.String.Render(printable(m.text))+m.tag(raw))
+			m.emit(m.depth, m.tag(m.pending)+m.st.String.Render(style.Printable(m.text))+m.tag(raw))
 			m.pending, m.text = "", ""
 		default:
 			m.flushPending()
@@ -155,7 +157,7 @@ func (m *markupPrinter) token(tok xml.Token, raw string) {
 		m.chars(raw)
 	case xml.Comment, xml.ProcInst, xml.Directive:
 		m.flushPending()
-		m.block(m.depth, raw, func(s string) string { return m.st.Muted.Render(printable(s)) })
+		m.block(m.depth, raw, func(s string) string { return m.st.Muted.Render(style.Printable(s)) })
 	}
 }
 
@@ -171,7 +173,7 @@ func (m *markupPrinter) chars(raw string) {
 		return
 	}
 	m.flushPending()
-	str := func(s string) string { return m.st.String.Render(printable(s)) }
+	str := func(s string) string { return m.st.String.Render(style.Printable(s)) }
 	if strings.HasPrefix(s, "<![CDATA[") {
 		m.block(m.depth, s, str) // white space inside CDATA is content
 		return
@@ -193,7 +195,7 @@ func (m *markupPrinter) tag(raw string) string {
 		open = "</"
 	}
 	if !strings.HasPrefix(raw, "<") {
-		return printable(raw)
+		return style.Printable(raw)
 	}
 	b.WriteString(st.Punct.Render(open))
 	i := len(open)
@@ -201,7 +203,7 @@ func (m *markupPrinter) tag(raw string) string {
 	for j < len(raw) && !isMarkupSpace(raw[j]) && raw[j] != '>' && raw[j] != '/' {
 		j++
 	}
-	b.WriteString(st.Key.Render(printable(raw[i:j])))
+	b.WriteString(st.Key.Render(style.Printable(raw[i:j])))
 	for i = j; i < len(raw); i = j {
 		c := raw[i]
 		j = i + 1
@@ -210,21 +212,21 @@ func (m *markupPrinter) tag(raw string) string {
 			for j < len(raw) && isMarkupSpace(raw[j]) {
 				j++
 			}
-			b.WriteString(printable(raw[i:j]))
+			b.WriteString(style.Printable(raw[i:j]))
 		case c == '"' || c == '\'':
 			if k := strings.IndexByte(raw[j:], c); k >= 0 {
 				j += k + 1
 			} else {
 				j = len(raw)
 			}
-			b.WriteString(st.String.Render(printable(raw[i:j])))
+			b.WriteString(st.String.Render(style.Printable(raw[i:j])))
 		case c == '=' || c == '/' || c == '>':
 			b.WriteString(st.Punct.Render(raw[i:j]))
 		default:
 			for j < len(raw) && !isMarkupSpace(raw[j]) && !strings.ContainsRune("=/>\"'", rune(raw[j])) {
 				j++
 			}
-			b.WriteString(st.Literal.Render(printable(raw[i:j])))
+			b.WriteString(st.Literal.Render(style.Printable(raw[i:j])))
 		}
 	}
 	return b.String()

@@ -15,10 +15,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // table lays out name/value pairs in two columns.
-func table(rows [][2]string, st Styles) []string {
+func table(rows [][2]string, st style.Styles) []string {
 	w := 0
 	for _, r := range rows {
 		w = max(w, ansi.StringWidth(r[0]))
@@ -26,16 +27,16 @@ func table(rows [][2]string, st Styles) []string {
 	w = min(w, 32)
 	out := make([]string, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, st.Key.Render(cell(r[0], w))+"  "+r[1])
+		out = append(out, st.Key.Render(style.Cell(r[0], w))+"  "+r[1])
 	}
 	return out
 }
 
 // formLines shows an application/x-www-form-urlencoded body as a table, in
 // the order sent. Escaped bytes are text in charset (UTF-8 when empty).
-func formLines(data []byte, charset string, st Styles, note func(string, ...any)) []string {
+func formLines(data []byte, charset string, st style.Styles, note func(string, ...any)) []string {
 	if len(data) > textCap {
-		note("showing the fields in the first %s of %s", FormatSize(textCap), FormatSize(int64(len(data))))
+		note("showing the fields in the first %s of %s", style.FormatSize(textCap), style.FormatSize(int64(len(data))))
 		data = data[:textCap]
 	}
 	var rows [][2]string
@@ -59,7 +60,7 @@ func formLines(data []byte, charset string, st Styles, note func(string, ...any)
 				v = string(d)
 			}
 		}
-		rows = append(rows, [2]string{printable(capText(k, 256)), printable(capText(v, lineCap))})
+		rows = append(rows, [2]string{style.Printable(style.CapText(k, 256)), style.Printable(style.CapText(v, lineCap))})
 	}
 	if len(rows) == 0 {
 		return []string{st.Muted.Render("(no fields)")}
@@ -69,7 +70,7 @@ func formLines(data []byte, charset string, st Styles, note func(string, ...any)
 
 // multipartLines lists the parts of a multipart body: each field's value
 // when it is short text, else its file name, type and size.
-func multipartLines(data []byte, boundary string, st Styles, note func(string, ...any)) []string {
+func multipartLines(data []byte, boundary string, st style.Styles, note func(string, ...any)) []string {
 	if boundary == "" {
 		note("multipart body without a boundary parameter")
 		return textLines(data, note)
@@ -102,7 +103,7 @@ func multipartLines(data []byte, boundary string, st Styles, note func(string, .
 			}
 		}
 		if part.FileName() == "" && size <= 256 && utf8.Valid(text) && (ptype == "" || strings.HasPrefix(ptype, "text/")) {
-			value = st.String.Render(printable(string(text)))
+			value = st.String.Render(style.Printable(string(text)))
 		} else {
 			desc := []string{}
 			if part.FileName() != "" {
@@ -111,10 +112,10 @@ func multipartLines(data []byte, boundary string, st Styles, note func(string, .
 			if ptype != "" {
 				desc = append(desc, ptype)
 			}
-			desc = append(desc, FormatSize(size))
-			value = st.Muted.Render(printable("<" + strings.Join(desc, ", ") + ">"))
+			desc = append(desc, style.FormatSize(size))
+			value = st.Muted.Render(style.Printable("<" + strings.Join(desc, ", ") + ">"))
 		}
-		rows = append(rows, [2]string{printable(name), value})
+		rows = append(rows, [2]string{style.Printable(name), value})
 	}
 	if len(rows) == 0 {
 		return []string{st.Muted.Render("(no parts)")}
@@ -123,13 +124,13 @@ func multipartLines(data []byte, boundary string, st Styles, note func(string, .
 }
 
 // imageLines describes an image: format, dimensions, size.
-func imageLines(data []byte, mt string, st Styles, note func(string, ...any)) []string {
+func imageLines(data []byte, mt string, st style.Styles, note func(string, ...any)) []string {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		note("%s image that does not decode (%v): hex dump", orUnknown(mt), err)
 		return hexLines(data, st, note)
 	}
-	return []string{fmt.Sprintf("%s image, %d × %d px, %s", strings.ToUpper(format), cfg.Width, cfg.Height, FormatSize(int64(len(data))))}
+	return []string{fmt.Sprintf("%s image, %d × %d px, %s", strings.ToUpper(format), cfg.Width, cfg.Height, style.FormatSize(int64(len(data))))}
 }
 
 func orUnknown(s string) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/atotto/clipboard"
 	"github.com/aymanbagabas/go-osc52/v2"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // Clipboard puts exported text where the user can paste it. The UI calls
@@ -82,7 +83,7 @@ func (c *SystemClipboard) Copy(text string) (string, error) {
 	}
 	via := ViaOSC52
 	if len(text) > osc52Warn {
-		via += fmt.Sprintf(" (%s: some terminals ignore that much; w writes a file)", FormatSize(int64(len(text))))
+		via += fmt.Sprintf(" (%s: some terminals ignore that much; w writes a file)", style.FormatSize(int64(len(text))))
 	}
 	return via, nil
 }

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // columns are the widths of the flow list's columns for one terminal
@@ -37,30 +37,8 @@ func layoutColumns(width, seqWidth int) columns {
 	return c
 }
 
-// cell pads or cuts s to exactly w cells, with an ellipsis when cut.
-func cell(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if len(s) > 4*w+16 {
-		s = s[:4*w+16] // a 20 KB URL is cut before it is measured
-	}
-	if ansi.StringWidth(s) > w {
-		return ansi.Truncate(s, w, "…")
-	}
-	return s + strings.Repeat(" ", w-ansi.StringWidth(s))
-}
-
-// rcell is cell aligned to the right.
-func rcell(s string, w int) string {
-	if ansi.StringWidth(s) >= w {
-		return cell(s, w)
-	}
-	return strings.Repeat(" ", w-ansi.StringWidth(s)) + s
-}
-
 // header renders the column titles, with an arrow on the sort column.
-func (c columns) header(st Styles, key session.SortKey, reverse bool) string {
+func (c columns) header(st style.Styles, key session.SortKey, reverse bool) string {
 	arrow := "▲"
 	if reverse {
 		arrow = "▼"
@@ -75,18 +53,18 @@ func (c columns) header(st Styles, key session.SortKey, reverse bool) string {
 	if c.time == 0 {
 		seqTitle = title("#", session.SortTime)
 	}
-	parts := []string{"  " + rcell(seqTitle, c.seq)}
+	parts := []string{"  " + style.RCell(seqTitle, c.seq)}
 	if c.time > 0 {
-		parts = append(parts, cell(title("time", session.SortTime), c.time))
+		parts = append(parts, style.Cell(title("time", session.SortTime), c.time))
 	}
 	parts = append(parts,
-		cell(title("method", session.SortMethod), c.method),
-		cell("host", c.host),
-		cell(title("path", session.SortURL), c.path),
-		cell(title("code", session.SortStatus), c.status),
-		cell("type", c.ctype),
-		rcell(title("size", session.SortSize), c.size),
-		rcell(title("dur", session.SortDuration), c.dur))
+		style.Cell(title("method", session.SortMethod), c.method),
+		style.Cell("host", c.host),
+		style.Cell(title("path", session.SortURL), c.path),
+		style.Cell(title("code", session.SortStatus), c.status),
+		style.Cell("type", c.ctype),
+		style.RCell(title("size", session.SortSize), c.size),
+		style.RCell(title("dur", session.SortDuration), c.dur))
 	return st.Header.Render(strings.Join(parts, " "))
 }
 
@@ -113,7 +91,7 @@ func flowCells(f *session.Flow, loc *time.Location) rowCells {
 		r.time = t.Time().In(loc).Format("15:04:05")
 	}
 	if f.Request != nil {
-		r.method = printable(f.Request.Method)
+		r.method = style.Printable(f.Request.Method)
 		r.host, r.path = splitURL(f.Request.URL)
 	}
 	switch {
@@ -137,10 +115,10 @@ func flowCells(f *session.Flow, loc *time.Location) rowCells {
 		r.ctype = shortType(f.ContentType())
 	}
 	if f.Response != nil || f.Stream != nil {
-		r.size = FormatSize(f.Size())
+		r.size = style.FormatSize(f.Size())
 	}
 	if d := f.Duration(); d > 0 {
-		r.dur = FormatDuration(d)
+		r.dur = style.FormatDuration(d)
 	}
 	return r
 }
@@ -157,21 +135,21 @@ func splitURL(raw string) (host, path string) {
 	}
 	if !ok {
 		if u, err := url.Parse(raw); err == nil && u.Host != "" {
-			return printable(u.Host), printable(u.RequestURI())
+			return style.Printable(u.Host), style.Printable(u.RequestURI())
 		}
-		return "", printable(raw)
+		return "", style.Printable(raw)
 	}
 	i := strings.IndexAny(rest, "/?")
 	if i < 0 {
-		return printable(rest), "/"
+		return style.Printable(rest), "/"
 	}
-	return printable(rest[:i]), printable(rest[i:])
+	return style.Printable(rest[:i]), style.Printable(rest[i:])
 }
 
 // render draws one row; selected rows are drawn in one colour so that the
 // cursor stands out, paused rows in another, others colour method and
 // status.
-func (c columns) render(r rowCells, f *session.Flow, st Styles, selected bool, width int) string {
+func (c columns) render(r rowCells, f *session.Flow, st style.Styles, selected bool, width int) string {
 	plain := func(s ...string) string { return strings.Join(s, " ") }
 	mark, method, status := plain, plain, plain
 	if !selected {
@@ -198,30 +176,25 @@ func (c columns) render(r rowCells, f *session.Flow, st Styles, selected bool, w
 	if selected {
 		cursor = "›"
 	}
-	parts := []string{cursor + mark(r.marker) + rcell(r.seq, c.seq)}
+	parts := []string{cursor + mark(r.marker) + style.RCell(r.seq, c.seq)}
 	if c.time > 0 {
-		parts = append(parts, cell(r.time, c.time))
+		parts = append(parts, style.Cell(r.time, c.time))
 	}
 	parts = append(parts,
-		method(cell(r.method, c.method)),
-		cell(r.host, c.host),
-		cell(r.path, c.path),
-		status(cell(r.status, c.status)),
-		cell(r.ctype, c.ctype),
-		rcell(r.size, c.size),
-		rcell(r.dur, c.dur))
+		method(style.Cell(r.method, c.method)),
+		style.Cell(r.host, c.host),
+		style.Cell(r.path, c.path),
+		status(style.Cell(r.status, c.status)),
+		style.Cell(r.ctype, c.ctype),
+		style.RCell(r.size, c.size),
+		style.RCell(r.dur, c.dur))
 	line := strings.Join(parts, " ")
 	switch {
 	case selected:
-		return st.Selected.Render(cell(line, width))
+		return st.Selected.Render(style.Cell(line, width))
 	case f.State == session.Intercepted:
 		// A paused flow waits for the user: the whole row stands out.
 		return st.Intercepted.Render(ansi.Strip(line))
 	}
 	return line
-}
-
-// padLines makes s exactly h lines, each at most w cells.
-func padLines(s string, w, h int) string {
-	return lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).MaxWidth(w).Render(s)
 }

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // detailsTab lists a flow's connection facts, every timing as a number and
 // a bar on a common scale, and its error with the hint.
-func detailsTab(f *session.Flow, st Styles, width int, loc *time.Location) []string {
-	row := func(name, value string) string { return st.Key.Render(cell(name, 14)) + value }
+func detailsTab(f *session.Flow, st style.Styles, width int, loc *time.Location) []string {
+	row := func(name, value string) string { return st.Key.Render(style.Cell(name, 14)) + value }
 	lines := []string{
 		row("flow", fmt.Sprintf("#%d · %s · %s · %s", f.Seq, f.State, f.Source, f.Kind)),
 	}
@@ -25,10 +26,10 @@ func detailsTab(f *session.Flow, st Styles, width int, loc *time.Location) []str
 		lines = append(lines, row("marked", st.Marked.Render("yes")))
 	}
 	if f.Comment != "" {
-		lines = append(lines, row("comment", printable(f.Comment)))
+		lines = append(lines, row("comment", style.Printable(f.Comment)))
 	}
 	if s := f.Stream; s != nil {
-		v := fmt.Sprintf("%s up, %s down", FormatSize(s.BytesUp), FormatSize(s.BytesDown))
+		v := fmt.Sprintf("%s up, %s down", style.FormatSize(s.BytesUp), style.FormatSize(s.BytesDown))
 		if f.Kind == session.WebSocket {
 			v += fmt.Sprintf(", %d frames up, %d down", s.FramesUp, s.FramesDown)
 		}
@@ -46,15 +47,15 @@ func peer(p session.Peer) string {
 	if p.Addr == "" {
 		return "-"
 	}
-	parts := []string{printable(p.Addr)}
+	parts := []string{style.Printable(p.Addr)}
 	if p.TLSVersion != "" {
-		parts = append(parts, printable(p.TLSVersion))
+		parts = append(parts, style.Printable(p.TLSVersion))
 	}
 	if p.SNI != "" {
-		parts = append(parts, "SNI "+printable(p.SNI))
+		parts = append(parts, "SNI "+style.Printable(p.SNI))
 	}
 	if p.ALPN != "" {
-		parts = append(parts, "ALPN "+printable(p.ALPN))
+		parts = append(parts, "ALPN "+style.Printable(p.ALPN))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -64,7 +65,7 @@ func peer(p session.Peer) string {
 // phases are HAR's (session.Timings.HARPhases), as the HAR export writes
 // them, after the client's own TLS handshake: so send starts once the
 // upstream connection is ready, not when the request arrived.
-func timingLines(t *session.Timings, start session.Stamp, st Styles, width int) []string {
+func timingLines(t *session.Timings, start session.Stamp, st style.Styles, width int) []string {
 	origin := start
 	if !t.ClientConnect.IsZero() && t.ClientConnect.Before(origin) {
 		origin = t.ClientConnect
@@ -91,7 +92,7 @@ func timingLines(t *session.Timings, start session.Stamp, st Styles, width int) 
 	for _, p := range phases {
 		d := session.Span(p.Start, p.End)
 		if !p.Happened() {
-			out = append(out, st.Key.Render(cell(p.name, 14))+st.Muted.Render(rcell("-", 9)))
+			out = append(out, st.Key.Render(style.Cell(p.name, 14))+st.Muted.Render(style.RCell("-", 9)))
 			continue
 		}
 		bar := ""
@@ -106,7 +107,7 @@ func timingLines(t *session.Timings, start session.Stamp, st Styles, width int) 
 			n := min(max(col(p.End)-from, 1), barWidth-from)
 			bar = st.Muted.Render(strings.Repeat("·", from)) + st.Accent.Render(strings.Repeat("█", n))
 		}
-		out = append(out, st.Key.Render(cell(p.name, 14))+rcell(FormatDuration(d), 9)+"  "+bar)
+		out = append(out, st.Key.Render(style.Cell(p.name, 14))+style.RCell(style.FormatDuration(d), 9)+"  "+bar)
 	}
 	if end.IsZero() {
 		out = append(out, st.Pending.Render("(the flow has not completed)"))

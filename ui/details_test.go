@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // barColumns finds each timing row's bar: the columns (in cells, from the
@@ -51,7 +52,7 @@ func TestTimingPhasesFollowHAR(t *testing.T) {
 		TLSStart: at(20), TLSDone: at(40),
 		RequestSent: at(45), FirstByte: at(80), Complete: at(100),
 	}
-	lines := timingLines(&tm, tm.RequestReceived, NewStyles(DefaultTheme()), 80)
+	lines := timingLines(&tm, tm.RequestReceived, style.NewStyles(style.DefaultTheme()), 80)
 	bars := barColumns(t, lines)
 	for _, name := range []string{"blocked", "DNS", "connect", "upstream TLS", "send", "wait (TTFB)", "receive", "total"} {
 		if _, ok := bars[name]; !ok {
@@ -82,7 +83,7 @@ func TestTimingReusedConnection(t *testing.T) {
 	t0 := session.StampOf(base)
 	at := func(ms int) session.Stamp { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	tm := session.Timings{RequestReceived: at(0), RequestSent: at(10), FirstByte: at(60), Complete: at(100)}
-	lines := timingLines(&tm, tm.RequestReceived, NewStyles(DefaultTheme()), 80)
+	lines := timingLines(&tm, tm.RequestReceived, style.NewStyles(style.DefaultTheme()), 80)
 	bars := barColumns(t, lines)
 	for _, name := range []string{"blocked", "DNS", "connect", "upstream TLS"} {
 		if _, ok := bars[name]; ok {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // editJob is one message being edited in the user's editor: the file,
@@ -49,7 +50,7 @@ func (m *Model) openEditor(job *editJob, text []byte, problem error) tea.Cmd {
 			// Lines are counted in the file as the editor shows it.
 			msg = fmt.Sprintf("line %d: %s", len(notes)+2+ee.line, ee.msg)
 		}
-		notes = append([]string{"# siphon: " + printable(msg) + ". Fix it and save, or empty the file to cancel.", "#"}, notes...)
+		notes = append([]string{"# siphon: " + style.Printable(msg) + ". Fix it and save, or empty the file to cancel.", "#"}, notes...)
 	}
 	var buf bytes.Buffer
 	for _, n := range notes {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // Event is one entry of the event log: a warning or error of the proxy or
@@ -117,7 +119,7 @@ func (h *eventHandler) WithGroup(name string) slog.Handler {
 }
 
 // eventLines draws events for the event log screen, newest last.
-func eventLines(events []Event, total int, st Styles, loc *time.Location) []string {
+func eventLines(events []Event, total int, st style.Styles, loc *time.Location) []string {
 	if len(events) == 0 {
 		return []string{st.Muted.Render("no events: the proxy's errors and warnings appear here (and in <home>/siphon.log)")}
 	}
@@ -134,7 +136,7 @@ func eventLines(events []Event, total int, st Styles, loc *time.Location) []stri
 			level = st.Warning
 		}
 		out = append(out, st.Muted.Render(e.Time.In(loc).Format("15:04:05"))+" "+
-			level.Render(cell(e.Level.String(), 5))+" "+printable(e.Msg))
+			level.Render(style.Cell(e.Level.String(), 5))+" "+style.Printable(e.Msg))
 	}
 	return out
 }

@@ -9,18 +9,20 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // exportKey handles x (the export menu), c (copy as curl) and w (the menu,
 // writing to a file) on flow f.
-func (m *Model) exportKey(a Action, f *session.Flow) tea.Cmd {
+func (m *Model) exportKey(a keymap.Action, f *session.Flow) tea.Cmd {
 	switch a {
-	case ActExport, ActWrite:
-		menu := NewExportMenu(f, a == ActWrite, m.keys, m.st)
+	case keymap.ActExport, keymap.ActWrite:
+		menu := NewExportMenu(f, a == keymap.ActWrite, m.keys, m.st)
 		menu.SetWidth(m.width)
 		m.menu = &menu
 		return nil
-	case ActCopyCurl:
+	case keymap.ActCopyCurl:
 		return m.copyFlow(f, replay.FormatCurl)
 	}
 	return nil
@@ -68,7 +70,7 @@ func (m *Model) copyFlow(f *session.Flow, format replay.Format) tea.Cmd {
 		if err != nil {
 			return statusMsg{fmt.Sprintf("copy flow #%d: %v", seq, err)}
 		}
-		return statusMsg{fmt.Sprintf("copied flow #%d as %s (%s) with %s", seq, format.Label(), FormatSize(int64(len(data))), via)}
+		return statusMsg{fmt.Sprintf("copied flow #%d as %s (%s) with %s", seq, format.Label(), style.FormatSize(int64(len(data))), via)}
 	}
 }
 
@@ -103,7 +105,7 @@ func (m *Model) writeFlow(f *session.Flow, format replay.Format) tea.Cmd {
 					return statusMsg{fmt.Sprintf("write flow #%d: %v", seq, err)}
 				}
 				abs, _ := filepath.Abs(path)
-				return statusMsg{fmt.Sprintf("wrote flow #%d as %s to %s (%s)", seq, format.Label(), abs, FormatSize(int64(len(data))))}
+				return statusMsg{fmt.Sprintf("wrote flow #%d as %s to %s (%s)", seq, format.Label(), abs, style.FormatSize(int64(len(data))))}
 			}
 		}
 		if fi, err := os.Stat(path); err == nil {

@@ -7,14 +7,16 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // ExportMenu asks how to export one flow: the formats of replay.Export,
 // copied to the clipboard (enter) or written to a file (w). Digits pick a
 // format at once.
 type ExportMenu struct {
-	keys    KeyMap
-	st      Styles
+	keys    keymap.Map
+	st      style.Styles
 	width   int
 	formats []replay.Format
 	cursor  int
@@ -32,7 +34,7 @@ type ExportChoice struct {
 
 // NewExportMenu returns the menu for f; with write set, the choice is
 // written to a file rather than copied.
-func NewExportMenu(f *session.Flow, write bool, keys KeyMap, st Styles) ExportMenu {
+func NewExportMenu(f *session.Flow, write bool, keys keymap.Map, st style.Styles) ExportMenu {
 	return ExportMenu{keys: keys, st: st, formats: replay.Formats(), flow: f, write: write}
 }
 
@@ -46,20 +48,20 @@ func (m ExportMenu) Update(msg tea.KeyMsg) ExportMenu {
 		m.pick(m.write)
 		return m
 	}
-	b, ok := m.keys.Lookup(ScopeMenu, msg)
+	b, ok := m.keys.Lookup(keymap.ScopeMenu, msg)
 	if !ok {
 		return m
 	}
 	switch b.Action {
-	case ActUp:
+	case keymap.ActUp:
 		m.cursor = (m.cursor + len(m.formats) - 1) % len(m.formats)
-	case ActDown:
+	case keymap.ActDown:
 		m.cursor = (m.cursor + 1) % len(m.formats)
-	case ActConfirm:
+	case keymap.ActConfirm:
 		m.pick(m.write)
-	case ActWrite:
+	case keymap.ActWrite:
 		m.pick(true)
-	case ActCancel:
+	case keymap.ActCancel:
 		m.closed = true
 	}
 	return m
@@ -83,24 +85,14 @@ func (m ExportMenu) Lines() []string {
 		verb = "write to a file"
 	}
 	title := fmt.Sprintf("export flow #%d: %s", m.flow.Seq, verb)
-	lines := []string{m.st.Muted.Render(strings.Repeat("─", max(m.width, 1))), cell(m.st.Title.Render(title), m.width)}
+	lines := []string{m.st.Muted.Render(strings.Repeat("─", max(m.width, 1))), style.Cell(m.st.Title.Render(title), m.width)}
 	for i, f := range m.formats {
 		line := fmt.Sprintf(" %d  %s", i+1, f.Label())
 		if i == m.cursor {
-			lines = append(lines, m.st.Selected.Render(cell("›"+line, m.width)))
+			lines = append(lines, m.st.Selected.Render(style.Cell("›"+line, m.width)))
 		} else {
-			lines = append(lines, cell(" "+line, m.width))
+			lines = append(lines, style.Cell(" "+line, m.width))
 		}
 	}
-	return append(lines, hintLine(m.keys.InScope(ScopeMenu), m.st, m.width))
-}
-
-// overlay draws lines over the bottom of a screen.
-func overlay(screen string, lines []string) string {
-	rows := strings.Split(screen, "\n")
-	start := max(len(rows)-len(lines), 0)
-	for i := start; i < len(rows); i++ {
-		rows[i] = lines[i-start+len(lines)-(len(rows)-start)]
-	}
-	return strings.Join(rows, "\n")
+	return append(lines, keymap.HintLine(m.keys.InScope(keymap.ScopeMenu), m.st, m.width))
 }

@@ -8,6 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // FlowList is the virtualised list of flows: it holds a session.View and
@@ -16,8 +18,8 @@ import (
 // arrive, unless following the newest.
 type FlowList struct {
 	view  *session.View
-	keys  KeyMap
-	st    Styles
+	keys  keymap.Map
+	st    style.Styles
 	loc   *time.Location
 	cols  columns
 	width int
@@ -36,7 +38,7 @@ type FlowList struct {
 }
 
 // NewFlowList returns a list over view.
-func NewFlowList(view *session.View, keys KeyMap, st Styles, loc *time.Location) FlowList {
+func NewFlowList(view *session.View, keys keymap.Map, st style.Styles, loc *time.Location) FlowList {
 	return FlowList{view: view, keys: keys, st: st, loc: loc}
 }
 
@@ -134,22 +136,22 @@ func (l *FlowList) SetFollow(on bool) {
 func (l FlowList) Update(msg tea.Msg) (FlowList, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
-		b, ok := l.keys.Lookup(ScopeList, msg)
+		b, ok := l.keys.Lookup(keymap.ScopeList, msg)
 		if !ok {
 			return l, nil
 		}
 		switch b.Action {
-		case ActUp:
+		case keymap.ActUp:
 			l.move(l.cursor - 1)
-		case ActDown:
+		case keymap.ActDown:
 			l.move(l.cursor + 1)
-		case ActPageUp:
+		case keymap.ActPageUp:
 			l.move(l.cursor - l.rows)
-		case ActPageDown:
+		case keymap.ActPageDown:
 			l.move(l.cursor + l.rows)
-		case ActTop:
+		case keymap.ActTop:
 			l.move(0)
-		case ActBottom:
+		case keymap.ActBottom:
 			l.move(l.shown - 1)
 		}
 	case tea.MouseMsg:

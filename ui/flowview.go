@@ -10,6 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // Tabs of the flow view.
@@ -40,8 +42,8 @@ type bodyRenderedMsg struct {
 // Bodies are loaded, decoded and formatted by commands, never on the event
 // loop; until they arrive the tab shows what is being done.
 type FlowView struct {
-	keys   KeyMap
-	st     Styles
+	keys   keymap.Map
+	st     style.Styles
 	loc    *time.Location
 	load   func(id string) (*session.Flow, error)
 	width  int
@@ -66,7 +68,7 @@ type FlowView struct {
 }
 
 // NewFlowView returns a flow view that reads flows with load (Store.Get).
-func NewFlowView(load func(id string) (*session.Flow, error), keys KeyMap, st Styles, loc *time.Location) FlowView {
+func NewFlowView(load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location) FlowView {
 	return FlowView{keys: keys, st: st, loc: loc, load: load, pager: NewPager(keys, st),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Accent))}
 }
@@ -206,7 +208,7 @@ func (v FlowView) Update(msg tea.Msg) (FlowView, tea.Cmd) {
 		}
 		return v, cmd
 	case tea.KeyMsg:
-		if b, ok := v.keys.Lookup(ScopeFlow, msg); ok {
+		if b, ok := v.keys.Lookup(keymap.ScopeFlow, msg); ok {
 			return v, v.act(b.Action)
 		}
 		v.pager, _ = v.pager.Update(msg)
@@ -216,22 +218,22 @@ func (v FlowView) Update(msg tea.Msg) (FlowView, tea.Cmd) {
 	return v, nil
 }
 
-func (v *FlowView) act(a Action) tea.Cmd {
+func (v *FlowView) act(a keymap.Action) tea.Cmd {
 	switch a {
-	case ActNextTab:
+	case keymap.ActNextTab:
 		v.SetTab((v.tab + 1) % numTabs)
-	case ActPrevTab:
+	case keymap.ActPrevTab:
 		v.SetTab((v.tab + numTabs - 1) % numTabs)
-	case ActViewMode:
+	case keymap.ActViewMode:
 		v.mode = (v.mode + 1) % numModes
 		if v.flow != nil {
 			cmd := v.render()
 			v.layout(true)
 			return cmd
 		}
-	case ActNextMatch:
+	case keymap.ActNextMatch:
 		v.step(1)
-	case ActPrevMatch:
+	case keymap.ActPrevMatch:
 		v.step(-1)
 	}
 	return nil
@@ -263,7 +265,7 @@ func (v *FlowView) layout(keepOffset bool) {
 func (v *FlowView) tabLines() []string {
 	switch {
 	case v.loadErr != nil:
-		return []string{v.st.Error.Render(printable("cannot read the flow: " + v.loadErr.Error()))}
+		return []string{v.st.Error.Render(style.Printable("cannot read the flow: " + v.loadErr.Error()))}
 	case v.flow == nil:
 		return []string{v.spin.View() + " loading the flow…"}
 	}
@@ -328,9 +330,9 @@ func (v FlowView) MatchInfo() string {
 		return ""
 	}
 	if len(v.matches) == 0 {
-		return fmt.Sprintf("/%s: no match", printable(v.query))
+		return fmt.Sprintf("/%s: no match", style.Printable(v.query))
 	}
-	return fmt.Sprintf("/%s: %d of %d", printable(v.query), v.match+1, len(v.matches))
+	return fmt.Sprintf("/%s: %d of %d", style.Printable(v.query), v.match+1, len(v.matches))
 }
 
 // View draws the title, the tab bar and the pager, exactly height lines.
@@ -354,6 +356,6 @@ func (v FlowView) View() string {
 	}
 	bar := strings.Join(tabs, " ")
 	gap := max(v.width-ansi.StringWidth(bar)-ansi.StringWidth(right), 1)
-	return cell(title, v.width) + "\n" + bar + strings.Repeat(" ", gap) + right + "\n" +
+	return style.Cell(title, v.width) + "\n" + bar + strings.Repeat(" ", gap) + right + "\n" +
 		v.st.Muted.Render(strings.Repeat("─", max(v.width, 1))) + "\n" + v.pager.View()
 }

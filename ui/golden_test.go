@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // TestGoldenList draws the list of fixed flows at 80×24 and 160×48.
@@ -28,10 +29,10 @@ func TestGoldenFlowTabs(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				tm := start(t, fixedStore(t), size[0], size[1])
 				waitScreen(t, tm, "/v1/slow")
-				press(tm, ScopeList, ActDown)
-				press(tm, ScopeList, ActOpen)
+				press(tm, keymap.ScopeList, keymap.ActDown)
+				press(tm, keymap.ScopeList, keymap.ActOpen)
 				for range tab {
-					press(tm, ScopeFlow, ActNextTab)
+					press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 				}
 				waitScreen(t, tm, wait)
 				m := finish(t, tm)
@@ -64,11 +65,11 @@ func TestGoldenBodies(t *testing.T) {
 			tm := start(t, fixedStore(t), 80, 24)
 			waitScreen(t, tm, "/v1/slow")
 			for range c.row {
-				press(tm, ScopeList, ActDown)
+				press(tm, keymap.ScopeList, keymap.ActDown)
 			}
-			press(tm, ScopeList, ActOpen)
+			press(tm, keymap.ScopeList, keymap.ActOpen)
 			for range c.tab {
-				press(tm, ScopeFlow, ActNextTab)
+				press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 			}
 			waitScreen(t, tm, c.wait)
 			golden.RequireEqual(t, []byte(finish(t, tm).View()))

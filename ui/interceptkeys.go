@@ -9,6 +9,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // engineChangedMsg says the rules engine's paused flows or rules changed.
@@ -19,18 +21,18 @@ const noProxy = "no proxy is running (this session is read-only)"
 
 // interceptKey handles the intercept keys on the list and the flow view;
 // f is the flow under the cursor or open (nil for none).
-func (m *Model) interceptKey(a Action, f *session.Flow) tea.Cmd {
+func (m *Model) interceptKey(a keymap.Action, f *session.Flow) tea.Cmd {
 	e := m.opts.engine
 	if e == nil {
 		return m.say(noProxy)
 	}
 	switch a {
-	case ActIntercept:
+	case keymap.ActIntercept:
 		return m.askInput("intercept flows matching (~s: pause at the response)", e.InterceptFilter(), checkFilter, m.setInterceptFilter)
-	case ActInterceptToggle:
+	case keymap.ActInterceptToggle:
 		e.SetIntercepting(!e.Intercepting())
 		return m.say(m.interceptStatus())
-	case ActResumeAll:
+	case keymap.ActResumeAll:
 		return m.say(fmt.Sprintf("resumed %d paused flows", e.ResumeAll()))
 	}
 	if f == nil {
@@ -38,25 +40,25 @@ func (m *Model) interceptKey(a Action, f *session.Flow) tea.Cmd {
 	}
 	pf, paused := m.paused(f.ID)
 	switch {
-	case a == ActEdit && !paused:
+	case a == keymap.ActEdit && !paused:
 		return m.loadForEdit(f)
 	case !paused:
 		return m.say(fmt.Sprintf("flow #%d is not paused at a breakpoint", f.Seq))
 	}
 	var err error
 	switch a {
-	case ActResume:
+	case keymap.ActResume:
 		if err = e.Resume(pf.ID); err == nil {
 			return m.say(fmt.Sprintf("resumed flow #%d", f.Seq))
 		}
-	case ActKill:
+	case keymap.ActKill:
 		if err = e.Kill(pf.ID); err == nil {
 			return m.say(fmt.Sprintf("killed flow #%d: its client's connection is closed", f.Seq))
 		}
-	case ActEdit:
+	case keymap.ActEdit:
 		job := m.pausedEdit(pf, f.Seq)
 		return m.openEditor(job, job.shown.text, nil)
-	case ActAnswer:
+	case keymap.ActAnswer:
 		job := m.answerEdit(pf, f.Seq)
 		return m.openEditor(job, job.shown.text, nil)
 	}
@@ -165,11 +167,11 @@ func (m *Model) answerEdit(pf intercept.PausedFlow, seq int64) *editJob {
 // editNotes are the notes on top of an edited message: what it is, how to
 // send or cancel, and how its body is shown.
 func editNotes(what, cancel string, shown messageText) []string {
-	notes := []string{"# siphon: " + printable(what), "# " + cancel}
+	notes := []string{"# siphon: " + style.Printable(what), "# " + cancel}
 	switch shown.form {
 	case formText:
 		if shown.enc != "" && shown.enc != "identity" {
-			notes = append(notes, "# The body is shown decoded ("+printable(shown.enc)+"); it is encoded again as Content-Encoding then says.")
+			notes = append(notes, "# The body is shown decoded ("+style.Printable(shown.enc)+"); it is encoded again as Content-Encoding then says.")
 		}
 	case formHex:
 		notes = append(notes, "# The body is binary, shown as hex digits (Siphon-Body: hex; that line is never sent).")
@@ -191,7 +193,7 @@ func (m *Model) interceptStatus() string {
 	if e.Intercepting() {
 		s = "intercept: on (no filter)"
 		if expr := e.InterceptFilter(); expr != "" {
-			s = "intercept: " + printable(expr)
+			s = "intercept: " + style.Printable(expr)
 		}
 	}
 	if m.pausedCount > 0 {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // intro is what the flow list shows while a live session has no flows,
@@ -18,7 +19,7 @@ type intro struct {
 }
 
 // lines lays the intro out for a list width cells wide.
-func (in intro) lines(st Styles, width int) []string {
+func (in intro) lines(st style.Styles, width int) []string {
 	switch {
 	case in.readOnly:
 		return []string{st.Muted.Render("  the session holds no flows")}
@@ -47,7 +48,7 @@ func (in intro) lines(st Styles, width int) []string {
 	out = append(out, command([]string{"chromium", "--proxy-server=" + addr, "--proxy-bypass-list='<-loopback>'"}, width, st)...)
 	out = append(out, "")
 	if in.caPath != "" {
-		out = append(out, prose("HTTPS clients must trust siphon's CA certificate: "+st.Key.Render(printable(in.caPath)))...)
+		out = append(out, prose("HTTPS clients must trust siphon's CA certificate: "+st.Key.Render(style.Printable(in.caPath)))...)
 	} else {
 		out = append(out, prose("HTTPS clients must trust siphon's CA certificate (siphon ca path prints where it is)")...)
 	}
@@ -56,7 +57,7 @@ func (in intro) lines(st Styles, width int) []string {
 
 // command lays out a shell command indented by four, wrapped between
 // words with a backslash so that it still pastes as one command.
-func command(words []string, width int, st Styles) []string {
+func command(words []string, width int, st style.Styles) []string {
 	const indent = "    "
 	var out []string
 	line := indent
@@ -104,5 +105,5 @@ func shellWord(s string) string {
 	if safe {
 		return s
 	}
-	return "'" + strings.ReplaceAll(printable(s), "'", `'\''`) + "'"
+	return "'" + strings.ReplaceAll(style.Printable(s), "'", `'\''`) + "'"
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 func emptyStore(t *testing.T) *session.Store {
@@ -47,7 +48,7 @@ func TestGoldenEmpty(t *testing.T) {
 // (the address a client dials is loopback), with a CA path that needs
 // quoting, and read only.
 func TestIntroAddresses(t *testing.T) {
-	st := NewStyles(DefaultTheme())
+	st := style.NewStyles(style.DefaultTheme())
 	text := func(in intro, width int) string { return ansi.Strip(strings.Join(in.lines(st, width), "\n")) }
 	got := text(intro{listen: "0.0.0.0:9090", caPath: "/Users/Ada Lovelace/.siphon/ca.pem"}, 200)
 	for _, want := range []string{"curl -x http://127.0.0.1:9090 --cacert '/Users/Ada Lovelace/.siphon/ca.pem' https://example.com/",

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // headerCap is how much of one header value the flow view draws; a 60 KB
@@ -14,19 +15,19 @@ import (
 const headerCap = 4 << 10
 
 // requestHead is the first line and the headers of a request.
-func requestHead(r *session.Request, st Styles) []string {
-	first := st.Method(r.Method).Render(printable(r.Method)) + " " + printable(capText(r.URL, headerCap)) + " " + st.Muted.Render(r.Proto)
+func requestHead(r *session.Request, st style.Styles) []string {
+	first := st.Method(r.Method).Render(style.Printable(r.Method)) + " " + style.Printable(style.CapText(r.URL, headerCap)) + " " + st.Muted.Render(r.Proto)
 	return append([]string{first}, headerLines(r.Header, st)...)
 }
 
 // responseHead is the status line and the headers of a response.
-func responseHead(r *session.Response, st Styles) []string {
-	first := st.Muted.Render(r.Proto) + " " + st.Status(r.Status).Render(fmt.Sprintf("%d %s", r.Status, printable(r.Reason)))
+func responseHead(r *session.Response, st style.Styles) []string {
+	first := st.Muted.Render(r.Proto) + " " + st.Status(r.Status).Render(fmt.Sprintf("%d %s", r.Status, style.Printable(r.Reason)))
 	return append([]string{first}, headerLines(r.Header, st)...)
 }
 
 // headerLines lists headers sorted by name, one line per value.
-func headerLines(h http.Header, st Styles) []string {
+func headerLines(h http.Header, st style.Styles) []string {
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)
@@ -35,7 +36,7 @@ func headerLines(h http.Header, st Styles) []string {
 	var out []string
 	for _, k := range names {
 		for _, v := range h[k] {
-			out = append(out, st.Key.Render(printable(k))+st.Punct.Render(": ")+printable(capText(v, headerCap)))
+			out = append(out, st.Key.Render(style.Printable(k))+st.Punct.Render(": ")+style.Printable(style.CapText(v, headerCap)))
 		}
 	}
 	return out
@@ -43,7 +44,7 @@ func headerLines(h http.Header, st Styles) []string {
 
 // requestTab is the Request tab without its body lines: the request, or
 // with original set the one the client sent, whose body is then shown.
-func requestTab(f *session.Flow, original bool, st Styles) []string {
+func requestTab(f *session.Flow, original bool, st style.Styles) []string {
 	if f.Request == nil {
 		return []string{st.Muted.Render("(no request)")}
 	}
@@ -61,7 +62,7 @@ func requestTab(f *session.Flow, original bool, st Styles) []string {
 
 // responseTab is the Response tab without its body lines; failed and
 // pending flows say so here.
-func responseTab(f *session.Flow, st Styles) []string {
+func responseTab(f *session.Flow, st style.Styles) []string {
 	var lines []string
 	if f.Err != nil {
 		lines = append(lines, errorLines(f.Err, st)...)
@@ -80,23 +81,23 @@ func responseTab(f *session.Flow, st Styles) []string {
 }
 
 // errorLines describe a flow's failure: phase, message and what to do.
-func errorLines(e *session.Error, st Styles) []string {
-	lines := []string{st.Error.Render("error (" + printable(e.Phase) + "): " + printable(e.Msg))}
+func errorLines(e *session.Error, st style.Styles) []string {
+	lines := []string{st.Error.Render("error (" + style.Printable(e.Phase) + "): " + style.Printable(e.Msg))}
 	if e.Hint != "" {
-		lines = append(lines, st.Warning.Render("hint: "+printable(e.Hint)))
+		lines = append(lines, st.Warning.Render("hint: "+style.Printable(e.Hint)))
 	}
 	return lines
 }
 
 // oneLine is a flow as one line, for the flow view's title.
-func oneLine(f *session.Flow, st Styles) string {
+func oneLine(f *session.Flow, st style.Styles) string {
 	var b strings.Builder
 	if f.Request != nil {
-		b.WriteString(st.Method(f.Request.Method).Render(printable(f.Request.Method)) + " " + printable(capText(f.Request.URL, 512)))
+		b.WriteString(st.Method(f.Request.Method).Render(style.Printable(f.Request.Method)) + " " + style.Printable(style.CapText(f.Request.URL, 512)))
 	}
 	switch {
 	case f.Err != nil:
-		b.WriteString(" " + st.Error.Render("ERR "+printable(f.Err.Phase)))
+		b.WriteString(" " + st.Error.Render("ERR "+style.Printable(f.Err.Phase)))
 	case f.State == session.Intercepted && f.Response != nil:
 		b.WriteString(" " + st.Intercepted.Render(fmt.Sprintf("⏸ %d paused at the response", f.Response.Status)))
 	case f.State == session.Intercepted:

@@ -21,6 +21,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 type page uint8
@@ -38,8 +40,8 @@ type Model struct {
 	store *session.Store
 	view  *session.View
 	opts  options
-	keys  KeyMap
-	st    Styles
+	keys  keymap.Map
+	st    style.Styles
 	ctx   context.Context
 	stop  context.CancelFunc
 	term  *terminal // the terminal Run reads keys from; nil under teatest
@@ -72,7 +74,7 @@ type Model struct {
 // ignored with a message in the status bar.
 func New(store *session.Store, opts ...Option) *Model {
 	o := buildOptions(opts)
-	st := NewStyles(o.theme)
+	st := style.NewStyles(o.theme)
 	ctx, stop := context.WithCancel(context.Background())
 	m := &Model{
 		store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
@@ -226,19 +228,19 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if m.menu != nil {
 		return m.menuKey(msg)
 	}
-	if b, ok := m.keys.Lookup(ScopeGlobal, msg); ok {
+	if b, ok := m.keys.Lookup(keymap.ScopeGlobal, msg); ok {
 		switch b.Action {
-		case ActQuitNow:
+		case keymap.ActQuitNow:
 			return m.quit()
-		case ActHelp:
+		case keymap.ActHelp:
 			m.openPager(pageHelp)
-			m.pager.SetLines(helpLines(m.keys, m.st, m.helpNote), false)
+			m.pager.SetLines(keymap.HelpLines(m.keys, m.st, m.helpNote), false)
 			return nil
-		case ActEvents:
+		case keymap.ActEvents:
 			m.openPager(pageEvents)
 			m.showEvents(false)
 			return nil
-		case ActRules:
+		case keymap.ActRules:
 			return m.openRules(m.focused())
 		}
 	}
@@ -250,7 +252,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case pageRules:
 		return m.rulesKey(msg)
 	default:
-		if b, ok := m.keys.Lookup(ScopePager, msg); ok && b.Action == ActBack {
+		if b, ok := m.keys.Lookup(keymap.ScopePager, msg); ok && b.Action == keymap.ActBack {
 			m.page = m.back
 			return nil
 		}
@@ -353,7 +355,7 @@ func (m *Model) View() string {
 		if m.page == pageEvents {
 			title = "event log"
 		}
-		b.WriteString(cell(m.st.Title.Render(title)+"  "+m.st.Muted.Render(m.pager.Position()), m.width) + "\n")
+		b.WriteString(style.Cell(m.st.Title.Render(title)+"  "+m.st.Muted.Render(m.pager.Position()), m.width) + "\n")
 		b.WriteString(m.pager.View())
 	case pageRules:
 		b.WriteString(m.rules.View())
@@ -365,7 +367,7 @@ func (m *Model) View() string {
 		b.WriteString(m.statusLine() + "\n" + m.hints())
 	}
 	if m.menu != nil {
-		return overlay(b.String(), m.menu.Lines())
+		return style.Overlay(b.String(), m.menu.Lines())
 	}
 	return b.String()
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/replay"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // options configure a Model; see the With functions.
@@ -13,8 +15,8 @@ type options struct {
 	caPath   string
 	readOnly bool
 	events   *EventLog
-	theme    Theme
-	keys     KeyMap
+	theme    style.Theme
+	keys     keymap.Map
 	loc      *time.Location
 	interval time.Duration
 	filter   string
@@ -43,10 +45,10 @@ func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
 func WithEvents(l *EventLog) Option { return func(o *options) { o.events = l } }
 
 // WithTheme sets the colours.
-func WithTheme(t Theme) Option { return func(o *options) { o.theme = t } }
+func WithTheme(t style.Theme) Option { return func(o *options) { o.theme = t } }
 
 // WithKeyMap sets the key table.
-func WithKeyMap(km KeyMap) Option { return func(o *options) { o.keys = km } }
+func WithKeyMap(km keymap.Map) Option { return func(o *options) { o.keys = km } }
 
 // WithLocation sets the time zone times are shown in (default local).
 func WithLocation(loc *time.Location) Option { return func(o *options) { o.loc = loc } }
@@ -79,7 +81,7 @@ func WithClipboard(c Clipboard) Option { return func(o *options) { o.clip = c } 
 func WithEditor(cmd string) Option { return func(o *options) { o.editor = cmd } }
 
 func buildOptions(opts []Option) options {
-	o := options{theme: DefaultTheme(), keys: DefaultKeyMap(), loc: time.Local,
+	o := options{theme: style.DefaultTheme(), keys: keymap.Default(), loc: time.Local,
 		interval: 100 * time.Millisecond, msgTTL: 5 * time.Second}
 	for _, fn := range opts {
 		fn(&o)

@@ -5,14 +5,16 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // Pager shows logical lines wrapped to its width and scrolls through them.
 // It is the scrolling part of the flow view, the help screen and the event
 // log. Wrapping happens when lines or the width change, never per frame.
 type Pager struct {
-	keys          KeyMap
-	st            Styles
+	keys          keymap.Map
+	st            style.Styles
 	width, height int
 
 	logical []string
@@ -23,7 +25,7 @@ type Pager struct {
 }
 
 // NewPager returns an empty pager.
-func NewPager(keys KeyMap, st Styles) Pager {
+func NewPager(keys keymap.Map, st style.Styles) Pager {
 	return Pager{keys: keys, st: st, mark: -1}
 }
 
@@ -92,22 +94,22 @@ func (p *Pager) ScrollBy(n int) {
 func (p Pager) Update(msg tea.Msg) (Pager, bool) {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
-		b, ok := p.keys.Lookup(ScopePager, msg)
+		b, ok := p.keys.Lookup(keymap.ScopePager, msg)
 		if !ok {
 			return p, false
 		}
 		switch b.Action {
-		case ActUp:
+		case keymap.ActUp:
 			p.ScrollBy(-1)
-		case ActDown:
+		case keymap.ActDown:
 			p.ScrollBy(1)
-		case ActPageUp:
+		case keymap.ActPageUp:
 			p.ScrollBy(-p.height)
-		case ActPageDown:
+		case keymap.ActPageDown:
 			p.ScrollBy(p.height)
-		case ActTop:
+		case keymap.ActTop:
 			p.offset = 0
-		case ActBottom:
+		case keymap.ActBottom:
 			p.offset = len(p.visual)
 			p.clamp()
 		default:

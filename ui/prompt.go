@@ -8,12 +8,14 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/filter"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // promptDoneMsg reports how a prompt ended: for what it was asked, the
 // text typed (inputs), and whether the user confirmed.
 type promptDoneMsg struct {
-	purpose Action
+	purpose keymap.Action
 	value   string
 	ok      bool
 }
@@ -24,10 +26,10 @@ type promptDoneMsg struct {
 // is shown under the text, at its offset for a filter's syntax error, and
 // enter does nothing until it is fixed.
 type Prompt struct {
-	keys     KeyMap
-	st       Styles
+	keys     keymap.Map
+	st       style.Styles
 	width    int
-	purpose  Action
+	purpose  keymap.Action
 	question string
 	input    *textinput.Model // nil for a yes/no question
 	check    func(string) error
@@ -36,13 +38,13 @@ type Prompt struct {
 }
 
 // NewConfirm returns a yes/no question.
-func NewConfirm(purpose Action, question string, keys KeyMap, st Styles) Prompt {
+func NewConfirm(purpose keymap.Action, question string, keys keymap.Map, st style.Styles) Prompt {
 	return Prompt{keys: keys, st: st, purpose: purpose, question: question}
 }
 
 // NewInput returns a one-line input that starts with value. With isFilter
 // set, the text is validated as a filter expression.
-func NewInput(purpose Action, label, value string, isFilter bool, keys KeyMap, st Styles) (Prompt, tea.Cmd) {
+func NewInput(purpose keymap.Action, label, value string, isFilter bool, keys keymap.Map, st style.Styles) (Prompt, tea.Cmd) {
 	var check func(string) error
 	if isFilter {
 		check = checkFilter
@@ -52,7 +54,7 @@ func NewInput(purpose Action, label, value string, isFilter bool, keys KeyMap, s
 
 // NewCheckedInput returns a one-line input that starts with value and is
 // checked with check (nil for none) as it is typed.
-func NewCheckedInput(purpose Action, label, value string, check func(string) error, keys KeyMap, st Styles) (Prompt, tea.Cmd) {
+func NewCheckedInput(purpose keymap.Action, label, value string, check func(string) error, keys keymap.Map, st style.Styles) (Prompt, tea.Cmd) {
 	in := textinput.New()
 	in.Prompt = label + ": "
 	in.PromptStyle = st.Accent
@@ -95,19 +97,19 @@ func (p Prompt) Update(msg tea.Msg) (Prompt, tea.Cmd) {
 		}
 		return p, nil
 	}
-	scope := ScopePrompt
+	scope := keymap.ScopePrompt
 	if p.input != nil {
-		scope = ScopeInput
+		scope = keymap.ScopeInput
 	}
 	if b, found := p.keys.Lookup(scope, km); found {
 		switch b.Action {
-		case ActConfirm:
+		case keymap.ActConfirm:
 			if p.err != nil {
 				return p, nil // the error is on screen; nothing to apply
 			}
 			p.done(true)
 			return p, nil
-		case ActCancel:
+		case keymap.ActCancel:
 			p.done(false)
 			return p, nil
 		}
@@ -137,48 +139,18 @@ func (p Prompt) Result() *promptDoneMsg { return p.result }
 // View draws two lines: the question or input, and help or the error.
 func (p Prompt) View() string {
 	if p.input == nil {
-		return cell(p.st.Accent.Render(p.question)+p.st.Muted.Render("  (y/n)"), p.width) + "\n" +
-			hintLine(p.keys.InScope(ScopePrompt), p.st, p.width)
+		return style.Cell(p.st.Accent.Render(p.question)+p.st.Muted.Render("  (y/n)"), p.width) + "\n" +
+			keymap.HintLine(p.keys.InScope(keymap.ScopePrompt), p.st, p.width)
 	}
-	second := hintLine(p.keys.InScope(ScopeInput), p.st, p.width)
+	second := keymap.HintLine(p.keys.InScope(keymap.ScopeInput), p.st, p.width)
 	var se *filter.SyntaxError
 	if errors.As(p.err, &se) {
 		// The caret sits under the offending byte of the expression.
 		pos := ansi.StringWidth(p.input.Prompt) + ansi.StringWidth(p.input.Value()[:min(se.Offset, len(p.input.Value()))])
 		pos = min(pos, max(p.width-2, 0))
-		second = cell(strings.Repeat(" ", pos)+p.st.Error.Render("^ "+printable(se.Msg)), p.width)
+		second = style.Cell(strings.Repeat(" ", pos)+p.st.Error.Render("^ "+style.Printable(se.Msg)), p.width)
 	} else if p.err != nil {
-		second = cell(p.st.Error.Render(printable(p.err.Error())), p.width)
+		second = style.Cell(p.st.Error.Render(style.Printable(p.err.Error())), p.width)
 	}
-	return cell(p.input.View(), p.width) + "\n" + second
-}
-
-// hintLine lists bindings as "key action" pairs that fit in width.
-func hintLine(bs []Binding, st Styles, width int) string {
-	var parts []string
-	used := 0
-	for _, b := range bs {
-		h := b.Key.Help()
-		part := st.HintKey.Render(keyLabel(h.Key)) + " " + st.HintText.Render(h.Desc)
-		w := ansi.StringWidth(part) + 2
-		if used+w > width {
-			break
-		}
-		parts = append(parts, part)
-		used += w
-	}
-	return cell(strings.Join(parts, "  "), width)
-}
-
-// keyLabel is how a key is written in hints and help.
-func keyLabel(k string) string {
-	switch k {
-	case " ":
-		return "space"
-	case "up":
-		return "↑"
-	case "down":
-		return "↓"
-	}
-	return k
+	return style.Cell(p.input.View(), p.width) + "\n" + second
 }

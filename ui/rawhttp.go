@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -118,7 +119,7 @@ func parseMessage(text []byte, orig messageText) (*parsedMessage, error) {
 		}
 		name, value, ok := strings.Cut(l, ":")
 		if !ok || !httpguts.ValidHeaderFieldName(name) {
-			return nil, &editError{n, fmt.Sprintf("%q is not a header line: want Name: value", capText(l, 80))}
+			return nil, &editError{n, fmt.Sprintf("%q is not a header line: want Name: value", style.CapText(l, 80))}
 		}
 		value = strings.Trim(value, " \t")
 		if !httpguts.ValidHeaderFieldValue(value) {
@@ -179,10 +180,10 @@ func parseRequest(text []byte, orig messageText, base *session.Request) (*sessio
 	}
 	f := strings.Fields(p.first)
 	if len(f) < 2 || len(f) > 3 {
-		return nil, &editError{1, fmt.Sprintf("%q is not a request line: want METHOD URL HTTP/1.1", capText(p.first, 80))}
+		return nil, &editError{1, fmt.Sprintf("%q is not a request line: want METHOD URL HTTP/1.1", style.CapText(p.first, 80))}
 	}
 	if !httpguts.ValidHeaderFieldName(f[0]) {
-		return nil, &editError{1, fmt.Sprintf("%q is not an HTTP method", capText(f[0], 40))}
+		return nil, &editError{1, fmt.Sprintf("%q is not an HTTP method", style.CapText(f[0], 40))}
 	}
 	target, err := url.Parse(f[1])
 	if err == nil && target.Host == "" && base != nil {
@@ -191,7 +192,7 @@ func parseRequest(text []byte, orig messageText, base *session.Request) (*sessio
 		}
 	}
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return nil, &editError{1, fmt.Sprintf("%q is not a URL siphon can send: want http://host/path or https://host/path", capText(f[1], 80))}
+		return nil, &editError{1, fmt.Sprintf("%q is not a URL siphon can send: want http://host/path or https://host/path", style.CapText(f[1], 80))}
 	}
 	q := &session.Request{Method: f[0], URL: target.String(), Proto: "HTTP/1.1", Header: p.header, Body: p.body}
 	if len(f) == 3 {
@@ -219,14 +220,14 @@ func parseResponse(text []byte, orig messageText) (*session.Response, error) {
 	code, reason, _ := strings.Cut(rest, " ")
 	status, err := strconv.Atoi(code)
 	if err != nil || len(code) != 3 || status < 100 {
-		return nil, &editError{1, fmt.Sprintf("%q is not a status line: want HTTP/1.1 200 OK", capText(p.first, 80))}
+		return nil, &editError{1, fmt.Sprintf("%q is not a status line: want HTTP/1.1 200 OK", style.CapText(p.first, 80))}
 	}
 	return &session.Response{Status: status, Reason: strings.TrimSpace(reason), Proto: proto, Header: p.header, Body: p.body}, nil
 }
 
 func checkProto(s string) (string, error) {
 	if _, _, ok := http.ParseHTTPVersion(s); !ok {
-		return "", &editError{1, fmt.Sprintf("%q is not an HTTP version: want HTTP/1.1", capText(s, 40))}
+		return "", &editError{1, fmt.Sprintf("%q is not an HTTP version: want HTTP/1.1", style.CapText(s, 40))}
 	}
 	return s, nil
 }

@@ -1,17 +1,19 @@
 package ui
 
+import "github.com/siphonproxy/siphon/ui/keymap"
+
 // readOnlyChange is what a read-only session refuses to do for action a
 // on the flow list and the flow view, as its status message says it ("marks
 // are not saved"), or "" when a changes nothing.
-func readOnlyChange(a Action) string {
+func readOnlyChange(a keymap.Action) string {
 	switch a {
-	case ActMark:
+	case keymap.ActMark:
 		return "marks are not saved"
-	case ActComment:
+	case keymap.ActComment:
 		return "comments are not saved"
-	case ActDelete:
+	case keymap.ActDelete:
 		return "flows are not deleted"
-	case ActClear:
+	case keymap.ActClear:
 		return "the session is not cleared"
 	}
 	return ""
@@ -21,14 +23,14 @@ func readOnlyChange(a Action) string {
 // this UI, or "" when it can. A read-only session (siphon --readonly)
 // writes nothing, so changes are refused rather than made in memory and
 // lost; and it has no proxy to replay through.
-func (m *Model) refusal(b Binding) string {
-	if !m.opts.readOnly || (b.Scope != ScopeList && b.Scope != ScopeFlow) {
+func (m *Model) refusal(b keymap.Binding) string {
+	if !m.opts.readOnly || (b.Scope != keymap.ScopeList && b.Scope != keymap.ScopeFlow) {
 		return ""
 	}
 	if what := readOnlyChange(b.Action); what != "" {
 		return "read-only session: " + what + " (restart without --readonly)"
 	}
-	if b.Action == ActReplay || b.Action == ActReplayAll {
+	if b.Action == keymap.ActReplay || b.Action == keymap.ActReplayAll {
 		return noProxy
 	}
 	return ""
@@ -37,12 +39,12 @@ func (m *Model) refusal(b Binding) string {
 // helpNote is what the help screen adds to b when it cannot act in this
 // UI: in a read-only session, nothing changes the session and nothing
 // needs a proxy.
-func (m *Model) helpNote(b Binding) string {
+func (m *Model) helpNote(b keymap.Binding) string {
 	switch {
 	case !m.opts.readOnly:
 		return ""
-	case b.Scope == ScopeIntercept, b.Scope == ScopeRules, b.Action == ActRules,
-		b.Action == ActReplay, b.Action == ActReplayAll:
+	case b.Scope == keymap.ScopeIntercept, b.Scope == keymap.ScopeRules, b.Action == keymap.ActRules,
+		b.Action == keymap.ActReplay, b.Action == keymap.ActReplayAll:
 		return "needs the proxy: not in a read-only session"
 	case m.refusal(b) != "":
 		return "not in a read-only session"

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // replayFlow re-sends f (its request as stored: as captured, or as edited)
@@ -41,7 +42,7 @@ func describeReplay(res replay.Result, get func(string) (*session.Flow, error)) 
 	if res.Err != nil {
 		return fmt.Sprintf("%s: failed: %v", what, res.Err)
 	}
-	return fmt.Sprintf("%s: %d, %s in %s", what, res.Status, FormatSize(res.Size), FormatDuration(res.Duration))
+	return fmt.Sprintf("%s: %d, %s in %s", what, res.Status, style.FormatSize(res.Size), style.FormatDuration(res.Duration))
 }
 
 // replayPlanMsg carries the flows ctrl+r would replay, listed off the
@@ -121,7 +122,7 @@ func (m *Model) replayPlanned(p replayPlanMsg) tea.Cmd {
 	n, methods := 0, make([]string, 0, len(p.unsafe))
 	for _, c := range p.unsafe {
 		n += c.n
-		methods = append(methods, printable(c.method))
+		methods = append(methods, style.Printable(c.method))
 	}
 	return m.askConfirm(fmt.Sprintf("replay %d flows, %d of them %s?", len(p.flows), n, strings.Join(methods, "/")), run)
 }

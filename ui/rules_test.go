@@ -11,6 +11,7 @@ import (
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // engineWithRules is an engine with a rules file of two rules and one
@@ -40,8 +41,8 @@ func TestGoldenRulesView(t *testing.T) {
 	e, _ := engineWithRules(t)
 	tm := start(t, fixedStore(t), 120, 16, WithEngine(e))
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeGlobal, ActRules)
-	press(tm, ScopeRules, ActDown)
+	press(tm, keymap.ScopeGlobal, keymap.ActRules)
+	press(tm, keymap.ScopeRules, keymap.ActDown)
 	waitScreen(t, tm, "hold logins", "throttle 300ms 1mbit", "block drop")
 	golden.RequireEqual(t, []byte(finish(t, tm).View()))
 }
@@ -53,15 +54,15 @@ func TestRulesViewKeys(t *testing.T) {
 	e, path := engineWithRules(t)
 	tm := start(t, fixedStore(t), 120, 24, WithEngine(e))
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActDown) // POST https://api.example.com/v1/login
-	press(tm, ScopeGlobal, ActRules)
-	press(tm, ScopeRules, ActDown)
-	press(tm, ScopeRules, ActToggle)
+	press(tm, keymap.ScopeList, keymap.ActDown) // POST https://api.example.com/v1/login
+	press(tm, keymap.ScopeGlobal, keymap.ActRules)
+	press(tm, keymap.ScopeRules, keymap.ActDown)
+	press(tm, keymap.ScopeRules, keymap.ActToggle)
 	waitScreen(t, tm, `rule "no ads" on`)
-	press(tm, ScopeRules, ActDelete)
+	press(tm, keymap.ScopeRules, keymap.ActDelete)
 	waitScreen(t, tm, `rule "no ads" comes from `+path)
 
-	press(tm, ScopeRules, ActNewRule)
+	press(tm, keymap.ScopeRules, keymap.ActNewRule)
 	waitScreen(t, tm, `new rule, match: ~m ^POST$ & ~u '^https://api\.example\.com(:443)?/v1/login([?#]|$)'`)
 	typeText(tm, "")
 	waitScreen(t, tm, "action (as in a rules file): breakpoint: request")

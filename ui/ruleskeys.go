@@ -13,6 +13,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // openRules shows the rules view; n there adds a rule from focus.
@@ -36,18 +38,18 @@ func (m *Model) openRules(focus *session.Flow) tea.Cmd {
 
 // rulesKey handles a key on the rules view.
 func (m *Model) rulesKey(msg tea.KeyMsg) tea.Cmd {
-	b, ok := m.keys.Lookup(ScopeRules, msg)
+	b, ok := m.keys.Lookup(keymap.ScopeRules, msg)
 	if !ok {
 		return nil
 	}
 	e := m.opts.engine
 	sel := m.rules.Selected()
 	switch b.Action {
-	case ActBack:
+	case keymap.ActBack:
 		m.page = m.rulesBack
-	case ActUp, ActDown:
+	case keymap.ActUp, keymap.ActDown:
 		m.rules, _ = m.rules.Update(msg)
-	case ActToggle:
+	case keymap.ActToggle:
 		if sel == nil {
 			return nil
 		}
@@ -61,7 +63,7 @@ func (m *Model) rulesKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		m.rules.SetRules(e.Rules(), e.LoadErrors())
 		return m.say(fmt.Sprintf("rule %q %s%s", sel.Rule.Name, map[bool]string{true: "on", false: "off"}[on], note))
-	case ActDelete:
+	case keymap.ActDelete:
 		if sel == nil {
 			return nil
 		}
@@ -73,14 +75,14 @@ func (m *Model) rulesKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		m.rules.SetRules(e.Rules(), e.LoadErrors())
 		return m.say(fmt.Sprintf("removed rule %q", sel.Rule.Name))
-	case ActNewRule:
+	case keymap.ActNewRule:
 		return m.askInput("new rule, match", matchFor(m.rulesFocus), checkFilter, func(match string) tea.Cmd {
 			return m.askInput("action (as in a rules file)", "breakpoint: request", func(action string) error {
 				_, err := newRule("check", match, action)
 				return err
 			}, func(action string) tea.Cmd { return m.addRule(match, action) })
 		})
-	case ActSaveRules:
+	case keymap.ActSaveRules:
 		return m.saveRules()
 	}
 	return nil
@@ -227,7 +229,7 @@ func ruleName(f *session.Flow, rules []intercept.RuleStatus) string {
 		if u, err := url.Parse(f.Request.URL); err == nil {
 			base += " " + u.Host + u.Path
 		}
-		base = capText(printable(base), 60)
+		base = style.CapText(style.Printable(base), 60)
 	}
 	taken := map[string]bool{}
 	for _, r := range rules {

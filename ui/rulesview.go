@@ -7,14 +7,16 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // RulesView lists the rules engine's rules, from files and added in the
 // UI, in the order they apply, with their state and hit counts, and the
 // mistakes that kept a rules file from reloading.
 type RulesView struct {
-	keys          KeyMap
-	st            Styles
+	keys          keymap.Map
+	st            style.Styles
 	width, height int
 
 	rules  []intercept.RuleStatus
@@ -24,7 +26,7 @@ type RulesView struct {
 }
 
 // NewRulesView returns an empty rules view.
-func NewRulesView(keys KeyMap, st Styles) RulesView {
+func NewRulesView(keys keymap.Map, st style.Styles) RulesView {
 	return RulesView{keys: keys, st: st}
 }
 
@@ -82,11 +84,11 @@ func (v *RulesView) clamp() {
 func (v RulesView) Update(msg tea.Msg) (RulesView, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
-		if b, ok := v.keys.Lookup(ScopeRules, msg); ok {
+		if b, ok := v.keys.Lookup(keymap.ScopeRules, msg); ok {
 			switch b.Action {
-			case ActUp:
+			case keymap.ActUp:
 				v.cursor--
-			case ActDown:
+			case keymap.ActDown:
 				v.cursor++
 			}
 		}
@@ -112,15 +114,15 @@ func (v RulesView) View() string {
 			files++
 		}
 	}
-	lines := []string{cell(v.st.Title.Render("rules")+"  "+v.st.Muted.Render(
+	lines := []string{style.Cell(v.st.Title.Render("rules")+"  "+v.st.Muted.Render(
 		fmt.Sprintf("%d from files, %d added here · applied top to bottom · n adds one from the flow", files, added)), v.width)}
 	for _, e := range v.errs[:min(len(v.errs), v.height/2)] {
-		lines = append(lines, cell(v.st.Error.Render(printable(e)), v.width))
+		lines = append(lines, style.Cell(v.st.Error.Render(style.Printable(e)), v.width))
 	}
 	nameW, actW, hitsW, fromW := 24, 22, 6, 20
 	matchW := max(v.width-4-nameW-actW-hitsW-fromW-5, 10)
-	lines = append(lines, v.st.Header.Render(cell("    "+cell("name", nameW)+" "+cell("action", actW)+" "+
-		cell("match", matchW)+" "+rcell("hits", hitsW)+" "+cell("from", fromW), v.width)))
+	lines = append(lines, v.st.Header.Render(style.Cell("    "+style.Cell("name", nameW)+" "+style.Cell("action", actW)+" "+
+		style.Cell("match", matchW)+" "+style.RCell("hits", hitsW)+" "+style.Cell("from", fromW), v.width)))
 	if len(v.rules) == 0 {
 		lines = append(lines, v.st.Muted.Render("  no rules: n adds one from the flow, --rules FILE loads a file"))
 	}
@@ -138,17 +140,17 @@ func (v RulesView) View() string {
 		if i == v.cursor {
 			cursor = "›"
 		}
-		line := cursor + on + " " + cell(printable(r.Rule.Name), nameW) + " " + cell(ruleAction(r.Rule), actW) + " " +
-			cell(printable(r.Rule.Match), matchW) + " " + rcell(fmt.Sprint(r.Hits), hitsW) + " " + cell(printable(from), fromW)
+		line := cursor + on + " " + style.Cell(style.Printable(r.Rule.Name), nameW) + " " + style.Cell(ruleAction(r.Rule), actW) + " " +
+			style.Cell(style.Printable(r.Rule.Match), matchW) + " " + style.RCell(fmt.Sprint(r.Hits), hitsW) + " " + style.Cell(style.Printable(from), fromW)
 		switch {
 		case i == v.cursor:
-			line = v.st.Selected.Render(cell(line, v.width))
+			line = v.st.Selected.Render(style.Cell(line, v.width))
 		case !r.Enabled:
 			line = v.st.Muted.Render(line)
 		}
 		lines = append(lines, line)
 	}
-	return padLines(strings.Join(lines, "\n"), v.width, v.height)
+	return style.PadLines(strings.Join(lines, "\n"), v.width, v.height)
 }
 
 // ruleAction is a rule's action in a few words.
@@ -163,7 +165,7 @@ func ruleAction(r *intercept.Rule) string {
 		}
 		return fmt.Sprintf("mock %d", status)
 	case r.MapRemote != "":
-		return "map-remote " + printable(r.MapRemote)
+		return "map-remote " + style.Printable(r.MapRemote)
 	case r.Rewrite != nil:
 		return "rewrite"
 	case r.Block != nil && r.Block.Drop:

@@ -8,6 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // statusMsg shows a message in the status bar until it expires.
@@ -45,7 +47,7 @@ func (m *Model) statusLine() string {
 	}
 	left = append(left, counts)
 	if m.filterExpr != "" {
-		left = append(left, "filter: "+printable(m.filterExpr))
+		left = append(left, "filter: "+style.Printable(m.filterExpr))
 	}
 	if m.markedOnly {
 		left = append(left, "marked only")
@@ -73,27 +75,27 @@ func (m *Model) statusLine() string {
 	l := " " + strings.Join(left, " · ")
 	r := ""
 	if m.status.text != "" {
-		r = printable(m.status.text) + " "
+		r = style.Printable(m.status.text) + " "
 	}
 	gap := m.width - ansi.StringWidth(l) - ansi.StringWidth(r)
 	if gap < 1 {
 		l = ansi.Truncate(l, max(m.width-ansi.StringWidth(r)-1, 0), "…")
 		gap = max(m.width-ansi.StringWidth(l)-ansi.StringWidth(r), 0)
 	}
-	return m.st.Bar.Render(cell(l+strings.Repeat(" ", gap)+r, m.width))
+	return m.st.Bar.Render(style.Cell(l+strings.Repeat(" ", gap)+r, m.width))
 }
 
 // hintScope is the key table scope whose keys the hint bar shows.
-func (m *Model) hintScope() Scope {
+func (m *Model) hintScope() keymap.Scope {
 	switch m.page {
 	case pageFlow:
-		return ScopeFlow
+		return keymap.ScopeFlow
 	case pageHelp, pageEvents:
-		return ScopePager
+		return keymap.ScopePager
 	case pageRules:
-		return ScopeRules
+		return keymap.ScopeRules
 	}
-	return ScopeList
+	return keymap.ScopeList
 }
 
 // hints draws the one-line key hint bar for the current page, with help
@@ -101,29 +103,29 @@ func (m *Model) hintScope() Scope {
 // is focused; keys that cannot act here (a read-only session's) are left
 // out.
 func (m *Model) hints() string {
-	bs := []Binding{}
-	for _, b := range m.keys.InScope(ScopeGlobal) {
-		if b.Action == ActHelp {
+	bs := []keymap.Binding{}
+	for _, b := range m.keys.InScope(keymap.ScopeGlobal) {
+		if b.Action == keymap.ActHelp {
 			bs = append(bs, b)
 		}
 	}
 	if f := m.focused(); f != nil && f.State == session.Intercepted && m.opts.engine != nil {
-		for _, b := range m.keys.InScope(ScopeIntercept) {
-			if b.Action != ActIntercept && b.Action != ActInterceptToggle {
+		for _, b := range m.keys.InScope(keymap.ScopeIntercept) {
+			if b.Action != keymap.ActIntercept && b.Action != keymap.ActInterceptToggle {
 				bs = append(bs, b)
 			}
 		}
 	}
 	for _, b := range m.keys.InScope(m.hintScope()) {
 		switch b.Action {
-		case ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom, ActPrevTab, ActPrevMatch:
+		case keymap.ActUp, keymap.ActDown, keymap.ActPageUp, keymap.ActPageDown, keymap.ActTop, keymap.ActBottom, keymap.ActPrevTab, keymap.ActPrevMatch:
 			continue // obvious, or paired with one shown
 		}
 		if b.Planned == "" && m.refusal(b) == "" {
 			bs = append(bs, b)
 		}
 	}
-	return hintLine(bs, m.st, m.width)
+	return keymap.HintLine(bs, m.st, m.width)
 }
 
 // rulesErrorsChanged says in the status bar when the rules files' reload

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/ui/keymap"
 	"golang.org/x/sys/unix"
 )
 
@@ -84,9 +85,9 @@ func (r *ptyRun) typeKeys(s string) {
 }
 
 // press types the first key bound to action in scope.
-func (r *ptyRun) press(scope Scope, a Action) {
+func (r *ptyRun) press(scope keymap.Scope, a keymap.Action) {
 	r.t.Helper()
-	r.typeKeys(DefaultKeyMap().Key(scope, a))
+	r.typeKeys(keymap.Default().Key(scope, a))
 }
 
 // waitEdited waits until an editor has come back.
@@ -117,7 +118,7 @@ func (r *ptyRun) nextKey() tea.KeyMsg {
 // quit quits with the key a user presses, and waits for the end.
 func (r *ptyRun) quit() {
 	r.t.Helper()
-	r.press(ScopeGlobal, ActQuitNow)
+	r.press(keymap.ScopeGlobal, keymap.ActQuitNow)
 	select {
 	case err := <-r.ran:
 		r.ran <- err

@@ -1,4 +1,4 @@
-package ui
+package keymap
 
 import (
 	"github.com/charmbracelet/bubbles/key"
@@ -97,9 +97,9 @@ type Binding struct {
 	Planned string
 }
 
-// KeyMap is the table of bindings. The first binding in a scope that
+// Map is the table of bindings. The first binding in a scope that
 // matches a key wins.
-type KeyMap struct {
+type Map struct {
 	Bindings []Binding
 }
 
@@ -107,10 +107,10 @@ func bind(scope Scope, a Action, help string, keys ...string) Binding {
 	return Binding{Action: a, Scope: scope, Key: key.NewBinding(key.WithKeys(keys...), key.WithHelp(keys[0], help))}
 }
 
-// DefaultKeyMap returns siphon's bindings, which follow the mitmproxy
+// Default returns siphon's bindings, which follow the mitmproxy
 // console where it has one.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{Bindings: []Binding{
+func Default() Map {
+	return Map{Bindings: []Binding{
 		bind(ScopeGlobal, ActQuitNow, "quit now", "Q", "ctrl+c"),
 		bind(ScopeGlobal, ActHelp, "help", "?"),
 		bind(ScopeGlobal, ActEvents, "event log", "E"),
@@ -192,7 +192,7 @@ func DefaultKeyMap() KeyMap {
 }
 
 // Lookup returns the binding of msg in scope.
-func (km KeyMap) Lookup(scope Scope, msg tea.KeyMsg) (Binding, bool) {
+func (km Map) Lookup(scope Scope, msg tea.KeyMsg) (Binding, bool) {
 	for _, b := range km.Bindings {
 		if b.Scope == scope && b.Key.Enabled() && key.Matches(msg, b.Key) {
 			return b, true
@@ -202,7 +202,7 @@ func (km KeyMap) Lookup(scope Scope, msg tea.KeyMsg) (Binding, bool) {
 }
 
 // InScope returns the bindings of one scope, in table order.
-func (km KeyMap) InScope(scope Scope) []Binding {
+func (km Map) InScope(scope Scope) []Binding {
 	var out []Binding
 	for _, b := range km.Bindings {
 		if b.Scope == scope {
@@ -214,7 +214,7 @@ func (km KeyMap) InScope(scope Scope) []Binding {
 
 // Key returns the first key bound to action in scope, for hints and tests;
 // "" when there is none.
-func (km KeyMap) Key(scope Scope, a Action) string {
+func (km Map) Key(scope Scope, a Action) string {
 	for _, b := range km.Bindings {
 		if b.Scope == scope && b.Action == a && len(b.Key.Keys()) > 0 {
 			return b.Key.Keys()[0]
@@ -225,7 +225,7 @@ func (km KeyMap) Key(scope Scope, a Action) string {
 
 // KeyMsg returns the key message that the first key of action in scope
 // produces, for tests and scripted input.
-func (km KeyMap) KeyMsg(scope Scope, a Action) tea.KeyMsg {
+func (km Map) KeyMsg(scope Scope, a Action) tea.KeyMsg {
 	return keyMsg(km.Key(scope, a))
 }
 
