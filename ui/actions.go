@@ -2,11 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/prompt"
 )
 
 // listKey handles a key on the flow list.
@@ -37,7 +39,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		m.page = pageFlow
 		return m.flow.Open(sel.ID)
 	case keymap.ActFilter:
-		return m.ask(NewInput(keymap.ActFilter, "filter", m.filterExpr, true, m.keys, m.st))
+		return m.Ask("filter", m.filterExpr, prompt.CheckFilter, m.setFilter)
 	case keymap.ActSort:
 		m.sortKey = m.sortKey.Next()
 		return tea.Batch(m.applyQuery(), m.say("sorted by "+m.sortKey.String()))
@@ -57,10 +59,9 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		if m.list.total == 0 {
 			return nil
 		}
-		p := NewConfirm(keymap.ActClear, fmt.Sprintf("delete all %d flows from the session?", m.list.total), m.keys, m.st)
-		return m.ask(p, nil)
+		return m.Confirm(fmt.Sprintf("delete all %d flows from the session?", m.list.total), m.clear)
 	case keymap.ActQuit:
-		return m.ask(NewConfirm(keymap.ActQuit, "quit siphon?", m.keys, m.st), nil)
+		return m.Confirm("quit siphon?", m.quit)
 	case keymap.ActReplayAll:
 		return m.replayShown()
 	}
@@ -80,7 +81,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return m.say(fmt.Sprintf("deleted flow #%d", sel.Seq))
 	case keymap.ActComment:
-		return m.ask(NewInput(keymap.ActComment, "comment #"+itoa(sel.Seq), sel.Comment, false, m.keys, m.st))
+		return m.askComment(sel)
 	}
 	return nil
 }
@@ -109,7 +110,9 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 		m.page = pageList
 		return nil
 	case keymap.ActSearch:
-		return m.ask(NewInput(keymap.ActSearch, "search", "", false, m.keys, m.st))
+		return m.Ask("search", "", nil, func(q string) tea.Cmd {
+			return m.Say(fmt.Sprintf("%d matching lines", m.flow.Search(q)))
+		})
 	case keymap.ActMark:
 		if f != nil {
 			f.Marked = !f.Marked // the view's own copy, from Store.Get
@@ -118,7 +121,7 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case keymap.ActComment:
 		if f != nil {
-			return m.ask(NewInput(keymap.ActComment, "comment #"+itoa(f.Seq), f.Comment, false, m.keys, m.st))
+			return m.askComment(f)
 		}
 		return nil
 	case keymap.ActOriginal:
@@ -142,78 +145,69 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-// ask opens a prompt.
-func (m *Model) ask(p Prompt, cmd tea.Cmd) tea.Cmd {
+// Say implements prompt.Host.
+func (m *Model) Say(text string) tea.Cmd { return m.say(text) }
+
+// Ask implements prompt.Host.
+func (m *Model) Ask(label, value string, check func(string) error, then func(string) tea.Cmd) tea.Cmd {
+	p, cmd := prompt.NewInput(label, value, check, m.keys, m.st)
+	return m.open(p, then, cmd)
+}
+
+// Confirm implements prompt.Host.
+func (m *Model) Confirm(question string, then func() tea.Cmd) tea.Cmd {
+	return m.open(prompt.NewConfirm(question, m.keys, m.st), func(string) tea.Cmd { return then() }, nil)
+}
+
+// Asking implements prompt.Host.
+func (m *Model) Asking() bool { return m.prompt != nil }
+
+func (m *Model) open(p prompt.Model, then func(string) tea.Cmd, cmd tea.Cmd) tea.Cmd {
 	p.SetWidth(m.width)
-	m.prompt = &p
+	m.prompt, m.then = &p, then
 	return cmd
 }
 
-// purposeThen marks a prompt whose answer goes to Model.then.
-const purposeThen keymap.Action = "then"
-
-// askInput opens an input checked with check (nil for none); then runs
-// with the text if the user confirms it.
-func (m *Model) askInput(label, value string, check func(string) error, then func(string) tea.Cmd) tea.Cmd {
-	m.then = then
-	return m.ask(NewCheckedInput(purposeThen, label, value, check, m.keys, m.st))
-}
-
-// askConfirm asks a yes/no question; then runs on yes.
-func (m *Model) askConfirm(question string, then func() tea.Cmd) tea.Cmd {
-	m.then = func(string) tea.Cmd { return then() }
-	return m.ask(NewConfirm(purposeThen, question, m.keys, m.st), nil)
-}
-
 // answer acts on a finished prompt.
-func (m *Model) answer(msg promptDoneMsg) tea.Cmd {
-	if msg.purpose == purposeThen {
-		then := m.then
-		m.then = nil
-		if !msg.ok || then == nil {
-			return nil
-		}
-		return then(msg.value)
-	}
-	if !msg.ok {
+func (m *Model) answer(r prompt.Result) tea.Cmd {
+	then := m.then
+	m.then = nil
+	if !r.OK || then == nil {
 		return nil
 	}
-	switch msg.purpose {
-	case keymap.ActFilter:
-		f, err := filter.Parse(msg.value)
-		if err != nil {
-			return m.say(err.Error())
-		}
-		m.filterExpr, m.filter = msg.value, f
-		if msg.value == "" {
-			m.filter = nil
-			return tea.Batch(m.applyQuery(), m.say("filter cleared"))
-		}
-		return m.applyQuery()
-	case keymap.ActSearch:
-		n := m.flow.Search(msg.value)
-		return m.say(fmt.Sprintf("%d matching lines", n))
-	case keymap.ActComment:
-		target := m.list.Selected()
-		if m.page == pageFlow {
-			target = m.flow.Flow()
-			if target != nil {
-				target.Comment = msg.value
-			}
-		}
-		if target == nil {
-			return nil
-		}
-		return m.edit(target, func(f *session.Flow) { f.Comment = msg.value })
-	case keymap.ActClear:
-		if err := m.store.Clear(); err != nil {
-			return m.say(err.Error())
-		}
-		return m.say("cleared the session")
-	case keymap.ActQuit:
-		return m.quit()
+	return then(r.Value)
+}
+
+// setFilter applies the filter expression typed after f.
+func (m *Model) setFilter(expr string) tea.Cmd {
+	f, err := filter.Parse(expr)
+	if err != nil {
+		return m.say(err.Error())
 	}
-	return nil
+	m.filterExpr, m.filter = expr, f
+	if expr == "" {
+		m.filter = nil
+		return tea.Batch(m.applyQuery(), m.say("filter cleared"))
+	}
+	return m.applyQuery()
+}
+
+// askComment asks for f's comment and saves it.
+func (m *Model) askComment(f *session.Flow) tea.Cmd {
+	return m.Ask("comment #"+strconv.FormatInt(f.Seq, 10), f.Comment, nil, func(c string) tea.Cmd {
+		if f == m.flow.Flow() {
+			f.Comment = c // the view's own copy, from Store.Get
+		}
+		return m.edit(f, func(g *session.Flow) { g.Comment = c })
+	})
+}
+
+// clear deletes every flow of the session.
+func (m *Model) clear() tea.Cmd {
+	if err := m.store.Clear(); err != nil {
+		return m.say(err.Error())
+	}
+	return m.say("cleared the session")
 }
 
 // edit changes a flow in the store. It works on a copy without body bytes

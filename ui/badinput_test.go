@@ -81,7 +81,7 @@ func TestBadInput(t *testing.T) {
 			if len(lines) > c.maxRows {
 				t.Errorf("the tab has %d lines, want at most %d", len(lines), c.maxRows)
 			}
-			for _, l := range m.flow.pager.visual {
+			for _, l := range m.flow.pager.Wrapped() {
 				if ansi.StringWidth(l) > 80 {
 					t.Fatalf("a drawn line is %d cells wide, wider than the screen", ansi.StringWidth(l))
 				}

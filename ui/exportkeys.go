@@ -10,6 +10,7 @@ import (
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -64,13 +65,13 @@ func (m *Model) copyFlow(f *session.Flow, format replay.Format) tea.Cmd {
 	return func() tea.Msg {
 		data, err := exported(get, id, format)
 		if err != nil {
-			return statusMsg{fmt.Sprintf("export flow #%d as %s: %v", seq, format.Label(), err)}
+			return prompt.Status{Text: fmt.Sprintf("export flow #%d as %s: %v", seq, format.Label(), err)}
 		}
 		via, err := clip.Copy(string(data))
 		if err != nil {
-			return statusMsg{fmt.Sprintf("copy flow #%d: %v", seq, err)}
+			return prompt.Status{Text: fmt.Sprintf("copy flow #%d: %v", seq, err)}
 		}
-		return statusMsg{fmt.Sprintf("copied flow #%d as %s (%s) with %s", seq, format.Label(), style.FormatSize(int64(len(data))), via)}
+		return prompt.Status{Text: fmt.Sprintf("copied flow #%d as %s (%s) with %s", seq, format.Label(), style.FormatSize(int64(len(data))), via)}
 	}
 }
 
@@ -92,27 +93,27 @@ func (m *Model) writeFlow(f *session.Flow, format replay.Format) tea.Cmd {
 		return nil
 	}
 	name := fmt.Sprintf("flow-%d%s", seq, fileNames[format])
-	return m.askInput(fmt.Sprintf("write flow #%d as %s to", seq, format.Label()), name, check, func(p string) tea.Cmd {
+	return m.Ask(fmt.Sprintf("write flow #%d as %s to", seq, format.Label()), name, check, func(p string) tea.Cmd {
 		path := expandHome(p)
 		write := func() tea.Cmd {
 			return func() tea.Msg {
 				data, err := exported(get, id, format)
 				if err != nil {
-					return statusMsg{fmt.Sprintf("export flow #%d as %s: %v", seq, format.Label(), err)}
+					return prompt.Status{Text: fmt.Sprintf("export flow #%d as %s: %v", seq, format.Label(), err)}
 				}
 				// Exports carry headers such as cookies and tokens: owner only.
 				if err := os.WriteFile(path, data, 0o600); err != nil {
-					return statusMsg{fmt.Sprintf("write flow #%d: %v", seq, err)}
+					return prompt.Status{Text: fmt.Sprintf("write flow #%d: %v", seq, err)}
 				}
 				abs, _ := filepath.Abs(path)
-				return statusMsg{fmt.Sprintf("wrote flow #%d as %s to %s (%s)", seq, format.Label(), abs, style.FormatSize(int64(len(data))))}
+				return prompt.Status{Text: fmt.Sprintf("wrote flow #%d as %s to %s (%s)", seq, format.Label(), abs, style.FormatSize(int64(len(data))))}
 			}
 		}
 		if fi, err := os.Stat(path); err == nil {
 			if fi.IsDir() {
 				return m.say(path + " is a directory: type a file name")
 			}
-			return m.askConfirm(path+" exists: replace it?", write)
+			return m.Confirm(path+" exists: replace it?", write)
 		}
 		return write()
 	})

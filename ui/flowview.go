@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/pager"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -59,7 +60,7 @@ type FlowView struct {
 	prog     [2]*progress
 	gen      int
 	cancel   context.CancelFunc
-	pager    Pager
+	pager    pager.Model
 	spin     spinner.Model
 
 	query   string
@@ -69,7 +70,7 @@ type FlowView struct {
 
 // NewFlowView returns a flow view that reads flows with load (Store.Get).
 func NewFlowView(load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location) FlowView {
-	return FlowView{keys: keys, st: st, loc: loc, load: load, pager: NewPager(keys, st),
+	return FlowView{keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Accent))}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -28,7 +29,7 @@ func (m *Model) interceptKey(a keymap.Action, f *session.Flow) tea.Cmd {
 	}
 	switch a {
 	case keymap.ActIntercept:
-		return m.askInput("intercept flows matching (~s: pause at the response)", e.InterceptFilter(), checkFilter, m.setInterceptFilter)
+		return m.Ask("intercept flows matching (~s: pause at the response)", e.InterceptFilter(), prompt.CheckFilter, m.setInterceptFilter)
 	case keymap.ActInterceptToggle:
 		e.SetIntercepting(!e.Intercepting())
 		return m.say(m.interceptStatus())

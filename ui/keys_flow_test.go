@@ -37,7 +37,7 @@ func TestSearchKeys(t *testing.T) {
 	press(tm, keymap.ScopeFlow, keymap.ActPrevMatch)
 	waitScreen(t, tm, "/on: 4 of 4")
 	m := finish(t, tm)
-	if mark := m.flow.pager.mark; mark < 0 || !strings.Contains(m.flow.pager.Lines()[mark], `"siphon"`) {
+	if mark := m.flow.pager.Marked(); mark < 0 || !strings.Contains(m.flow.pager.Lines()[mark], `"siphon"`) {
 		t.Errorf("the 4th match highlighted is line %d, want the one with \"siphon\"", mark)
 	}
 	// A search without a match says so.

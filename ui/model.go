@@ -22,6 +22,8 @@ import (
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/pager"
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -50,9 +52,9 @@ type Model struct {
 	page, back    page // back: where the help and events screens return to
 	list          FlowList
 	flow          FlowView
-	pager         Pager // help and event log
-	prompt        *Prompt
-	then          func(string) tea.Cmd // acts on the answer to a purposeThen prompt
+	pager         pager.Model // help and event log
+	prompt        *prompt.Model
+	then          func(string) tea.Cmd // acts on the confirmed answer to the prompt
 	menu          *ExportMenu
 	status        status
 	refresh       refresher
@@ -83,7 +85,7 @@ func New(store *session.Store, opts ...Option) *Model {
 	m.list = NewFlowList(m.view, o.keys, st, o.loc)
 	m.list.SetIntro(o.listen, o.caPath, o.readOnly)
 	m.flow = NewFlowView(store.Get, o.keys, st, o.loc)
-	m.pager = NewPager(o.keys, st)
+	m.pager = pager.New(o.keys, st)
 	m.rules = NewRulesView(o.keys, st)
 	if o.filter != "" {
 		if f, err := filter.Parse(o.filter); err == nil {
@@ -144,8 +146,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.storedEdit(msg)
 	case replayPlanMsg:
 		return m, m.replayPlanned(msg)
-	case statusMsg:
-		return m, m.say(msg.text)
+	case prompt.Status:
+		return m, m.say(msg.Text)
 	case expireMsg:
 		if msg.serial == m.status.serial {
 			m.status.text = ""
@@ -324,7 +326,7 @@ func (m *Model) quit() tea.Cmd {
 	store := m.store
 	return tea.Sequence(func() tea.Msg {
 		if err := store.Flush(); err != nil {
-			return statusMsg{err.Error()}
+			return prompt.Status{Text: err.Error()}
 		}
 		return nil
 	}, tea.Quit)

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -25,9 +26,9 @@ func (m *Model) replayFlow(f *session.Flow) tea.Cmd {
 	return tea.Batch(m.say(fmt.Sprintf("replaying flow #%d…", seq)), func() tea.Msg {
 		g, err := get(id)
 		if err != nil {
-			return statusMsg{fmt.Sprintf("replay flow #%d: %v", seq, err)}
+			return prompt.Status{Text: fmt.Sprintf("replay flow #%d: %v", seq, err)}
 		}
-		return statusMsg{describeReplay(s.Send(ctx, g), get)}
+		return prompt.Status{Text: describeReplay(s.Send(ctx, g), get)}
 	})
 }
 
@@ -109,7 +110,7 @@ func (m *Model) replayPlanned(p replayPlanMsg) tea.Cmd {
 	run := func() tea.Cmd {
 		ctx, s, store, flows := m.ctx, m.opts.sender, m.store, p.flows
 		return tea.Batch(m.say(fmt.Sprintf("replaying %d flows…", len(flows))), func() tea.Msg {
-			return statusMsg{replayAll(ctx, s, store, flows)}
+			return prompt.Status{Text: replayAll(ctx, s, store, flows)}
 		})
 	}
 	if len(p.unsafe) == 0 {
@@ -124,7 +125,7 @@ func (m *Model) replayPlanned(p replayPlanMsg) tea.Cmd {
 		n += c.n
 		methods = append(methods, style.Printable(c.method))
 	}
-	return m.askConfirm(fmt.Sprintf("replay %d flows, %d of them %s?", len(p.flows), n, strings.Join(methods, "/")), run)
+	return m.Confirm(fmt.Sprintf("replay %d flows, %d of them %s?", len(p.flows), n, strings.Join(methods, "/")), run)
 }
 
 func replayAll(ctx context.Context, s *replay.Sender, store *session.Store, flows []*session.Flow) string {

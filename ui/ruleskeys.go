@@ -14,6 +14,7 @@ import (
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -76,8 +77,8 @@ func (m *Model) rulesKey(msg tea.KeyMsg) tea.Cmd {
 		m.rules.SetRules(e.Rules(), e.LoadErrors())
 		return m.say(fmt.Sprintf("removed rule %q", sel.Rule.Name))
 	case keymap.ActNewRule:
-		return m.askInput("new rule, match", matchFor(m.rulesFocus), checkFilter, func(match string) tea.Cmd {
-			return m.askInput("action (as in a rules file)", "breakpoint: request", func(action string) error {
+		return m.Ask("new rule, match", matchFor(m.rulesFocus), prompt.CheckFilter, func(match string) tea.Cmd {
+			return m.Ask("action (as in a rules file)", "breakpoint: request", func(action string) error {
 				_, err := newRule("check", match, action)
 				return err
 			}, func(action string) tea.Cmd { return m.addRule(match, action) })
@@ -270,7 +271,7 @@ func (m *Model) saveRules() tea.Cmd {
 		}
 		return nil
 	}
-	return m.askInput(fmt.Sprintf("save %d added rules to", n), "siphon-rules.yaml", check, func(p string) tea.Cmd {
+	return m.Ask(fmt.Sprintf("save %d added rules to", n), "siphon-rules.yaml", check, func(p string) tea.Cmd {
 		path := expandHome(p)
 		save := func() tea.Cmd {
 			if err := e.SaveRules(path); err != nil {
@@ -282,7 +283,7 @@ func (m *Model) saveRules() tea.Cmd {
 			return m.say(fmt.Sprintf("saved %d rules to %s (siphon --rules %s loads them)", n, path, path))
 		}
 		if _, err := os.Stat(path); err == nil {
-			return m.askConfirm(path+" exists: replace it?", save)
+			return m.Confirm(path+" exists: replace it?", save)
 		}
 		return save()
 	})

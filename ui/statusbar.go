@@ -12,9 +12,6 @@ import (
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
-// statusMsg shows a message in the status bar until it expires.
-type statusMsg struct{ text string }
-
 // expireMsg clears the status message with the given serial number.
 type expireMsg struct{ serial int }
 

@@ -1,3 +1,6 @@
+// Package keymap is the table of the UI's key bindings: named actions bound
+// to keys within a scope. One table drives key handling, the help screen,
+// the hint bar and the tests.
 package keymap
 
 import (

@@ -1,3 +1,6 @@
+// Package style holds the UI's theme (colours named by role, never by hue)
+// and the drawing helpers every component shares: cells of a fixed width,
+// untrusted text made safe to draw, sizes and durations.
 package style
 
 import (

@@ -1,4 +1,7 @@
-package ui
+// Package prompt draws the bottom lines of the screen when the UI asks
+// something: a yes/no question or a checked one-line input. Its Host is
+// what features ask of the root: say, ask, confirm.
+package prompt
 
 import (
 	"errors"
@@ -12,74 +15,64 @@ import (
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
-// promptDoneMsg reports how a prompt ended: for what it was asked, the
-// text typed (inputs), and whether the user confirmed.
-type promptDoneMsg struct {
-	purpose keymap.Action
-	value   string
-	ok      bool
+// Result is how a prompt ended: the text typed (inputs), and whether the
+// user confirmed.
+type Result struct {
+	Value string
+	OK    bool
 }
 
-// Prompt asks a yes/no question or reads a line (filter, search, comment,
+// Model asks a yes/no question or reads a line (filter, search, comment,
 // path) in the two bottom lines of the screen. An input with a check (a
 // filter expression, a rule's action) is checked as it is typed: the error
 // is shown under the text, at its offset for a filter's syntax error, and
 // enter does nothing until it is fixed.
-type Prompt struct {
+type Model struct {
 	keys     keymap.Map
 	st       style.Styles
 	width    int
-	purpose  keymap.Action
 	question string
 	input    *textinput.Model // nil for a yes/no question
 	check    func(string) error
 	err      error
-	result   *promptDoneMsg // set when the prompt has ended
+	result   *Result // set when the prompt has ended
 }
 
 // NewConfirm returns a yes/no question.
-func NewConfirm(purpose keymap.Action, question string, keys keymap.Map, st style.Styles) Prompt {
-	return Prompt{keys: keys, st: st, purpose: purpose, question: question}
+func NewConfirm(question string, keys keymap.Map, st style.Styles) Model {
+	return Model{keys: keys, st: st, question: question}
 }
 
-// NewInput returns a one-line input that starts with value. With isFilter
-// set, the text is validated as a filter expression.
-func NewInput(purpose keymap.Action, label, value string, isFilter bool, keys keymap.Map, st style.Styles) (Prompt, tea.Cmd) {
-	var check func(string) error
-	if isFilter {
-		check = checkFilter
-	}
-	return NewCheckedInput(purpose, label, value, check, keys, st)
-}
-
-// NewCheckedInput returns a one-line input that starts with value and is
-// checked with check (nil for none) as it is typed.
-func NewCheckedInput(purpose keymap.Action, label, value string, check func(string) error, keys keymap.Map, st style.Styles) (Prompt, tea.Cmd) {
+// NewInput returns a one-line input that starts with value and is checked
+// with check (nil for none) as it is typed; the command starts the
+// cursor's blink.
+func NewInput(label, value string, check func(string) error, keys keymap.Map, st style.Styles) (Model, tea.Cmd) {
 	in := textinput.New()
 	in.Prompt = label + ": "
 	in.PromptStyle = st.Accent
 	in.CharLimit = filter.MaxLen
 	in.SetValue(value)
 	in.CursorEnd()
-	p := Prompt{keys: keys, st: st, purpose: purpose, question: label, input: &in, check: check}
+	p := Model{keys: keys, st: st, question: label, input: &in, check: check}
 	p.validate()
 	return p, in.Focus()
 }
 
-func checkFilter(expr string) error {
+// CheckFilter is the check of an input that takes a filter expression.
+func CheckFilter(expr string) error {
 	_, err := filter.Parse(expr)
 	return err
 }
 
 // SetWidth sets the prompt's width.
-func (p *Prompt) SetWidth(w int) {
+func (p *Model) SetWidth(w int) {
 	p.width = w
 	if p.input != nil {
 		p.input.Width = max(w-len(p.input.Prompt)-1, 1)
 	}
 }
 
-func (p *Prompt) validate() {
+func (p *Model) validate() {
 	p.err = nil
 	if p.check != nil {
 		p.err = p.check(p.input.Value())
@@ -87,7 +80,7 @@ func (p *Prompt) validate() {
 }
 
 // Update handles a key; Result says when the prompt has ended.
-func (p Prompt) Update(msg tea.Msg) (Prompt, tea.Cmd) {
+func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		if p.input != nil {
@@ -125,19 +118,19 @@ func (p Prompt) Update(msg tea.Msg) (Prompt, tea.Cmd) {
 
 // done ends the prompt. The owner acts on Result in the same Update, so
 // that keys typed right after enter are not taken as more input.
-func (p *Prompt) done(ok bool) {
-	msg := promptDoneMsg{purpose: p.purpose, ok: ok}
+func (p *Model) done(ok bool) {
+	r := Result{OK: ok}
 	if p.input != nil {
-		msg.value = p.input.Value()
+		r.Value = p.input.Value()
 	}
-	p.result = &msg
+	p.result = &r
 }
 
 // Result returns how the prompt ended, or nil while it is open.
-func (p Prompt) Result() *promptDoneMsg { return p.result }
+func (p Model) Result() *Result { return p.result }
 
 // View draws two lines: the question or input, and help or the error.
-func (p Prompt) View() string {
+func (p Model) View() string {
 	if p.input == nil {
 		return style.Cell(p.st.Accent.Render(p.question)+p.st.Muted.Render("  (y/n)"), p.width) + "\n" +
 			keymap.HintLine(p.keys.InScope(keymap.ScopePrompt), p.st, p.width)

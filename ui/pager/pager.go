@@ -1,6 +1,9 @@
-package ui
+// Package pager scrolls through lines wrapped to its width: the flow
+// view's tabs, the help screen and the event log.
+package pager
 
 import (
+	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -9,10 +12,10 @@ import (
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
-// Pager shows logical lines wrapped to its width and scrolls through them.
+// Model shows logical lines wrapped to its width and scrolls through them.
 // It is the scrolling part of the flow view, the help screen and the event
 // log. Wrapping happens when lines or the width change, never per frame.
-type Pager struct {
+type Model struct {
 	keys          keymap.Map
 	st            style.Styles
 	width, height int
@@ -24,13 +27,13 @@ type Pager struct {
 	mark    int // logical line drawn highlighted; -1 for none
 }
 
-// NewPager returns an empty pager.
-func NewPager(keys keymap.Map, st style.Styles) Pager {
-	return Pager{keys: keys, st: st, mark: -1}
+// New returns an empty pager.
+func New(keys keymap.Map, st style.Styles) Model {
+	return Model{keys: keys, st: st, mark: -1}
 }
 
 // SetSize sets the pager's area and re-wraps its lines.
-func (p *Pager) SetSize(width, height int) {
+func (p *Model) SetSize(width, height int) {
 	if width != p.width {
 		p.width = width
 		p.wrap()
@@ -41,7 +44,7 @@ func (p *Pager) SetSize(width, height int) {
 
 // SetLines replaces the content; keepOffset keeps the scroll position (for
 // content that grew), else it goes back to the top.
-func (p *Pager) SetLines(lines []string, keepOffset bool) {
+func (p *Model) SetLines(lines []string, keepOffset bool) {
 	p.logical = lines
 	p.mark = -1
 	p.wrap()
@@ -52,9 +55,16 @@ func (p *Pager) SetLines(lines []string, keepOffset bool) {
 }
 
 // Lines returns the logical lines.
-func (p Pager) Lines() []string { return p.logical }
+func (p Model) Lines() []string { return p.logical }
 
-func (p *Pager) wrap() {
+// Wrapped returns the lines as drawn: the logical lines wrapped to the
+// pager's width.
+func (p Model) Wrapped() []string { return p.visual }
+
+// Marked returns the logical line drawn highlighted by Show, or -1.
+func (p Model) Marked() int { return p.mark }
+
+func (p *Model) wrap() {
 	p.visual, p.starts = nil, nil
 	w := max(p.width, 1)
 	for _, l := range p.logical {
@@ -67,13 +77,13 @@ func (p *Pager) wrap() {
 	}
 }
 
-func (p *Pager) clamp() {
+func (p *Model) clamp() {
 	p.offset = min(max(p.offset, 0), max(len(p.visual)-p.height, 0))
 }
 
 // Show scrolls so that logical line i is on screen, a third of the way
 // down, and highlights it.
-func (p *Pager) Show(i int) {
+func (p *Model) Show(i int) {
 	if i < 0 || i >= len(p.starts) {
 		p.mark = -1
 		return
@@ -84,14 +94,14 @@ func (p *Pager) Show(i int) {
 }
 
 // ScrollBy moves the view n visual lines.
-func (p *Pager) ScrollBy(n int) {
+func (p *Model) ScrollBy(n int) {
 	p.offset += n
 	p.clamp()
 }
 
 // Update scrolls on the pager's keys and the mouse wheel; handled says
 // whether msg was for the pager.
-func (p Pager) Update(msg tea.Msg) (Pager, bool) {
+func (p Model) Update(msg tea.Msg) (Model, bool) {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		b, ok := p.keys.Lookup(keymap.ScopePager, msg)
@@ -131,7 +141,7 @@ func (p Pager) Update(msg tea.Msg) (Pager, bool) {
 }
 
 // View draws exactly height lines.
-func (p Pager) View() string {
+func (p Model) View() string {
 	var b strings.Builder
 	markFrom, markTo := -1, -1
 	if p.mark >= 0 && p.mark < len(p.starts) {
@@ -158,9 +168,9 @@ func (p Pager) View() string {
 }
 
 // Position describes the scroll position: "12-34 of 120".
-func (p Pager) Position() string {
+func (p Model) Position() string {
 	if len(p.visual) <= p.height {
 		return ""
 	}
-	return itoa(int64(p.offset+1)) + "-" + itoa(int64(min(p.offset+p.height, len(p.visual)))) + " of " + itoa(int64(len(p.visual)))
+	return strconv.Itoa(p.offset+1) + "-" + strconv.Itoa(min(p.offset+p.height, len(p.visual))) + " of " + strconv.Itoa(len(p.visual))
 }
