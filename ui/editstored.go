@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // storedFlowMsg carries a flow read from the store, bodies loaded, for an
@@ -23,7 +24,7 @@ func (m *Model) loadForEdit(f *session.Flow) tea.Cmd {
 		return m.say(fmt.Sprintf("flow #%d is not an HTTP request: nothing to edit", f.Seq))
 	}
 	if m.opts.readOnly {
-		return m.say(noProxy)
+		return m.say(keymap.NoProxy)
 	}
 	id, get := f.ID, m.store.Get
 	return func() tea.Msg {

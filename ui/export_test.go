@@ -49,9 +49,9 @@ func TestExportReadOnly(t *testing.T) {
 	tm.Type("5")
 	waitScreen(t, tm, "copied flow #2 as HAR (this flow)")
 	press(tm, keymap.ScopeList, keymap.ActReplay)
-	waitScreen(t, tm, noProxy)
+	waitScreen(t, tm, keymap.NoProxy)
 	press(tm, keymap.ScopeIntercept, keymap.ActIntercept) // says the same: nothing to wait for on screen
-	if m := finish(t, tm); m.State().Message != noProxy || m.prompt != nil {
+	if m := finish(t, tm); m.State().Message != keymap.NoProxy || m.prompt != nil {
 		t.Errorf("i without a proxy: message %q, prompt open %v", m.State().Message, m.prompt != nil)
 	}
 

@@ -87,14 +87,14 @@ var fileNames = map[replay.Format]string{
 func (m *Model) writeFlow(f *session.Flow, format replay.Format) tea.Cmd {
 	get, id, seq := m.store.Get, f.ID, f.Seq
 	check := func(p string) error {
-		if expandHome(p) == "" {
+		if prompt.ExpandHome(p) == "" {
 			return errors.New("type a file name")
 		}
 		return nil
 	}
 	name := fmt.Sprintf("flow-%d%s", seq, fileNames[format])
 	return m.Ask(fmt.Sprintf("write flow #%d as %s to", seq, format.Label()), name, check, func(p string) tea.Cmd {
-		path := expandHome(p)
+		path := prompt.ExpandHome(p)
 		write := func() tea.Cmd {
 			return func() tea.Msg {
 				data, err := exported(get, id, format)

@@ -17,15 +17,12 @@ import (
 // engineChangedMsg says the rules engine's paused flows or rules changed.
 type engineChangedMsg struct{}
 
-// noProxy is what keys that need the running proxy say without one.
-const noProxy = "no proxy is running (this session is read-only)"
-
 // interceptKey handles the intercept keys on the list and the flow view;
 // f is the flow under the cursor or open (nil for none).
 func (m *Model) interceptKey(a keymap.Action, f *session.Flow) tea.Cmd {
 	e := m.opts.engine
 	if e == nil {
-		return m.say(noProxy)
+		return m.say(keymap.NoProxy)
 	}
 	switch a {
 	case keymap.ActIntercept:

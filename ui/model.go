@@ -24,6 +24,7 @@ import (
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/pager"
 	"github.com/siphonproxy/siphon/ui/prompt"
+	"github.com/siphonproxy/siphon/ui/rules"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -59,11 +60,9 @@ type Model struct {
 	status        status
 	refresh       refresher
 
-	rules       RulesView
-	rulesBack   page          // where the rules view returns to
-	rulesFocus  *session.Flow // the flow n makes a rule from
-	pausedCount int           // flows paused at breakpoints
-	rulesErr    string        // the rules files' reload errors last said, "" for none
+	rules       *rules.Model // nil without a rules engine
+	rulesBack   page         // where the rules view returns to
+	pausedCount int          // flows paused at breakpoints
 
 	filterExpr string
 	filter     *filter.Filter
@@ -86,7 +85,9 @@ func New(store *session.Store, opts ...Option) *Model {
 	m.list.SetIntro(o.listen, o.caPath, o.readOnly)
 	m.flow = NewFlowView(store.Get, o.keys, st, o.loc)
 	m.pager = pager.New(o.keys, st)
-	m.rules = NewRulesView(o.keys, st)
+	if o.engine != nil {
+		m.rules = rules.New(m, o.engine, o.keys, st)
+	}
 	if o.filter != "" {
 		if f, err := filter.Parse(o.filter); err == nil {
 			m.filterExpr, m.filter = o.filter, f
@@ -176,7 +177,9 @@ func (m *Model) resize(w, h int) {
 	m.list.SetSize(w, body)
 	m.flow.SetSize(w, body)
 	m.pager.SetSize(w, max(body-1, 1))
-	m.rules.SetSize(w, body)
+	if m.rules != nil {
+		m.rules.SetSize(w, body)
+	}
 	if m.prompt != nil {
 		m.prompt.SetWidth(w)
 	}
@@ -194,8 +197,8 @@ func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
 		if m.page == pageFlow && msg.stats.Changed {
 			cmds = append(cmds, m.flow.Reload())
 		}
-		if m.page == pageRules && m.opts.engine != nil {
-			m.rules.SetRules(m.opts.engine.Rules(), m.opts.engine.LoadErrors()) // hit counts
+		if m.page == pageRules {
+			m.rules.Refresh() // hit counts
 		}
 	}
 	next := m.refresh.done(m.ctx, m.view, msg.at)
@@ -252,7 +255,11 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case pageFlow:
 		return m.flowKey(msg)
 	case pageRules:
-		return m.rulesKey(msg)
+		if b, ok := m.keys.Lookup(keymap.ScopeRules, msg); ok && b.Action == keymap.ActBack {
+			m.page = m.rulesBack
+			return nil
+		}
+		return m.rules.Key(msg)
 	default:
 		if b, ok := m.keys.Lookup(keymap.ScopePager, msg); ok && b.Action == keymap.ActBack {
 			m.page = m.back
@@ -271,7 +278,7 @@ func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
 	case pageFlow:
 		m.flow, cmd = m.flow.Update(msg)
 	case pageRules:
-		m.rules, cmd = m.rules.Update(msg)
+		cmd = m.rules.Update(msg)
 	default:
 		m.pager, _ = m.pager.Update(msg)
 	}
@@ -293,13 +300,25 @@ func (m *Model) focused() *session.Flow {
 // engineChanged takes in a change of the paused flows or the rules, and
 // says when a rules file fails to reload or is fixed.
 func (m *Model) engineChanged() tea.Cmd {
-	e := m.opts.engine
-	m.pausedCount = len(e.Paused())
-	errs := e.LoadErrors()
-	if m.page == pageRules {
-		m.rules.SetRules(e.Rules(), errs)
+	m.pausedCount = len(m.opts.engine.Paused())
+	return m.rules.EngineChanged(m.page == pageRules)
+}
+
+// openRules shows the rules view; n there adds a rule from focus.
+func (m *Model) openRules(focus *session.Flow) tea.Cmd {
+	if m.rules == nil {
+		return m.say(keymap.NoProxy)
 	}
-	return m.rulesErrorsChanged(errs)
+	if m.page == pageRules {
+		return nil
+	}
+	m.rulesBack = m.page
+	if m.page == pageHelp || m.page == pageEvents {
+		m.rulesBack = m.back
+	}
+	m.page = pageRules
+	m.rules.Open(focus)
+	return nil
 }
 
 func (m *Model) openPager(p page) {

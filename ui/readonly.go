@@ -31,7 +31,7 @@ func (m *Model) refusal(b keymap.Binding) string {
 		return "read-only session: " + what + " (restart without --readonly)"
 	}
 	if b.Action == keymap.ActReplay || b.Action == keymap.ActReplayAll {
-		return noProxy
+		return keymap.NoProxy
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
 )
@@ -20,7 +21,7 @@ import (
 func (m *Model) replayFlow(f *session.Flow) tea.Cmd {
 	s := m.opts.sender
 	if s == nil {
-		return m.say(noProxy)
+		return m.say(keymap.NoProxy)
 	}
 	ctx, get, id, seq := m.ctx, m.store.Get, f.ID, f.Seq
 	return tea.Batch(m.say(fmt.Sprintf("replaying flow #%d…", seq)), func() tea.Msg {
@@ -69,7 +70,7 @@ type methodCount struct {
 // OPTIONS and TRACE is replayed at once, as r replays one flow.
 func (m *Model) replayShown() tea.Cmd {
 	if m.opts.sender == nil {
-		return m.say(noProxy)
+		return m.say(keymap.NoProxy)
 	}
 	var match session.Matcher
 	if m.filter != nil || m.markedOnly {

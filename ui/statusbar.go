@@ -60,9 +60,8 @@ func (m *Model) statusLine() string {
 	if !m.opts.readOnly {
 		left = append(left, m.interceptStatus())
 	}
-	if m.rulesErr != "" {
-		// Until the file is fixed: the message saying why expires.
-		left = append(left, "rules not reloaded (R)")
+	if m.rules != nil && m.rules.Status() != "" {
+		left = append(left, m.rules.Status())
 	}
 	if m.page == pageFlow {
 		if info := m.flow.MatchInfo(); info != "" {
@@ -123,34 +122,4 @@ func (m *Model) hints() string {
 		}
 	}
 	return keymap.HintLine(bs, m.st, m.width)
-}
-
-// rulesErrorsChanged says in the status bar when the rules files' reload
-// errors change: a file that failed to reload (FILE:LINE: what is wrong),
-// whose rules stay as they were, or the files fixed since.
-func (m *Model) rulesErrorsChanged(errs []error) tea.Cmd {
-	var lines []string
-	for _, err := range errs {
-		for l := range strings.SplitSeq(err.Error(), "\n") {
-			if l = strings.TrimSpace(l); l != "" {
-				lines = append(lines, l)
-			}
-		}
-	}
-	now, was := strings.Join(lines, "\n"), m.rulesErr
-	if now == was {
-		return nil
-	}
-	m.rulesErr = now
-	switch {
-	case now != "":
-		more := ""
-		if len(lines) > 1 {
-			more = fmt.Sprintf(" (and %d more: R lists them)", len(lines)-1)
-		}
-		return m.say("rules not reloaded, the previous rules stay active: " + lines[0] + more)
-	case was != "":
-		return m.say("rules reloaded: the rules files are fixed")
-	}
-	return nil
 }

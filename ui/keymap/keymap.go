@@ -247,3 +247,6 @@ func keyMsg(name string) tea.KeyMsg {
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(name)}
 }
+
+// NoProxy is what keys that need the running proxy say without one.
+const NoProxy = "no proxy is running (this session is read-only)"

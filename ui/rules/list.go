@@ -1,4 +1,4 @@
-package ui
+package rules
 
 import (
 	"fmt"
@@ -11,10 +11,10 @@ import (
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
-// RulesView lists the rules engine's rules, from files and added in the
+// list lists the rules engine's rules, from files and added in the
 // UI, in the order they apply, with their state and hit counts, and the
 // mistakes that kept a rules file from reloading.
-type RulesView struct {
+type list struct {
 	keys          keymap.Map
 	st            style.Styles
 	width, height int
@@ -25,19 +25,19 @@ type RulesView struct {
 	offset int
 }
 
-// NewRulesView returns an empty rules view.
-func NewRulesView(keys keymap.Map, st style.Styles) RulesView {
-	return RulesView{keys: keys, st: st}
+// newList returns an empty rules list.
+func newList(keys keymap.Map, st style.Styles) list {
+	return list{keys: keys, st: st}
 }
 
 // SetSize sets the view's area.
-func (v *RulesView) SetSize(width, height int) {
+func (v *list) SetSize(width, height int) {
 	v.width, v.height = width, max(height, 1)
 	v.clamp()
 }
 
 // SetRules replaces the rules shown, keeping the cursor on the same rule.
-func (v *RulesView) SetRules(rules []intercept.RuleStatus, errs []error) {
+func (v *list) SetRules(rules []intercept.RuleStatus, errs []error) {
 	id := ""
 	if sel := v.Selected(); sel != nil {
 		id = sel.ID
@@ -57,7 +57,7 @@ func (v *RulesView) SetRules(rules []intercept.RuleStatus, errs []error) {
 }
 
 // Selected returns the rule under the cursor, or nil.
-func (v RulesView) Selected() *intercept.RuleStatus {
+func (v list) Selected() *intercept.RuleStatus {
 	if v.cursor >= 0 && v.cursor < len(v.rules) {
 		return &v.rules[v.cursor]
 	}
@@ -65,11 +65,11 @@ func (v RulesView) Selected() *intercept.RuleStatus {
 }
 
 // rows is how many rules fit under the title, errors and header.
-func (v RulesView) rows() int {
+func (v list) rows() int {
 	return max(v.height-2-min(len(v.errs), v.height/2), 1)
 }
 
-func (v *RulesView) clamp() {
+func (v *list) clamp() {
 	v.cursor = min(max(v.cursor, 0), max(len(v.rules)-1, 0))
 	if v.cursor < v.offset {
 		v.offset = v.cursor
@@ -81,7 +81,7 @@ func (v *RulesView) clamp() {
 }
 
 // Update moves the cursor.
-func (v RulesView) Update(msg tea.Msg) (RulesView, tea.Cmd) {
+func (v list) Update(msg tea.Msg) (list, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		if b, ok := v.keys.Lookup(keymap.ScopeRules, msg); ok {
@@ -105,7 +105,7 @@ func (v RulesView) Update(msg tea.Msg) (RulesView, tea.Cmd) {
 }
 
 // View draws exactly height lines.
-func (v RulesView) View() string {
+func (v list) View() string {
 	files, added := 0, 0
 	for _, r := range v.rules {
 		if r.Added {
