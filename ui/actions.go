@@ -63,16 +63,16 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	case keymap.ActQuit:
 		return m.Confirm("quit siphon?", m.quit)
 	case keymap.ActReplayAll:
-		return m.replayShown()
+		return m.export.ReplayShown(m.matcher())
 	}
 	if sel == nil {
 		return nil
 	}
 	switch b.Action {
 	case keymap.ActReplay:
-		return m.replayFlow(sel)
+		return m.export.Key(b.Action, sel)
 	case keymap.ActExport, keymap.ActCopyCurl, keymap.ActWrite:
-		return m.exportKey(b.Action, sel)
+		return m.export.Key(b.Action, sel)
 	case keymap.ActMark:
 		return m.edit(sel, func(f *session.Flow) { f.Marked = !f.Marked })
 	case keymap.ActDelete:
@@ -131,12 +131,12 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 		return m.flow.ToggleOriginal()
 	case keymap.ActReplay:
 		if f != nil {
-			return m.replayFlow(f)
+			return m.export.Key(b.Action, f)
 		}
 		return nil
 	case keymap.ActExport, keymap.ActCopyCurl, keymap.ActWrite:
 		if f != nil {
-			return m.exportKey(b.Action, f)
+			return m.export.Key(b.Action, f)
 		}
 		return nil
 	}
@@ -249,12 +249,7 @@ func (m *Model) applyQuery() tea.Cmd {
 
 // setQuery gives the view the filter, marked-only switch and order.
 func (m *Model) setQuery() {
-	switch {
-	case m.filter == nil && !m.markedOnly:
-		m.view.SetMatcher(nil)
-	default:
-		m.view.SetMatcher(queryMatcher{f: m.filter, markedOnly: m.markedOnly})
-	}
+	m.view.SetMatcher(m.matcher())
 	m.view.SetOrder(m.sortKey, m.reverse)
 	m.list.SetOrder(m.sortKey, m.reverse)
 }
@@ -277,3 +272,11 @@ func (q queryMatcher) Match(f *session.Flow) bool {
 func (q queryMatcher) NeedsBodies() bool { return q.f.NeedsBodies() }
 
 func (q queryMatcher) NeedsHeaders() bool { return q.f.NeedsHeaders() }
+
+// matcher is the user's filter and marked-only switch, or nil for all.
+func (m *Model) matcher() session.Matcher {
+	if m.filter == nil && !m.markedOnly {
+		return nil
+	}
+	return queryMatcher{f: m.filter, markedOnly: m.markedOnly}
+}

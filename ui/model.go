@@ -21,6 +21,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/export"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/pager"
 	"github.com/siphonproxy/siphon/ui/prompt"
@@ -56,7 +57,7 @@ type Model struct {
 	pager         pager.Model // help and event log
 	prompt        *prompt.Model
 	then          func(string) tea.Cmd // acts on the confirmed answer to the prompt
-	menu          *ExportMenu
+	export        *export.Model
 	status        status
 	refresh       refresher
 
@@ -88,6 +89,11 @@ func New(store *session.Store, opts ...Option) *Model {
 	if o.engine != nil {
 		m.rules = rules.New(m, o.engine, o.keys, st)
 	}
+	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
+	if o.sender != nil {
+		xc.Sender = export.ReplaySender(o.sender)
+	}
+	m.export = export.New(ctx, m, xc)
 	if o.filter != "" {
 		if f, err := filter.Parse(o.filter); err == nil {
 			m.filterExpr, m.filter = o.filter, f
@@ -145,8 +151,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.edited(msg)
 	case storedFlowMsg:
 		return m, m.storedEdit(msg)
-	case replayPlanMsg:
-		return m, m.replayPlanned(msg)
 	case prompt.Status:
 		return m, m.say(msg.Text)
 	case expireMsg:
@@ -163,12 +167,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		return m, m.mouse(msg)
 	}
+	cmds := []tea.Cmd{m.export.Update(msg)}
 	if m.prompt != nil {
 		p, cmd := m.prompt.Update(msg) // the input's cursor blink
 		m.prompt = &p
-		return m, cmd
+		cmds = append(cmds, cmd)
 	}
-	return m, nil
+	return m, tea.Batch(cmds...)
 }
 
 func (m *Model) resize(w, h int) {
@@ -183,9 +188,7 @@ func (m *Model) resize(w, h int) {
 	if m.prompt != nil {
 		m.prompt.SetWidth(w)
 	}
-	if m.menu != nil {
-		m.menu.SetWidth(w)
-	}
+	m.export.SetWidth(w)
 }
 
 // refreshed takes in a view refresh and keeps an open, unfinished flow
@@ -230,8 +233,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
-	if m.menu != nil {
-		return m.menuKey(msg)
+	if m.export.MenuOpen() {
+		return m.export.MenuKey(msg)
 	}
 	if b, ok := m.keys.Lookup(keymap.ScopeGlobal, msg); ok {
 		switch b.Action {
@@ -387,8 +390,5 @@ func (m *Model) View() string {
 	} else {
 		b.WriteString(m.statusLine() + "\n" + m.hints())
 	}
-	if m.menu != nil {
-		return style.Overlay(b.String(), m.menu.Lines())
-	}
-	return b.String()
+	return m.export.View(b.String())
 }

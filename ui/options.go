@@ -5,6 +5,7 @@ import (
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/replay"
+	"github.com/siphonproxy/siphon/ui/export"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/style"
 )
@@ -24,7 +25,7 @@ type options struct {
 
 	engine *intercept.Engine
 	sender *replay.Sender
-	clip   Clipboard
+	clip   export.Clipboard
 	editor string
 }
 
@@ -71,9 +72,9 @@ func WithEngine(e *intercept.Engine) Option { return func(o *options) { o.engine
 func WithReplay(s *replay.Sender) Option { return func(o *options) { o.sender = s } }
 
 // WithClipboard sets where exported text is copied (x, c), usually a
-// NewSystemClipboard; without it copying says there is no clipboard (w
+// export.NewSystemClipboard; without it copying says there is no clipboard (w
 // still writes files).
-func WithClipboard(c Clipboard) Option { return func(o *options) { o.clip = c } }
+func WithClipboard(c export.Clipboard) Option { return func(o *options) { o.clip = c } }
 
 // WithEditor sets the command that edits messages (e, p), as $EDITOR is
 // written: a program and its arguments; the file's path is appended. An

@@ -1,4 +1,4 @@
-package ui
+package export
 
 import (
 	"fmt"
@@ -11,10 +11,10 @@ import (
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
-// ExportMenu asks how to export one flow: the formats of replay.Export,
+// Menu asks how to export one flow: the formats of replay.Export,
 // copied to the clipboard (enter) or written to a file (w). Digits pick a
 // format at once.
-type ExportMenu struct {
+type Menu struct {
 	keys    keymap.Map
 	st      style.Styles
 	width   int
@@ -22,27 +22,27 @@ type ExportMenu struct {
 	cursor  int
 	flow    *session.Flow // as listed (bodies not loaded)
 	write   bool          // opened with w: enter writes too
-	choice  *ExportChoice
+	choice  *Choice
 	closed  bool
 }
 
-// ExportChoice is what the user picked in an ExportMenu.
-type ExportChoice struct {
+// Choice is what the user picked in an Menu.
+type Choice struct {
 	Format replay.Format
 	Write  bool // to a file, rather than the clipboard
 }
 
-// NewExportMenu returns the menu for f; with write set, the choice is
+// NewMenu returns the menu for f; with write set, the choice is
 // written to a file rather than copied.
-func NewExportMenu(f *session.Flow, write bool, keys keymap.Map, st style.Styles) ExportMenu {
-	return ExportMenu{keys: keys, st: st, formats: replay.Formats(), flow: f, write: write}
+func NewMenu(f *session.Flow, write bool, keys keymap.Map, st style.Styles) Menu {
+	return Menu{keys: keys, st: st, formats: replay.Formats(), flow: f, write: write}
 }
 
 // SetWidth sets the menu's width.
-func (m *ExportMenu) SetWidth(w int) { m.width = w }
+func (m *Menu) SetWidth(w int) { m.width = w }
 
 // Update handles a key; Choice and Closed say how the menu ended.
-func (m ExportMenu) Update(msg tea.KeyMsg) ExportMenu {
+func (m Menu) Update(msg tea.KeyMsg) Menu {
 	if msg.Type == tea.KeyRunes && len(msg.Runes) == 1 && msg.Runes[0] >= '1' && int(msg.Runes[0]-'1') < len(m.formats) {
 		m.cursor = int(msg.Runes[0] - '1')
 		m.pick(m.write)
@@ -67,19 +67,19 @@ func (m ExportMenu) Update(msg tea.KeyMsg) ExportMenu {
 	return m
 }
 
-func (m *ExportMenu) pick(write bool) {
-	m.choice = &ExportChoice{Format: m.formats[m.cursor], Write: write}
+func (m *Menu) pick(write bool) {
+	m.choice = &Choice{Format: m.formats[m.cursor], Write: write}
 	m.closed = true
 }
 
 // Closed reports whether the menu has ended; Choice is nil if cancelled.
-func (m ExportMenu) Closed() bool { return m.closed }
+func (m Menu) Closed() bool { return m.closed }
 
 // Choice returns what was picked, or nil.
-func (m ExportMenu) Choice() *ExportChoice { return m.choice }
+func (m Menu) Choice() *Choice { return m.choice }
 
 // Lines draws the menu: a rule, a title, the formats, and its keys.
-func (m ExportMenu) Lines() []string {
+func (m Menu) Lines() []string {
 	verb := "copy to the clipboard"
 	if m.write {
 		verb = "write to a file"
