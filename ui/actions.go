@@ -14,7 +14,7 @@ import (
 // listKey handles a key on the flow list.
 func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	if b, ok := m.keys.Lookup(keymap.ScopeIntercept, msg); ok {
-		return m.interceptKey(b.Action, m.list.Selected())
+		return m.bp.Key(b.Action, m.list.Selected())
 	}
 	b, ok := m.keys.Lookup(keymap.ScopeList, msg)
 	if !ok {
@@ -89,7 +89,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 // flowKey handles a key on the flow view.
 func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 	if b, ok := m.keys.Lookup(keymap.ScopeIntercept, msg); ok {
-		return m.interceptKey(b.Action, m.flow.Flow())
+		return m.bp.Key(b.Action, m.flow.Flow())
 	}
 	b, ok := m.keys.Lookup(keymap.ScopeFlow, msg)
 	if !ok {

@@ -21,6 +21,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/breakpoint"
 	"github.com/siphonproxy/siphon/ui/export"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/pager"
@@ -48,7 +49,6 @@ type Model struct {
 	st    style.Styles
 	ctx   context.Context
 	stop  context.CancelFunc
-	term  *terminal // the terminal Run reads keys from; nil under teatest
 
 	width, height int
 	page, back    page // back: where the help and events screens return to
@@ -58,12 +58,12 @@ type Model struct {
 	prompt        *prompt.Model
 	then          func(string) tea.Cmd // acts on the confirmed answer to the prompt
 	export        *export.Model
+	bp            *breakpoint.Model
 	status        status
 	refresh       refresher
 
-	rules       *rules.Model // nil without a rules engine
-	rulesBack   page         // where the rules view returns to
-	pausedCount int          // flows paused at breakpoints
+	rules     *rules.Model // nil without a rules engine
+	rulesBack page         // where the rules view returns to
 
 	filterExpr string
 	filter     *filter.Filter
@@ -94,6 +94,11 @@ func New(store *session.Store, opts ...Option) *Model {
 		xc.Sender = export.ReplaySender(o.sender)
 	}
 	m.export = export.New(ctx, m, xc)
+	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
+	if o.engine != nil {
+		bc.Engine = o.engine
+	}
+	m.bp = breakpoint.New(m, bc)
 	if o.filter != "" {
 		if f, err := filter.Parse(o.filter); err == nil {
 			m.filterExpr, m.filter = o.filter, f
@@ -123,6 +128,9 @@ func (m *Model) Init() tea.Cmd {
 	)
 }
 
+// engineChangedMsg says the rules engine's paused flows or rules changed.
+type engineChangedMsg struct{}
+
 // Update routes a message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -147,10 +155,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, waitSignal(m.ctx, m.opts.events.Changed(), msg))
 	case engineChangedMsg:
 		return m, tea.Batch(m.engineChanged(), waitSignal(m.ctx, m.opts.engine.Changed(), msg))
-	case editedMsg:
-		return m, m.edited(msg)
-	case storedFlowMsg:
-		return m, m.storedEdit(msg)
 	case prompt.Status:
 		return m, m.say(msg.Text)
 	case expireMsg:
@@ -167,7 +171,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		return m, m.mouse(msg)
 	}
-	cmds := []tea.Cmd{m.export.Update(msg)}
+	cmds := []tea.Cmd{m.export.Update(msg), m.bp.Update(msg)}
 	if m.prompt != nil {
 		p, cmd := m.prompt.Update(msg) // the input's cursor blink
 		m.prompt = &p
@@ -303,7 +307,7 @@ func (m *Model) focused() *session.Flow {
 // engineChanged takes in a change of the paused flows or the rules, and
 // says when a rules file fails to reload or is fixed.
 func (m *Model) engineChanged() tea.Cmd {
-	m.pausedCount = len(m.opts.engine.Paused())
+	m.bp.EngineChanged()
 	return m.rules.EngineChanged(m.page == pageRules)
 }
 

@@ -29,6 +29,6 @@ func (m *Model) State() State {
 		Sort: m.sortKey, Reverse: m.reverse, Follow: m.list.Follow(),
 		Shown: m.list.shown, Total: m.list.total,
 		Selected: m.list.Selected(), Open: m.flow.Flow(), Tab: m.flow.Tab(), Mode: m.flow.Mode(),
-		Original: m.flow.Original(), Message: m.status.text, Paused: m.pausedCount,
+		Original: m.flow.Original(), Message: m.status.text, Paused: m.bp.Paused(),
 	}
 }

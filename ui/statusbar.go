@@ -7,7 +7,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/style"
 )
@@ -58,7 +57,7 @@ func (m *Model) statusLine() string {
 		left = append(left, "follow")
 	}
 	if !m.opts.readOnly {
-		left = append(left, m.interceptStatus())
+		left = append(left, m.bp.Status())
 	}
 	if m.rules != nil && m.rules.Status() != "" {
 		left = append(left, m.rules.Status())
@@ -105,7 +104,7 @@ func (m *Model) hints() string {
 			bs = append(bs, b)
 		}
 	}
-	if f := m.focused(); f != nil && f.State == session.Intercepted && m.opts.engine != nil {
+	if m.bp.Hints(m.focused()) {
 		for _, b := range m.keys.InScope(keymap.ScopeIntercept) {
 			if b.Action != keymap.ActIntercept && b.Action != keymap.ActInterceptToggle {
 				bs = append(bs, b)

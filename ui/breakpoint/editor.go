@@ -1,4 +1,4 @@
-package ui
+package breakpoint
 
 import (
 	"bytes"
@@ -33,8 +33,8 @@ type finalError struct{ err error }
 func (e finalError) Error() string { return e.err.Error() }
 func (e finalError) Unwrap() error { return e.err }
 
-// editedMsg reports that the editor exited.
-type editedMsg struct {
+// EditedMsg reports that the editor exited (tests wait for it).
+type EditedMsg struct {
 	job *editJob
 	err error
 }
@@ -60,20 +60,20 @@ func (m *Model) openEditor(job *editJob, text []byte, problem error) tea.Cmd {
 	if job.path == "" {
 		f, err := os.CreateTemp("", "siphon-edit-*.http")
 		if err != nil {
-			return m.say(fmt.Sprintf("edit %s: %v", job.what, err))
+			return m.host.Say(fmt.Sprintf("edit %s: %v", job.what, err))
 		}
 		job.path = f.Name()
 		f.Close()
 	}
 	if err := os.WriteFile(job.path, buf.Bytes(), 0o600); err != nil {
-		return m.say(fmt.Sprintf("edit %s: %v", job.what, err))
+		return m.host.Say(fmt.Sprintf("edit %s: %v", job.what, err))
 	}
-	args := strings.Fields(m.opts.editor)
+	args := strings.Fields(m.cfg.Editor)
 	if len(args) == 0 {
 		args = []string{"vi"}
 	}
 	cmd := exec.Command(args[0], append(args[1:], job.path)...)
-	done := func(err error) tea.Msg { return editedMsg{job: job, err: err} }
+	done := func(err error) tea.Msg { return EditedMsg{job: job, err: err} }
 	t := m.term
 	if t == nil {
 		return tea.ExecProcess(cmd, done)
@@ -81,10 +81,10 @@ func (m *Model) openEditor(job *editJob, text []byte, problem error) tea.Cmd {
 	// The program's read loop ends before the terminal is handed over, and
 	// the editor reads the terminal itself (given the program's input,
 	// exec would feed it through a pipe): see terminal.
-	cmd.Stdin = t.file()
+	cmd.Stdin = t.File()
 	run := tea.Exec(terminalCommand{cmd, t}, done)
 	return func() tea.Msg {
-		t.pause()
+		t.Pause()
 		return run()
 	}
 }
@@ -93,11 +93,11 @@ func (m *Model) openEditor(job *editJob, text []byte, problem error) tea.Cmd {
 // reading resumed when the program ends, before Bubble Tea reads again.
 type terminalCommand struct {
 	*exec.Cmd
-	t *terminal
+	t Terminal
 }
 
 func (c terminalCommand) Run() error {
-	defer c.t.resume()
+	defer c.t.Resume()
 	return c.Cmd.Run()
 }
 
@@ -123,35 +123,35 @@ func (c terminalCommand) SetStderr(w io.Writer) {
 
 // edited takes the file back from the editor and applies it, or opens
 // the editor again when the message does not parse.
-func (m *Model) edited(msg editedMsg) tea.Cmd {
+func (m *Model) edited(msg EditedMsg) tea.Cmd {
 	job := msg.job
 	if msg.err != nil {
 		os.Remove(job.path)
-		return m.say(fmt.Sprintf("editor %q failed (%v): %s is unchanged", m.editorName(), msg.err, job.what))
+		return m.host.Say(fmt.Sprintf("editor %q failed (%v): %s is unchanged", m.editorName(), msg.err, job.what))
 	}
 	data, err := os.ReadFile(job.path)
 	if err != nil {
-		return m.say(fmt.Sprintf("read the edited %s: %v", job.what, err))
+		return m.host.Say(fmt.Sprintf("read the edited %s: %v", job.what, err))
 	}
 	text, _ := stripNotes(data)
 	if len(bytes.TrimSpace(text)) == 0 {
 		os.Remove(job.path)
-		return m.say("the file was emptied: " + job.what + " is unchanged")
+		return m.host.Say("the file was emptied: " + job.what + " is unchanged")
 	}
 	done, err := job.apply(text)
 	var fe finalError
 	switch {
 	case errors.As(err, &fe):
-		return m.say(fmt.Sprintf("%v; your edit is kept in %s", fe.err, job.path))
+		return m.host.Say(fmt.Sprintf("%v; your edit is kept in %s", fe.err, job.path))
 	case err != nil:
-		return tea.Batch(m.say(job.what+": "+err.Error()), m.openEditor(job, text, err))
+		return tea.Batch(m.host.Say(job.what+": "+err.Error()), m.openEditor(job, text, err))
 	}
 	os.Remove(job.path)
-	return m.say(done)
+	return m.host.Say(done)
 }
 
 func (m *Model) editorName() string {
-	if args := strings.Fields(m.opts.editor); len(args) > 0 {
+	if args := strings.Fields(m.cfg.Editor); len(args) > 0 {
 		return args[0]
 	}
 	return "vi"

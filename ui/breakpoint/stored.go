@@ -1,4 +1,4 @@
-package ui
+package breakpoint
 
 import (
 	"fmt"
@@ -21,12 +21,12 @@ type storedFlowMsg struct {
 // r then replays it.
 func (m *Model) loadForEdit(f *session.Flow) tea.Cmd {
 	if f.Kind != session.HTTP || f.Request == nil {
-		return m.say(fmt.Sprintf("flow #%d is not an HTTP request: nothing to edit", f.Seq))
+		return m.host.Say(fmt.Sprintf("flow #%d is not an HTTP request: nothing to edit", f.Seq))
 	}
-	if m.opts.readOnly {
-		return m.say(keymap.NoProxy)
+	if m.cfg.ReadOnly {
+		return m.host.Say(keymap.NoProxy)
 	}
-	id, get := f.ID, m.store.Get
+	id, get := f.ID, m.cfg.Store.Get
 	return func() tea.Msg {
 		g, err := get(id)
 		return storedFlowMsg{flow: g, err: err}
@@ -36,7 +36,7 @@ func (m *Model) loadForEdit(f *session.Flow) tea.Cmd {
 // storedEdit opens the editor on a stored flow's request.
 func (m *Model) storedEdit(msg storedFlowMsg) tea.Cmd {
 	if msg.err != nil {
-		return m.say(msg.err.Error())
+		return m.host.Say(msg.err.Error())
 	}
 	f := msg.flow
 	job := &editJob{what: fmt.Sprintf("the request of flow #%d", f.Seq), shown: requestText(f.Request)}
@@ -57,7 +57,7 @@ func (m *Model) storedEdit(msg storedFlowMsg) tea.Cmd {
 			c.Comment += "; "
 		}
 		c.Comment += "request edited in siphon after capture"
-		if err := m.store.Update(c); err != nil {
+		if err := m.cfg.Store.Update(c); err != nil {
 			return "", finalError{fmt.Errorf("save the edited request of flow #%d: %w", f.Seq, err)}
 		}
 		return fmt.Sprintf("edited the request of flow #%d: r sends it", f.Seq), nil

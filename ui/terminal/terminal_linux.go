@@ -1,4 +1,4 @@
-package ui
+package terminal
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// terminal is the keyboard side of the terminal the UI runs in, given to
+// Terminal is the keyboard side of the terminal the UI runs in, given to
 // Bubble Tea as its input.
 //
 // It exists because of how Bubble Tea v1.3.10 reads a terminal. For an
@@ -34,8 +34,8 @@ import (
 // select there for that reason). Elsewhere Bubble Tea reads its own input
 // (terminal_other.go).
 //
-// terminal is safe for concurrent use.
-type terminal struct {
+// Terminal is safe for concurrent use.
+type Terminal struct {
 	f    *os.File
 	own  bool // f was opened here and Close closes it
 	fd   int
@@ -55,11 +55,11 @@ type terminal struct {
 	pipeDone bool // the wake pipe is closed
 }
 
-// openTerminal reads keys from in when it is a terminal, otherwise from
+// Open reads keys from in when it is a terminal, otherwise from
 // the process's controlling terminal (/dev/tty), as Bubble Tea does when
 // standard input is redirected.
-func openTerminal(in *os.File) (*terminal, error) {
-	t := &terminal{f: in, poll: unix.Poll, waitLimit: time.Second}
+func Open(in *os.File) (*Terminal, error) {
+	t := &Terminal{f: in, poll: unix.Poll, waitLimit: time.Second}
 	if in == nil || !term.IsTerminal(in.Fd()) {
 		f, err := os.Open("/dev/tty")
 		if err != nil {
@@ -80,7 +80,7 @@ func openTerminal(in *os.File) (*terminal, error) {
 }
 
 // Read waits for keys, or for pause or Close, which end it with io.EOF.
-func (t *terminal) Read(p []byte) (int, error) {
+func (t *Terminal) Read(p []byte) (int, error) {
 	t.mu.Lock()
 	if t.closed || t.paused {
 		t.mu.Unlock()
@@ -123,7 +123,7 @@ func (t *terminal) Read(p []byte) (int, error) {
 
 // readEnded counts a read out, and closes the wake pipe if Close gave up
 // waiting for it.
-func (t *terminal) readEnded() {
+func (t *Terminal) readEnded() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.reads--; t.reads > 0 {
@@ -137,7 +137,7 @@ func (t *terminal) readEnded() {
 }
 
 // drainWake empties the wake pipe (its reading end does not block).
-func (t *terminal) drainWake() {
+func (t *Terminal) drainWake() {
 	var b [16]byte
 	for {
 		if n, _ := unix.Read(t.wake[0], b[:]); n <= 0 {
@@ -148,7 +148,7 @@ func (t *terminal) drainWake() {
 
 // wakeReads wakes the reads waiting for keys; t.mu is held, so that the
 // pipe stays open meanwhile.
-func (t *terminal) wakeReads() {
+func (t *Terminal) wakeReads() {
 	if !t.pipeDone {
 		unix.Write(t.wake[1], []byte{0})
 	}
@@ -156,7 +156,7 @@ func (t *terminal) wakeReads() {
 
 // waitReads waits until no read is in progress, or waitLimit has passed;
 // it says which.
-func (t *terminal) waitReads() bool {
+func (t *Terminal) waitReads() bool {
 	t.mu.Lock()
 	idle := t.idle
 	t.mu.Unlock()
@@ -173,21 +173,21 @@ func (t *terminal) waitReads() bool {
 	}
 }
 
-// pause ends the read in progress, and every read until resume: Bubble
+// Pause ends the read in progress, and every read until resume: Bubble
 // Tea's read loop ends before it hands the terminal to the editor, rather
 // than leaving a read behind that would take the editor's keys.
-func (t *terminal) pause() {
+func (t *Terminal) Pause() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.paused = true
 	t.wakeReads()
 }
 
-// resume lets reads wait for keys again, once the reads that pause ended
+// Resume lets reads wait for keys again, once the reads that pause ended
 // have returned; it runs before Bubble Tea starts its next read loop, on
 // Bubble Tea's event loop, so it waits at most waitLimit: a read that has
 // not returned by then may take one key meant for the next read loop.
-func (t *terminal) resume() {
+func (t *Terminal) Resume() {
 	t.waitReads()
 	t.mu.Lock()
 	t.paused = false
@@ -196,20 +196,20 @@ func (t *terminal) resume() {
 
 // Write writes to the terminal; Bubble Tea never does, but its notion of a
 // terminal file is a ReadWriteCloser.
-func (t *terminal) Write(p []byte) (int, error) { return t.f.Write(p) }
+func (t *Terminal) Write(p []byte) (int, error) { return t.f.Write(p) }
 
 // Fd is the terminal's descriptor, through which Bubble Tea sets raw mode.
-func (t *terminal) Fd() uintptr { return uintptr(t.fd) }
+func (t *Terminal) Fd() uintptr { return uintptr(t.fd) }
 
-// file is the terminal itself, for the editor's standard input.
-func (t *terminal) file() *os.File { return t.f }
+// File is the terminal itself, for the editor's standard input.
+func (t *Terminal) File() *os.File { return t.f }
 
 // Close ends the read in progress and waits for it (at most waitLimit),
-// then releases the pipe (and the terminal if openTerminal opened it). A
+// then releases the pipe (and the terminal if Open opened it). A
 // read that has not returned by then releases the pipe when it does; the
 // terminal, in blocking mode, is closed by the os package once that read
 // returns. Reads after Close return io.EOF.
-func (t *terminal) Close() error {
+func (t *Terminal) Close() error {
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
@@ -231,7 +231,7 @@ func (t *terminal) Close() error {
 }
 
 // closePipe closes the wake pipe once; t.mu is held.
-func (t *terminal) closePipe() {
+func (t *Terminal) closePipe() {
 	if t.pipeDone {
 		return
 	}

@@ -1,4 +1,4 @@
-package ui
+package breakpoint
 
 import (
 	"bytes"
@@ -164,7 +164,7 @@ func editedBody(text []byte, form bodyForm, orig messageText, enc string) (sessi
 	default:
 		return session.Body{}, &editError{0, fmt.Sprintf("unknown %s: %q (want hex, wire-hex or unchanged)", bodyFormHeader, form)}
 	}
-	data, err := encodeBody(data, enc)
+	data, err := session.EncodeBody(data, enc)
 	if err != nil {
 		return session.Body{}, &editError{0, err.Error()}
 	}

@@ -1,4 +1,4 @@
-package ui
+package breakpoint
 
 import (
 	"errors"
@@ -14,44 +14,41 @@ import (
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
-// engineChangedMsg says the rules engine's paused flows or rules changed.
-type engineChangedMsg struct{}
-
-// interceptKey handles the intercept keys on the list and the flow view;
+// Key handles the intercept keys on the list and the flow view;
 // f is the flow under the cursor or open (nil for none).
-func (m *Model) interceptKey(a keymap.Action, f *session.Flow) tea.Cmd {
-	e := m.opts.engine
+func (m *Model) Key(a keymap.Action, f *session.Flow) tea.Cmd {
+	e := m.cfg.Engine
 	if e == nil {
-		return m.say(keymap.NoProxy)
+		return m.host.Say(keymap.NoProxy)
 	}
 	switch a {
 	case keymap.ActIntercept:
-		return m.Ask("intercept flows matching (~s: pause at the response)", e.InterceptFilter(), prompt.CheckFilter, m.setInterceptFilter)
+		return m.host.Ask("intercept flows matching (~s: pause at the response)", e.InterceptFilter(), prompt.CheckFilter, m.setInterceptFilter)
 	case keymap.ActInterceptToggle:
 		e.SetIntercepting(!e.Intercepting())
-		return m.say(m.interceptStatus())
+		return m.host.Say(m.Status())
 	case keymap.ActResumeAll:
-		return m.say(fmt.Sprintf("resumed %d paused flows", e.ResumeAll()))
+		return m.host.Say(fmt.Sprintf("resumed %d paused flows", e.ResumeAll()))
 	}
 	if f == nil {
-		return m.say("no flow here")
+		return m.host.Say("no flow here")
 	}
-	pf, paused := m.paused(f.ID)
+	pf, paused := m.pausedFlow(f.ID)
 	switch {
 	case a == keymap.ActEdit && !paused:
 		return m.loadForEdit(f)
 	case !paused:
-		return m.say(fmt.Sprintf("flow #%d is not paused at a breakpoint", f.Seq))
+		return m.host.Say(fmt.Sprintf("flow #%d is not paused at a breakpoint", f.Seq))
 	}
 	var err error
 	switch a {
 	case keymap.ActResume:
 		if err = e.Resume(pf.ID); err == nil {
-			return m.say(fmt.Sprintf("resumed flow #%d", f.Seq))
+			return m.host.Say(fmt.Sprintf("resumed flow #%d", f.Seq))
 		}
 	case keymap.ActKill:
 		if err = e.Kill(pf.ID); err == nil {
-			return m.say(fmt.Sprintf("killed flow #%d: its client's connection is closed", f.Seq))
+			return m.host.Say(fmt.Sprintf("killed flow #%d: its client's connection is closed", f.Seq))
 		}
 	case keymap.ActEdit:
 		job := m.pausedEdit(pf, f.Seq)
@@ -63,25 +60,25 @@ func (m *Model) interceptKey(a keymap.Action, f *session.Flow) tea.Cmd {
 	if err == nil {
 		return nil
 	}
-	return m.say(pausedError(err, f.Seq).Error())
+	return m.host.Say(pausedError(err, f.Seq).Error())
 }
 
 // setInterceptFilter applies the expression typed after i; a non-empty one
 // also turns interception on.
 func (m *Model) setInterceptFilter(expr string) tea.Cmd {
-	e := m.opts.engine
+	e := m.cfg.Engine
 	if err := e.SetInterceptFilter(expr); err != nil {
-		return m.say(err.Error())
+		return m.host.Say(err.Error())
 	}
 	if strings.TrimSpace(expr) != "" {
 		e.SetIntercepting(true)
 	}
-	return m.say(m.interceptStatus())
+	return m.host.Say(m.Status())
 }
 
-// paused returns the paused flow with the given ID, as the engine holds it.
-func (m *Model) paused(id string) (intercept.PausedFlow, bool) {
-	for _, p := range m.opts.engine.Paused() {
+// pausedFlow returns the paused flow with the given ID, as the engine holds it.
+func (m *Model) pausedFlow(id string) (intercept.PausedFlow, bool) {
+	for _, p := range m.cfg.Engine.Paused() {
 		if p.ID == id {
 			return p, true
 		}
@@ -100,7 +97,7 @@ func pausedError(err error, seq int64) error {
 
 // pausedEdit is the edit of a paused flow's message at its phase.
 func (m *Model) pausedEdit(pf intercept.PausedFlow, seq int64) *editJob {
-	e := m.opts.engine
+	e := m.cfg.Engine
 	job := &editJob{}
 	if pf.Phase == intercept.RequestPhase {
 		job.what = fmt.Sprintf("the request of flow #%d", seq)
@@ -137,7 +134,7 @@ func (m *Model) pausedEdit(pf intercept.PausedFlow, seq int64) *editJob {
 // answerEdit is an answer of the user's own to a paused flow: a template
 // response to edit. At the request phase the origin is never contacted.
 func (m *Model) answerEdit(pf intercept.PausedFlow, seq int64) *editJob {
-	e := m.opts.engine
+	e := m.cfg.Engine
 	body := "answered by siphon\n"
 	tmpl := &session.Response{Status: http.StatusOK, Reason: "OK", Proto: "HTTP/1.1",
 		Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
@@ -181,9 +178,9 @@ func editNotes(what, cancel string, shown messageText) []string {
 	return notes
 }
 
-// interceptStatus is the status bar's intercept part.
-func (m *Model) interceptStatus() string {
-	e := m.opts.engine
+// Status is the status bar's intercept part.
+func (m *Model) Status() string {
+	e := m.cfg.Engine
 	if e == nil {
 		return "intercept: off"
 	}
@@ -194,8 +191,8 @@ func (m *Model) interceptStatus() string {
 			s = "intercept: " + style.Printable(expr)
 		}
 	}
-	if m.pausedCount > 0 {
-		s += fmt.Sprintf(" · ⏸ %d paused", m.pausedCount)
+	if m.paused > 0 {
+		s += fmt.Sprintf(" · ⏸ %d paused", m.paused)
 	}
 	return s
 }

@@ -1,10 +1,11 @@
-package ui
+package terminal
 
 import (
 	"io"
 	"testing"
 	"time"
 
+	"github.com/siphonproxy/siphon/ui/terminal/ptytest"
 	"golang.org/x/sys/unix"
 )
 
@@ -15,7 +16,7 @@ type readResult struct {
 }
 
 // startRead reads t in a new goroutine; the result arrives on the channel.
-func startRead(t *terminal) <-chan readResult {
+func startRead(t *Terminal) <-chan readResult {
 	got := make(chan readResult, 1)
 	go func() {
 		buf := make([]byte, 64)
@@ -30,8 +31,8 @@ func startRead(t *terminal) <-chan readResult {
 // resume, which runs on Bubble Tea's event loop, nor Close for longer than
 // waitLimit; the wake pipe is closed once that read returns.
 func TestTerminalStuckReadHoldsNeitherResumeNorClose(t *testing.T) {
-	ptm, pts := openPTY(t, 80, 24)
-	term, err := openTerminal(pts)
+	ptm, pts := ptytest.Open(t, 80, 24)
+	term, err := Open(pts)
 	must(t, err)
 	polled := make(chan struct{}, 1)
 	term.poll = func(fds []unix.PollFd, _ int) (int, error) {
@@ -50,8 +51,8 @@ func TestTerminalStuckReadHoldsNeitherResumeNorClose(t *testing.T) {
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
-		term.pause()
-		term.resume()
+		term.Pause()
+		term.Resume()
 		term.Close()
 	}()
 	select {
@@ -88,8 +89,8 @@ func TestTerminalStuckReadHoldsNeitherResumeNorClose(t *testing.T) {
 // /dev/tty) ends the read with an error rather than a read(2) that pause
 // could not end.
 func TestTerminalUnpollableEndsTheRead(t *testing.T) {
-	_, pts := openPTY(t, 80, 24)
-	term, err := openTerminal(pts)
+	_, pts := ptytest.Open(t, 80, 24)
+	term, err := Open(pts)
 	must(t, err)
 	t.Cleanup(func() { term.Close() })
 	term.poll = func(fds []unix.PollFd, _ int) (int, error) {
@@ -103,5 +104,12 @@ func TestTerminalUnpollableEndsTheRead(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("the read of an unpollable terminal blocks")
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
