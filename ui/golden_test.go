@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/siphonproxy/siphon/ui/flowview"
 	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
@@ -25,7 +26,7 @@ func TestGoldenList(t *testing.T) {
 func TestGoldenFlowTabs(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for tab, wait := range []string{"remember", `"token"`, "timings"} {
-			name := fmt.Sprintf("%s-%dx%d", tabNames[tab], size[0], size[1])
+			name := fmt.Sprintf("%s-%dx%d", flowview.TabName(tab), size[0], size[1])
 			t.Run(name, func(t *testing.T) {
 				tm := start(t, fixedStore(t), size[0], size[1])
 				waitScreen(t, tm, "/v1/slow")
@@ -54,12 +55,12 @@ func TestGoldenBodies(t *testing.T) {
 		tab  int
 		wait string
 	}{
-		{"gzip-json", 0, TabResponse, `"owner"`},
-		{"image", 2, TabResponse, "64 × 32"},
-		{"html", 3, TabResponse, "No such project"},
-		{"binary-request", 8, TabRequest, "0000"},
-		{"xml", 8, TabResponse, "<count>"},
-		{"error", 5, TabResponse, "hint"},
+		{"gzip-json", 0, flowview.TabResponse, `"owner"`},
+		{"image", 2, flowview.TabResponse, "64 × 32"},
+		{"html", 3, flowview.TabResponse, "No such project"},
+		{"binary-request", 8, flowview.TabRequest, "0000"},
+		{"xml", 8, flowview.TabResponse, "<count>"},
+		{"error", 5, flowview.TabResponse, "hint"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tm := start(t, fixedStore(t), 80, 24)

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/siphonproxy/siphon/ui/flowview"
 	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
@@ -37,7 +38,7 @@ func TestSearchKeys(t *testing.T) {
 	press(tm, keymap.ScopeFlow, keymap.ActPrevMatch)
 	waitScreen(t, tm, "/on: 4 of 4")
 	m := finish(t, tm)
-	if mark := m.flow.pager.Marked(); mark < 0 || !strings.Contains(m.flow.pager.Lines()[mark], `"siphon"`) {
+	if mark := m.flow.Pager().Marked(); mark < 0 || !strings.Contains(m.flow.Pager().Lines()[mark], `"siphon"`) {
 		t.Errorf("the 4th match highlighted is line %d, want the one with \"siphon\"", mark)
 	}
 	// A search without a match says so.
@@ -58,7 +59,7 @@ func TestViewModeKey(t *testing.T) {
 	waitScreen(t, tm, "view: hex", "00000000", `|{"id":42,"name":|`)
 	press(tm, keymap.ScopeFlow, keymap.ActViewMode)
 	waitScreen(t, tm, "view: auto", `  "name": "siphon",`)
-	if st := finish(t, tm).State(); st.Mode != ModeAuto {
+	if st := finish(t, tm).State(); st.Mode != flowview.ModeAuto {
 		t.Errorf("after three v: mode %v", st.Mode)
 	}
 }

@@ -17,12 +17,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/breakpoint"
 	"github.com/siphonproxy/siphon/ui/export"
+	"github.com/siphonproxy/siphon/ui/flowview"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/pager"
 	"github.com/siphonproxy/siphon/ui/prompt"
@@ -53,7 +53,7 @@ type Model struct {
 	width, height int
 	page, back    page // back: where the help and events screens return to
 	list          FlowList
-	flow          FlowView
+	flow          flowview.Model
 	pager         pager.Model // help and event log
 	prompt        *prompt.Model
 	then          func(string) tea.Cmd // acts on the confirmed answer to the prompt
@@ -84,7 +84,7 @@ func New(store *session.Store, opts ...Option) *Model {
 	}
 	m.list = NewFlowList(m.view, o.keys, st, o.loc)
 	m.list.SetIntro(o.listen, o.caPath, o.readOnly)
-	m.flow = NewFlowView(store.Get, o.keys, st, o.loc)
+	m.flow = flowview.New(store.Get, o.keys, st, o.loc)
 	m.pager = pager.New(o.keys, st)
 	if o.engine != nil {
 		m.rules = rules.New(m, o.engine, o.keys, st)
@@ -162,18 +162,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.status.text = ""
 		}
 		return m, nil
-	case flowLoadedMsg, bodyRenderedMsg, spinner.TickMsg:
-		var cmd tea.Cmd
-		m.flow, cmd = m.flow.Update(msg)
-		return m, cmd
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	case tea.MouseMsg:
 		return m, m.mouse(msg)
 	}
-	cmds := []tea.Cmd{m.export.Update(msg), m.bp.Update(msg)}
+	// The rest goes to whoever awaits it: bodies loaded and rendered, the
+	// spinner, edits, replay plans, the input's cursor blink.
+	var cmd tea.Cmd
+	m.flow, cmd = m.flow.Update(msg)
+	cmds := []tea.Cmd{cmd, m.export.Update(msg), m.bp.Update(msg)}
 	if m.prompt != nil {
-		p, cmd := m.prompt.Update(msg) // the input's cursor blink
+		p, cmd := m.prompt.Update(msg)
 		m.prompt = &p
 		cmds = append(cmds, cmd)
 	}

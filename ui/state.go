@@ -1,6 +1,9 @@
 package ui
 
-import "github.com/siphonproxy/siphon/session"
+import (
+	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/flowview"
+)
 
 // State is what the UI shows, for tests and scripts that drive it.
 type State struct {
@@ -15,7 +18,7 @@ type State struct {
 	Selected   *session.Flow // under the list's cursor (read-only), or nil
 	Open       *session.Flow // in the flow view, or nil
 	Tab        int           // the flow view's tab
-	Mode       ViewMode
+	Mode       flowview.ViewMode
 	Original   bool   // the Request tab shows the client's original request
 	Message    string // the status bar's message
 	Paused     int    // flows paused at breakpoints

@@ -1,4 +1,8 @@
-package ui
+// Package flowview inspects one flow in tabs (Request, Response,
+// Details): headers, bodies decoded and formatted off the event loop in
+// three view modes, timings, and search within a tab. Its tabs are one
+// table (tabs.go), so a new tab is a change to this package only.
+package flowview
 
 import (
 	"context"
@@ -15,16 +19,6 @@ import (
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
-// Tabs of the flow view.
-const (
-	TabRequest = iota
-	TabResponse
-	TabDetails
-	numTabs
-)
-
-var tabNames = [numTabs]string{"Request", "Response", "Details"}
-
 // flowLoadedMsg carries a flow read from the store with its bodies.
 type flowLoadedMsg struct {
 	id   string
@@ -39,10 +33,10 @@ type bodyRenderedMsg struct {
 	lines     []string
 }
 
-// FlowView inspects one flow in tabs: Request, Response and Details.
+// Model inspects one flow in tabs: Request, Response and Details.
 // Bodies are loaded, decoded and formatted by commands, never on the event
 // loop; until they arrive the tab shows what is being done.
-type FlowView struct {
+type Model struct {
 	keys   keymap.Map
 	st     style.Styles
 	loc    *time.Location
@@ -68,21 +62,21 @@ type FlowView struct {
 	match   int
 }
 
-// NewFlowView returns a flow view that reads flows with load (Store.Get).
-func NewFlowView(load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location) FlowView {
-	return FlowView{keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
+// New returns a flow view that reads flows with load (Store.Get).
+func New(load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location) Model {
+	return Model{keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Accent))}
 }
 
 // SetSize sets the view's area: a title line, the tabs, the pager.
-func (v *FlowView) SetSize(width, height int) {
+func (v *Model) SetSize(width, height int) {
 	v.width, v.height = width, height
 	v.pager.SetSize(width, max(height-3, 1))
 	v.layout(true)
 }
 
 // Open starts showing the flow with the given ID; the command loads it.
-func (v *FlowView) Open(id string) tea.Cmd {
+func (v *Model) Open(id string) tea.Cmd {
 	v.Close()
 	v.id, v.flow, v.loadErr = id, nil, nil
 	v.query, v.matches = "", nil
@@ -92,7 +86,7 @@ func (v *FlowView) Open(id string) tea.Cmd {
 }
 
 // Close stops the renders in flight.
-func (v *FlowView) Close() {
+func (v *Model) Close() {
 	if v.cancel != nil {
 		v.cancel()
 		v.cancel = nil
@@ -100,14 +94,14 @@ func (v *FlowView) Close() {
 }
 
 // ID returns the ID of the flow shown.
-func (v FlowView) ID() string { return v.id }
+func (v Model) ID() string { return v.id }
 
 // Flow returns the flow shown, bodies loaded, or nil while it loads.
-func (v FlowView) Flow() *session.Flow { return v.flow }
+func (v Model) Flow() *session.Flow { return v.flow }
 
 // ToggleOriginal switches the Request tab between the request as sent (or
 // as edited for replay) and the one the client sent.
-func (v *FlowView) ToggleOriginal() tea.Cmd {
+func (v *Model) ToggleOriginal() tea.Cmd {
 	v.original = !v.original
 	v.SetTab(TabRequest)
 	if v.flow == nil {
@@ -119,17 +113,17 @@ func (v *FlowView) ToggleOriginal() tea.Cmd {
 }
 
 // Original reports whether the Request tab shows the client's request.
-func (v FlowView) Original() bool { return v.original }
+func (v Model) Original() bool { return v.original }
 
 // Reload reads the flow again if it may still change (pending or paused).
-func (v *FlowView) Reload() tea.Cmd {
+func (v *Model) Reload() tea.Cmd {
 	if v.flow == nil || v.flow.State == session.Done || v.flow.State == session.Failed {
 		return nil
 	}
 	return v.loadCmd()
 }
 
-func (v *FlowView) loadCmd() tea.Cmd {
+func (v *Model) loadCmd() tea.Cmd {
 	id, load := v.id, v.load
 	return func() tea.Msg {
 		f, err := load(id)
@@ -138,7 +132,7 @@ func (v *FlowView) loadCmd() tea.Cmd {
 }
 
 // render starts formatting both bodies in the current mode.
-func (v *FlowView) render() tea.Cmd {
+func (v *Model) render() tea.Cmd {
 	v.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
@@ -171,13 +165,13 @@ func (v *FlowView) render() tea.Cmd {
 }
 
 // busy reports whether something is still being loaded or rendered.
-func (v FlowView) busy() bool {
-	return v.loadErr == nil && (v.flow == nil || v.bodies[0] == nil || v.bodies[1] == nil)
+func (v Model) busy() bool {
+	return v.loadErr == nil && (v.flow == nil || v.bodies[partRequest] == nil || v.bodies[partResponse] == nil)
 }
 
 // Update handles loading and rendering results, the spinner, and the flow
 // view's own keys (tabs, view mode, matches, scrolling).
-func (v FlowView) Update(msg tea.Msg) (FlowView, tea.Cmd) {
+func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case flowLoadedMsg:
 		if msg.id != v.id {
@@ -204,7 +198,7 @@ func (v FlowView) Update(msg tea.Msg) (FlowView, tea.Cmd) {
 		var cmd tea.Cmd
 		v.spin, cmd = v.spin.Update(msg)
 		// Re-wrap only what shows the spinner, not a finished big body.
-		if v.flow == nil || (v.tab < TabDetails && v.bodies[v.tab] == nil) {
+		if part := tabs[v.tab].part; v.flow == nil || (part >= 0 && v.bodies[part] == nil) {
 			v.layout(true)
 		}
 		return v, cmd
@@ -219,12 +213,12 @@ func (v FlowView) Update(msg tea.Msg) (FlowView, tea.Cmd) {
 	return v, nil
 }
 
-func (v *FlowView) act(a keymap.Action) tea.Cmd {
+func (v *Model) act(a keymap.Action) tea.Cmd {
 	switch a {
 	case keymap.ActNextTab:
-		v.SetTab((v.tab + 1) % numTabs)
+		v.SetTab((v.tab + 1) % len(tabs))
 	case keymap.ActPrevTab:
-		v.SetTab((v.tab + numTabs - 1) % numTabs)
+		v.SetTab((v.tab + len(tabs) - 1) % len(tabs))
 	case keymap.ActViewMode:
 		v.mode = (v.mode + 1) % numModes
 		if v.flow != nil {
@@ -241,7 +235,7 @@ func (v *FlowView) act(a keymap.Action) tea.Cmd {
 }
 
 // SetTab switches to tab i.
-func (v *FlowView) SetTab(i int) {
+func (v *Model) SetTab(i int) {
 	v.tab = i
 	v.layout(false)
 	if v.query != "" {
@@ -250,41 +244,30 @@ func (v *FlowView) SetTab(i int) {
 }
 
 // Tab returns the current tab.
-func (v FlowView) Tab() int { return v.tab }
+func (v Model) Tab() int { return v.tab }
 
 // Mode returns the body view mode.
-func (v FlowView) Mode() ViewMode { return v.mode }
+func (v Model) Mode() ViewMode { return v.mode }
 
 // layout rebuilds the current tab's lines.
-func (v *FlowView) layout(keepOffset bool) {
+func (v *Model) layout(keepOffset bool) {
 	v.pager.SetLines(v.tabLines(), keepOffset)
 	if v.query != "" && len(v.matches) > 0 {
 		v.pager.Show(v.matches[v.match])
 	}
 }
 
-func (v *FlowView) tabLines() []string {
+func (v *Model) tabLines() []string {
 	switch {
 	case v.loadErr != nil:
 		return []string{v.st.Error.Render(style.Printable("cannot read the flow: " + v.loadErr.Error()))}
 	case v.flow == nil:
 		return []string{v.spin.View() + " loading the flow…"}
 	}
-	f := v.flow
-	switch v.tab {
-	case TabRequest:
-		return append(requestTab(f, v.original, v.st), v.bodyLines(0)...)
-	case TabResponse:
-		lines := responseTab(f, v.st)
-		if f.Response != nil {
-			lines = append(lines, v.bodyLines(1)...)
-		}
-		return lines
-	}
-	return detailsTab(f, v.st, v.width, v.loc)
+	return tabs[v.tab].lines(v, v.flow)
 }
 
-func (v *FlowView) bodyLines(part int) []string {
+func (v *Model) bodyLines(part int) []string {
 	if v.bodies[part] != nil {
 		return v.bodies[part]
 	}
@@ -297,7 +280,7 @@ func (v *FlowView) bodyLines(part int) []string {
 
 // Search highlights the lines of the current tab that contain q (case
 // insensitive) and jumps to the first; it returns how many there are.
-func (v *FlowView) Search(q string) int {
+func (v *Model) Search(q string) int {
 	v.query, v.matches, v.match = q, nil, 0
 	if q == "" {
 		v.pager.Show(-1)
@@ -317,7 +300,7 @@ func (v *FlowView) Search(q string) int {
 	return len(v.matches)
 }
 
-func (v *FlowView) step(d int) {
+func (v *Model) step(d int) {
 	if len(v.matches) == 0 {
 		return
 	}
@@ -326,7 +309,7 @@ func (v *FlowView) step(d int) {
 }
 
 // MatchInfo describes the search state for the status bar.
-func (v FlowView) MatchInfo() string {
+func (v Model) MatchInfo() string {
 	if v.query == "" {
 		return ""
 	}
@@ -337,26 +320,30 @@ func (v FlowView) MatchInfo() string {
 }
 
 // View draws the title, the tab bar and the pager, exactly height lines.
-func (v FlowView) View() string {
+func (v Model) View() string {
 	title := v.st.Muted.Render("loading…")
 	if v.flow != nil {
 		title = v.st.Muted.Render(fmt.Sprintf("#%d ", v.flow.Seq)) + oneLine(v.flow, v.st)
 	}
-	var tabs []string
-	for i, name := range tabNames {
+	var names []string
+	for i, t := range tabs {
 		if i == v.tab {
 			// Brackets mark the tab without colour too.
-			tabs = append(tabs, v.st.ActiveTab.Render("["+name+"]"))
+			names = append(names, v.st.ActiveTab.Render("["+t.name+"]"))
 		} else {
-			tabs = append(tabs, v.st.Tab.Render(name))
+			names = append(names, v.st.Tab.Render(t.name))
 		}
 	}
 	right := v.st.Muted.Render("view: " + v.mode.String())
 	if pos := v.pager.Position(); pos != "" {
 		right = v.st.Muted.Render(pos) + "  " + right
 	}
-	bar := strings.Join(tabs, " ")
+	bar := strings.Join(names, " ")
 	gap := max(v.width-ansi.StringWidth(bar)-ansi.StringWidth(right), 1)
 	return style.Cell(title, v.width) + "\n" + bar + strings.Repeat(" ", gap) + right + "\n" +
 		v.st.Muted.Render(strings.Repeat("─", max(v.width, 1))) + "\n" + v.pager.View()
 }
+
+// Pager returns the scrolling part of the view (the current tab's lines,
+// wrapped, and the search match shown), for tests.
+func (v Model) Pager() pager.Model { return v.pager }

@@ -1,4 +1,4 @@
-package ui
+package flowview
 
 import (
 	"context"
@@ -251,5 +251,33 @@ func TestHTMLLeniency(t *testing.T) {
 	}
 	if got, want := stripSpace(strings.Join(shown, "")), stripSpace(body); got != want {
 		t.Errorf("shown %s, want %s", got, want)
+	}
+}
+
+// TestRenderBodyModes checks v's three modes on one body and that a
+// truncated body says so with its full size.
+func TestRenderBodyModes(t *testing.T) {
+	st := style.NewStyles(style.DefaultTheme())
+	h := http.Header{"Content-Type": {"application/json"}}
+	b := session.Body{Data: []byte(`{"a":[1,2`), Size: 5 << 20, Truncated: true}
+	text := func(lines []string) string { return ansi.Strip(strings.Join(lines, "\n")) }
+	auto := text(renderBody(context.Background(), b, h, ModeAuto, st, &progress{}))
+	for _, want := range []string{"captured 9B of 5.0MiB", `"a": [`, "1,", "…"} {
+		if !strings.Contains(auto, want) {
+			t.Errorf("auto view lacks %q:\n%s", want, auto)
+		}
+	}
+	if raw := text(renderBody(context.Background(), b, h, ModeRaw, st, &progress{})); !strings.Contains(raw, `{"a":[1,2`) {
+		t.Errorf("raw view:\n%s", raw)
+	}
+	if hx := text(renderBody(context.Background(), b, h, ModeHex, st, &progress{})); !strings.Contains(hx, "7b 22 61 22") {
+		t.Errorf("hex view:\n%s", hx)
+	}
+	form := text(renderBody(context.Background(), session.Body{Data: []byte("--XX\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG....\r\n--XX--\r\n"), Size: 10},
+		http.Header{"Content-Type": {"multipart/form-data; boundary=XX"}}, ModeAuto, st, &progress{}))
+	for _, want := range []string{"title  hello", "file   <file a.png, image/png, 8B>"} {
+		if !strings.Contains(form, want) {
+			t.Errorf("multipart view lacks %q:\n%s", want, form)
+		}
 	}
 }

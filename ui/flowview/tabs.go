@@ -1,0 +1,55 @@
+package flowview
+
+import "github.com/siphonproxy/siphon/session"
+
+// Tabs of the flow view, as Tab reports them.
+const (
+	TabRequest = iota
+	TabResponse
+	TabDetails
+)
+
+// Bodies the view renders off the event loop (see Model.render).
+const (
+	partRequest = iota
+	partResponse
+)
+
+// tab is one tab of the flow view.
+type tab struct {
+	name string
+	// lines draws the tab for the loaded flow f; it runs on the event
+	// loop, so what takes long (a body) is rendered by a command first.
+	lines func(v *Model, f *session.Flow) []string
+	// part is the body the tab shows while it renders (the spinner is
+	// redrawn for it), or -1 for none.
+	part int
+}
+
+// tabs are the flow view's tabs in the tab bar's order. A new tab is one
+// entry here and its lines function: tab keys, the tab bar, search in
+// the tab and State.Tab follow this list.
+var tabs = [...]tab{
+	TabRequest:  {"Request", (*Model).requestLines, partRequest},
+	TabResponse: {"Response", (*Model).responseLines, partResponse},
+	TabDetails:  {"Details", (*Model).detailsLines, -1},
+}
+
+// TabName returns the name of tab i as the tab bar shows it.
+func TabName(i int) string { return tabs[i].name }
+
+func (v *Model) requestLines(f *session.Flow) []string {
+	return append(requestTab(f, v.original, v.st), v.bodyLines(partRequest)...)
+}
+
+func (v *Model) responseLines(f *session.Flow) []string {
+	lines := responseTab(f, v.st)
+	if f.Response != nil {
+		lines = append(lines, v.bodyLines(partResponse)...)
+	}
+	return lines
+}
+
+func (v *Model) detailsLines(f *session.Flow) []string {
+	return detailsTab(f, v.st, v.width, v.loc)
+}
