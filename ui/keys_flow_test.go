@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/siphonproxy/siphon/ui/eventlog"
 	"github.com/siphonproxy/siphon/ui/flowview"
 	"github.com/siphonproxy/siphon/ui/keymap"
 )
@@ -76,7 +77,7 @@ func TestMouseWheelInFlowView(t *testing.T) {
 
 // E shows the event log, which takes in events as they come; q returns.
 func TestEventLogKey(t *testing.T) {
-	events := NewEventLog(10)
+	events := eventlog.New(10)
 	log := slog.New(events.Handler(slog.LevelWarn))
 	log.Warn("upstream dial failed", "host", "down.example.net")
 	log.Info("not shown: below the level")

@@ -7,21 +7,22 @@
 // the clipboard or files.
 //
 // The root Model only routes: window sizes to every component, keys to the
-// focused one, global keys to itself. Flows reach it through the store's
-// change signal, awaited by a re-arming command; nothing outside the
-// program ever calls Program.Send.
+// focused one, global keys to itself. Each feature lives in a package of
+// its own (ui/flowlist, ui/flowview, ui/breakpoint, ui/rules, ui/export)
+// and reaches the root only through prompt.Host. Flows reach the list
+// through the store's change signal, awaited by a re-arming command;
+// nothing outside the program ever calls Program.Send.
 package ui
 
 import (
 	"context"
 	"strings"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/breakpoint"
 	"github.com/siphonproxy/siphon/ui/export"
+	"github.com/siphonproxy/siphon/ui/flowlist"
 	"github.com/siphonproxy/siphon/ui/flowview"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/pager"
@@ -52,24 +53,16 @@ type Model struct {
 
 	width, height int
 	page, back    page // back: where the help and events screens return to
-	list          FlowList
+	rulesBack     page // where the rules view returns to
+	list          *flowlist.Model
 	flow          flowview.Model
-	pager         pager.Model // help and event log
+	pager         pager.Model  // help and event log
+	rules         *rules.Model // nil without a rules engine
+	bp            *breakpoint.Model
+	export        *export.Model
 	prompt        *prompt.Model
 	then          func(string) tea.Cmd // acts on the confirmed answer to the prompt
-	export        *export.Model
-	bp            *breakpoint.Model
 	status        status
-	refresh       refresher
-
-	rules     *rules.Model // nil without a rules engine
-	rulesBack page         // where the rules view returns to
-
-	filterExpr string
-	filter     *filter.Filter
-	markedOnly bool
-	sortKey    session.SortKey
-	reverse    bool
 }
 
 // New returns the UI over store. An invalid WithFilter expression is
@@ -78,35 +71,29 @@ func New(store *session.Store, opts ...Option) *Model {
 	o := buildOptions(opts)
 	st := style.NewStyles(o.theme)
 	ctx, stop := context.WithCancel(context.Background())
-	m := &Model{
-		store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
-		refresh: refresher{interval: o.interval},
-	}
-	m.list = NewFlowList(m.view, o.keys, st, o.loc)
-	m.list.SetIntro(o.listen, o.caPath, o.readOnly)
+	m := &Model{store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop}
+	m.list = flowlist.New(ctx, m, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
+		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, ReadOnly: o.readOnly})
 	m.flow = flowview.New(store.Get, o.keys, st, o.loc)
 	m.pager = pager.New(o.keys, st)
-	if o.engine != nil {
-		m.rules = rules.New(m, o.engine, o.keys, st)
-	}
 	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
+	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
+	// A nil *replay.Sender or *intercept.Engine in an interface would not
+	// be nil: the features test their interfaces for nil.
 	if o.sender != nil {
 		xc.Sender = export.ReplaySender(o.sender)
 	}
-	m.export = export.New(ctx, m, xc)
-	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
 	if o.engine != nil {
 		bc.Engine = o.engine
+		m.rules = rules.New(m, o.engine, o.keys, st)
 	}
+	m.export = export.New(ctx, m, xc)
 	m.bp = breakpoint.New(m, bc)
 	if o.filter != "" {
-		if f, err := filter.Parse(o.filter); err == nil {
-			m.filterExpr, m.filter = o.filter, f
-		} else {
+		if err := m.list.StartFilter(o.filter); err != nil {
 			m.status.text = err.Error()
 		}
 	}
-	m.setQuery()
 	return m
 }
 
@@ -120,16 +107,8 @@ func (m *Model) Init() tea.Cmd {
 	if m.opts.engine != nil {
 		engine = m.opts.engine.Changed()
 	}
-	return tea.Batch(
-		m.refresh.request(m.ctx, m.view, true),
-		waitSignal(m.ctx, m.store.Changed(), storeChangedMsg{}),
-		waitSignal(m.ctx, events, eventsChangedMsg{}),
-		waitSignal(m.ctx, engine, engineChangedMsg{}),
-	)
+	return tea.Batch(m.list.Init(), waitSignal(m.ctx, events, eventsChangedMsg{}), waitSignal(m.ctx, engine, engineChangedMsg{}))
 }
-
-// engineChangedMsg says the rules engine's paused flows or rules changed.
-type engineChangedMsg struct{}
 
 // Update routes a message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -137,13 +116,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 		return m, nil
-	case storeChangedMsg:
-		// The wait is re-armed when this refresh is done, not now: under
-		// load the store signals thousands of times a second, and each
-		// message would cost a frame.
-		return m, m.refresh.request(m.ctx, m.view, false)
-	case refreshedMsg:
-		return m, m.refreshed(msg)
+	case flowlist.RefreshedMsg:
+		var cmds []tea.Cmd
+		if msg.Err == nil && m.page == pageFlow && msg.Stats.Changed {
+			cmds = append(cmds, m.flow.Reload()) // an open, unfinished flow
+		}
+		if msg.Err == nil && m.page == pageRules {
+			m.rules.Refresh() // hit counts
+		}
+		return m, tea.Batch(append(cmds, m.list.Refreshed(msg))...)
 	case eventsChangedMsg:
 		if m.page == pageEvents {
 			m.showEvents(true)
@@ -167,11 +148,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		return m, m.mouse(msg)
 	}
-	// The rest goes to whoever awaits it: bodies loaded and rendered, the
-	// spinner, edits, replay plans, the input's cursor blink.
+	// The rest goes to whoever awaits it: the store's signal, bodies
+	// loaded and rendered, the spinner, edits, replay plans, the input's
+	// cursor blink.
 	var cmd tea.Cmd
 	m.flow, cmd = m.flow.Update(msg)
-	cmds := []tea.Cmd{cmd, m.export.Update(msg), m.bp.Update(msg)}
+	cmds := []tea.Cmd{cmd, m.list.Update(msg), m.export.Update(msg), m.bp.Update(msg)}
 	if m.prompt != nil {
 		p, cmd := m.prompt.Update(msg)
 		m.prompt = &p
@@ -195,176 +177,11 @@ func (m *Model) resize(w, h int) {
 	m.export.SetWidth(w)
 }
 
-// refreshed takes in a view refresh and keeps an open, unfinished flow
-// up to date.
-func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
-	var cmds []tea.Cmd
-	if msg.err == nil {
-		m.list.Sync(msg.stats)
-		if m.page == pageFlow && msg.stats.Changed {
-			cmds = append(cmds, m.flow.Reload())
-		}
-		if m.page == pageRules {
-			m.rules.Refresh() // hit counts
-		}
-	}
-	next := m.refresh.done(m.ctx, m.view, msg.at)
-	if next == nil {
-		// Idle again: wait for the next change (a change made during the
-		// refresh is still in the channel and wakes it at once).
-		next = waitSignal(m.ctx, m.store.Changed(), storeChangedMsg{})
-	}
-	return tea.Batch(append(cmds, next)...)
-}
-
-// key routes a key: to an open prompt, else global keys, else the page.
-func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
-	if m.prompt == nil && msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
-		// Keys typed faster than the terminal is read (a held j, tmux
-		// send-keys) arrive as one chunk: they are still separate commands.
-		cmds := make([]tea.Cmd, 0, len(msg.Runes))
-		for _, r := range msg.Runes {
-			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
-		}
-		return tea.Batch(cmds...)
-	}
-	if m.prompt != nil {
-		p, cmd := m.prompt.Update(msg)
-		m.prompt = &p
-		if res := p.Result(); res != nil {
-			m.prompt = nil
-			return tea.Batch(cmd, m.answer(*res))
-		}
-		return cmd
-	}
-	if m.export.MenuOpen() {
-		return m.export.MenuKey(msg)
-	}
-	if b, ok := m.keys.Lookup(keymap.ScopeGlobal, msg); ok {
-		switch b.Action {
-		case keymap.ActQuitNow:
-			return m.quit()
-		case keymap.ActHelp:
-			m.openPager(pageHelp)
-			m.pager.SetLines(keymap.HelpLines(m.keys, m.st, m.helpNote), false)
-			return nil
-		case keymap.ActEvents:
-			m.openPager(pageEvents)
-			m.showEvents(false)
-			return nil
-		case keymap.ActRules:
-			return m.openRules(m.focused())
-		}
-	}
-	switch m.page {
-	case pageList:
-		return m.listKey(msg)
-	case pageFlow:
-		return m.flowKey(msg)
-	case pageRules:
-		if b, ok := m.keys.Lookup(keymap.ScopeRules, msg); ok && b.Action == keymap.ActBack {
-			m.page = m.rulesBack
-			return nil
-		}
-		return m.rules.Key(msg)
-	default:
-		if b, ok := m.keys.Lookup(keymap.ScopePager, msg); ok && b.Action == keymap.ActBack {
-			m.page = m.back
-			return nil
-		}
-		m.pager, _ = m.pager.Update(msg)
-	}
-	return nil
-}
-
-func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
-	var cmd tea.Cmd
-	switch m.page {
-	case pageList:
-		m.list, cmd = m.list.Update(msg)
-	case pageFlow:
-		m.flow, cmd = m.flow.Update(msg)
-	case pageRules:
-		cmd = m.rules.Update(msg)
-	default:
-		m.pager, _ = m.pager.Update(msg)
-	}
-	return cmd
-}
-
-// focused is the flow the keys act on: the open one, or the one under the
-// list's cursor; nil for none.
-func (m *Model) focused() *session.Flow {
-	switch m.page {
-	case pageFlow:
-		return m.flow.Flow()
-	case pageList:
-		return m.list.Selected()
-	}
-	return nil
-}
-
 // engineChanged takes in a change of the paused flows or the rules, and
 // says when a rules file fails to reload or is fixed.
 func (m *Model) engineChanged() tea.Cmd {
 	m.bp.EngineChanged()
 	return m.rules.EngineChanged(m.page == pageRules)
-}
-
-// openRules shows the rules view; n there adds a rule from focus.
-func (m *Model) openRules(focus *session.Flow) tea.Cmd {
-	if m.rules == nil {
-		return m.say(keymap.NoProxy)
-	}
-	if m.page == pageRules {
-		return nil
-	}
-	m.rulesBack = m.page
-	if m.page == pageHelp || m.page == pageEvents {
-		m.rulesBack = m.back
-	}
-	m.page = pageRules
-	m.rules.Open(focus)
-	return nil
-}
-
-func (m *Model) openPager(p page) {
-	if m.page != pageHelp && m.page != pageEvents {
-		m.back = m.page
-	}
-	m.page = p
-}
-
-func (m *Model) showEvents(keepOffset bool) {
-	var events []Event
-	total := 0
-	if m.opts.events != nil {
-		events, total = m.opts.events.Events()
-	}
-	m.pager.SetLines(eventLines(events, total, m.st, m.opts.loc), keepOffset)
-}
-
-// quit stops watching, saves the session's pending flows, and ends the
-// program.
-func (m *Model) quit() tea.Cmd {
-	m.stop()
-	m.flow.Close()
-	store := m.store
-	return tea.Sequence(func() tea.Msg {
-		if err := store.Flush(); err != nil {
-			return prompt.Status{Text: err.Error()}
-		}
-		return nil
-	}, tea.Quit)
-}
-
-// say shows a message in the status bar for a while.
-func (m *Model) say(text string) tea.Cmd {
-	ttl := m.opts.msgTTL
-	return m.status.set(text, func() tea.Cmd {
-		serial := m.status.serial
-		return tea.Tick(ttl, func(time.Time) tea.Msg { return expireMsg{serial} })
-	})
 }
 
 // View draws the current page, the status bar and the hint bar.

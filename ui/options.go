@@ -5,6 +5,7 @@ import (
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/replay"
+	"github.com/siphonproxy/siphon/ui/eventlog"
 	"github.com/siphonproxy/siphon/ui/export"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/style"
@@ -15,7 +16,7 @@ type options struct {
 	listen   string
 	caPath   string
 	readOnly bool
-	events   *EventLog
+	events   *eventlog.Log
 	theme    style.Theme
 	keys     keymap.Map
 	loc      *time.Location
@@ -43,7 +44,7 @@ func WithCAPath(path string) Option { return func(o *options) { o.caPath = path 
 func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
 
 // WithEvents sets the event log shown by E.
-func WithEvents(l *EventLog) Option { return func(o *options) { o.events = l } }
+func WithEvents(l *eventlog.Log) Option { return func(o *options) { o.events = l } }
 
 // WithTheme sets the colours.
 func WithTheme(t style.Theme) Option { return func(o *options) { o.theme = t } }

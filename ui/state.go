@@ -26,11 +26,12 @@ type State struct {
 
 // State returns the UI's current state.
 func (m *Model) State() State {
+	key, reverse := m.list.Order()
+	shown, total := m.list.Counts()
 	return State{
 		Page:   [...]string{"list", "flow", "help", "events", "rules"}[m.page],
-		Filter: m.filterExpr, MarkedOnly: m.markedOnly,
-		Sort: m.sortKey, Reverse: m.reverse, Follow: m.list.Follow(),
-		Shown: m.list.shown, Total: m.list.total,
+		Filter: m.list.Filter(), MarkedOnly: m.list.MarkedOnly(),
+		Sort: key, Reverse: reverse, Follow: m.list.Follow(), Shown: shown, Total: total,
 		Selected: m.list.Selected(), Open: m.flow.Flow(), Tab: m.flow.Tab(), Mode: m.flow.Mode(),
 		Original: m.flow.Original(), Message: m.status.text, Paused: m.bp.Paused(),
 	}

@@ -9,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/ui/breakpoint"
+	"github.com/siphonproxy/siphon/ui/flowlist"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/terminal/ptytest"
 )
@@ -43,7 +44,7 @@ func runOnPTY(t *testing.T, m *Model) *ptyRun {
 		switch msg := msg.(type) {
 		case tea.WindowSizeMsg:
 			sized = true
-		case refreshedMsg:
+		case flowlist.RefreshedMsg:
 			refreshed = true
 		case breakpoint.EditedMsg:
 			r.edited <- struct{}{}

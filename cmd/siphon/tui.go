@@ -13,6 +13,7 @@ import (
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/eventlog"
 	"github.com/siphonproxy/siphon/ui/export"
 )
 
@@ -79,7 +80,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	// off" when nothing can pause, unless the rules files hold breakpoints
 	// (enabled or not: R turns them on): i or I turn it on.
 	c.engine.SetIntercepting(hasBreakpoints(c.engine))
-	events := ui.NewEventLog(eventLogSize)
+	events := eventlog.New(eventLogSize)
 	var marker *replay.Marker
 	r, err := startProxy(o, c, proxySetup{
 		recorder: func(store *session.Store) mitm.Recorder {

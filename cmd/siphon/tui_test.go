@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/eventlog"
 	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
@@ -60,7 +61,7 @@ func TestTUIWholeProgram(t *testing.T) {
 	must(t, parseFlags(fs, []string{"--listen", "127.0.0.1:0", "--home", home, "--session", path}))
 	c, err := o.check()
 	must(t, err)
-	events := ui.NewEventLog(100)
+	events := eventlog.New(100)
 	r, err := startProxy(&o, c, proxySetup{logHandler: func(file slog.Handler) slog.Handler {
 		return slog.NewMultiHandler(file, events.Handler(slog.LevelWarn))
 	}})

@@ -1,29 +1,58 @@
-package ui
+package flowlist
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
-// FlowList is the virtualised list of flows: it holds a session.View and
+// Store is what the list changes in the session (*session.Store).
+type Store interface {
+	Delete(ids ...string) error
+	Clear() error
+	// Changed receives a value after flows changed; signals coalesce.
+	Changed() <-chan struct{}
+}
+
+// Config is what the list needs.
+type Config struct {
+	View     *session.View // the flows listed, filtered and sorted
+	Store    Store
+	Interval time.Duration // how often, at most, the view is refreshed
+	Keys     keymap.Map
+	Styles   style.Styles
+	Location *time.Location // of the times shown
+	// Listen, CAPath and ReadOnly say what the empty list shows.
+	Listen, CAPath string
+	ReadOnly       bool
+}
+
+// Model is the virtualised list of flows: it holds a session.View and
 // builds only the rows on screen, so a frame costs the same with 100 flows
 // as with 100,000. The cursor stays on the flow the user put it on as flows
-// arrive, unless following the newest.
-type FlowList struct {
-	view  *session.View
-	keys  keymap.Map
-	st    style.Styles
-	loc   *time.Location
-	cols  columns
-	width int
-	rows  int // visible rows, without the header
+// arrive, unless following the newest. It keeps the view up to date with
+// the store, and owns the view's filter, marked-only switch and order.
+type Model struct {
+	ctx     context.Context
+	host    prompt.Host
+	store   Store
+	view    *session.View
+	keys    keymap.Map
+	st      style.Styles
+	loc     *time.Location
+	refresh refresher
+	cols    columns
+	width   int
+	rows    int // visible rows, without the header
 
 	cursor   int
 	offset   int    // position of the first visible row
@@ -32,31 +61,39 @@ type FlowList struct {
 	shown    int
 	total    int
 	follow   bool
-	sortKey  session.SortKey
-	reverse  bool
 	intro    intro
+
+	filterExpr string
+	filter     *filter.Filter
+	markedOnly bool
+	sortKey    session.SortKey
+	reverse    bool
 }
 
-// NewFlowList returns a list over view.
-func NewFlowList(view *session.View, keys keymap.Map, st style.Styles, loc *time.Location) FlowList {
-	return FlowList{view: view, keys: keys, st: st, loc: loc}
+// New returns the list over cfg.View; ctx ends its refreshes.
+func New(ctx context.Context, host prompt.Host, cfg Config) *Model {
+	l := &Model{ctx: ctx, host: host, store: cfg.Store, view: cfg.View, keys: cfg.Keys, st: cfg.Styles,
+		loc: cfg.Location, refresh: refresher{interval: cfg.Interval},
+		intro: intro{listen: cfg.Listen, caPath: cfg.CAPath, readOnly: cfg.ReadOnly}}
+	l.setQuery()
+	return l
 }
 
 // SetSize sets the list's area, header included.
-func (l *FlowList) SetSize(width, height int) {
+func (l *Model) SetSize(width, height int) {
 	l.width, l.rows = width, max(height-1, 1)
 	l.cols = layoutColumns(width, l.seqWidth())
 	l.clamp()
 	l.fetch()
 }
 
-func (l *FlowList) seqWidth() int {
+func (l *Model) seqWidth() int {
 	return len(strconv.Itoa(max(l.total, 999)))
 }
 
 // Sync takes in a refreshed view: it finds the cursor's flow again (or the
 // newest, when following) and fetches the visible window.
-func (l *FlowList) Sync(st session.ViewStats) {
+func (l *Model) Sync(st session.ViewStats) {
 	l.shown, l.total = st.Shown, st.Total
 	if w := l.seqWidth(); w != l.cols.seq && l.width > 0 {
 		l.cols = layoutColumns(l.width, w)
@@ -78,7 +115,7 @@ func (l *FlowList) Sync(st session.ViewStats) {
 }
 
 // clamp keeps the cursor on a row and the row on screen.
-func (l *FlowList) clamp() {
+func (l *Model) clamp() {
 	l.cursor = min(max(l.cursor, 0), max(l.shown-1, 0))
 	if l.cursor < l.offset {
 		l.offset = l.cursor
@@ -90,7 +127,7 @@ func (l *FlowList) clamp() {
 }
 
 // fetch reads the visible window from the view.
-func (l *FlowList) fetch() {
+func (l *Model) fetch() {
 	l.window = l.view.Window(l.offset, l.rows)
 	l.cursorID = ""
 	if i := l.cursor - l.offset; i >= 0 && i < len(l.window) {
@@ -98,8 +135,8 @@ func (l *FlowList) fetch() {
 	}
 }
 
-// move puts the cursor at position i (clamped) and stops following.
-func (l *FlowList) move(i int) {
+// Move puts the cursor at position i (clamped) and stops following.
+func (l *Model) Move(i int) {
 	l.follow = false
 	l.cursor = i
 	l.clamp()
@@ -107,23 +144,18 @@ func (l *FlowList) move(i int) {
 }
 
 // Selected returns the flow under the cursor (a read-only snapshot), or nil.
-func (l FlowList) Selected() *session.Flow {
+func (l *Model) Selected() *session.Flow {
 	if i := l.cursor - l.offset; i >= 0 && i < len(l.window) {
 		return l.window[i]
 	}
 	return nil
 }
 
-// SetOrder records the order the view was given, for the header.
-func (l *FlowList) SetOrder(key session.SortKey, reverse bool) {
-	l.sortKey, l.reverse = key, reverse
-}
-
 // Follow reports whether the cursor follows the newest flow.
-func (l FlowList) Follow() bool { return l.follow }
+func (l *Model) Follow() bool { return l.follow }
 
 // SetFollow turns following the newest flow on or off.
-func (l *FlowList) SetFollow(on bool) {
+func (l *Model) SetFollow(on bool) {
 	l.follow = on
 	if on {
 		l.cursor = max(l.view.Newest(), 0)
@@ -132,43 +164,50 @@ func (l *FlowList) SetFollow(on bool) {
 	}
 }
 
-// Update handles the list's movement keys and the mouse.
-func (l FlowList) Update(msg tea.Msg) (FlowList, tea.Cmd) {
+// Update handles the list's movement keys, the mouse and the store's
+// change signal.
+func (l *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case changedMsg:
+		// The view is refreshed once the refresh in flight is done. The
+		// wait is re-armed when that refresh ends, not now: under load the
+		// store signals thousands of times a second, and each message
+		// would cost a frame.
+		return l.refresh.request(l.ctx, l.view, false)
 	case tea.KeyMsg:
 		b, ok := l.keys.Lookup(keymap.ScopeList, msg)
 		if !ok {
-			return l, nil
+			return nil
 		}
 		switch b.Action {
 		case keymap.ActUp:
-			l.move(l.cursor - 1)
+			l.Move(l.cursor - 1)
 		case keymap.ActDown:
-			l.move(l.cursor + 1)
+			l.Move(l.cursor + 1)
 		case keymap.ActPageUp:
-			l.move(l.cursor - l.rows)
+			l.Move(l.cursor - l.rows)
 		case keymap.ActPageDown:
-			l.move(l.cursor + l.rows)
+			l.Move(l.cursor + l.rows)
 		case keymap.ActTop:
-			l.move(0)
+			l.Move(0)
 		case keymap.ActBottom:
-			l.move(l.shown - 1)
+			l.Move(l.shown - 1)
 		}
 	case tea.MouseMsg:
 		switch {
 		case msg.Button == tea.MouseButtonWheelUp:
-			l.move(l.cursor - 3)
+			l.Move(l.cursor - 3)
 		case msg.Button == tea.MouseButtonWheelDown:
-			l.move(l.cursor + 3)
+			l.Move(l.cursor + 3)
 		case msg.Button == tea.MouseButtonLeft && msg.Action == tea.MouseActionPress && msg.Y >= 1 && msg.Y <= l.rows:
-			l.move(l.offset + msg.Y - 1)
+			l.Move(l.offset + msg.Y - 1)
 		}
 	}
-	return l, nil
+	return nil
 }
 
 // View draws the header and the visible rows, exactly rows+1 lines.
-func (l FlowList) View() string {
+func (l *Model) View() string {
 	var b strings.Builder
 	b.WriteString(l.fit(l.cols.header(l.st, l.sortKey, l.reverse)))
 	for i := range l.rows {
@@ -189,23 +228,15 @@ func (l FlowList) View() string {
 
 // fit cuts a line at the list's width when the terminal is too narrow for
 // the columns; otherwise lines fit already.
-func (l FlowList) fit(line string) string {
+func (l *Model) fit(line string) string {
 	if !l.cols.cut {
 		return line
 	}
 	return ansi.Truncate(line, l.width, "")
 }
 
-// SetIntro says what the list shows while the session has no flows: how
-// to point a client at the proxy listening on listen, and where its CA
-// certificate is (caPath, or "" when unknown); or, read only, only that
-// the session is empty.
-func (l *FlowList) SetIntro(listen, caPath string, readOnly bool) {
-	l.intro = intro{listen: listen, caPath: caPath, readOnly: readOnly}
-}
-
 // emptyLines is what the list shows with no rows.
-func (l FlowList) emptyLines() []string {
+func (l *Model) emptyLines() []string {
 	if l.total > 0 {
 		return []string{l.st.Muted.Render("  no flow matches the filter")}
 	}

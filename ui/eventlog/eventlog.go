@@ -1,4 +1,7 @@
-package ui
+// Package eventlog keeps the proxy's latest warnings and errors for the
+// UI's event log screen; its Handler plugs it into a slog.Logger, so
+// nothing reaches the terminal behind the UI.
+package eventlog
 
 import (
 	"context"
@@ -19,11 +22,11 @@ type Event struct {
 	Msg   string // the message with its attributes, key=value
 }
 
-// EventLog keeps the latest events for the UI's event log screen. Its
+// Log keeps the latest events for the UI's event log screen. Its
 // Handler plugs it into a slog.Logger, so the proxy's warnings reach the
 // UI (and never the terminal). It is safe for concurrent use; writers never
 // wait for the UI.
-type EventLog struct {
+type Log struct {
 	mu      sync.Mutex
 	events  []Event // ring of at most limit, oldest first after start
 	start   int
@@ -32,13 +35,13 @@ type EventLog struct {
 	changed chan struct{}
 }
 
-// NewEventLog returns a log that keeps the last limit events.
-func NewEventLog(limit int) *EventLog {
-	return &EventLog{limit: max(limit, 1), changed: make(chan struct{}, 1)}
+// New returns a log that keeps the last limit events.
+func New(limit int) *Log {
+	return &Log{limit: max(limit, 1), changed: make(chan struct{}, 1)}
 }
 
 // Add records an event.
-func (l *EventLog) Add(e Event) {
+func (l *Log) Add(e Event) {
 	l.mu.Lock()
 	if len(l.events) < l.limit {
 		l.events = append(l.events, e)
@@ -56,7 +59,7 @@ func (l *EventLog) Add(e Event) {
 
 // Events returns the events kept, oldest first, and how many were ever
 // added.
-func (l *EventLog) Events() ([]Event, int) {
+func (l *Log) Events() ([]Event, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := make([]Event, 0, len(l.events))
@@ -65,16 +68,16 @@ func (l *EventLog) Events() ([]Event, int) {
 }
 
 // Changed receives a value after events were added; signals coalesce.
-func (l *EventLog) Changed() <-chan struct{} { return l.changed }
+func (l *Log) Changed() <-chan struct{} { return l.changed }
 
 // Handler returns a slog.Handler that adds records at or above level to
 // the log.
-func (l *EventLog) Handler(level slog.Leveler) slog.Handler {
+func (l *Log) Handler(level slog.Leveler) slog.Handler {
 	return &eventHandler{log: l, level: level}
 }
 
 type eventHandler struct {
-	log   *EventLog
+	log   *Log
 	level slog.Leveler
 	attrs []slog.Attr
 	group string
@@ -118,8 +121,8 @@ func (h *eventHandler) WithGroup(name string) slog.Handler {
 	return &c
 }
 
-// eventLines draws events for the event log screen, newest last.
-func eventLines(events []Event, total int, st style.Styles, loc *time.Location) []string {
+// Lines draws events for the event log screen, newest last.
+func Lines(events []Event, total int, st style.Styles, loc *time.Location) []string {
 	if len(events) == 0 {
 		return []string{st.Muted.Render("no events: the proxy's errors and warnings appear here (and in <home>/siphon.log)")}
 	}

@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"path/filepath"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/eventlog"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/prompt"
+)
+
+// openRules shows the rules view; n there adds a rule from focus.
+func (m *Model) openRules(focus *session.Flow) tea.Cmd {
+	if m.rules == nil {
+		return m.say(keymap.NoProxy)
+	}
+	if m.page == pageRules {
+		return nil
+	}
+	m.rulesBack = m.page
+	if m.page == pageHelp || m.page == pageEvents {
+		m.rulesBack = m.back
+	}
+	m.page = pageRules
+	m.rules.Open(focus)
+	return nil
+}
+
+func (m *Model) openPager(p page) {
+	if m.page != pageHelp && m.page != pageEvents {
+		m.back = m.page
+	}
+	m.page = p
+}
+
+func (m *Model) showEvents(keepOffset bool) {
+	var events []eventlog.Event
+	total := 0
+	if m.opts.events != nil {
+		events, total = m.opts.events.Events()
+	}
+	m.pager.SetLines(eventlog.Lines(events, total, m.st, m.opts.loc), keepOffset)
+}
+
+// statusLine draws the status bar: where the proxy listens, the session
+// file, counts, filter and order, intercept state, and the last message.
+func (m *Model) statusLine() string {
+	var left []string
+	if m.opts.readOnly {
+		left = append(left, "read-only")
+	} else if m.opts.listen != "" {
+		left = append(left, m.opts.listen)
+	}
+	left = append(append(left, filepath.Base(m.store.Path())), m.list.Status()...)
+	if !m.opts.readOnly {
+		left = append(left, m.bp.Status())
+	}
+	if m.rules != nil && m.rules.Status() != "" {
+		left = append(left, m.rules.Status())
+	}
+	if info := m.flow.MatchInfo(); m.page == pageFlow && info != "" {
+		left = append(left, info)
+	}
+	return prompt.Bar(left, m.status.text, m.width, m.st)
+}
+
+// hintScope is the key table scope whose keys the hint bar shows.
+func (m *Model) hintScope() keymap.Scope {
+	switch m.page {
+	case pageFlow:
+		return keymap.ScopeFlow
+	case pageHelp, pageEvents:
+		return keymap.ScopePager
+	case pageRules:
+		return keymap.ScopeRules
+	}
+	return keymap.ScopeList
+}
+
+// hints draws the one-line key hint bar for the current page, with help
+// always offered first, then what can be done with a paused flow when one
+// is focused; keys that cannot act here (a read-only session's) are left
+// out.
+func (m *Model) hints() string {
+	return keymap.HintLine(m.keys.Hints(m.hintScope(), m.bp.Hints(m.focused()), m.refusal), m.st, m.width)
+}
+
+// refusal is what the status bar says when b is pressed but cannot act in
+// this UI, or "" when it can.
+func (m *Model) refusal(b keymap.Binding) string { return keymap.Refusal(b, m.opts.readOnly) }
+
+// helpNote is what the help screen adds to b when it cannot act in this
+// UI.
+func (m *Model) helpNote(b keymap.Binding) string { return keymap.HelpNote(b, m.opts.readOnly) }
