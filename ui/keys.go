@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strconv"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
@@ -91,23 +90,11 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 	case !ok:
 	case a == keymap.ActMark || a == keymap.ActComment || a == keymap.ActReplay ||
 		a == keymap.ActExport || a == keymap.ActCopyCurl || a == keymap.ActWrite:
-		if f == nil {
+		switch {
+		case f == nil:
 			return nil
-		}
-		switch a {
-		case keymap.ActMark:
-			marked := !f.Marked
-			if m.page == pageFlow {
-				f.Marked = marked // the view's own copy, from Store.Get
-			}
-			return m.edit(f, func(c *session.Flow) { c.Marked = marked })
-		case keymap.ActComment:
-			return m.Ask("comment #"+strconv.FormatInt(f.Seq, 10), f.Comment, nil, func(text string) tea.Cmd {
-				if m.page == pageFlow {
-					f.Comment = text
-				}
-				return m.edit(f, func(c *session.Flow) { c.Comment = text })
-			})
+		case a == keymap.ActMark || a == keymap.ActComment:
+			return m.list.Annotate(a, f, m.page == pageFlow)
 		}
 		return m.export.Key(a, f)
 	case a == keymap.ActQuit:
@@ -124,51 +111,10 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 		m.flow.Close()
 		m.page = pageList
 		return nil
-	case a == keymap.ActSearch:
-		return m.Ask("search", "", nil, func(q string) tea.Cmd {
-			return m.say(fmt.Sprintf("%d matching lines", m.flow.Search(q)))
-		})
-	case a == keymap.ActOriginal:
-		if f != nil && f.Original == nil {
-			return m.say(fmt.Sprintf("flow #%d was not edited: its request is the one the client sent", f.Seq))
-		}
-		return m.flow.ToggleOriginal()
 	case scope == keymap.ScopeList:
 		return m.list.Key(msg, a)
 	}
-	var cmd tea.Cmd
-	m.flow, cmd = m.flow.Update(msg) // tabs, view mode, matches, scrolling
-	return cmd
-}
-
-// edit changes a flow in the store. It works on a copy without body bytes
-// (marked Unloaded), so the store keeps the bodies it has.
-func (m *Model) edit(f *session.Flow, change func(*session.Flow)) tea.Cmd {
-	c := f.Clone()
-	for _, b := range []*session.Body{bodyOf(c.Request), bodyOfResp(c.Response), bodyOf(c.Original)} {
-		if b != nil {
-			b.Data, b.Unloaded = nil, true
-		}
-	}
-	change(c)
-	if err := m.store.Update(c); err != nil {
-		return m.say(err.Error())
-	}
-	return nil
-}
-
-func bodyOf(r *session.Request) *session.Body {
-	if r == nil {
-		return nil
-	}
-	return &r.Body
-}
-
-func bodyOfResp(r *session.Response) *session.Body {
-	if r == nil {
-		return nil
-	}
-	return &r.Body
+	return m.flow.Update(msg) // tabs, view mode, search, scrolling
 }
 
 func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
@@ -177,7 +123,7 @@ func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
 	case pageList:
 		cmd = m.list.Update(msg)
 	case pageFlow:
-		m.flow, cmd = m.flow.Update(msg)
+		cmd = m.flow.Update(msg)
 	case pageRules:
 		cmd = m.rules.Update(msg)
 	default:

@@ -55,7 +55,7 @@ type Model struct {
 	page, back    page // back: where the help and events screens return to
 	rulesBack     page // where the rules view returns to
 	list          *flowlist.Model
-	flow          flowview.Model
+	flow          *flowview.Model
 	pager         pager.Model  // help and event log
 	rules         *rules.Model // nil without a rules engine
 	bp            *breakpoint.Model
@@ -74,7 +74,7 @@ func New(store *session.Store, opts ...Option) *Model {
 	m := &Model{store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop}
 	m.list = flowlist.New(ctx, m, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
 		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, ReadOnly: o.readOnly})
-	m.flow = flowview.New(store.Get, o.keys, st, o.loc)
+	m.flow = flowview.New(m, store.Get, o.keys, st, o.loc)
 	m.pager = pager.New(o.keys, st)
 	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
 	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
@@ -151,9 +151,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// The rest goes to whoever awaits it: the store's signal, bodies
 	// loaded and rendered, the spinner, edits, replay plans, the input's
 	// cursor blink.
-	var cmd tea.Cmd
-	m.flow, cmd = m.flow.Update(msg)
-	cmds := []tea.Cmd{cmd, m.list.Update(msg), m.export.Update(msg), m.bp.Update(msg)}
+	cmds := []tea.Cmd{m.flow.Update(msg), m.list.Update(msg), m.export.Update(msg), m.bp.Update(msg)}
 	if m.prompt != nil {
 		p, cmd := m.prompt.Update(msg)
 		m.prompt = &p

@@ -19,6 +19,8 @@ import (
 type Store interface {
 	Delete(ids ...string) error
 	Clear() error
+	// Update saves a changed flow (a mark, a comment).
+	Update(f *session.Flow) error
 	// Changed receives a value after flows changed; signals coalesce.
 	Changed() <-chan struct{}
 }

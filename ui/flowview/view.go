@@ -16,6 +16,7 @@ import (
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/pager"
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -37,6 +38,7 @@ type bodyRenderedMsg struct {
 // Bodies are loaded, decoded and formatted by commands, never on the event
 // loop; until they arrive the tab shows what is being done.
 type Model struct {
+	host   prompt.Host
 	keys   keymap.Map
 	st     style.Styles
 	loc    *time.Location
@@ -63,8 +65,8 @@ type Model struct {
 }
 
 // New returns a flow view that reads flows with load (Store.Get).
-func New(load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location) Model {
-	return Model{keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
+func New(host prompt.Host, load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location) *Model {
+	return &Model{host: host, keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Accent))}
 }
 
@@ -94,10 +96,10 @@ func (v *Model) Close() {
 }
 
 // ID returns the ID of the flow shown.
-func (v Model) ID() string { return v.id }
+func (v *Model) ID() string { return v.id }
 
 // Flow returns the flow shown, bodies loaded, or nil while it loads.
-func (v Model) Flow() *session.Flow { return v.flow }
+func (v *Model) Flow() *session.Flow { return v.flow }
 
 // ToggleOriginal switches the Request tab between the request as sent (or
 // as edited for replay) and the one the client sent.
@@ -113,7 +115,7 @@ func (v *Model) ToggleOriginal() tea.Cmd {
 }
 
 // Original reports whether the Request tab shows the client's request.
-func (v Model) Original() bool { return v.original }
+func (v *Model) Original() bool { return v.original }
 
 // Reload reads the flow again if it may still change (pending or paused).
 func (v *Model) Reload() tea.Cmd {
@@ -165,35 +167,35 @@ func (v *Model) render() tea.Cmd {
 }
 
 // busy reports whether something is still being loaded or rendered.
-func (v Model) busy() bool {
+func (v *Model) busy() bool {
 	return v.loadErr == nil && (v.flow == nil || v.bodies[partRequest] == nil || v.bodies[partResponse] == nil)
 }
 
 // Update handles loading and rendering results, the spinner, and the flow
 // view's own keys (tabs, view mode, matches, scrolling).
-func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+func (v *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case flowLoadedMsg:
 		if msg.id != v.id {
-			return v, nil
+			return nil
 		}
 		v.flow, v.loadErr = msg.flow, msg.err
 		if msg.err != nil {
 			v.layout(false)
-			return v, nil
+			return nil
 		}
 		cmd := v.render()
 		v.layout(true)
-		return v, cmd
+		return cmd
 	case bodyRenderedMsg:
 		if msg.gen != v.gen {
-			return v, nil
+			return nil
 		}
 		v.bodies[msg.part] = msg.lines
 		v.layout(true)
 	case spinner.TickMsg:
 		if !v.busy() {
-			return v, nil
+			return nil
 		}
 		var cmd tea.Cmd
 		v.spin, cmd = v.spin.Update(msg)
@@ -201,16 +203,16 @@ func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if part := tabs[v.tab].part; v.flow == nil || (part >= 0 && v.bodies[part] == nil) {
 			v.layout(true)
 		}
-		return v, cmd
+		return cmd
 	case tea.KeyMsg:
 		if b, ok := v.keys.Lookup(keymap.ScopeFlow, msg); ok {
-			return v, v.act(b.Action)
+			return v.act(b.Action)
 		}
 		v.pager, _ = v.pager.Update(msg)
 	case tea.MouseMsg:
 		v.pager, _ = v.pager.Update(msg)
 	}
-	return v, nil
+	return nil
 }
 
 func (v *Model) act(a keymap.Action) tea.Cmd {
@@ -226,6 +228,15 @@ func (v *Model) act(a keymap.Action) tea.Cmd {
 			v.layout(true)
 			return cmd
 		}
+	case keymap.ActSearch:
+		return v.host.Ask("search", "", nil, func(q string) tea.Cmd {
+			return v.host.Say(fmt.Sprintf("%d matching lines", v.Search(q)))
+		})
+	case keymap.ActOriginal:
+		if v.flow != nil && v.flow.Original == nil {
+			return v.host.Say(fmt.Sprintf("flow #%d was not edited: its request is the one the client sent", v.flow.Seq))
+		}
+		return v.ToggleOriginal()
 	case keymap.ActNextMatch:
 		v.step(1)
 	case keymap.ActPrevMatch:
@@ -244,10 +255,10 @@ func (v *Model) SetTab(i int) {
 }
 
 // Tab returns the current tab.
-func (v Model) Tab() int { return v.tab }
+func (v *Model) Tab() int { return v.tab }
 
 // Mode returns the body view mode.
-func (v Model) Mode() ViewMode { return v.mode }
+func (v *Model) Mode() ViewMode { return v.mode }
 
 // layout rebuilds the current tab's lines.
 func (v *Model) layout(keepOffset bool) {
@@ -309,7 +320,7 @@ func (v *Model) step(d int) {
 }
 
 // MatchInfo describes the search state for the status bar.
-func (v Model) MatchInfo() string {
+func (v *Model) MatchInfo() string {
 	if v.query == "" {
 		return ""
 	}
@@ -320,7 +331,7 @@ func (v Model) MatchInfo() string {
 }
 
 // View draws the title, the tab bar and the pager, exactly height lines.
-func (v Model) View() string {
+func (v *Model) View() string {
 	title := v.st.Muted.Render("loading…")
 	if v.flow != nil {
 		title = v.st.Muted.Render(fmt.Sprintf("#%d ", v.flow.Seq)) + oneLine(v.flow, v.st)
@@ -346,4 +357,4 @@ func (v Model) View() string {
 
 // Pager returns the scrolling part of the view (the current tab's lines,
 // wrapped, and the search match shown), for tests.
-func (v Model) Pager() pager.Model { return v.pager }
+func (v *Model) Pager() pager.Model { return v.pager }
