@@ -51,8 +51,8 @@ func TestExportReadOnly(t *testing.T) {
 	press(tm, keymap.ScopeList, keymap.ActReplay)
 	waitScreen(t, tm, keymap.NoProxy)
 	press(tm, keymap.ScopeIntercept, keymap.ActIntercept) // says the same: nothing to wait for on screen
-	if m := finish(t, tm); m.State().Message != keymap.NoProxy || m.prompt != nil {
-		t.Errorf("i without a proxy: message %q, prompt open %v", m.State().Message, m.prompt != nil)
+	if m := finish(t, tm); m.State().Message != keymap.NoProxy || m.line.Asking() {
+		t.Errorf("i without a proxy: message %q, prompt open %v", m.State().Message, m.line.Asking())
 	}
 
 	stored := store.List(nil, 1, 1)[0]

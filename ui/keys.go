@@ -11,7 +11,7 @@ import (
 // key routes a key: to an open prompt or menu, else global keys, else the
 // page.
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
-	if m.prompt == nil && msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+	if !m.line.Asking() && msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 		// Keys typed faster than the terminal is read (a held j, tmux
 		// send-keys) arrive as one chunk: they are still separate commands.
 		cmds := make([]tea.Cmd, 0, len(msg.Runes))
@@ -20,14 +20,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	}
-	if m.prompt != nil {
-		p, cmd := m.prompt.Update(msg)
-		m.prompt = &p
-		if res := p.Result(); res != nil {
-			m.prompt = nil
-			return tea.Batch(cmd, m.answer(*res))
-		}
-		return cmd
+	if m.line.Asking() {
+		return m.line.Update(msg)
 	}
 	if m.export.MenuOpen() {
 		return m.export.MenuKey(msg)
@@ -80,9 +74,9 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 	b, ok := m.keys.Lookup(scope, msg)
 	switch {
 	case ok && b.Planned != "":
-		return m.say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
+		return m.line.Say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
 	case ok && m.refusal(b) != "":
-		return m.say(m.refusal(b))
+		return m.line.Say(m.refusal(b))
 	}
 	switch a := b.Action; {
 	case !ok && scope == keymap.ScopeList:
@@ -98,7 +92,7 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return m.export.Key(a, f)
 	case a == keymap.ActQuit:
-		return m.Confirm("quit siphon?", m.quit)
+		return m.line.Confirm("quit siphon?", m.quit)
 	case a == keymap.ActReplayAll:
 		return m.export.ReplayShown(m.list.Matcher())
 	case a == keymap.ActOpen:

@@ -60,9 +60,7 @@ type Model struct {
 	rules         *rules.Model // nil without a rules engine
 	bp            *breakpoint.Model
 	export        *export.Model
-	prompt        *prompt.Model
-	then          func(string) tea.Cmd // acts on the confirmed answer to the prompt
-	status        status
+	line          *prompt.Line // the status bar's message and the prompt: the features' Host
 }
 
 // New returns the UI over store. An invalid WithFilter expression is
@@ -71,10 +69,11 @@ func New(store *session.Store, opts ...Option) *Model {
 	o := buildOptions(opts)
 	st := style.NewStyles(o.theme)
 	ctx, stop := context.WithCancel(context.Background())
-	m := &Model{store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop}
-	m.list = flowlist.New(ctx, m, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
+	m := &Model{store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
+		line: prompt.NewLine(o.keys, st, o.msgTTL)}
+	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
 		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, ReadOnly: o.readOnly})
-	m.flow = flowview.New(m, store.Get, o.keys, st, o.loc)
+	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc)
 	m.pager = pager.New(o.keys, st)
 	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
 	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
@@ -85,13 +84,13 @@ func New(store *session.Store, opts ...Option) *Model {
 	}
 	if o.engine != nil {
 		bc.Engine = o.engine
-		m.rules = rules.New(m, o.engine, o.keys, st)
+		m.rules = rules.New(m.line, o.engine, o.keys, st)
 	}
-	m.export = export.New(ctx, m, xc)
-	m.bp = breakpoint.New(m, bc)
+	m.export = export.New(ctx, m.line, xc)
+	m.bp = breakpoint.New(m.line, bc)
 	if o.filter != "" {
 		if err := m.list.StartFilter(o.filter); err != nil {
-			m.status.text = err.Error()
+			m.line.SetMessage(err.Error())
 		}
 	}
 	return m
@@ -136,13 +135,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, waitSignal(m.ctx, m.opts.events.Changed(), msg))
 	case engineChangedMsg:
 		return m, tea.Batch(m.engineChanged(), waitSignal(m.ctx, m.opts.engine.Changed(), msg))
-	case prompt.Status:
-		return m, m.say(msg.Text)
-	case expireMsg:
-		if msg.serial == m.status.serial {
-			m.status.text = ""
-		}
-		return m, nil
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	case tea.MouseMsg:
@@ -150,14 +142,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	// The rest goes to whoever awaits it: the store's signal, bodies
 	// loaded and rendered, the spinner, edits, replay plans, the input's
-	// cursor blink.
-	cmds := []tea.Cmd{m.flow.Update(msg), m.list.Update(msg), m.export.Update(msg), m.bp.Update(msg)}
-	if m.prompt != nil {
-		p, cmd := m.prompt.Update(msg)
-		m.prompt = &p
-		cmds = append(cmds, cmd)
-	}
-	return m, tea.Batch(cmds...)
+	// cursor blink, status messages.
+	return m, tea.Batch(m.flow.Update(msg), m.list.Update(msg), m.export.Update(msg), m.bp.Update(msg), m.line.Update(msg))
 }
 
 func (m *Model) resize(w, h int) {
@@ -169,9 +155,7 @@ func (m *Model) resize(w, h int) {
 	if m.rules != nil {
 		m.rules.SetSize(w, body)
 	}
-	if m.prompt != nil {
-		m.prompt.SetWidth(w)
-	}
+	m.line.SetWidth(w)
 	m.export.SetWidth(w)
 }
 
@@ -204,10 +188,6 @@ func (m *Model) View() string {
 		b.WriteString(m.rules.View())
 	}
 	b.WriteByte('\n')
-	if m.prompt != nil {
-		b.WriteString(m.prompt.View())
-	} else {
-		b.WriteString(m.statusLine() + "\n" + m.hints())
-	}
+	b.WriteString(m.line.View(m.statusLine, m.hints))
 	return m.export.View(b.String())
 }

@@ -13,7 +13,7 @@ import (
 // openRules shows the rules view; n there adds a rule from focus.
 func (m *Model) openRules(focus *session.Flow) tea.Cmd {
 	if m.rules == nil {
-		return m.say(keymap.NoProxy)
+		return m.line.Say(keymap.NoProxy)
 	}
 	if m.page == pageRules {
 		return nil
@@ -62,7 +62,7 @@ func (m *Model) statusLine() string {
 	if info := m.flow.MatchInfo(); m.page == pageFlow && info != "" {
 		left = append(left, info)
 	}
-	return prompt.Bar(left, m.status.text, m.width, m.st)
+	return prompt.Bar(left, m.line.Message(), m.width, m.st)
 }
 
 // hintScope is the key table scope whose keys the hint bar shows.

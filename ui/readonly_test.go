@@ -35,8 +35,8 @@ func TestReadOnlyRefusesChanges(t *testing.T) {
 	waitScreen(t, tm, "read-only session: comments are not saved")
 	m := finish(t, tm)
 
-	if m.prompt != nil {
-		t.Errorf("a prompt is open: %s", m.prompt.View())
+	if m.line.Asking() {
+		t.Errorf("a prompt is open: %s", m.View())
 	}
 	if after := storeSummary(store); !slices.Equal(before, after) {
 		t.Errorf("the store changed:\n%s\nwas:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))

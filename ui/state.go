@@ -33,6 +33,6 @@ func (m *Model) State() State {
 		Filter: m.list.Filter(), MarkedOnly: m.list.MarkedOnly(),
 		Sort: key, Reverse: reverse, Follow: m.list.Follow(), Shown: shown, Total: total,
 		Selected: m.list.Selected(), Open: m.flow.Flow(), Tab: m.flow.Tab(), Mode: m.flow.Mode(),
-		Original: m.flow.Original(), Message: m.status.text, Paused: m.bp.Paused(),
+		Original: m.flow.Original(), Message: m.line.Message(), Paused: m.bp.Paused(),
 	}
 }
