@@ -31,33 +31,25 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		case keymap.ActQuitNow:
 			return m.quit()
 		case keymap.ActHelp:
-			m.openPager(pageHelp)
-			m.pager.SetLines(keymap.HelpLines(m.keys, m.st, m.helpNote), false)
+			m.open(pageHelp)
+			m.help.SetLines(keymap.HelpLines(m.keys, m.st, m.helpNote), false)
 			return nil
 		case keymap.ActEvents:
-			m.openPager(pageEvents)
+			m.open(pageEvents)
 			m.showEvents(false)
 			return nil
 		case keymap.ActRules:
 			return m.openRules(m.focused())
 		}
 	}
-	switch m.page {
-	case pageList, pageFlow:
+	if m.page == pageList || m.page == pageFlow {
 		return m.flowKey(msg)
-	case pageRules:
-		if b, ok := m.keys.Lookup(keymap.ScopeRules, msg); ok && b.Action == keymap.ActBack {
-			m.page = m.rulesBack
-			return nil
-		}
-		return m.rules.Key(msg)
 	}
-	if b, ok := m.keys.Lookup(keymap.ScopePager, msg); ok && b.Action == keymap.ActBack {
-		m.page = m.back
+	if b, ok := m.keys.Lookup(pages[m.page].scope, msg); ok && b.Action == keymap.ActBack {
+		m.page = m.ret[m.page]
 		return nil
 	}
-	m.pager, _ = m.pager.Update(msg)
-	return nil
+	return m.screens[m.page].Update(msg)
 }
 
 // flowKey handles a key on the flow list or the flow view. The focused
@@ -99,31 +91,16 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 		if f == nil {
 			return nil
 		}
-		m.page = pageFlow
+		m.open(pageFlow)
 		return m.flow.Open(f.ID)
 	case a == keymap.ActBack:
 		m.flow.Close()
-		m.page = pageList
+		m.page = m.ret[pageFlow]
 		return nil
 	case scope == keymap.ScopeList:
 		return m.list.Key(msg, a)
 	}
 	return m.flow.Update(msg) // tabs, view mode, search, scrolling
-}
-
-func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
-	var cmd tea.Cmd
-	switch m.page {
-	case pageList:
-		cmd = m.list.Update(msg)
-	case pageFlow:
-		cmd = m.flow.Update(msg)
-	case pageRules:
-		cmd = m.rules.Update(msg)
-	default:
-		m.pager, _ = m.pager.Update(msg)
-	}
-	return cmd
 }
 
 // focused is the flow the keys act on: the open one, or the one under the

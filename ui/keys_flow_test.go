@@ -93,7 +93,7 @@ func TestEventLogKey(t *testing.T) {
 	if st := m.State(); st.Page != "list" {
 		t.Errorf("q on the event log: page %s", st.Page)
 	}
-	if lines := m.pager.Lines(); len(lines) != 2 || strings.Contains(strings.Join(lines, "\n"), "not shown") {
+	if lines := m.events.Lines(); len(lines) != 2 || strings.Contains(strings.Join(lines, "\n"), "not shown") {
 		t.Errorf("event log lines: %q", lines)
 	}
 }

@@ -16,7 +16,6 @@ package ui
 
 import (
 	"context"
-	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
@@ -39,7 +38,28 @@ const (
 	pageHelp
 	pageEvents
 	pageRules
+	numPages
 )
+
+// pages name each page for State, and the key table scope whose keys its
+// hint bar shows.
+var pages = [numPages]struct {
+	name  string
+	scope keymap.Scope
+}{
+	pageList: {"list", keymap.ScopeList}, pageFlow: {"flow", keymap.ScopeFlow},
+	pageHelp: {"help", keymap.ScopePager}, pageEvents: {"events", keymap.ScopePager},
+	pageRules: {"rules", keymap.ScopeRules},
+}
+
+// screen is what the root asks of a page.
+type screen interface {
+	SetSize(width, height int)
+	// Update takes keys (on the rules and pager pages), the mouse, and
+	// the page's own messages.
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+}
 
 // Model is the root of the UI. Create it with New; it is a tea.Model.
 type Model struct {
@@ -52,11 +72,12 @@ type Model struct {
 	stop  context.CancelFunc
 
 	width, height int
-	page, back    page // back: where the help and events screens return to
-	rulesBack     page // where the rules view returns to
+	page          page
+	ret           [numPages]page   // where each page returns to on back
+	screens       [numPages]screen // nil for a page this UI lacks (rules without a proxy)
 	list          *flowlist.Model
 	flow          *flowview.Model
-	pager         pager.Model  // help and event log
+	help, events  *pager.Screen
 	rules         *rules.Model // nil without a rules engine
 	bp            *breakpoint.Model
 	export        *export.Model
@@ -74,7 +95,8 @@ func New(store *session.Store, opts ...Option) *Model {
 	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
 		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, ReadOnly: o.readOnly})
 	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc)
-	m.pager = pager.New(o.keys, st)
+	m.help, m.events = pager.NewScreen("help", o.keys, st), pager.NewScreen("event log", o.keys, st)
+	m.screens = [numPages]screen{pageList: m.list, pageFlow: m.flow, pageHelp: m.help, pageEvents: m.events}
 	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
 	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
 	// A nil *replay.Sender or *intercept.Engine in an interface would not
@@ -85,6 +107,7 @@ func New(store *session.Store, opts ...Option) *Model {
 	if o.engine != nil {
 		bc.Engine = o.engine
 		m.rules = rules.New(m.line, o.engine, o.keys, st)
+		m.screens[pageRules] = m.rules
 	}
 	m.export = export.New(ctx, m.line, xc)
 	m.bp = breakpoint.New(m.line, bc)
@@ -138,7 +161,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	case tea.MouseMsg:
-		return m, m.mouse(msg)
+		return m, m.screens[m.page].Update(msg)
 	}
 	// The rest goes to whoever awaits it: the store's signal, bodies
 	// loaded and rendered, the spinner, edits, replay plans, the input's
@@ -149,11 +172,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) resize(w, h int) {
 	m.width, m.height = w, h
 	body := max(h-2, 1)
-	m.list.SetSize(w, body)
-	m.flow.SetSize(w, body)
-	m.pager.SetSize(w, max(body-1, 1))
-	if m.rules != nil {
-		m.rules.SetSize(w, body)
+	for _, s := range m.screens {
+		if s != nil {
+			s.SetSize(w, body)
+		}
 	}
 	m.line.SetWidth(w)
 	m.export.SetWidth(w)
@@ -171,23 +193,5 @@ func (m *Model) View() string {
 	if m.width == 0 {
 		return ""
 	}
-	var b strings.Builder
-	switch m.page {
-	case pageList:
-		b.WriteString(m.list.View())
-	case pageFlow:
-		b.WriteString(m.flow.View())
-	case pageHelp, pageEvents:
-		title := "help"
-		if m.page == pageEvents {
-			title = "event log"
-		}
-		b.WriteString(style.Cell(m.st.Title.Render(title)+"  "+m.st.Muted.Render(m.pager.Position()), m.width) + "\n")
-		b.WriteString(m.pager.View())
-	case pageRules:
-		b.WriteString(m.rules.View())
-	}
-	b.WriteByte('\n')
-	b.WriteString(m.line.View(m.statusLine, m.hints))
-	return m.export.View(b.String())
+	return m.export.View(m.screens[m.page].View() + "\n" + m.line.View(m.statusLine, m.hints))
 }

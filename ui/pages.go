@@ -10,28 +10,29 @@ import (
 	"github.com/siphonproxy/siphon/ui/prompt"
 )
 
+// open shows page p; back returns to the page it was opened from, or
+// from under help and the event log.
+func (m *Model) open(p page) {
+	if m.page != p {
+		from := m.page
+		if from == pageHelp || from == pageEvents {
+			from = m.ret[from]
+		}
+		m.ret[p] = from
+	}
+	m.page = p
+}
+
 // openRules shows the rules view; n there adds a rule from focus.
 func (m *Model) openRules(focus *session.Flow) tea.Cmd {
 	if m.rules == nil {
 		return m.line.Say(keymap.NoProxy)
 	}
-	if m.page == pageRules {
-		return nil
+	if m.page != pageRules {
+		m.open(pageRules)
+		m.rules.Open(focus)
 	}
-	m.rulesBack = m.page
-	if m.page == pageHelp || m.page == pageEvents {
-		m.rulesBack = m.back
-	}
-	m.page = pageRules
-	m.rules.Open(focus)
 	return nil
-}
-
-func (m *Model) openPager(p page) {
-	if m.page != pageHelp && m.page != pageEvents {
-		m.back = m.page
-	}
-	m.page = p
 }
 
 func (m *Model) showEvents(keepOffset bool) {
@@ -40,7 +41,7 @@ func (m *Model) showEvents(keepOffset bool) {
 	if m.opts.events != nil {
 		events, total = m.opts.events.Events()
 	}
-	m.pager.SetLines(eventlog.Lines(events, total, m.st, m.opts.loc), keepOffset)
+	m.events.SetLines(eventlog.Lines(events, total, m.st, m.opts.loc), keepOffset)
 }
 
 // statusLine draws the status bar: where the proxy listens, the session
@@ -65,25 +66,12 @@ func (m *Model) statusLine() string {
 	return prompt.Bar(left, m.line.Message(), m.width, m.st)
 }
 
-// hintScope is the key table scope whose keys the hint bar shows.
-func (m *Model) hintScope() keymap.Scope {
-	switch m.page {
-	case pageFlow:
-		return keymap.ScopeFlow
-	case pageHelp, pageEvents:
-		return keymap.ScopePager
-	case pageRules:
-		return keymap.ScopeRules
-	}
-	return keymap.ScopeList
-}
-
 // hints draws the one-line key hint bar for the current page, with help
 // always offered first, then what can be done with a paused flow when one
 // is focused; keys that cannot act here (a read-only session's) are left
 // out.
 func (m *Model) hints() string {
-	return keymap.HintLine(m.keys.Hints(m.hintScope(), m.bp.Hints(m.focused()), m.refusal), m.st, m.width)
+	return keymap.HintLine(m.keys.Hints(pages[m.page].scope, m.bp.Hints(m.focused()), m.refusal), m.st, m.width)
 }
 
 // refusal is what the status bar says when b is pressed but cannot act in

@@ -46,11 +46,11 @@ func TestReadOnlyRefusesChanges(t *testing.T) {
 		m.page = pg
 		hints := hintParts(m.hints())
 		for _, a := range refused {
-			if h := hintFor(m.keys, m.hintScope(), a); h != "" && slices.Contains(hints, h) {
+			if h := hintFor(m.keys, pages[m.page].scope, a); h != "" && slices.Contains(hints, h) {
 				t.Errorf("%s hint bar offers %q: %q", m.State().Page, h, hints)
 			}
 		}
-		if h := hintFor(m.keys, m.hintScope(), keymap.ActExport); !slices.Contains(hints, h) {
+		if h := hintFor(m.keys, pages[m.page].scope, keymap.ActExport); !slices.Contains(hints, h) {
 			t.Errorf("%s hint bar lacks %q, which a read-only session can do: %q", m.State().Page, h, hints)
 		}
 	}

@@ -29,7 +29,7 @@ func (m *Model) State() State {
 	key, reverse := m.list.Order()
 	shown, total := m.list.Counts()
 	return State{
-		Page:   [...]string{"list", "flow", "help", "events", "rules"}[m.page],
+		Page:   pages[m.page].name,
 		Filter: m.list.Filter(), MarkedOnly: m.list.MarkedOnly(),
 		Sort: key, Reverse: reverse, Follow: m.list.Follow(), Shown: shown, Total: total,
 		Selected: m.list.Selected(), Open: m.flow.Flow(), Tab: m.flow.Tab(), Mode: m.flow.Mode(),

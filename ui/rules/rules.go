@@ -60,8 +60,11 @@ func (m *Model) Open(focus *session.Flow) {
 // Refresh shows the rules as they are now (their hit counts change).
 func (m *Model) Refresh() { m.list.SetRules(m.engine.Rules(), m.engine.LoadErrors()) }
 
-// Update handles the mouse.
+// Update handles a key (but back, which the root handles) or the mouse.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		return m.Key(k)
+	}
 	m.list, _ = m.list.Update(msg)
 	return nil
 }
