@@ -11,12 +11,10 @@ import (
 // key routes a key: to an open prompt or menu, else global keys, else the
 // page.
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
-	if !m.line.Asking() && msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
-		// Keys typed faster than the terminal is read (a held j, tmux
-		// send-keys) arrive as one chunk: they are still separate commands.
-		cmds := make([]tea.Cmd, 0, len(msg.Runes))
-		for _, r := range msg.Runes {
-			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+	if keys := keymap.Split(msg); len(keys) > 1 && !m.line.Asking() {
+		var cmds []tea.Cmd
+		for _, k := range keys {
+			cmds = append(cmds, m.key(k))
 		}
 		return tea.Batch(cmds...)
 	}

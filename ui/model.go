@@ -93,7 +93,7 @@ func New(store *session.Store, opts ...Option) *Model {
 	m := &Model{store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
 		line: prompt.NewLine(o.keys, st, o.msgTTL)}
 	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
-		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, ReadOnly: o.readOnly})
+		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, File: store.Path(), ReadOnly: o.readOnly})
 	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc)
 	m.help, m.events = pager.NewScreen("help", o.keys, st), pager.NewScreen("event log", o.keys, st)
 	m.screens = [numPages]screen{pageList: m.list, pageFlow: m.flow, pageHelp: m.help, pageEvents: m.events}

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"path/filepath"
-
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/eventlog"
@@ -47,21 +45,9 @@ func (m *Model) showEvents(keepOffset bool) {
 // statusLine draws the status bar: where the proxy listens, the session
 // file, counts, filter and order, intercept state, and the last message.
 func (m *Model) statusLine() string {
-	var left []string
-	if m.opts.readOnly {
-		left = append(left, "read-only")
-	} else if m.opts.listen != "" {
-		left = append(left, m.opts.listen)
-	}
-	left = append(append(left, filepath.Base(m.store.Path())), m.list.Status()...)
-	if !m.opts.readOnly {
-		left = append(left, m.bp.Status())
-	}
-	if m.rules != nil && m.rules.Status() != "" {
-		left = append(left, m.rules.Status())
-	}
-	if info := m.flow.MatchInfo(); m.page == pageFlow && info != "" {
-		left = append(left, info)
+	left := append(m.list.Status(), m.bp.Status(), m.rules.Status())
+	if m.page == pageFlow {
+		left = append(left, m.flow.MatchInfo())
 	}
 	return prompt.Bar(left, m.line.Message(), m.width, m.st)
 }

@@ -178,9 +178,13 @@ func editNotes(what, cancel string, shown messageText) []string {
 	return notes
 }
 
-// Status is the status bar's intercept part.
+// Status is the status bar's intercept part; "" in a read-only
+// session, which has no proxy.
 func (m *Model) Status() string {
 	e := m.cfg.Engine
+	if m.cfg.ReadOnly {
+		return ""
+	}
 	if e == nil {
 		return "intercept: off"
 	}

@@ -33,9 +33,10 @@ type Config struct {
 	Keys     keymap.Map
 	Styles   style.Styles
 	Location *time.Location // of the times shown
-	// Listen, CAPath and ReadOnly say what the empty list shows.
-	Listen, CAPath string
-	ReadOnly       bool
+	// Listen, CAPath and ReadOnly say what the empty list and the status
+	// bar show; File is the session's file.
+	Listen, CAPath, File string
+	ReadOnly             bool
 }
 
 // Model is the virtualised list of flows: it holds a session.View and
@@ -64,6 +65,7 @@ type Model struct {
 	total    int
 	follow   bool
 	intro    intro
+	file     string // the session's file
 
 	filterExpr string
 	filter     *filter.Filter
@@ -76,7 +78,7 @@ type Model struct {
 func New(ctx context.Context, host prompt.Host, cfg Config) *Model {
 	l := &Model{ctx: ctx, host: host, store: cfg.Store, view: cfg.View, keys: cfg.Keys, st: cfg.Styles,
 		loc: cfg.Location, refresh: refresher{interval: cfg.Interval},
-		intro: intro{listen: cfg.Listen, caPath: cfg.CAPath, readOnly: cfg.ReadOnly}}
+		intro: intro{listen: cfg.Listen, caPath: cfg.CAPath, readOnly: cfg.ReadOnly}, file: cfg.File}
 	l.setQuery()
 	return l
 }

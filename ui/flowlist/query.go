@@ -2,6 +2,7 @@ package flowlist
 
 import (
 	"fmt"
+	"path/filepath"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
@@ -126,14 +127,21 @@ func (q queryMatcher) NeedsBodies() bool { return q.f.NeedsBodies() }
 
 func (q queryMatcher) NeedsHeaders() bool { return q.f.NeedsHeaders() }
 
-// Status is what the status bar says about the list: counts, filter,
-// marked only, order, follow.
+// Status is what the status bar says about the list: where the proxy
+// listens (or that the session is read-only), the session's file, counts,
+// filter, marked only, order, follow.
 func (l *Model) Status() []string {
+	var parts []string
+	if l.intro.readOnly {
+		parts = append(parts, "read-only")
+	} else if l.intro.listen != "" {
+		parts = append(parts, l.intro.listen)
+	}
 	counts := fmt.Sprintf("%d flows", l.total)
 	if l.shown != l.total || l.filterExpr != "" || l.markedOnly {
 		counts = fmt.Sprintf("%d/%d flows", l.shown, l.total)
 	}
-	parts := []string{counts}
+	parts = append(parts, filepath.Base(l.file), counts)
 	if l.filterExpr != "" {
 		parts = append(parts, "filter: "+style.Printable(l.filterExpr))
 	}

@@ -250,3 +250,17 @@ func keyMsg(name string) tea.KeyMsg {
 
 // NoProxy is what keys that need the running proxy say without one.
 const NoProxy = "no proxy is running (this session is read-only)"
+
+// Split splits keys typed faster than the terminal is read (a held j,
+// tmux send-keys), which arrive as one message, into one message a key:
+// they are still separate commands. A paste or a single key is kept whole.
+func Split(msg tea.KeyMsg) []tea.KeyMsg {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
+		return []tea.KeyMsg{msg}
+	}
+	out := make([]tea.KeyMsg, 0, len(msg.Runes))
+	for _, r := range msg.Runes {
+		out = append(out, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+	return out
+}

@@ -7,10 +7,17 @@ import (
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
-// Bar draws the status bar: the parts on the left, separated by dots, and
-// msg on the right; the left is cut when both do not fit.
+// Bar draws the status bar: the parts on the left (but empty ones),
+// separated by dots, and msg on the right; the left is cut when both do
+// not fit.
 func Bar(left []string, msg string, width int, st style.Styles) string {
-	l := " " + strings.Join(left, " · ")
+	parts := left[:0:0]
+	for _, p := range left {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	l := " " + strings.Join(parts, " · ")
 	r := ""
 	if msg != "" {
 		r = style.Printable(msg) + " "

@@ -232,9 +232,9 @@ func (m *Model) EngineChanged(shown bool) tea.Cmd {
 
 // Status is what the status bar says about the rules until a file that
 // failed to reload is fixed (the message saying why expires); "" when
-// nothing is wrong.
+// nothing is wrong, or without rules (a nil Model).
 func (m *Model) Status() string {
-	if m.errs != "" {
+	if m != nil && m.errs != "" {
 		return "rules not reloaded (R)"
 	}
 	return ""
