@@ -24,15 +24,35 @@ type tab struct {
 	// part is the body the tab shows while it renders (the spinner is
 	// redrawn for it), or -1 for none.
 	part int
+	// only, when set, says which flows have the tab (a gRPC messages tab
+	// for gRPC flows): others skip it in the tab bar and the tab keys.
+	only func(f *session.Flow) bool
+}
+
+// applies reports whether flow f (nil while it loads) has the tab.
+func (t tab) applies(f *session.Flow) bool { return t.only == nil || (f != nil && t.only(f)) }
+
+// step returns the tab d tabs away from the current one among those the
+// flow has, wrapping around.
+func (v *Model) step(d int) int {
+	i := v.tab
+	for range tabs {
+		i = (i + d + len(tabs)) % len(tabs)
+		if tabs[i].applies(v.flow) {
+			return i
+		}
+	}
+	return v.tab
 }
 
 // tabs are the flow view's tabs in the tab bar's order. A new tab is one
-// entry here and its lines function: tab keys, the tab bar, search in
-// the tab and State.Tab follow this list.
-var tabs = [...]tab{
-	TabRequest:  {"Request", (*Model).requestLines, partRequest},
-	TabResponse: {"Response", (*Model).responseLines, partResponse},
-	TabDetails:  {"Details", (*Model).detailsLines, -1},
+// entry here and its lines function (with only set, if the tab is for some
+// flows): tab keys, the tab bar, search in the tab and State.Tab follow
+// this list.
+var tabs = []tab{
+	TabRequest:  {name: "Request", lines: (*Model).requestLines, part: partRequest},
+	TabResponse: {name: "Response", lines: (*Model).responseLines, part: partResponse},
+	TabDetails:  {name: "Details", lines: (*Model).detailsLines, part: -1},
 }
 
 // TabName returns the name of tab i as the tab bar shows it.

@@ -184,6 +184,9 @@ func (v *Model) Update(msg tea.Msg) tea.Cmd {
 			v.layout(false)
 			return nil
 		}
+		if !tabs[v.tab].applies(v.flow) {
+			v.tab = TabRequest // the tab of the last flow shown is not this one's
+		}
 		cmd := v.render()
 		v.layout(true)
 		return cmd
@@ -218,9 +221,9 @@ func (v *Model) Update(msg tea.Msg) tea.Cmd {
 func (v *Model) act(a keymap.Action) tea.Cmd {
 	switch a {
 	case keymap.ActNextTab:
-		v.SetTab((v.tab + 1) % len(tabs))
+		v.SetTab(v.step(1))
 	case keymap.ActPrevTab:
-		v.SetTab((v.tab + len(tabs) - 1) % len(tabs))
+		v.SetTab(v.step(-1))
 	case keymap.ActViewMode:
 		v.mode = (v.mode + 1) % numModes
 		if v.flow != nil {
@@ -238,9 +241,9 @@ func (v *Model) act(a keymap.Action) tea.Cmd {
 		}
 		return v.ToggleOriginal()
 	case keymap.ActNextMatch:
-		v.step(1)
+		v.stepMatch(1)
 	case keymap.ActPrevMatch:
-		v.step(-1)
+		v.stepMatch(-1)
 	}
 	return nil
 }
@@ -311,7 +314,7 @@ func (v *Model) Search(q string) int {
 	return len(v.matches)
 }
 
-func (v *Model) step(d int) {
+func (v *Model) stepMatch(d int) {
 	if len(v.matches) == 0 {
 		return
 	}
@@ -338,6 +341,9 @@ func (v *Model) View() string {
 	}
 	var names []string
 	for i, t := range tabs {
+		if !t.applies(v.flow) {
+			continue
+		}
 		if i == v.tab {
 			// Brackets mark the tab without colour too.
 			names = append(names, v.st.ActiveTab.Render("["+t.name+"]"))
