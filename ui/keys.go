@@ -34,7 +34,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		case keymap.ActEvents:
 			m.open(pageEvents)
-			m.showEvents(false)
+			m.events.Show(false)
 			return nil
 		case keymap.ActRules:
 			return m.openRules(m.focused())
@@ -62,16 +62,17 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 		return m.bp.Key(b.Action, f)
 	}
 	b, ok := m.keys.Lookup(scope, msg)
-	switch {
-	case ok && b.Planned != "":
-		return m.line.Say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
-	case ok && m.refusal(b) != "":
-		return m.line.Say(m.refusal(b))
+	if !ok {
+		if m.page == pageFlow {
+			return m.flow.Update(msg) // the pager's scrolling keys
+		}
+		return nil
 	}
 	switch a := b.Action; {
-	case !ok && scope == keymap.ScopeList:
-		return nil
-	case !ok:
+	case b.Planned != "":
+		return m.line.Say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
+	case m.refusal(b) != "":
+		return m.line.Say(m.refusal(b))
 	case a == keymap.ActMark || a == keymap.ActComment || a == keymap.ActReplay ||
 		a == keymap.ActExport || a == keymap.ActCopyCurl || a == keymap.ActWrite:
 		switch {
@@ -98,7 +99,7 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 	case scope == keymap.ScopeList:
 		return m.list.Key(msg, a)
 	}
-	return m.flow.Update(msg) // tabs, view mode, search, scrolling
+	return m.flow.Update(msg) // tabs, view mode, search
 }
 
 // focused is the flow the keys act on: the open one, or the one under the

@@ -20,6 +20,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/breakpoint"
+	"github.com/siphonproxy/siphon/ui/eventlog"
 	"github.com/siphonproxy/siphon/ui/export"
 	"github.com/siphonproxy/siphon/ui/flowlist"
 	"github.com/siphonproxy/siphon/ui/flowview"
@@ -71,17 +72,18 @@ type Model struct {
 	ctx   context.Context
 	stop  context.CancelFunc
 
-	width, height int
-	page          page
-	ret           [numPages]page   // where each page returns to on back
-	screens       [numPages]screen // nil for a page this UI lacks (rules without a proxy)
-	list          *flowlist.Model
-	flow          *flowview.Model
-	help, events  *pager.Screen
-	rules         *rules.Model // nil without a rules engine
-	bp            *breakpoint.Model
-	export        *export.Model
-	line          *prompt.Line // the status bar's message and the prompt: the features' Host
+	width   int
+	page    page
+	ret     [numPages]page   // where each page returns to on back
+	screens [numPages]screen // nil for a page this UI lacks (rules without a proxy)
+	list    *flowlist.Model
+	flow    *flowview.Model
+	help    *pager.Screen
+	events  *eventlog.Screen
+	rules   *rules.Model // nil without a rules engine
+	bp      *breakpoint.Model
+	export  *export.Model
+	line    *prompt.Line // the status bar's message and the prompt: the features' Host
 }
 
 // New returns the UI over store. An invalid WithFilter expression is
@@ -95,7 +97,7 @@ func New(store *session.Store, opts ...Option) *Model {
 	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
 		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, File: store.Path(), ReadOnly: o.readOnly})
 	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc)
-	m.help, m.events = pager.NewScreen("help", o.keys, st), pager.NewScreen("event log", o.keys, st)
+	m.help, m.events = pager.NewScreen("help", o.keys, st), eventlog.NewScreen(o.events, o.keys, st, o.loc)
 	m.screens = [numPages]screen{pageList: m.list, pageFlow: m.flow, pageHelp: m.help, pageEvents: m.events}
 	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
 	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
@@ -149,7 +151,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(append(cmds, m.list.Refreshed(msg))...)
 	case eventsChangedMsg:
 		if m.page == pageEvents {
-			m.showEvents(true)
+			m.events.Show(true)
 		}
 		var cmd tea.Cmd
 		if m.opts.engine != nil {
@@ -170,7 +172,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) resize(w, h int) {
-	m.width, m.height = w, h
+	m.width = w
 	body := max(h-2, 1)
 	for _, s := range m.screens {
 		if s != nil {

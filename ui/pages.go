@@ -3,7 +3,6 @@ package ui
 import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
-	"github.com/siphonproxy/siphon/ui/eventlog"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/prompt"
 )
@@ -31,15 +30,6 @@ func (m *Model) openRules(focus *session.Flow) tea.Cmd {
 		m.rules.Open(focus)
 	}
 	return nil
-}
-
-func (m *Model) showEvents(keepOffset bool) {
-	var events []eventlog.Event
-	total := 0
-	if m.opts.events != nil {
-		events, total = m.opts.events.Events()
-	}
-	m.events.SetLines(eventlog.Lines(events, total, m.st, m.opts.loc), keepOffset)
 }
 
 // statusLine draws the status bar: where the proxy listens, the session

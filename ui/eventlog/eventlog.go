@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/pager"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -142,4 +144,29 @@ func Lines(events []Event, total int, st style.Styles, loc *time.Location) []str
 			level.Render(style.Cell(e.Level.String(), 5))+" "+style.Printable(e.Msg))
 	}
 	return out
+}
+
+// Screen is the event log screen: the log's events in a pager.
+type Screen struct {
+	*pager.Screen
+	log *Log // nil: no events
+	st  style.Styles
+	loc *time.Location
+}
+
+// NewScreen returns the screen of log (nil for none), its times shown in
+// loc.
+func NewScreen(log *Log, keys keymap.Map, st style.Styles, loc *time.Location) *Screen {
+	return &Screen{Screen: pager.NewScreen("event log", keys, st), log: log, st: st, loc: loc}
+}
+
+// Show draws the events as they are now; keepOffset keeps the scroll
+// position (for events that came in), else it goes back to the top.
+func (s *Screen) Show(keepOffset bool) {
+	var events []Event
+	total := 0
+	if s.log != nil {
+		events, total = s.log.Events()
+	}
+	s.SetLines(Lines(events, total, s.st, s.loc), keepOffset)
 }
