@@ -1,3 +1,7 @@
+// Package flowlist is the flow list: a virtualised list over a
+// session.View that draws only the rows on screen, kept up to date with
+// the store by a re-arming command, with its filter, order, marks,
+// comments and the list's part of the status bar.
 package flowlist
 
 import (
@@ -95,9 +99,9 @@ func (l *Model) seqWidth() int {
 	return len(strconv.Itoa(max(l.total, 999)))
 }
 
-// Sync takes in a refreshed view: it finds the cursor's flow again (or the
+// sync takes in a refreshed view: it finds the cursor's flow again (or the
 // newest, when following) and fetches the visible window.
-func (l *Model) Sync(st session.ViewStats) {
+func (l *Model) sync(st session.ViewStats) {
 	l.shown, l.total = st.Shown, st.Total
 	if w := l.seqWidth(); w != l.cols.seq && l.width > 0 {
 		l.cols = layoutColumns(l.width, w)

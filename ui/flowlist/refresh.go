@@ -94,7 +94,7 @@ func (l *Model) wait() tea.Cmd {
 // the visible rows read.
 func (l *Model) Refreshed(msg RefreshedMsg) tea.Cmd {
 	if msg.Err == nil {
-		l.Sync(msg.Stats)
+		l.sync(msg.Stats)
 	}
 	next := l.refresh.done(l.ctx, l.view, msg.At)
 	if next == nil {
