@@ -124,14 +124,14 @@ func New(store *session.Store, opts ...Option) *Model {
 // Init starts watching the store, the event log and the rules engine, and
 // draws the list.
 func (m *Model) Init() tea.Cmd {
-	var events, engine <-chan struct{}
-	if m.opts.events != nil {
-		events = m.opts.events.Changed()
+	cmds := []tea.Cmd{m.list.Init()}
+	if e := m.opts.events; e != nil {
+		cmds = append(cmds, waitSignal(m.ctx, e.Changed(), eventsChangedMsg{}))
 	}
-	if m.opts.engine != nil {
-		engine = m.opts.engine.Changed()
+	if e := m.opts.engine; e != nil {
+		cmds = append(cmds, waitSignal(m.ctx, e.Changed(), engineChangedMsg{}))
 	}
-	return tea.Batch(m.list.Init(), waitSignal(m.ctx, events, eventsChangedMsg{}), waitSignal(m.ctx, engine, engineChangedMsg{}))
+	return tea.Batch(cmds...)
 }
 
 // Update routes a message.
@@ -196,4 +196,39 @@ func (m *Model) View() string {
 		return ""
 	}
 	return m.export.View(m.screens[m.page].View() + "\n" + m.line.View(m.statusLine, m.hints))
+}
+
+// quit stops watching, saves the session's pending flows, and ends the
+// program.
+func (m *Model) quit() tea.Cmd {
+	m.stop()
+	m.flow.Close()
+	store := m.store
+	return tea.Sequence(func() tea.Msg {
+		if err := store.Flush(); err != nil {
+			return prompt.Status{Text: err.Error()}
+		}
+		return nil
+	}, tea.Quit)
+}
+
+// eventsChangedMsg says the event log has new events.
+type eventsChangedMsg struct{}
+
+// engineChangedMsg says the rules engine's paused flows or rules changed.
+type engineChangedMsg struct{}
+
+// waitSignal waits, off the event loop, for a value on ch (the event
+// log's or the engine's coalescing change signal) and reports it as msg.
+// The UI re-arms it after each signal, so proxy goroutines never call
+// Program.Send and never wait for the UI.
+func waitSignal(ctx context.Context, ch <-chan struct{}, msg tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-ch:
+			return msg
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
