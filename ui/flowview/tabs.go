@@ -36,27 +36,29 @@ func (t tab) applies(f *session.Flow) bool { return t.only == nil || (f != nil &
 // flow has, wrapping around.
 func (v *Model) step(d int) int {
 	i := v.tab
-	for range tabs {
-		i = (i + d + len(tabs)) % len(tabs)
-		if tabs[i].applies(v.flow) {
+	for range v.tabs {
+		i = (i + d + len(v.tabs)) % len(v.tabs)
+		if v.tabs[i].applies(v.flow) {
 			return i
 		}
 	}
 	return v.tab
 }
 
-// tabs are the flow view's tabs in the tab bar's order. A new tab is one
-// entry here and its lines function (with only set, if the tab is for some
-// flows): tab keys, the tab bar, search in the tab and State.Tab follow
-// this list.
-var tabs = []tab{
-	TabRequest:  {name: "Request", lines: (*Model).requestLines, part: partRequest},
-	TabResponse: {name: "Response", lines: (*Model).responseLines, part: partResponse},
-	TabDetails:  {name: "Details", lines: (*Model).detailsLines, part: -1},
+// defaultTabs are the flow view's tabs in the tab bar's order. A new tab
+// is one entry here and its lines function (with only set, if the tab is
+// for some flows): tab keys, the tab bar, search in the tab and State.Tab
+// follow this list.
+func defaultTabs() []tab {
+	return []tab{
+		TabRequest:  {name: "Request", lines: (*Model).requestLines, part: partRequest},
+		TabResponse: {name: "Response", lines: (*Model).responseLines, part: partResponse},
+		TabDetails:  {name: "Details", lines: (*Model).detailsLines, part: -1},
+	}
 }
 
 // TabName returns the name of tab i as the tab bar shows it.
-func TabName(i int) string { return tabs[i].name }
+func TabName(i int) string { return defaultTabs()[i].name }
 
 func (v *Model) requestLines(f *session.Flow) []string {
 	return append(requestTab(f, v.original, v.st), v.bodyLines(partRequest)...)

@@ -38,6 +38,7 @@ type bodyRenderedMsg struct {
 // Bodies are loaded, decoded and formatted by commands, never on the event
 // loop; until they arrive the tab shows what is being done.
 type Model struct {
+	tabs   []tab
 	host   prompt.Host
 	keys   keymap.Map
 	st     style.Styles
@@ -66,7 +67,7 @@ type Model struct {
 
 // New returns a flow view that reads flows with load (Store.Get).
 func New(host prompt.Host, load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location) *Model {
-	return &Model{host: host, keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
+	return &Model{tabs: defaultTabs(), host: host, keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Accent))}
 }
 
@@ -184,7 +185,7 @@ func (v *Model) Update(msg tea.Msg) tea.Cmd {
 			v.layout(false)
 			return nil
 		}
-		if !tabs[v.tab].applies(v.flow) {
+		if !v.tabs[v.tab].applies(v.flow) {
 			v.tab = TabRequest // the tab of the last flow shown is not this one's
 		}
 		cmd := v.render()
@@ -203,7 +204,7 @@ func (v *Model) Update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		v.spin, cmd = v.spin.Update(msg)
 		// Re-wrap only what shows the spinner, not a finished big body.
-		if part := tabs[v.tab].part; v.flow == nil || (part >= 0 && v.bodies[part] == nil) {
+		if part := v.tabs[v.tab].part; v.flow == nil || (part >= 0 && v.bodies[part] == nil) {
 			v.layout(true)
 		}
 		return cmd
@@ -278,7 +279,7 @@ func (v *Model) tabLines() []string {
 	case v.flow == nil:
 		return []string{v.spin.View() + " loading the flow…"}
 	}
-	return tabs[v.tab].lines(v, v.flow)
+	return v.tabs[v.tab].lines(v, v.flow)
 }
 
 func (v *Model) bodyLines(part int) []string {
@@ -340,7 +341,7 @@ func (v *Model) View() string {
 		title = v.st.Muted.Render(fmt.Sprintf("#%d ", v.flow.Seq)) + oneLine(v.flow, v.st)
 	}
 	var names []string
-	for i, t := range tabs {
+	for i, t := range v.tabs {
 		if !t.applies(v.flow) {
 			continue
 		}
