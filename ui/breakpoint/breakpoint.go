@@ -77,6 +77,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case EditedMsg:
 		return m.edited(msg)
+	case readMsg:
+		return m.read(msg)
 	case storedFlowMsg:
 		return m.storedEdit(msg)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
 )
 
@@ -41,7 +42,8 @@ type EditedMsg struct {
 
 // openEditor writes the job's message to its file, with notes on top (the
 // problem with the last edit, if any), and runs the editor on it; the
-// program is suspended meanwhile. text is the message without notes.
+// program is suspended meanwhile. text is the message without notes. The
+// file is written by the command returned, off the event loop.
 func (m *Model) openEditor(job *editJob, text []byte, problem error) tea.Cmd {
 	notes := append(append([]string(nil), job.help...), "# Lines that start with # up here are ignored.")
 	if problem != nil {
@@ -57,35 +59,54 @@ func (m *Model) openEditor(job *editJob, text []byte, problem error) tea.Cmd {
 		buf.WriteString(n + "\n")
 	}
 	buf.Write(text)
-	if job.path == "" {
-		f, err := os.CreateTemp("", "siphon-edit-*.http")
-		if err != nil {
-			return m.host.Say(fmt.Sprintf("edit %s: %v", job.what, err))
-		}
-		job.path = f.Name()
-		f.Close()
-	}
-	if err := os.WriteFile(job.path, buf.Bytes(), 0o600); err != nil {
-		return m.host.Say(fmt.Sprintf("edit %s: %v", job.what, err))
-	}
 	args := strings.Fields(m.cfg.Editor)
 	if len(args) == 0 {
 		args = []string{"vi"}
 	}
-	cmd := exec.Command(args[0], append(args[1:], job.path)...)
-	done := func(err error) tea.Msg { return EditedMsg{job: job, err: err} }
 	t := m.term
-	if t == nil {
-		return tea.ExecProcess(cmd, done)
-	}
-	// The program's read loop ends before the terminal is handed over, and
-	// the editor reads the terminal itself (given the program's input,
-	// exec would feed it through a pipe): see terminal.
-	cmd.Stdin = t.File()
-	run := tea.Exec(terminalCommand{cmd, t}, done)
 	return func() tea.Msg {
+		if err := job.write(buf.Bytes()); err != nil {
+			return prompt.Statusf("edit %s: %v", job.what, err)
+		}
+		cmd := exec.Command(args[0], append(args[1:], job.path)...)
+		done := func(err error) tea.Msg { return EditedMsg{job: job, err: err} }
+		if t == nil {
+			return tea.ExecProcess(cmd, done)()
+		}
+		// The program's read loop ends before the terminal is handed over,
+		// and the editor reads the terminal itself (given the program's
+		// input, exec would feed it through a pipe): see terminal.
+		cmd.Stdin = t.File()
 		t.Pause()
-		return run()
+		return tea.Exec(terminalCommand{cmd, t}, done)()
+	}
+}
+
+// write writes the file the job is edited in, created on the first edit.
+func (job *editJob) write(data []byte) error {
+	if job.path == "" {
+		f, err := os.CreateTemp("", "siphon-edit-*.http")
+		if err != nil {
+			return err
+		}
+		job.path = f.Name()
+		f.Close()
+	}
+	return os.WriteFile(job.path, data, 0o600)
+}
+
+// readMsg carries an edited file, read off the event loop.
+type readMsg struct {
+	job  *editJob
+	data []byte
+	err  error
+}
+
+// remove removes a file off the event loop.
+func remove(path string) tea.Cmd {
+	return func() tea.Msg {
+		os.Remove(path)
+		return nil
 	}
 }
 
@@ -121,22 +142,29 @@ func (c terminalCommand) SetStderr(w io.Writer) {
 	}
 }
 
-// edited takes the file back from the editor and applies it, or opens
-// the editor again when the message does not parse.
+// edited takes the editor's exit: the file it left is read by a command,
+// then applied by read, or the editor opens again when the message does
+// not parse.
 func (m *Model) edited(msg EditedMsg) tea.Cmd {
 	job := msg.job
 	if msg.err != nil {
-		os.Remove(job.path)
-		return m.host.Say(fmt.Sprintf("editor %q failed (%v): %s is unchanged", m.editorName(), msg.err, job.what))
+		return tea.Batch(remove(job.path), m.host.Say(fmt.Sprintf("editor %q failed (%v): %s is unchanged", m.editorName(), msg.err, job.what)))
 	}
-	data, err := os.ReadFile(job.path)
-	if err != nil {
-		return m.host.Say(fmt.Sprintf("read the edited %s: %v", job.what, err))
+	return func() tea.Msg {
+		data, err := os.ReadFile(job.path)
+		return readMsg{job: job, data: data, err: err}
 	}
-	text, _ := stripNotes(data)
+}
+
+// read applies the file the editor left.
+func (m *Model) read(msg readMsg) tea.Cmd {
+	job := msg.job
+	if msg.err != nil {
+		return m.host.Say(fmt.Sprintf("read the edited %s: %v", job.what, msg.err))
+	}
+	text, _ := stripNotes(msg.data)
 	if len(bytes.TrimSpace(text)) == 0 {
-		os.Remove(job.path)
-		return m.host.Say("the file was emptied: " + job.what + " is unchanged")
+		return tea.Batch(remove(job.path), m.host.Say("the file was emptied: "+job.what+" is unchanged"))
 	}
 	done, err := job.apply(text)
 	var fe finalError
@@ -146,8 +174,7 @@ func (m *Model) edited(msg EditedMsg) tea.Cmd {
 	case err != nil:
 		return tea.Batch(m.host.Say(job.what+": "+err.Error()), m.openEditor(job, text, err))
 	}
-	os.Remove(job.path)
-	return m.host.Say(done)
+	return tea.Batch(remove(job.path), m.host.Say(done))
 }
 
 func (m *Model) editorName() string {
