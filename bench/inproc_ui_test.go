@@ -12,6 +12,7 @@ import (
 	"github.com/siphonproxy/siphon/bench/internal/origin"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/eventlog"
 )
 
 // The benchmarks below are the tui scenario in this process, so that
@@ -28,7 +29,7 @@ import (
 func (ip *inproc) openUI(b *testing.B) {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	m := ui.New(ip.store, ui.WithListen(ip.target.Proxy.Host), ui.WithEvents(ui.NewEventLog(1000)),
+	m := ui.New(ip.store, ui.WithListen(ip.target.Proxy.Host), ui.WithEvents(eventlog.New(1000)),
 		ui.WithEngine(ip.engine))
 	p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithAltScreen(),
 		tea.WithoutSignalHandler(), tea.WithContext(ctx))

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/flowview"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // bigJSON is a JSON array of about n bytes.
@@ -43,18 +44,18 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"invalid-utf8", &session.Flow{State: session.Done, Request: req("GET", "http://example.test/bin", nil, ""),
 			Response: resp(200, "text/plain", []byte("caf\xe9 \xff\xfe\x00\x01 not utf-8"))},
-			TabResponse, []string{"binary data: hex dump", "63 61 66 e9"}, 20, ""},
+			flowview.TabResponse, []string{"binary data: hex dump", "63 61 66 e9"}, 20, ""},
 		{"50MB-json", &session.Flow{State: session.Done, Request: req("GET", "http://example.test/big.json", nil, ""),
 			Response: resp(200, "application/json", bigJSON(50<<20))},
-			TabResponse, []string{"formatted the first 1.0MiB of 50.0MiB", `"name": "a fairly long name`}, 200_000, ""},
+			flowview.TabResponse, []string{"formatted the first 1.0MiB of 50.0MiB", `"name": "a fairly long name`}, 200_000, ""},
 		{"bad-brotli", &session.Flow{State: session.Done, Request: req("GET", "http://example.test/br", nil, ""),
 			Response: resp(200, "application/json", []byte("this is not brotli at all"), "Content-Encoding", "br")},
-			TabResponse, []string{"decode br body", "showing the bytes as received", "74 68 69 73"}, 20, ""},
+			flowview.TabResponse, []string{"decode br body", "showing the bytes as received", "74 68 69 73"}, 20, ""},
 		{"60KB-header", &session.Flow{State: session.Done, Request: req("GET", "http://example.test/h", http.Header{"X-Huge": {long}}, ""),
 			Response: resp(204, "", nil)},
-			TabRequest, []string{"X-Huge: vvvv"}, 20, "[56.0KiB more]"},
+			flowview.TabRequest, []string{"X-Huge: vvvv"}, 20, "[56.0KiB more]"},
 		{"20KB-url", &session.Flow{State: session.Done, Request: req("GET", longURL, nil, ""), Response: resp(200, "text/plain", []byte("ok"))},
-			TabRequest, []string{"GET http://example.test/pppp"}, 20, "[16.0KiB more]"},
+			flowview.TabRequest, []string{"GET http://example.test/pppp"}, 20, "[16.0KiB more]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -66,20 +67,20 @@ func TestBadInput(t *testing.T) {
 
 			tm := start(t, store, 80, 24)
 			waitScreen(t, tm, "1 flows")
-			press(tm, ScopeList, ActOpen)
+			press(tm, keymap.ScopeList, keymap.ActOpen)
 			for range c.tab {
-				press(tm, ScopeFlow, ActNextTab)
+				press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 			}
 			waitScreen(t, tm, c.want...)
 			m := finish(t, tm)
-			lines := m.flow.pager.Lines()
+			lines := m.flow.Pager().Lines()
 			if c.inLines != "" && !strings.Contains(strings.Join(lines, "\n"), c.inLines) {
 				t.Errorf("the tab's lines lack %q", c.inLines)
 			}
 			if len(lines) > c.maxRows {
 				t.Errorf("the tab has %d lines, want at most %d", len(lines), c.maxRows)
 			}
-			for _, l := range m.flow.pager.visual {
+			for _, l := range m.flow.Pager().Wrapped() {
 				if ansi.StringWidth(l) > 80 {
 					t.Fatalf("a drawn line is %d cells wide, wider than the screen", ansi.StringWidth(l))
 				}
@@ -101,32 +102,4 @@ func TestBadInput(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestRenderBodyModes checks v's three modes on one body and that a
-// truncated body says so with its full size.
-func TestRenderBodyModes(t *testing.T) {
-	st := NewStyles(DefaultTheme())
-	h := http.Header{"Content-Type": {"application/json"}}
-	b := session.Body{Data: []byte(`{"a":[1,2`), Size: 5 << 20, Truncated: true}
-	text := func(lines []string) string { return ansi.Strip(strings.Join(lines, "\n")) }
-	auto := text(renderBody(context.Background(), b, h, ModeAuto, st, &progress{}))
-	for _, want := range []string{"captured 9B of 5.0MiB", `"a": [`, "1,", "…"} {
-		if !strings.Contains(auto, want) {
-			t.Errorf("auto view lacks %q:\n%s", want, auto)
-		}
-	}
-	if raw := text(renderBody(context.Background(), b, h, ModeRaw, st, &progress{})); !strings.Contains(raw, `{"a":[1,2`) {
-		t.Errorf("raw view:\n%s", raw)
-	}
-	if hx := text(renderBody(context.Background(), b, h, ModeHex, st, &progress{})); !strings.Contains(hx, "7b 22 61 22") {
-		t.Errorf("hex view:\n%s", hx)
-	}
-	form := text(renderBody(context.Background(), session.Body{Data: []byte("--XX\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG....\r\n--XX--\r\n"), Size: 10},
-		http.Header{"Content-Type": {"multipart/form-data; boundary=XX"}}, ModeAuto, st, &progress{}))
-	for _, want := range []string{"title  hello", "file   <file a.png, image/png, 8B>"} {
-		if !strings.Contains(form, want) {
-			t.Errorf("multipart view lacks %q:\n%s", want, form)
-		}
-	}
 }

@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // benchFlow is a finished flow like a browser's API call.
@@ -42,10 +43,9 @@ func benchStore(b *testing.B, n int) *session.Store {
 func settled(b *testing.B, store *session.Store, opts ...Option) *Model {
 	m := New(store, append([]Option{WithLocation(time.UTC)}, opts...)...)
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	m.refresh.inFlight = true
-	st, err := m.view.Refresh(context.Background())
-	must(b, err)
-	m.Update(refreshedMsg{stats: st, at: time.Now()})
+	msg := m.list.RefreshNow(context.Background())
+	must(b, msg.Err)
+	m.Update(msg)
 	return m
 }
 
@@ -70,9 +70,9 @@ func BenchmarkCursorMove(b *testing.B) {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			m := settled(b, benchStore(b, n))
 			km := m.keys
-			keys := []tea.KeyMsg{km.KeyMsg(ScopeList, ActDown), km.KeyMsg(ScopeList, ActUp)}
+			keys := []tea.KeyMsg{km.KeyMsg(keymap.ScopeList, keymap.ActDown), km.KeyMsg(keymap.ScopeList, keymap.ActUp)}
 			// Start mid-list so that moves scroll the window.
-			m.list.move(n / 2)
+			m.list.Move(n / 2)
 			i := 0
 			b.ReportAllocs()
 			for b.Loop() {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/ui/keymap"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,12 +21,12 @@ import (
 func TestEditorRoundTripsKeepDescriptors(t *testing.T) {
 	m := New(fixedStore(t), WithLocation(time.UTC), WithEngine(intercept.New(intercept.Config{})), WithEditor("true"))
 	r := runOnPTY(t, m)
-	r.press(ScopeIntercept, ActEdit)
+	r.press(keymap.ScopeIntercept, keymap.ActEdit)
 	r.waitEdited("round trip 0") // the first one sets up what every later one reuses
 	before := openDescriptors(t)
 	const trips = 50
 	for i := 1; i <= trips; i++ {
-		r.press(ScopeIntercept, ActEdit)
+		r.press(keymap.ScopeIntercept, keymap.ActEdit)
 		r.waitEdited(fmt.Sprintf("round trip %d", i))
 	}
 	after := openDescriptors(t)
@@ -48,7 +49,7 @@ func TestEditorReadsTheTerminal(t *testing.T) {
 	must(t, os.WriteFile(script, []byte(`echo running > "`+ready+`"; read line; printf '%s' "$line" > "`+got+`"`+"\n"), 0o644))
 	m := New(fixedStore(t), WithLocation(time.UTC), WithEngine(intercept.New(intercept.Config{})), WithEditor("sh "+script))
 	r := runOnPTY(t, m)
-	r.press(ScopeIntercept, ActEdit)
+	r.press(keymap.ScopeIntercept, keymap.ActEdit)
 	r.nextKey()
 	running := make(chan string, 1)
 	go func() { // opening the FIFO waits for the editor to open it
@@ -79,8 +80,8 @@ func TestEditorReadsTheTerminal(t *testing.T) {
 		t.Errorf("the UI got %q, typed for the editor", k)
 	default:
 	}
-	r.press(ScopeList, ActDown)
-	if k := r.nextKey(); k.String() != DefaultKeyMap().Key(ScopeList, ActDown) {
+	r.press(keymap.ScopeList, keymap.ActDown)
+	if k := r.nextKey(); k.String() != keymap.Default().Key(keymap.ScopeList, keymap.ActDown) {
 		t.Errorf("after the editor the UI got %q", k)
 	}
 	r.quit()

@@ -10,6 +10,7 @@ import (
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // e on a stored flow that the user leaves as it was records no edit: no
@@ -42,15 +43,15 @@ func TestEditStoredWithoutChange(t *testing.T) {
 			for _, seq := range []int64{2, 11} {
 				before[seq] = storedSeq(t, store, seq)
 			}
-			press(tm, ScopeList, ActDown) // #2, the form POST
-			press(tm, ScopeIntercept, ActEdit)
+			press(tm, keymap.ScopeList, keymap.ActDown) // #2, the form POST
+			press(tm, keymap.ScopeIntercept, keymap.ActEdit)
 			if c.edited {
 				waitScreen(t, tm, "edited the request of flow #2")
 			} else {
 				waitScreen(t, tm, "no change: the request of flow #2 is as it was")
 			}
-			press(tm, ScopeList, ActBottom) // #11, the gzip PUT
-			press(tm, ScopeIntercept, ActEdit)
+			press(tm, keymap.ScopeList, keymap.ActBottom) // #11, the gzip PUT
+			press(tm, keymap.ScopeIntercept, keymap.ActEdit)
 			if c.edited { // sed found nothing to change in it
 				waitScreen(t, tm, "no change: the request of flow #11")
 			} else {

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/siphonproxy/siphon/replay"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // recordingClipboard keeps what is copied.
@@ -40,18 +41,18 @@ func TestExportReadOnly(t *testing.T) {
 	clip := &recordingClipboard{}
 	tm := start(t, store, 100, 24, WithReadOnly(), WithClipboard(clip))
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActDown) // POST /v1/login
-	press(tm, ScopeList, ActCopyCurl)
+	press(tm, keymap.ScopeList, keymap.ActDown) // POST /v1/login
+	press(tm, keymap.ScopeList, keymap.ActCopyCurl)
 	waitScreen(t, tm, "copied flow #2 as curl command")
-	press(tm, ScopeList, ActExport)
+	press(tm, keymap.ScopeList, keymap.ActExport)
 	waitScreen(t, tm, "export flow #2: copy to the clipboard", "HAR (this flow)")
 	tm.Type("5")
 	waitScreen(t, tm, "copied flow #2 as HAR (this flow)")
-	press(tm, ScopeList, ActReplay)
-	waitScreen(t, tm, noProxy)
-	press(tm, ScopeIntercept, ActIntercept) // says the same: nothing to wait for on screen
-	if m := finish(t, tm); m.State().Message != noProxy || m.prompt != nil {
-		t.Errorf("i without a proxy: message %q, prompt open %v", m.State().Message, m.prompt != nil)
+	press(tm, keymap.ScopeList, keymap.ActReplay)
+	waitScreen(t, tm, keymap.NoProxy)
+	press(tm, keymap.ScopeIntercept, keymap.ActIntercept) // says the same: nothing to wait for on screen
+	if m := finish(t, tm); m.State().Message != keymap.NoProxy || m.line.Asking() {
+		t.Errorf("i without a proxy: message %q, prompt open %v", m.State().Message, m.line.Asking())
 	}
 
 	stored := store.List(nil, 1, 1)[0]
@@ -74,8 +75,8 @@ func TestExportReadOnly(t *testing.T) {
 func TestGoldenExportMenu(t *testing.T) {
 	tm := start(t, fixedStore(t), 80, 24, WithReadOnly(), WithClipboard(&recordingClipboard{}))
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActExport)
-	press(tm, ScopeMenu, ActDown)
+	press(tm, keymap.ScopeList, keymap.ActExport)
+	press(tm, keymap.ScopeMenu, keymap.ActDown)
 	waitScreen(t, tm, "export flow #1")
 	golden.RequireEqual(t, []byte(finish(t, tm).View()))
 }
@@ -88,32 +89,32 @@ func TestWriteExport(t *testing.T) {
 	clip := &recordingClipboard{}
 	tm := start(t, store, 100, 24, WithReadOnly(), WithClipboard(clip))
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActExport)
+	press(tm, keymap.ScopeList, keymap.ActExport)
 	waitScreen(t, tm, "export flow #1")
-	press(tm, ScopeMenu, ActCancel)
+	press(tm, keymap.ScopeMenu, keymap.ActCancel)
 	path := filepath.Join(t.TempDir(), "out.http")
 	must(t, os.WriteFile(path, []byte("keep me"), 0o600))
 
-	press(tm, ScopeList, ActWrite)
-	press(tm, ScopeMenu, ActDown)
-	press(tm, ScopeMenu, ActDown)
-	press(tm, ScopeMenu, ActConfirm) // raw request
+	press(tm, keymap.ScopeList, keymap.ActWrite)
+	press(tm, keymap.ScopeMenu, keymap.ActDown)
+	press(tm, keymap.ScopeMenu, keymap.ActDown)
+	press(tm, keymap.ScopeMenu, keymap.ActConfirm) // raw request
 	waitScreen(t, tm, "write flow #1 as raw request to: flow-1.request.http")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
 	typeText(tm, path)
 	waitScreen(t, tm, "exists: replace it?")
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")})
 	// Keys are handled in order: once c has copied, the no was taken.
-	press(tm, ScopeList, ActCopyCurl)
+	press(tm, keymap.ScopeList, keymap.ActCopyCurl)
 	waitScreen(t, tm, "copied flow #1 as curl command")
 	if b, _ := os.ReadFile(path); string(b) != "keep me" {
 		t.Fatalf("the file was replaced after a no: %q", b)
 	}
 
-	press(tm, ScopeList, ActWrite)
-	press(tm, ScopeMenu, ActDown)
-	press(tm, ScopeMenu, ActDown)
-	press(tm, ScopeMenu, ActConfirm)
+	press(tm, keymap.ScopeList, keymap.ActWrite)
+	press(tm, keymap.ScopeMenu, keymap.ActDown)
+	press(tm, keymap.ScopeMenu, keymap.ActDown)
+	press(tm, keymap.ScopeMenu, keymap.ActConfirm)
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
 	typeText(tm, path)
 	waitScreen(t, tm, "exists: replace it?")

@@ -19,9 +19,6 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if text, ok := os.LookupEnv(clipboardHelperEnv); ok {
-		runClipboardHelper(text)
-	}
 	// Goldens and screen matching compare text, not colours.
 	lipgloss.SetColorProfile(termenv.Ascii)
 	os.Exit(m.Run())

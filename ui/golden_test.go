@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/siphonproxy/siphon/ui/flowview"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // TestGoldenList draws the list of fixed flows at 80×24 and 160×48.
@@ -24,14 +26,14 @@ func TestGoldenList(t *testing.T) {
 func TestGoldenFlowTabs(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for tab, wait := range []string{"remember", `"token"`, "timings"} {
-			name := fmt.Sprintf("%s-%dx%d", tabNames[tab], size[0], size[1])
+			name := fmt.Sprintf("%s-%dx%d", flowview.TabName(tab), size[0], size[1])
 			t.Run(name, func(t *testing.T) {
 				tm := start(t, fixedStore(t), size[0], size[1])
 				waitScreen(t, tm, "/v1/slow")
-				press(tm, ScopeList, ActDown)
-				press(tm, ScopeList, ActOpen)
+				press(tm, keymap.ScopeList, keymap.ActDown)
+				press(tm, keymap.ScopeList, keymap.ActOpen)
 				for range tab {
-					press(tm, ScopeFlow, ActNextTab)
+					press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 				}
 				waitScreen(t, tm, wait)
 				m := finish(t, tm)
@@ -53,22 +55,22 @@ func TestGoldenBodies(t *testing.T) {
 		tab  int
 		wait string
 	}{
-		{"gzip-json", 0, TabResponse, `"owner"`},
-		{"image", 2, TabResponse, "64 × 32"},
-		{"html", 3, TabResponse, "No such project"},
-		{"binary-request", 8, TabRequest, "0000"},
-		{"xml", 8, TabResponse, "<count>"},
-		{"error", 5, TabResponse, "hint"},
+		{"gzip-json", 0, flowview.TabResponse, `"owner"`},
+		{"image", 2, flowview.TabResponse, "64 × 32"},
+		{"html", 3, flowview.TabResponse, "No such project"},
+		{"binary-request", 8, flowview.TabRequest, "0000"},
+		{"xml", 8, flowview.TabResponse, "<count>"},
+		{"error", 5, flowview.TabResponse, "hint"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tm := start(t, fixedStore(t), 80, 24)
 			waitScreen(t, tm, "/v1/slow")
 			for range c.row {
-				press(tm, ScopeList, ActDown)
+				press(tm, keymap.ScopeList, keymap.ActDown)
 			}
-			press(tm, ScopeList, ActOpen)
+			press(tm, keymap.ScopeList, keymap.ActOpen)
 			for range c.tab {
-				press(tm, ScopeFlow, ActNextTab)
+				press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 			}
 			waitScreen(t, tm, c.wait)
 			golden.RequireEqual(t, []byte(finish(t, tm).View()))

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/siphonproxy/siphon/internal/testutil/tuitest"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // start runs the whole UI over store in a w×h terminal.
@@ -27,8 +28,8 @@ func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
 }
 
 // press sends the first key bound to action in scope.
-func press(tm *teatest.TestModel, scope Scope, a Action) {
-	tm.Send(DefaultKeyMap().KeyMsg(scope, a))
+func press(tm *teatest.TestModel, scope keymap.Scope, a keymap.Action) {
+	tm.Send(keymap.Default().KeyMsg(scope, a))
 }
 
 // typeText types s and presses enter.

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // A flow paused at a breakpoint is marked ⏸ in the list, and with the
@@ -19,9 +20,9 @@ func TestPausedFlowInList(t *testing.T) {
 	e := intercept.New(intercept.Config{})
 	tm := start(t, store, 120, 16, WithEngine(e))
 	waitScreen(t, tm, "/v1/orders")
-	press(tm, ScopeList, ActBottom)
+	press(tm, keymap.ScopeList, keymap.ActBottom)
 	waitScreen(t, tm, "a resume")
-	press(tm, ScopeIntercept, ActResume)
+	press(tm, keymap.ScopeIntercept, keymap.ActResume)
 	waitScreen(t, tm, "flow #11 is not paused at a breakpoint")
 	golden.RequireEqual(t, []byte(finish(t, tm).View()))
 }
@@ -33,7 +34,7 @@ func TestInterceptFilterKeys(t *testing.T) {
 	e.SetIntercepting(false)
 	tm := start(t, fixedStore(t), 120, 16, WithEngine(e))
 	waitScreen(t, tm, "intercept: off")
-	press(tm, ScopeIntercept, ActIntercept)
+	press(tm, keymap.ScopeIntercept, keymap.ActIntercept)
 	tm.Type("~u /login ~zz")
 	waitScreen(t, tm, "^ unknown operator")
 	typeText(tm, "") // refused while wrong
@@ -45,7 +46,7 @@ func TestInterceptFilterKeys(t *testing.T) {
 	if !e.Intercepting() || e.InterceptFilter() != "~u /login" {
 		t.Fatalf("engine: intercepting %v, filter %q", e.Intercepting(), e.InterceptFilter())
 	}
-	press(tm, ScopeIntercept, ActInterceptToggle)
+	press(tm, keymap.ScopeIntercept, keymap.ActInterceptToggle)
 	waitScreen(t, tm, "intercept: off")
 	finish(t, tm)
 	if e.Intercepting() {

@@ -1,246 +1,164 @@
 package ui
 
 import (
-	"github.com/charmbracelet/bubbles/key"
+	"fmt"
+
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/prompt"
 )
 
-// Action names something the user can do; key bindings map to actions, so
-// that handling, the help screen, the hint bar and the tests share one
-// table.
-type Action string
-
-// Actions of every screen.
-const (
-	ActQuitNow Action = "quit-now"
-	ActHelp    Action = "help"
-	ActEvents  Action = "events"
-
-	ActUp       Action = "up"
-	ActDown     Action = "down"
-	ActPageUp   Action = "page-up"
-	ActPageDown Action = "page-down"
-	ActTop      Action = "top"
-	ActBottom   Action = "bottom"
-	ActBack     Action = "back"
-
-	ActOpen       Action = "open"
-	ActFilter     Action = "filter"
-	ActSort       Action = "sort"
-	ActReverse    Action = "reverse"
-	ActFollow     Action = "follow"
-	ActMark       Action = "mark"
-	ActMarkedOnly Action = "marked-only"
-	ActDelete     Action = "delete"
-	ActClear      Action = "clear"
-	ActComment    Action = "comment"
-	ActQuit       Action = "quit"
-
-	ActNextTab   Action = "next-tab"
-	ActPrevTab   Action = "prev-tab"
-	ActViewMode  Action = "view-mode"
-	ActSearch    Action = "search"
-	ActNextMatch Action = "next-match"
-	ActPrevMatch Action = "prev-match"
-
-	ActOriginal Action = "original"
-
-	ActIntercept       Action = "intercept"
-	ActInterceptToggle Action = "intercept-toggle"
-	ActResume          Action = "resume"
-	ActResumeAll       Action = "resume-all"
-	ActKill            Action = "kill"
-	ActEdit            Action = "edit"
-	ActAnswer          Action = "answer"
-
-	ActRules     Action = "rules"
-	ActToggle    Action = "toggle"
-	ActNewRule   Action = "new-rule"
-	ActSaveRules Action = "save-rules"
-
-	ActReplay    Action = "replay"
-	ActReplayAll Action = "replay-all"
-	ActExport    Action = "export"
-	ActCopyCurl  Action = "copy-curl"
-	ActWrite     Action = "write"
-
-	ActConfirm Action = "confirm"
-	ActCancel  Action = "cancel"
-)
-
-// Scope is where a binding applies. Global bindings apply everywhere except
-// while text is being typed.
-type Scope string
-
-// Scopes, in the order the help screen lists them.
-const (
-	ScopeGlobal    Scope = "everywhere"
-	ScopeList      Scope = "flow list"
-	ScopeFlow      Scope = "flow view"
-	ScopeIntercept Scope = "intercept (flow list and flow view)"
-	ScopePager     Scope = "scrolling (flow view, help, events)"
-	ScopeRules     Scope = "rules view"
-	ScopeMenu      Scope = "export menu"
-	ScopePrompt    Scope = "questions"
-	ScopeInput     Scope = "inputs (filter, search, comment, paths)"
-)
-
-var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopeIntercept, ScopePager, ScopeRules, ScopeMenu, ScopePrompt, ScopeInput}
-
-// Binding ties keys to an action within a scope.
-type Binding struct {
-	Action Action
-	Scope  Scope
-	Key    key.Binding
-	// Planned, when set, names the issue that will implement the action:
-	// the key is reserved and says so when pressed.
-	Planned string
-}
-
-// KeyMap is the table of bindings. The first binding in a scope that
-// matches a key wins.
-type KeyMap struct {
-	Bindings []Binding
-}
-
-func bind(scope Scope, a Action, help string, keys ...string) Binding {
-	return Binding{Action: a, Scope: scope, Key: key.NewBinding(key.WithKeys(keys...), key.WithHelp(keys[0], help))}
-}
-
-// DefaultKeyMap returns siphon's bindings, which follow the mitmproxy
-// console where it has one.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{Bindings: []Binding{
-		bind(ScopeGlobal, ActQuitNow, "quit now", "Q", "ctrl+c"),
-		bind(ScopeGlobal, ActHelp, "help", "?"),
-		bind(ScopeGlobal, ActEvents, "event log", "E"),
-		bind(ScopeGlobal, ActRules, "rules", "R"),
-
-		bind(ScopeList, ActUp, "up", "k", "up"),
-		bind(ScopeList, ActDown, "down", "j", "down"),
-		bind(ScopeList, ActPageUp, "page up", "pgup", "ctrl+b"),
-		bind(ScopeList, ActPageDown, "page down", "pgdown", "ctrl+f", " "),
-		bind(ScopeList, ActTop, "first flow", "g", "home"),
-		bind(ScopeList, ActBottom, "last flow", "G", "end"),
-		bind(ScopeList, ActOpen, "open", "enter"),
-		bind(ScopeList, ActFilter, "filter", "f"),
-		bind(ScopeList, ActSort, "sort", "o"),
-		bind(ScopeList, ActReverse, "reverse", "O"),
-		bind(ScopeList, ActFollow, "follow", "F"),
-		bind(ScopeList, ActMark, "mark", "m"),
-		bind(ScopeList, ActMarkedOnly, "marked only", "M"),
-		bind(ScopeList, ActDelete, "delete", "d"),
-		bind(ScopeList, ActClear, "clear all", "z"),
-		bind(ScopeList, ActComment, "comment", ";"),
-		bind(ScopeList, ActReplay, "replay", "r"),
-		bind(ScopeList, ActReplayAll, "replay all shown", "ctrl+r"),
-		bind(ScopeList, ActExport, "export", "x"),
-		bind(ScopeList, ActCopyCurl, "copy as curl", "c"),
-		bind(ScopeList, ActWrite, "write to file", "w"),
-		bind(ScopeList, ActQuit, "quit", "q"),
-
-		bind(ScopeFlow, ActBack, "back", "q", "esc"),
-		bind(ScopeFlow, ActNextTab, "next tab", "tab", "l", "right"),
-		bind(ScopeFlow, ActPrevTab, "previous tab", "shift+tab", "h", "left"),
-		bind(ScopeFlow, ActViewMode, "view mode", "v"),
-		bind(ScopeFlow, ActSearch, "search", "/"),
-		bind(ScopeFlow, ActNextMatch, "next", "n"),
-		bind(ScopeFlow, ActPrevMatch, "prev", "N"),
-		bind(ScopeFlow, ActMark, "mark", "m"),
-		bind(ScopeFlow, ActComment, "comment", ";"),
-		bind(ScopeFlow, ActOriginal, "original request", "o"),
-		bind(ScopeFlow, ActReplay, "replay", "r"),
-		bind(ScopeFlow, ActExport, "export", "x"),
-		bind(ScopeFlow, ActCopyCurl, "copy as curl", "c"),
-		bind(ScopeFlow, ActWrite, "write to file", "w"),
-
-		bind(ScopeIntercept, ActResume, "resume", "a"),
-		bind(ScopeIntercept, ActResumeAll, "resume all", "A"),
-		bind(ScopeIntercept, ActKill, "kill", "X"),
-		bind(ScopeIntercept, ActEdit, "edit", "e"),
-		bind(ScopeIntercept, ActAnswer, "answer", "p"),
-		bind(ScopeIntercept, ActIntercept, "intercept filter", "i"),
-		bind(ScopeIntercept, ActInterceptToggle, "intercept on/off", "I"),
-
-		bind(ScopePager, ActUp, "scroll up", "k", "up"),
-		bind(ScopePager, ActDown, "scroll down", "j", "down"),
-		bind(ScopePager, ActPageUp, "page up", "pgup", "ctrl+b", "b"),
-		bind(ScopePager, ActPageDown, "page down", "pgdown", "ctrl+f", " "),
-		bind(ScopePager, ActTop, "top", "g", "home"),
-		bind(ScopePager, ActBottom, "bottom", "G", "end"),
-		bind(ScopePager, ActBack, "close", "q", "esc"),
-
-		bind(ScopeRules, ActUp, "up", "k", "up"),
-		bind(ScopeRules, ActDown, "down", "j", "down"),
-		bind(ScopeRules, ActToggle, "on/off", " ", "t"),
-		bind(ScopeRules, ActNewRule, "new rule from the flow", "n"),
-		bind(ScopeRules, ActSaveRules, "save added rules", "s"),
-		bind(ScopeRules, ActDelete, "remove added rule", "d"),
-		bind(ScopeRules, ActBack, "close", "q", "esc"),
-
-		bind(ScopeMenu, ActUp, "up", "k", "up"),
-		bind(ScopeMenu, ActDown, "down", "j", "down"),
-		bind(ScopeMenu, ActConfirm, "copy", "enter", "c"),
-		bind(ScopeMenu, ActWrite, "write to file", "w"),
-		bind(ScopeMenu, ActCancel, "cancel", "esc", "q", "x"),
-
-		bind(ScopePrompt, ActConfirm, "yes / apply", "enter", "y"),
-		bind(ScopePrompt, ActCancel, "no / cancel", "esc", "n"),
-		bind(ScopeInput, ActConfirm, "apply", "enter"),
-		bind(ScopeInput, ActCancel, "cancel", "esc"),
-	}}
-}
-
-// Lookup returns the binding of msg in scope.
-func (km KeyMap) Lookup(scope Scope, msg tea.KeyMsg) (Binding, bool) {
-	for _, b := range km.Bindings {
-		if b.Scope == scope && b.Key.Enabled() && key.Matches(msg, b.Key) {
-			return b, true
+// key routes a key: to an open prompt or menu, else global keys, else the
+// page.
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	if keys := keymap.Split(msg); len(keys) > 1 && !m.line.Asking() {
+		var cmds []tea.Cmd
+		for _, k := range keys {
+			cmds = append(cmds, m.key(k))
+		}
+		return tea.Batch(cmds...)
+	}
+	if m.line.Asking() {
+		return m.line.Update(msg)
+	}
+	if m.export.MenuOpen() {
+		return m.export.MenuKey(msg)
+	}
+	if b, ok := m.keys.Lookup(keymap.ScopeGlobal, msg); ok {
+		switch b.Action {
+		case keymap.ActQuitNow:
+			return m.quit()
+		case keymap.ActHelp:
+			m.open(pageHelp)
+			m.help.SetLines(keymap.HelpLines(m.keys, m.st, m.helpNote), false)
+			return nil
+		case keymap.ActEvents:
+			m.open(pageEvents)
+			m.events.Show(false)
+			return nil
+		case keymap.ActRules:
+			return m.openRules(m.focused())
 		}
 	}
-	return Binding{}, false
+	if m.page == pageList || m.page == pageFlow {
+		return m.flowKey(msg)
+	}
+	if b, ok := m.keys.Lookup(pages[m.page].scope, msg); ok && b.Action == keymap.ActBack {
+		m.page = m.ret[m.page]
+		return nil
+	}
+	return m.screens[m.page].Update(msg)
 }
 
-// InScope returns the bindings of one scope, in table order.
-func (km KeyMap) InScope(scope Scope) []Binding {
-	var out []Binding
-	for _, b := range km.Bindings {
-		if b.Scope == scope {
-			out = append(out, b)
+// flowKey handles a key on the flow list or the flow view. The focused
+// component is resolved once, so the actions both share (intercept, mark,
+// comment, replay, export) are written once; the rest are the page's own.
+func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
+	scope, f := pages[m.page].scope, m.focused()
+	if b, ok := m.keys.Lookup(keymap.ScopeIntercept, msg); ok {
+		return m.bp.Key(b.Action, f)
+	}
+	b, ok := m.keys.Lookup(scope, msg)
+	if !ok {
+		if m.page == pageFlow {
+			return m.flow.Update(msg) // the pager's scrolling keys
 		}
+		return nil
 	}
-	return out
-}
-
-// Key returns the first key bound to action in scope, for hints and tests;
-// "" when there is none.
-func (km KeyMap) Key(scope Scope, a Action) string {
-	for _, b := range km.Bindings {
-		if b.Scope == scope && b.Action == a && len(b.Key.Keys()) > 0 {
-			return b.Key.Keys()[0]
+	switch a := b.Action; {
+	case b.Planned != "":
+		return m.line.Say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
+	case m.refusal(b) != "":
+		return m.line.Say(m.refusal(b))
+	case a == keymap.ActMark || a == keymap.ActComment || a == keymap.ActReplay ||
+		a == keymap.ActExport || a == keymap.ActCopyCurl || a == keymap.ActWrite:
+		switch {
+		case f == nil:
+			return nil
+		case a == keymap.ActMark || a == keymap.ActComment:
+			return m.list.Annotate(a, f, m.page == pageFlow)
 		}
-	}
-	return ""
-}
-
-// KeyMsg returns the key message that the first key of action in scope
-// produces, for tests and scripted input.
-func (km KeyMap) KeyMsg(scope Scope, a Action) tea.KeyMsg {
-	return keyMsg(km.Key(scope, a))
-}
-
-// keyMsg turns a key name as bindings spell it back into a message.
-func keyMsg(name string) tea.KeyMsg {
-	special := []tea.KeyType{tea.KeyEnter, tea.KeyEsc, tea.KeyTab, tea.KeyShiftTab,
-		tea.KeyUp, tea.KeyDown, tea.KeyLeft, tea.KeyRight, tea.KeyPgUp, tea.KeyPgDown,
-		tea.KeyHome, tea.KeyEnd, tea.KeyCtrlC, tea.KeyCtrlB, tea.KeyCtrlF, tea.KeyCtrlR}
-	for _, t := range special {
-		if t.String() == name {
-			return tea.KeyMsg{Type: t}
+		return m.export.Key(a, f)
+	case a == keymap.ActQuit:
+		return m.line.Confirm("quit siphon?", m.quit)
+	case a == keymap.ActReplayAll:
+		return m.export.ReplayShown(m.list.Matcher())
+	case a == keymap.ActOpen:
+		if f == nil {
+			return nil
 		}
+		m.open(pageFlow)
+		return m.flow.Open(f.ID)
+	case a == keymap.ActBack:
+		m.flow.Close()
+		m.page = m.ret[pageFlow]
+		return nil
+	case scope == keymap.ScopeList:
+		return m.list.Key(msg, a)
 	}
-	if name == " " {
-		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(name)}
+	return m.flow.Update(msg) // tabs, view mode, search
 }
+
+// focused is the flow the keys act on: the open one, or the one under the
+// list's cursor; nil for none.
+func (m *Model) focused() *session.Flow {
+	switch m.page {
+	case pageFlow:
+		return m.flow.Flow()
+	case pageList:
+		return m.list.Selected()
+	}
+	return nil
+}
+
+// open shows page p; back returns to the page it was opened from, or
+// from under help and the event log.
+func (m *Model) open(p page) {
+	if m.page != p {
+		from := m.page
+		if from == pageHelp || from == pageEvents {
+			from = m.ret[from]
+		}
+		m.ret[p] = from
+	}
+	m.page = p
+}
+
+// openRules shows the rules view; n there adds a rule from focus.
+func (m *Model) openRules(focus *session.Flow) tea.Cmd {
+	if m.rules == nil {
+		return m.line.Say(keymap.NoProxy)
+	}
+	if m.page != pageRules {
+		m.open(pageRules)
+		m.rules.Open(focus)
+	}
+	return nil
+}
+
+// statusLine draws the status bar: where the proxy listens, the session
+// file, counts, filter and order, intercept state, and the last message.
+func (m *Model) statusLine() string {
+	left := append(m.list.Status(), m.bp.Status(), m.rules.Status())
+	if m.page == pageFlow {
+		left = append(left, m.flow.MatchInfo())
+	}
+	return prompt.Bar(left, m.line.Message(), m.width, m.st)
+}
+
+// hints draws the one-line key hint bar for the current page, with help
+// always offered first, then what can be done with a paused flow when one
+// is focused; keys that cannot act here (a read-only session's) are left
+// out.
+func (m *Model) hints() string {
+	return keymap.HintLine(m.keys.Hints(pages[m.page].scope, m.bp.Hints(m.focused()), m.refusal), m.st, m.width)
+}
+
+// refusal is what the status bar says when b is pressed but cannot act in
+// this UI, or "" when it can.
+func (m *Model) refusal(b keymap.Binding) string { return keymap.Refusal(b, m.opts.readOnly) }
+
+// helpNote is what the help screen adds to b when it cannot act in this
+// UI.
+func (m *Model) helpNote(b keymap.Binding) string { return keymap.HelpNote(b, m.opts.readOnly) }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // lineWith returns the first line of view that contains s, "" if none.
@@ -27,7 +28,7 @@ func TestFollowKey(t *testing.T) {
 	store := fixedStore(t)
 	tm := start(t, store, 120, 24)
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActFollow)
+	press(tm, keymap.ScopeList, keymap.ActFollow)
 	waitScreen(t, tm, "following the newest flow", "sort: time▲ · follow")
 	store.Add(timed(&session.Flow{State: session.Done, Request: req("GET", "https://api.example.com/v1/new", nil, ""),
 		Response: resp(200, "text/plain", []byte("new"))}, 20, time.Millisecond))
@@ -42,9 +43,9 @@ func TestFollowKey(t *testing.T) {
 
 	tm = start(t, store, 120, 24)
 	waitScreen(t, tm, "/v1/new")
-	press(tm, ScopeList, ActFollow)
+	press(tm, keymap.ScopeList, keymap.ActFollow)
 	waitScreen(t, tm, "following the newest flow")
-	press(tm, ScopeList, ActFollow)
+	press(tm, keymap.ScopeList, keymap.ActFollow)
 	waitScreen(t, tm, "follow off")
 	if st := finish(t, tm).State(); st.Follow {
 		t.Errorf("F twice left follow on")
@@ -56,7 +57,7 @@ func TestFollowKey(t *testing.T) {
 func TestReverseKey(t *testing.T) {
 	tm := start(t, fixedStore(t), 120, 24)
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActReverse)
+	press(tm, keymap.ScopeList, keymap.ActReverse)
 	// The rows are drawn again once the view is sorted again.
 	waitScreen(t, tm, "sort: time▼", "/v1/slow", "/v1/upload", "/v1/projects/42")
 	m := finish(t, tm)
@@ -76,23 +77,23 @@ func TestDeleteAndClearKeys(t *testing.T) {
 	store := fixedStore(t)
 	tm := start(t, store, 120, 24)
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActDown)
-	press(tm, ScopeList, ActDelete)
+	press(tm, keymap.ScopeList, keymap.ActDown)
+	press(tm, keymap.ScopeList, keymap.ActDelete)
 	waitScreen(t, tm, "deleted flow #2", "9 flows")
 	if store.Len() != 9 || lineWithSeq(store, 2) != nil {
 		t.Fatalf("after d: %d flows in the store, #2 still there: %v", store.Len(), lineWithSeq(store, 2) != nil)
 	}
 
-	press(tm, ScopeList, ActClear)
+	press(tm, keymap.ScopeList, keymap.ActClear)
 	waitScreen(t, tm, "delete all 9 flows from the session?")
-	tm.Send(DefaultKeyMap().KeyMsg(ScopePrompt, ActCancel))
+	tm.Send(keymap.Default().KeyMsg(keymap.ScopePrompt, keymap.ActCancel))
 	waitScreen(t, tm, "9 flows · sort") // the status bar is back
 	if store.Len() != 9 {
 		t.Fatalf("z answered no: the store has %d flows", store.Len())
 	}
-	press(tm, ScopeList, ActClear)
+	press(tm, keymap.ScopeList, keymap.ActClear)
 	waitScreen(t, tm, "delete all 9 flows from the session?")
-	tm.Send(DefaultKeyMap().KeyMsg(ScopePrompt, ActConfirm))
+	tm.Send(keymap.Default().KeyMsg(keymap.ScopePrompt, keymap.ActConfirm))
 	waitScreen(t, tm, "cleared the session", "0 flows", "no flows yet")
 	finish(t, tm)
 	if store.Len() != 0 {
@@ -116,18 +117,18 @@ func TestCommentKey(t *testing.T) {
 	store := fixedStore(t)
 	tm := start(t, store, 120, 24)
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActComment)
+	press(tm, keymap.ScopeList, keymap.ActComment)
 	waitScreen(t, tm, "comment #1: ")
 	typeText(tm, "needs auth")
-	press(tm, ScopeList, ActDown)
-	press(tm, ScopeList, ActDown)
-	press(tm, ScopeList, ActOpen)
+	press(tm, keymap.ScopeList, keymap.ActDown)
+	press(tm, keymap.ScopeList, keymap.ActDown)
+	press(tm, keymap.ScopeList, keymap.ActOpen)
 	waitScreen(t, tm, "#3", "logo.png")
-	press(tm, ScopeFlow, ActComment)
+	press(tm, keymap.ScopeFlow, keymap.ActComment)
 	waitScreen(t, tm, "comment #3: check the cache headers")
 	typeText(tm, " twice")
-	press(tm, ScopeFlow, ActNextTab)
-	press(tm, ScopeFlow, ActNextTab)
+	press(tm, keymap.ScopeFlow, keymap.ActNextTab)
+	press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 	waitScreen(t, tm, "check the cache headers twice") // the Details tab
 	finish(t, tm)
 	if c := storedSeq(t, store, 1).Comment; c != "needs auth" {
@@ -143,16 +144,16 @@ func TestCommentKey(t *testing.T) {
 func TestQuitKeys(t *testing.T) {
 	tm := start(t, fixedStore(t), 120, 24)
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActQuit)
+	press(tm, keymap.ScopeList, keymap.ActQuit)
 	waitScreen(t, tm, "quit siphon?")
-	tm.Send(DefaultKeyMap().KeyMsg(ScopePrompt, ActCancel))
-	press(tm, ScopeList, ActDown)
-	press(tm, ScopeList, ActOpen)
+	tm.Send(keymap.Default().KeyMsg(keymap.ScopePrompt, keymap.ActCancel))
+	press(tm, keymap.ScopeList, keymap.ActDown)
+	press(tm, keymap.ScopeList, keymap.ActOpen)
 	waitScreen(t, tm, "[Request]", "/v1/login") // still running
-	press(tm, ScopeFlow, ActBack)
-	press(tm, ScopeList, ActQuit)
+	press(tm, keymap.ScopeFlow, keymap.ActBack)
+	press(tm, keymap.ScopeList, keymap.ActQuit)
 	waitScreen(t, tm, "quit siphon?")
-	tm.Send(DefaultKeyMap().KeyMsg(ScopePrompt, ActConfirm))
+	tm.Send(keymap.Default().KeyMsg(keymap.ScopePrompt, keymap.ActConfirm))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 
 	// A store that commits only when asked: nothing is in the file until Q.
@@ -167,12 +168,12 @@ func TestQuitKeys(t *testing.T) {
 	waitScreen(t, tm, "/v1/slow")
 	// The comment is made, then Q: the program takes keys in order, and
 	// the screen ends as it was, so there is nothing to wait for between.
-	press(tm, ScopeList, ActComment)
+	press(tm, keymap.ScopeList, keymap.ActComment)
 	typeText(tm, "saved by Q")
 	if n := storedLen(t, path); n != 0 {
 		t.Fatalf("before Q the file holds %d flows; the test needs a store that has not committed", n)
 	}
-	press(tm, ScopeGlobal, ActQuitNow)
+	press(tm, keymap.ScopeGlobal, keymap.ActQuitNow)
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	ro, err := session.Open(path, session.Options{ReadOnly: true})
 	must(t, err)
@@ -226,7 +227,7 @@ func TestResize(t *testing.T) {
 	waitScreen(t, tm, "5 DELETE")
 	tm.Send(tea.WindowSizeMsg{Width: 140, Height: 30})
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActOpen)
+	press(tm, keymap.ScopeList, keymap.ActOpen)
 	waitScreen(t, tm, "[Request]")
 	tm.Send(tea.WindowSizeMsg{Width: 70, Height: 12})
 	m = finish(t, tm)

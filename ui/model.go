@@ -7,20 +7,28 @@
 // the clipboard or files.
 //
 // The root Model only routes: window sizes to every component, keys to the
-// focused one, global keys to itself. Flows reach it through the store's
-// change signal, awaited by a re-arming command; nothing outside the
-// program ever calls Program.Send.
+// focused one, global keys to itself. Each feature lives in a package of
+// its own (ui/flowlist, ui/flowview, ui/breakpoint, ui/rules, ui/export)
+// and reaches the root only through prompt.Host. Flows reach the list
+// through the store's change signal, awaited by a re-arming command;
+// nothing outside the program ever calls Program.Send.
 package ui
 
 import (
 	"context"
-	"strings"
-	"time"
 
-	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/siphonproxy/siphon/filter"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/breakpoint"
+	"github.com/siphonproxy/siphon/ui/eventlog"
+	"github.com/siphonproxy/siphon/ui/export"
+	"github.com/siphonproxy/siphon/ui/flowlist"
+	"github.com/siphonproxy/siphon/ui/flowview"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/pager"
+	"github.com/siphonproxy/siphon/ui/prompt"
+	"github.com/siphonproxy/siphon/ui/rules"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 type page uint8
@@ -31,85 +39,99 @@ const (
 	pageHelp
 	pageEvents
 	pageRules
+	numPages
 )
+
+// pages name each page for State, and the key table scope whose keys its
+// hint bar shows.
+var pages = [numPages]struct {
+	name  string
+	scope keymap.Scope
+}{
+	pageList: {"list", keymap.ScopeList}, pageFlow: {"flow", keymap.ScopeFlow},
+	pageHelp: {"help", keymap.ScopePager}, pageEvents: {"events", keymap.ScopePager},
+	pageRules: {"rules", keymap.ScopeRules},
+}
+
+// screen is what the root asks of a page.
+type screen interface {
+	SetSize(width, height int)
+	// Update takes keys (on the rules and pager pages), the mouse, and
+	// the page's own messages.
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+}
 
 // Model is the root of the UI. Create it with New; it is a tea.Model.
 type Model struct {
 	store *session.Store
 	view  *session.View
 	opts  options
-	keys  KeyMap
-	st    Styles
+	keys  keymap.Map
+	st    style.Styles
 	ctx   context.Context
 	stop  context.CancelFunc
-	term  *terminal // the terminal Run reads keys from; nil under teatest
 
-	width, height int
-	page, back    page // back: where the help and events screens return to
-	list          FlowList
-	flow          FlowView
-	pager         Pager // help and event log
-	prompt        *Prompt
-	then          func(string) tea.Cmd // acts on the answer to a purposeThen prompt
-	menu          *ExportMenu
-	status        status
-	refresh       refresher
-
-	rules       RulesView
-	rulesBack   page          // where the rules view returns to
-	rulesFocus  *session.Flow // the flow n makes a rule from
-	pausedCount int           // flows paused at breakpoints
-	rulesErr    string        // the rules files' reload errors last said, "" for none
-
-	filterExpr string
-	filter     *filter.Filter
-	markedOnly bool
-	sortKey    session.SortKey
-	reverse    bool
+	width   int
+	page    page
+	ret     [numPages]page   // where each page returns to on back
+	screens [numPages]screen // nil for a page this UI lacks (rules without a proxy)
+	list    *flowlist.Model
+	flow    *flowview.Model
+	help    *pager.Screen
+	events  *eventlog.Screen
+	rules   *rules.Model // nil without a rules engine
+	bp      *breakpoint.Model
+	export  *export.Model
+	line    *prompt.Line // the status bar's message and the prompt: the features' Host
 }
 
 // New returns the UI over store. An invalid WithFilter expression is
 // ignored with a message in the status bar.
 func New(store *session.Store, opts ...Option) *Model {
 	o := buildOptions(opts)
-	st := NewStyles(o.theme)
+	st := style.NewStyles(o.theme)
 	ctx, stop := context.WithCancel(context.Background())
-	m := &Model{
-		store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
-		refresh: refresher{interval: o.interval},
+	m := &Model{store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
+		line: prompt.NewLine(o.keys, st, o.msgTTL)}
+	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
+		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, File: store.Path(), ReadOnly: o.readOnly})
+	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc)
+	m.help, m.events = pager.NewScreen("help", o.keys, st), eventlog.NewScreen(o.events, o.keys, st, o.loc)
+	m.screens = [numPages]screen{pageList: m.list, pageFlow: m.flow, pageHelp: m.help, pageEvents: m.events}
+	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
+	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
+	// A nil *replay.Sender or *intercept.Engine in an interface would not
+	// be nil: the features test their interfaces for nil.
+	if o.sender != nil {
+		xc.Sender = export.ReplaySender(o.sender)
 	}
-	m.list = NewFlowList(m.view, o.keys, st, o.loc)
-	m.list.SetIntro(o.listen, o.caPath, o.readOnly)
-	m.flow = NewFlowView(store.Get, o.keys, st, o.loc)
-	m.pager = NewPager(o.keys, st)
-	m.rules = NewRulesView(o.keys, st)
+	if o.engine != nil {
+		bc.Engine = o.engine
+		m.rules = rules.New(m.line, o.engine, o.keys, st)
+		m.screens[pageRules] = m.rules
+	}
+	m.export = export.New(ctx, m.line, xc)
+	m.bp = breakpoint.New(m.line, bc)
 	if o.filter != "" {
-		if f, err := filter.Parse(o.filter); err == nil {
-			m.filterExpr, m.filter = o.filter, f
-		} else {
-			m.status.text = err.Error()
+		if err := m.list.StartFilter(o.filter); err != nil {
+			m.line.SetMessage(err.Error())
 		}
 	}
-	m.setQuery()
 	return m
 }
 
 // Init starts watching the store, the event log and the rules engine, and
 // draws the list.
 func (m *Model) Init() tea.Cmd {
-	var events, engine <-chan struct{}
-	if m.opts.events != nil {
-		events = m.opts.events.Changed()
+	cmds := []tea.Cmd{m.list.Init()}
+	if e := m.opts.events; e != nil {
+		cmds = append(cmds, waitSignal(m.ctx, e.Changed(), eventsChangedMsg{}))
 	}
-	if m.opts.engine != nil {
-		engine = m.opts.engine.Changed()
+	if e := m.opts.engine; e != nil {
+		cmds = append(cmds, waitSignal(m.ctx, e.Changed(), engineChangedMsg{}))
 	}
-	return tea.Batch(
-		m.refresh.request(m.ctx, m.view, true),
-		waitSignal(m.ctx, m.store.Changed(), storeChangedMsg{}),
-		waitSignal(m.ctx, events, eventsChangedMsg{}),
-		waitSignal(m.ctx, engine, engineChangedMsg{}),
-	)
+	return tea.Batch(cmds...)
 }
 
 // Update routes a message.
@@ -118,16 +140,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 		return m, nil
-	case storeChangedMsg:
-		// The wait is re-armed when this refresh is done, not now: under
-		// load the store signals thousands of times a second, and each
-		// message would cost a frame.
-		return m, m.refresh.request(m.ctx, m.view, false)
-	case refreshedMsg:
-		return m, m.refreshed(msg)
+	case flowlist.RefreshedMsg:
+		var cmds []tea.Cmd
+		if msg.Err == nil && m.page == pageFlow && msg.Stats.Changed {
+			cmds = append(cmds, m.flow.Reload()) // an open, unfinished flow
+		}
+		if msg.Err == nil && m.page == pageRules {
+			m.rules.Refresh() // hit counts
+		}
+		return m, tea.Batch(append(cmds, m.list.Refreshed(msg))...)
 	case eventsChangedMsg:
 		if m.page == pageEvents {
-			m.showEvents(true)
+			m.events.Show(true)
 		}
 		var cmd tea.Cmd
 		if m.opts.engine != nil {
@@ -136,182 +160,42 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, waitSignal(m.ctx, m.opts.events.Changed(), msg))
 	case engineChangedMsg:
 		return m, tea.Batch(m.engineChanged(), waitSignal(m.ctx, m.opts.engine.Changed(), msg))
-	case editedMsg:
-		return m, m.edited(msg)
-	case storedFlowMsg:
-		return m, m.storedEdit(msg)
-	case replayPlanMsg:
-		return m, m.replayPlanned(msg)
-	case statusMsg:
-		return m, m.say(msg.text)
-	case expireMsg:
-		if msg.serial == m.status.serial {
-			m.status.text = ""
-		}
-		return m, nil
-	case flowLoadedMsg, bodyRenderedMsg, spinner.TickMsg:
-		var cmd tea.Cmd
-		m.flow, cmd = m.flow.Update(msg)
-		return m, cmd
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	case tea.MouseMsg:
-		return m, m.mouse(msg)
+		return m, m.screens[m.page].Update(msg)
 	}
-	if m.prompt != nil {
-		p, cmd := m.prompt.Update(msg) // the input's cursor blink
-		m.prompt = &p
-		return m, cmd
-	}
-	return m, nil
+	// The rest goes to whoever awaits it: the store's signal, bodies
+	// loaded and rendered, the spinner, edits, replay plans, the input's
+	// cursor blink, status messages.
+	return m, tea.Batch(m.flow.Update(msg), m.list.Update(msg), m.export.Update(msg), m.bp.Update(msg), m.line.Update(msg))
 }
 
 func (m *Model) resize(w, h int) {
-	m.width, m.height = w, h
+	m.width = w
 	body := max(h-2, 1)
-	m.list.SetSize(w, body)
-	m.flow.SetSize(w, body)
-	m.pager.SetSize(w, max(body-1, 1))
-	m.rules.SetSize(w, body)
-	if m.prompt != nil {
-		m.prompt.SetWidth(w)
-	}
-	if m.menu != nil {
-		m.menu.SetWidth(w)
-	}
-}
-
-// refreshed takes in a view refresh and keeps an open, unfinished flow
-// up to date.
-func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
-	var cmds []tea.Cmd
-	if msg.err == nil {
-		m.list.Sync(msg.stats)
-		if m.page == pageFlow && msg.stats.Changed {
-			cmds = append(cmds, m.flow.Reload())
-		}
-		if m.page == pageRules && m.opts.engine != nil {
-			m.rules.SetRules(m.opts.engine.Rules(), m.opts.engine.LoadErrors()) // hit counts
+	for _, s := range m.screens {
+		if s != nil {
+			s.SetSize(w, body)
 		}
 	}
-	next := m.refresh.done(m.ctx, m.view, msg.at)
-	if next == nil {
-		// Idle again: wait for the next change (a change made during the
-		// refresh is still in the channel and wakes it at once).
-		next = waitSignal(m.ctx, m.store.Changed(), storeChangedMsg{})
-	}
-	return tea.Batch(append(cmds, next)...)
-}
-
-// key routes a key: to an open prompt, else global keys, else the page.
-func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
-	if m.prompt == nil && msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
-		// Keys typed faster than the terminal is read (a held j, tmux
-		// send-keys) arrive as one chunk: they are still separate commands.
-		cmds := make([]tea.Cmd, 0, len(msg.Runes))
-		for _, r := range msg.Runes {
-			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
-		}
-		return tea.Batch(cmds...)
-	}
-	if m.prompt != nil {
-		p, cmd := m.prompt.Update(msg)
-		m.prompt = &p
-		if res := p.Result(); res != nil {
-			m.prompt = nil
-			return tea.Batch(cmd, m.answer(*res))
-		}
-		return cmd
-	}
-	if m.menu != nil {
-		return m.menuKey(msg)
-	}
-	if b, ok := m.keys.Lookup(ScopeGlobal, msg); ok {
-		switch b.Action {
-		case ActQuitNow:
-			return m.quit()
-		case ActHelp:
-			m.openPager(pageHelp)
-			m.pager.SetLines(helpLines(m.keys, m.st, m.helpNote), false)
-			return nil
-		case ActEvents:
-			m.openPager(pageEvents)
-			m.showEvents(false)
-			return nil
-		case ActRules:
-			return m.openRules(m.focused())
-		}
-	}
-	switch m.page {
-	case pageList:
-		return m.listKey(msg)
-	case pageFlow:
-		return m.flowKey(msg)
-	case pageRules:
-		return m.rulesKey(msg)
-	default:
-		if b, ok := m.keys.Lookup(ScopePager, msg); ok && b.Action == ActBack {
-			m.page = m.back
-			return nil
-		}
-		m.pager, _ = m.pager.Update(msg)
-	}
-	return nil
-}
-
-func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
-	var cmd tea.Cmd
-	switch m.page {
-	case pageList:
-		m.list, cmd = m.list.Update(msg)
-	case pageFlow:
-		m.flow, cmd = m.flow.Update(msg)
-	case pageRules:
-		m.rules, cmd = m.rules.Update(msg)
-	default:
-		m.pager, _ = m.pager.Update(msg)
-	}
-	return cmd
-}
-
-// focused is the flow the keys act on: the open one, or the one under the
-// list's cursor; nil for none.
-func (m *Model) focused() *session.Flow {
-	switch m.page {
-	case pageFlow:
-		return m.flow.Flow()
-	case pageList:
-		return m.list.Selected()
-	}
-	return nil
+	m.line.SetWidth(w)
+	m.export.SetWidth(w)
 }
 
 // engineChanged takes in a change of the paused flows or the rules, and
 // says when a rules file fails to reload or is fixed.
 func (m *Model) engineChanged() tea.Cmd {
-	e := m.opts.engine
-	m.pausedCount = len(e.Paused())
-	errs := e.LoadErrors()
-	if m.page == pageRules {
-		m.rules.SetRules(e.Rules(), errs)
-	}
-	return m.rulesErrorsChanged(errs)
+	m.bp.EngineChanged()
+	return m.rules.EngineChanged(m.page == pageRules)
 }
 
-func (m *Model) openPager(p page) {
-	if m.page != pageHelp && m.page != pageEvents {
-		m.back = m.page
+// View draws the current page, the status bar and the hint bar.
+func (m *Model) View() string {
+	if m.width == 0 {
+		return ""
 	}
-	m.page = p
-}
-
-func (m *Model) showEvents(keepOffset bool) {
-	var events []Event
-	total := 0
-	if m.opts.events != nil {
-		events, total = m.opts.events.Events()
-	}
-	m.pager.SetLines(eventLines(events, total, m.st, m.opts.loc), keepOffset)
+	return m.export.View(m.screens[m.page].View() + "\n" + m.line.View(m.statusLine, m.hints))
 }
 
 // quit stops watching, saves the session's pending flows, and ends the
@@ -322,50 +206,29 @@ func (m *Model) quit() tea.Cmd {
 	store := m.store
 	return tea.Sequence(func() tea.Msg {
 		if err := store.Flush(); err != nil {
-			return statusMsg{err.Error()}
+			return prompt.Status{Text: err.Error()}
 		}
 		return nil
 	}, tea.Quit)
 }
 
-// say shows a message in the status bar for a while.
-func (m *Model) say(text string) tea.Cmd {
-	ttl := m.opts.msgTTL
-	return m.status.set(text, func() tea.Cmd {
-		serial := m.status.serial
-		return tea.Tick(ttl, func(time.Time) tea.Msg { return expireMsg{serial} })
-	})
-}
+// eventsChangedMsg says the event log has new events.
+type eventsChangedMsg struct{}
 
-// View draws the current page, the status bar and the hint bar.
-func (m *Model) View() string {
-	if m.width == 0 {
-		return ""
-	}
-	var b strings.Builder
-	switch m.page {
-	case pageList:
-		b.WriteString(m.list.View())
-	case pageFlow:
-		b.WriteString(m.flow.View())
-	case pageHelp, pageEvents:
-		title := "help"
-		if m.page == pageEvents {
-			title = "event log"
+// engineChangedMsg says the rules engine's paused flows or rules changed.
+type engineChangedMsg struct{}
+
+// waitSignal waits, off the event loop, for a value on ch (the event
+// log's or the engine's coalescing change signal) and reports it as msg.
+// The UI re-arms it after each signal, so proxy goroutines never call
+// Program.Send and never wait for the UI.
+func waitSignal(ctx context.Context, ch <-chan struct{}, msg tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-ch:
+			return msg
+		case <-ctx.Done():
+			return nil
 		}
-		b.WriteString(cell(m.st.Title.Render(title)+"  "+m.st.Muted.Render(m.pager.Position()), m.width) + "\n")
-		b.WriteString(m.pager.View())
-	case pageRules:
-		b.WriteString(m.rules.View())
 	}
-	b.WriteByte('\n')
-	if m.prompt != nil {
-		b.WriteString(m.prompt.View())
-	} else {
-		b.WriteString(m.statusLine() + "\n" + m.hints())
-	}
-	if m.menu != nil {
-		return overlay(b.String(), m.menu.Lines())
-	}
-	return b.String()
 }

@@ -5,6 +5,10 @@ import (
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/replay"
+	"github.com/siphonproxy/siphon/ui/eventlog"
+	"github.com/siphonproxy/siphon/ui/export"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // options configure a Model; see the With functions.
@@ -12,9 +16,9 @@ type options struct {
 	listen   string
 	caPath   string
 	readOnly bool
-	events   *EventLog
-	theme    Theme
-	keys     KeyMap
+	events   *eventlog.Log
+	theme    style.Theme
+	keys     keymap.Map
 	loc      *time.Location
 	interval time.Duration
 	filter   string
@@ -22,7 +26,7 @@ type options struct {
 
 	engine *intercept.Engine
 	sender *replay.Sender
-	clip   Clipboard
+	clip   export.Clipboard
 	editor string
 }
 
@@ -40,13 +44,13 @@ func WithCAPath(path string) Option { return func(o *options) { o.caPath = path 
 func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
 
 // WithEvents sets the event log shown by E.
-func WithEvents(l *EventLog) Option { return func(o *options) { o.events = l } }
+func WithEvents(l *eventlog.Log) Option { return func(o *options) { o.events = l } }
 
 // WithTheme sets the colours.
-func WithTheme(t Theme) Option { return func(o *options) { o.theme = t } }
+func WithTheme(t style.Theme) Option { return func(o *options) { o.theme = t } }
 
 // WithKeyMap sets the key table.
-func WithKeyMap(km KeyMap) Option { return func(o *options) { o.keys = km } }
+func WithKeyMap(km keymap.Map) Option { return func(o *options) { o.keys = km } }
 
 // WithLocation sets the time zone times are shown in (default local).
 func WithLocation(loc *time.Location) Option { return func(o *options) { o.loc = loc } }
@@ -69,9 +73,9 @@ func WithEngine(e *intercept.Engine) Option { return func(o *options) { o.engine
 func WithReplay(s *replay.Sender) Option { return func(o *options) { o.sender = s } }
 
 // WithClipboard sets where exported text is copied (x, c), usually a
-// NewSystemClipboard; without it copying says there is no clipboard (w
+// export.NewSystemClipboard; without it copying says there is no clipboard (w
 // still writes files).
-func WithClipboard(c Clipboard) Option { return func(o *options) { o.clip = c } }
+func WithClipboard(c export.Clipboard) Option { return func(o *options) { o.clip = c } }
 
 // WithEditor sets the command that edits messages (e, p), as $EDITOR is
 // written: a program and its arguments; the file's path is appended. An
@@ -79,7 +83,7 @@ func WithClipboard(c Clipboard) Option { return func(o *options) { o.clip = c } 
 func WithEditor(cmd string) Option { return func(o *options) { o.editor = cmd } }
 
 func buildOptions(opts []Option) options {
-	o := options{theme: DefaultTheme(), keys: DefaultKeyMap(), loc: time.Local,
+	o := options{theme: style.DefaultTheme(), keys: keymap.Default(), loc: time.Local,
 		interval: 100 * time.Millisecond, msgTTL: 5 * time.Second}
 	for _, fn := range opts {
 		fn(&o)

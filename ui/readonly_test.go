@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // In a read-only session, mark, delete, comment and clear say that the
@@ -18,42 +19,42 @@ func TestReadOnlyRefusesChanges(t *testing.T) {
 	before := storeSummary(store)
 	tm := start(t, store, 120, 24, WithReadOnly())
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActMark)
+	press(tm, keymap.ScopeList, keymap.ActMark)
 	waitScreen(t, tm, "read-only session: marks are not saved (restart without --readonly)")
-	press(tm, ScopeList, ActDelete)
+	press(tm, keymap.ScopeList, keymap.ActDelete)
 	waitScreen(t, tm, "read-only session: flows are not deleted")
-	press(tm, ScopeList, ActComment)
+	press(tm, keymap.ScopeList, keymap.ActComment)
 	waitScreen(t, tm, "read-only session: comments are not saved")
-	press(tm, ScopeList, ActClear)
+	press(tm, keymap.ScopeList, keymap.ActClear)
 	waitScreen(t, tm, "read-only session: the session is not cleared")
-	press(tm, ScopeList, ActOpen)
+	press(tm, keymap.ScopeList, keymap.ActOpen)
 	waitScreen(t, tm, "Request")
-	press(tm, ScopeFlow, ActMark)
+	press(tm, keymap.ScopeFlow, keymap.ActMark)
 	waitScreen(t, tm, "read-only session: marks are not saved")
-	press(tm, ScopeFlow, ActComment)
+	press(tm, keymap.ScopeFlow, keymap.ActComment)
 	waitScreen(t, tm, "read-only session: comments are not saved")
 	m := finish(t, tm)
 
-	if m.prompt != nil {
-		t.Errorf("a prompt is open: %s", m.prompt.View())
+	if m.line.Asking() {
+		t.Errorf("a prompt is open: %s", m.View())
 	}
 	if after := storeSummary(store); !slices.Equal(before, after) {
 		t.Errorf("the store changed:\n%s\nwas:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
 	}
-	refused := []Action{ActMark, ActDelete, ActComment, ActClear, ActReplay, ActReplayAll}
+	refused := []keymap.Action{keymap.ActMark, keymap.ActDelete, keymap.ActComment, keymap.ActClear, keymap.ActReplay, keymap.ActReplayAll}
 	for _, pg := range []page{pageList, pageFlow} {
 		m.page = pg
 		hints := hintParts(m.hints())
 		for _, a := range refused {
-			if h := hintFor(m.keys, m.hintScope(), a); h != "" && slices.Contains(hints, h) {
+			if h := hintFor(m.keys, pages[m.page].scope, a); h != "" && slices.Contains(hints, h) {
 				t.Errorf("%s hint bar offers %q: %q", m.State().Page, h, hints)
 			}
 		}
-		if h := hintFor(m.keys, m.hintScope(), ActExport); !slices.Contains(hints, h) {
+		if h := hintFor(m.keys, pages[m.page].scope, keymap.ActExport); !slices.Contains(hints, h) {
 			t.Errorf("%s hint bar lacks %q, which a read-only session can do: %q", m.State().Page, h, hints)
 		}
 	}
-	help := strings.Join(helpLines(m.keys, m.st, m.helpNote), "\n")
+	help := strings.Join(keymap.HelpLines(m.keys, m.st, m.helpNote), "\n")
 	for _, want := range []string{"mark (not in a read-only session)", "comment (not in a read-only session)",
 		"replay (needs the proxy: not in a read-only session)", "resume (needs the proxy", "export\n"} {
 		if !strings.Contains(help, want) {
@@ -67,18 +68,18 @@ func TestWritableSessionOffersChanges(t *testing.T) {
 	store := fixedStore(t)
 	tm := start(t, store, 120, 24)
 	waitScreen(t, tm, "/v1/slow")
-	press(tm, ScopeList, ActMark)
+	press(tm, keymap.ScopeList, keymap.ActMark)
 	m := finish(t, tm)
 	if f := storedSeq(t, store, 1); !f.Marked {
 		t.Errorf("m did not mark flow #1")
 	}
 	hints := hintParts(m.hints())
-	for _, a := range []Action{ActMark, ActDelete, ActComment} {
-		if h := hintFor(m.keys, ScopeList, a); !slices.Contains(hints, h) {
+	for _, a := range []keymap.Action{keymap.ActMark, keymap.ActDelete, keymap.ActComment} {
+		if h := hintFor(m.keys, keymap.ScopeList, a); !slices.Contains(hints, h) {
 			t.Errorf("hint bar lacks %q: %q", h, hints)
 		}
 	}
-	if help := strings.Join(helpLines(m.keys, m.st, m.helpNote), "\n"); strings.Contains(help, "read-only") {
+	if help := strings.Join(keymap.HelpLines(m.keys, m.st, m.helpNote), "\n"); strings.Contains(help, "read-only") {
 		t.Errorf("help of a writable session says read-only")
 	}
 }
@@ -104,10 +105,10 @@ func hintParts(bar string) []string {
 }
 
 // hintFor is how the hint bar writes action's binding in scope.
-func hintFor(km KeyMap, scope Scope, a Action) string {
+func hintFor(km keymap.Map, scope keymap.Scope, a keymap.Action) string {
 	for _, b := range km.InScope(scope) {
 		if b.Action == a {
-			return keyLabel(b.Key.Help().Key) + " " + b.Key.Help().Desc
+			return keymap.KeyLabel(b.Key.Help().Key) + " " + b.Key.Help().Desc
 		}
 	}
 	return ""

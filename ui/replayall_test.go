@@ -11,6 +11,7 @@ import (
 
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // recordingProxy stands for siphon's listener: a loopback HTTP proxy that
@@ -58,20 +59,20 @@ func TestReplayAllAsksFirst(t *testing.T) {
 	tm := start(t, replayStore(t), 120, 20, WithReplay(sender))
 	waitScreen(t, tm, "/items/7")
 
-	press(tm, ScopeList, ActReplayAll)
+	press(tm, keymap.ScopeList, keymap.ActReplayAll)
 	waitScreen(t, tm, "replay 3 flows, 2 of them POST/DELETE?")
 	if got := proxy.requests(); len(got) != 0 {
 		t.Fatalf("sent before the answer: %q", got)
 	}
-	press(tm, ScopePrompt, ActCancel)
+	press(tm, keymap.ScopePrompt, keymap.ActCancel)
 	waitScreen(t, tm, "? help") // the hint bar is back
 	// Asked again: the first question ended with nothing sent.
-	press(tm, ScopeList, ActReplayAll)
+	press(tm, keymap.ScopeList, keymap.ActReplayAll)
 	waitScreen(t, tm, "replay 3 flows, 2 of them POST/DELETE?")
 	if got := proxy.requests(); len(got) != 0 {
 		t.Fatalf("sent after n: %q", got)
 	}
-	press(tm, ScopePrompt, ActConfirm)
+	press(tm, keymap.ScopePrompt, keymap.ActConfirm)
 	waitScreen(t, tm, "replayed 3 flows: 3 sent, 0 errors")
 	want := []string{"GET http://shop.test/items", "POST http://shop.test/items", "DELETE http://shop.test/items/7"}
 	if got := proxy.requests(); !slices.Equal(got, want) {
@@ -79,10 +80,10 @@ func TestReplayAllAsksFirst(t *testing.T) {
 	}
 
 	// Only the GET shown: replayed at once.
-	press(tm, ScopeList, ActFilter)
+	press(tm, keymap.ScopeList, keymap.ActFilter)
 	typeText(tm, "~m GET")
 	waitScreen(t, tm, "1/3 flows")
-	press(tm, ScopeList, ActReplayAll)
+	press(tm, keymap.ScopeList, keymap.ActReplayAll)
 	waitScreen(t, tm, "replayed 1 flows: 1 sent, 0 errors")
 	if got := proxy.requests(); len(got) != 4 || got[3] != want[0] {
 		t.Fatalf("sent %q, want the GET again", got)

@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // With interception off (siphon's start without breakpoint rules),
@@ -21,18 +22,18 @@ func TestBreakpointRuleTurnsInterceptionOn(t *testing.T) {
 	tm := start(t, fixedStore(t), 120, 20, WithEngine(e))
 	waitScreen(t, tm, "/v1/slow", "intercept: off")
 
-	press(tm, ScopeGlobal, ActRules)
-	press(tm, ScopeRules, ActToggle)
+	press(tm, keymap.ScopeGlobal, keymap.ActRules)
+	press(tm, keymap.ScopeRules, keymap.ActToggle)
 	waitScreen(t, tm, `rule "hold" on; interception is on`)
 	if !e.Intercepting() {
 		t.Fatal("turning a breakpoint rule on left interception off")
 	}
-	press(tm, ScopeRules, ActBack)
-	press(tm, ScopeIntercept, ActInterceptToggle)
+	press(tm, keymap.ScopeRules, keymap.ActBack)
+	press(tm, keymap.ScopeIntercept, keymap.ActInterceptToggle)
 	waitScreen(t, tm, "intercept: off")
 
-	press(tm, ScopeGlobal, ActRules)
-	press(tm, ScopeRules, ActNewRule)
+	press(tm, keymap.ScopeGlobal, keymap.ActRules)
+	press(tm, keymap.ScopeRules, keymap.ActNewRule)
 	waitScreen(t, tm, "new rule, match: ~m ^GET$")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitScreen(t, tm, "action (as in a rules file): breakpoint: request")

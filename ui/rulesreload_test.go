@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // A rules file that fails to reload while the UI runs is said in the
@@ -23,7 +25,7 @@ func TestRulesReloadErrorInStatusBar(t *testing.T) {
 		t.Errorf("%d rules active after the failed reload, want the 3 there were", n)
 	}
 	// Another message replaces that one; the mark stays.
-	press(tm, ScopeList, ActSort)
+	press(tm, keymap.ScopeList, keymap.ActSort)
 	waitScreen(t, tm, "sorted by", "rules not reloaded (R)")
 
 	must(t, os.WriteFile(path, []byte("- name: slow API\n  match: ~d api.example.com\n  throttle: {latency: 1s}\n"), 0o644))

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/ui/terminal"
 )
 
 // Run runs m as a full-screen program that reads keys from the terminal in
@@ -21,12 +22,12 @@ import (
 // Bubble Tea reads its own input and in is not used.
 func Run(ctx context.Context, m *Model, in *os.File, out io.Writer, opts ...tea.ProgramOption) error {
 	base := []tea.ProgramOption{tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithOutput(out)}
-	t, err := openTerminal(in)
+	t, err := terminal.Open(in)
 	switch {
 	case err == nil:
-		m.term = t
+		m.bp.SetTerminal(t)
 		defer func() {
-			m.term = nil
+			m.bp.SetTerminal(nil)
 			t.Close()
 		}()
 		base = append(base, tea.WithInput(t))

@@ -2,14 +2,16 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"golang.org/x/sys/unix"
+	"github.com/siphonproxy/siphon/ui/breakpoint"
+	"github.com/siphonproxy/siphon/ui/flowlist"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/terminal/ptytest"
 )
 
 // ptyRun is the UI run by Run on a pseudo-terminal, with keys typed into
@@ -27,7 +29,7 @@ type ptyRun struct {
 // its flows and its size (the terminal is in raw mode by then).
 func runOnPTY(t *testing.T, m *Model) *ptyRun {
 	t.Helper()
-	ptm, pts := openPTY(t, 100, 30)
+	ptm, pts := ptytest.Open(t, 100, 30)
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
@@ -42,9 +44,9 @@ func runOnPTY(t *testing.T, m *Model) *ptyRun {
 		switch msg := msg.(type) {
 		case tea.WindowSizeMsg:
 			sized = true
-		case refreshedMsg:
+		case flowlist.RefreshedMsg:
 			refreshed = true
-		case editedMsg:
+		case breakpoint.EditedMsg:
 			r.edited <- struct{}{}
 		case tea.KeyMsg:
 			select {
@@ -84,9 +86,9 @@ func (r *ptyRun) typeKeys(s string) {
 }
 
 // press types the first key bound to action in scope.
-func (r *ptyRun) press(scope Scope, a Action) {
+func (r *ptyRun) press(scope keymap.Scope, a keymap.Action) {
 	r.t.Helper()
-	r.typeKeys(DefaultKeyMap().Key(scope, a))
+	r.typeKeys(keymap.Default().Key(scope, a))
 }
 
 // waitEdited waits until an editor has come back.
@@ -117,7 +119,7 @@ func (r *ptyRun) nextKey() tea.KeyMsg {
 // quit quits with the key a user presses, and waits for the end.
 func (r *ptyRun) quit() {
 	r.t.Helper()
-	r.press(ScopeGlobal, ActQuitNow)
+	r.press(keymap.ScopeGlobal, keymap.ActQuitNow)
 	select {
 	case err := <-r.ran:
 		r.ran <- err
@@ -135,32 +137,4 @@ func openDescriptors(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(entries)
-}
-
-// openPTY opens a pseudo-terminal of w×h cells: its master side (what a
-// terminal emulator holds) and its slave side (what the program runs on).
-func openPTY(t *testing.T, w, h int) (ptm, pts *os.File) {
-	t.Helper()
-	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatalf("open a pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { ptm.Close() })
-	fd := int(ptm.Fd())
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatalf("unlock the pseudo-terminal: %v", err)
-	}
-	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
-	if err != nil {
-		t.Fatalf("name the pseudo-terminal: %v", err)
-	}
-	pts, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatalf("open the pseudo-terminal's slave: %v", err)
-	}
-	t.Cleanup(func() { pts.Close() })
-	if err := unix.IoctlSetWinsize(int(pts.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: uint16(h), Col: uint16(w)}); err != nil {
-		t.Fatalf("size the pseudo-terminal: %v", err)
-	}
-	return ptm, pts
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/eventlog"
+	"github.com/siphonproxy/siphon/ui/export"
 )
 
 // eventLogSize is how many proxy warnings the UI's event log keeps; all of
@@ -39,7 +41,7 @@ func runTUI(ctx context.Context, args []string, stdout io.Writer) error {
 		if o.mcp.addr != "" {
 			return usagef("--mcp serves the running proxy; for a file, run siphon mcp --session FILE")
 		}
-		return browse(ctx, *readonly, o.filter, stdout, ui.NewSystemClipboard(stdout, os.Getenv("TMUX") != ""))
+		return browse(ctx, *readonly, o.filter, stdout, export.NewSystemClipboard(stdout, os.Getenv("TMUX") != ""))
 	}
 	app, err := startTUI(ctx, &o, c, tuiSetup{terminal: stdout, tmux: os.Getenv("TMUX") != "", editor: os.Getenv("EDITOR")})
 	if err != nil {
@@ -55,7 +57,7 @@ type tuiSetup struct {
 	editor   string    // $EDITOR; empty means vi
 	// clipboard replaces the system clipboard (tests); nil for the
 	// system's.
-	clipboard ui.Clipboard
+	clipboard export.Clipboard
 }
 
 // tuiApp is a running proxy and the UI model over it.
@@ -81,7 +83,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	// off" when nothing can pause, unless the rules files hold breakpoints
 	// (enabled or not: R turns them on): i or I turn it on.
 	c.engine.SetIntercepting(hasBreakpoints(c.engine))
-	events := ui.NewEventLog(eventLogSize)
+	events := eventlog.New(eventLogSize)
 	var marker *replay.Marker
 	r, err := startProxy(o, c, proxySetup{
 		recorder: func(store *session.Store) mitm.Recorder {
@@ -114,7 +116,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	stopRules := watchRules(ctx, c.engine, io.Discard, r.logger)
 	clip := setup.clipboard
 	if clip == nil {
-		clip = ui.NewSystemClipboard(setup.terminal, setup.tmux)
+		clip = export.NewSystemClipboard(setup.terminal, setup.tmux)
 	}
 	m := ui.New(r.store, ui.WithListen(r.addr.String()), ui.WithCAPath(r.ca.CertPath()), ui.WithEvents(events), ui.WithFilter(o.filter),
 		ui.WithEngine(c.engine), ui.WithReplay(sender), ui.WithClipboard(clip), ui.WithEditor(setup.editor))
@@ -159,7 +161,7 @@ func dialAddr(addr net.Addr) string {
 
 // browse shows a session file or a HAR file without a proxy; the file is
 // not written.
-func browse(ctx context.Context, path, filterExpr string, stdout io.Writer, clip ui.Clipboard) error {
+func browse(ctx context.Context, path, filterExpr string, stdout io.Writer, clip export.Clipboard) error {
 	m, closeStore, err := browseModel(ctx, path, filterExpr, ui.WithClipboard(clip))
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 const (
@@ -31,7 +32,7 @@ func browseHAR(t *testing.T, path string) (*teatest.TestModel, func() error) {
 // browse does, and checks that the temporary directory is gone.
 func quitAndClose(t *testing.T, tm *teatest.TestModel, closeStore func() error, tmp string) {
 	t.Helper()
-	tm.Send(ui.DefaultKeyMap().KeyMsg(ui.ScopeGlobal, ui.ActQuitNow))
+	tm.Send(keymap.Default().KeyMsg(keymap.ScopeGlobal, keymap.ActQuitNow))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	must(t, closeStore())
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
@@ -57,9 +58,9 @@ func TestTUIReadonlyHAR(t *testing.T) {
 		t.Errorf("while browsing, %s holds %v; want one siphon-har-* directory", tmp, dirs)
 	}
 	// The first flow opens with its headers and the page Chrome saved.
-	km := ui.DefaultKeyMap()
-	tm.Send(km.KeyMsg(ui.ScopeList, ui.ActOpen))
-	tm.Send(km.KeyMsg(ui.ScopeFlow, ui.ActNextTab))
+	km := keymap.Default()
+	tm.Send(km.KeyMsg(keymap.ScopeList, keymap.ActOpen))
+	tm.Send(km.KeyMsg(keymap.ScopeFlow, keymap.ActNextTab))
 	waitScreen(t, tm, "[Response]", "Content-Encoding: gzip", "HAR 1.2 Spec")
 	quitAndClose(t, tm, closeStore, tmp)
 	if now, err := os.ReadFile(path); err != nil || !bytes.Equal(now, orig) {
@@ -74,12 +75,12 @@ func TestTUIReadonlyFirefoxHAR(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	tm, closeStore := browseHAR(t, firefoxFixture)
 	waitScreen(t, tm, "firefox-handmade.har · 6 flows", "tracker.example.net", "/pixel.gif?id=7", "ERR")
-	km := ui.DefaultKeyMap()
+	km := keymap.Default()
 	for range 4 {
-		tm.Send(km.KeyMsg(ui.ScopeList, ui.ActDown))
+		tm.Send(km.KeyMsg(keymap.ScopeList, keymap.ActDown))
 	}
-	tm.Send(km.KeyMsg(ui.ScopeList, ui.ActOpen))
-	tm.Send(km.KeyMsg(ui.ScopeFlow, ui.ActNextTab))
+	tm.Send(km.KeyMsg(keymap.ScopeList, keymap.ActOpen))
+	tm.Send(km.KeyMsg(keymap.ScopeFlow, keymap.ActNextTab))
 	waitScreen(t, tm, "[Response]", "no response recorded (status 0)")
 	quitAndClose(t, tm, closeStore, tmp)
 }
@@ -128,7 +129,7 @@ func TestTUIReadonlyCopiesAsCurl(t *testing.T) {
 	must(t, err)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 30))
 	waitScreen(t, tm, "chrome-softwareishard.har · 15 flows")
-	tm.Send(ui.DefaultKeyMap().KeyMsg(ui.ScopeList, ui.ActCopyCurl))
+	tm.Send(keymap.Default().KeyMsg(keymap.ScopeList, keymap.ActCopyCurl))
 	waitScreen(t, tm, "the test's clipboard")
 	if got := clip.last(); !strings.HasPrefix(got, "curl ") || !strings.Contains(got, "www.softwareishard.com/blog/har-12-spec/") {
 		t.Errorf("copied %q; want the first flow as a curl command", got)

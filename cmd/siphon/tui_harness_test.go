@@ -17,7 +17,7 @@ import (
 	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/internal/testutil/tuitest"
 	"github.com/siphonproxy/siphon/session"
-	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // fakeClipboard records what the UI copies.
@@ -52,7 +52,7 @@ type tuiHarness struct {
 	tm     *teatest.TestModel
 	client *http.Client
 	clip   *fakeClipboard
-	km     ui.KeyMap
+	km     keymap.Map
 }
 
 // startTUIHarness starts it with siphon's flags plus args; the editor is
@@ -67,7 +67,7 @@ func startTUIHarness(t *testing.T, args ...string) *tuiHarness {
 		"--session", filepath.Join(dir, "session.db")}, args...)))
 	c, err := o.check()
 	must(t, err)
-	h := &tuiHarness{t: t, dir: dir, clip: &fakeClipboard{}, km: ui.DefaultKeyMap()}
+	h := &tuiHarness{t: t, dir: dir, clip: &fakeClipboard{}, km: keymap.Default()}
 	h.app, err = startTUI(t.Context(), &o, c, tuiSetup{editor: "sh " + filepath.Join(dir, "editor.sh"), clipboard: h.clip})
 	must(t, err)
 	proxyURL, _ := url.Parse("http://" + h.app.run.addr.String())
@@ -93,7 +93,7 @@ func (h *tuiHarness) setEditor(body string) {
 	must(h.t, os.WriteFile(filepath.Join(h.dir, "editor.sh"), []byte(strings.ReplaceAll(body, "DIR", h.dir)), 0o644))
 }
 
-func (h *tuiHarness) press(scope ui.Scope, a ui.Action) { h.tm.Send(h.km.KeyMsg(scope, a)) }
+func (h *tuiHarness) press(scope keymap.Scope, a keymap.Action) { h.tm.Send(h.km.KeyMsg(scope, a)) }
 
 // typeLine replaces an input's text with s and presses enter.
 func (h *tuiHarness) typeLine(s string) {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/session"
-	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // i sets the intercept filter: matching requests pause (marked ⏸ in the
@@ -24,7 +24,7 @@ func TestTUIInterceptResumeKillToggle(t *testing.T) {
 	h := startTUIHarness(t)
 	origin := newRecordingOrigin(t, false)
 
-	h.press(ui.ScopeIntercept, ui.ActIntercept)
+	h.press(keymap.ScopeIntercept, keymap.ActIntercept)
 	h.typeLine("~u /pause")
 	h.wait("intercept: ~u /pause")
 
@@ -40,7 +40,7 @@ func TestTUIInterceptResumeKillToggle(t *testing.T) {
 	}
 
 	// a resumes the flow under the cursor (the first one).
-	h.press(ui.ScopeIntercept, ui.ActResume)
+	h.press(keymap.ScopeIntercept, keymap.ActResume)
 	if x := outcome(t, paused); x.status != 200 || x.body != "seen GET\n" {
 		t.Fatalf("resumed flow: %+v", x)
 	}
@@ -52,8 +52,8 @@ func TestTUIInterceptResumeKillToggle(t *testing.T) {
 	// (A POST, which Go's client does not retry on a new connection.)
 	killed := h.send("POST", origin.URL+"/pause/b", "x", nil)
 	h.wait("⏸ 1 paused", "/pause/b")
-	h.press(ui.ScopeList, ui.ActBottom)
-	h.press(ui.ScopeIntercept, ui.ActKill)
+	h.press(keymap.ScopeList, keymap.ActBottom)
+	h.press(keymap.ScopeIntercept, keymap.ActKill)
 	if x := outcome(t, killed); x.err == nil {
 		t.Fatalf("killed flow answered: %+v", x)
 	}
@@ -66,7 +66,7 @@ func TestTUIInterceptResumeKillToggle(t *testing.T) {
 	// A resumes every paused flow.
 	one, two := h.send("GET", origin.URL+"/pause/c", "", nil), h.send("GET", origin.URL+"/pause/d", "", nil)
 	h.wait("⏸ 2 paused")
-	h.press(ui.ScopeIntercept, ui.ActResumeAll)
+	h.press(keymap.ScopeIntercept, keymap.ActResumeAll)
 	h.wait("resumed 2 paused flows")
 	for _, ch := range []<-chan exchange{one, two} {
 		if x := outcome(t, ch); x.status != 200 {
@@ -77,13 +77,13 @@ func TestTUIInterceptResumeKillToggle(t *testing.T) {
 	origin.next(t)
 
 	// I turns interception off: a matching request passes at once.
-	h.press(ui.ScopeIntercept, ui.ActInterceptToggle)
+	h.press(keymap.ScopeIntercept, keymap.ActInterceptToggle)
 	h.wait("intercept: off")
 	if x := outcome(t, h.send("GET", origin.URL+"/pause/e", "", nil)); x.status != 200 {
 		t.Fatalf("with interception off: %+v", x)
 	}
 	origin.next(t)
-	h.press(ui.ScopeIntercept, ui.ActInterceptToggle)
+	h.press(keymap.ScopeIntercept, keymap.ActInterceptToggle)
 	h.wait("intercept: ~u /pause")
 	if !h.app.engine.Intercepting() || h.app.engine.InterceptFilter() != "~u /pause" {
 		t.Errorf("engine: intercepting %v, filter %q", h.app.engine.Intercepting(), h.app.engine.InterceptFilter())
@@ -107,7 +107,7 @@ else
 	sed -i 's/^Content-Type:.*/Bad Header Line/' "$f"
 fi
 `)
-	h.press(ui.ScopeIntercept, ui.ActIntercept)
+	h.press(keymap.ScopeIntercept, keymap.ActIntercept)
 	h.typeLine("~u /edit")
 	h.wait("intercept: ~u /edit")
 
@@ -118,7 +118,7 @@ fi
 	client := h.send("POST", origin.URL+"/edit/me", body.String(), http.Header{
 		"Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}})
 	h.wait("⏸ 1 paused", "/edit/me")
-	h.press(ui.ScopeIntercept, ui.ActEdit)
+	h.press(keymap.ScopeIntercept, keymap.ActEdit)
 
 	if x := outcome(t, client); x.status != 200 {
 		t.Fatalf("client: %+v", x)
@@ -148,9 +148,9 @@ fi
 	}
 
 	// The flow view shows both requests; o shows the client's with its body.
-	h.press(ui.ScopeList, ui.ActOpen)
+	h.press(keymap.ScopeList, keymap.ActOpen)
 	h.wait("edited; the client sent (o shows it with its body):", `"grace"`)
-	h.press(ui.ScopeFlow, ui.ActOriginal)
+	h.press(keymap.ScopeFlow, keymap.ActOriginal)
 	h.wait("the request as the client sent it", `"ada"`)
 }
 
@@ -163,24 +163,24 @@ func TestTUIEditResponseAndAnswer(t *testing.T) {
 	h.setEditor(`sed -i -e 's/^HTTP\/1.1 200 OK$/HTTP\/1.1 203 Edited/' -e 's/seen GET/changed by the test/' \
 	-e 's/answered by siphon/answered by the test/' "$1"
 `)
-	h.press(ui.ScopeIntercept, ui.ActIntercept)
+	h.press(keymap.ScopeIntercept, keymap.ActIntercept)
 	h.typeLine("~s & ~u /resp")
 	h.wait("intercept: ~s & ~u /resp")
 	client := h.send("GET", origin.URL+"/resp/x", "", nil)
 	origin.next(t) // the request went on; its response is paused
 	h.wait("⏸ 1 paused", "/resp/x")
-	h.press(ui.ScopeIntercept, ui.ActEdit)
+	h.press(keymap.ScopeIntercept, keymap.ActEdit)
 	if x := outcome(t, client); x.status != 203 || x.body != "changed by the test\n" {
 		t.Fatalf("client got %+v", x)
 	}
 
-	h.press(ui.ScopeIntercept, ui.ActIntercept)
+	h.press(keymap.ScopeIntercept, keymap.ActIntercept)
 	h.typeLine("~u /answer")
 	h.wait("intercept: ~u /answer")
 	client = h.send("GET", origin.URL+"/answer/x", "", nil)
 	h.wait("⏸ 1 paused", "/answer/x")
-	h.press(ui.ScopeList, ui.ActBottom)
-	h.press(ui.ScopeIntercept, ui.ActAnswer)
+	h.press(keymap.ScopeList, keymap.ActBottom)
+	h.press(keymap.ScopeIntercept, keymap.ActAnswer)
 	if x := outcome(t, client); x.status != 203 || x.body != "answered by the test\n" { // the same script edits the template
 		t.Fatalf("client got %+v", x)
 	}
@@ -211,20 +211,20 @@ func TestTUIRulesView(t *testing.T) {
 	if x := outcome(t, h.send("GET", origin.URL+"/tea", "", nil)); x.status != 418 {
 		t.Fatalf("mock: %+v", x)
 	}
-	h.press(ui.ScopeGlobal, ui.ActRules)
+	h.press(keymap.ScopeGlobal, keymap.ActRules)
 	h.wait("hold users", "breakpoint request", "teapot", "mock 418", "rules.yaml:1", "rules.yaml:5")
 	if st := h.app.engine.Rules(); st[1].Hits != 1 {
 		t.Errorf("teapot hits: %d", st[1].Hits)
 	}
 
 	// space turns the breakpoint on: /users pauses.
-	h.press(ui.ScopeRules, ui.ActToggle)
+	h.press(keymap.ScopeRules, keymap.ActToggle)
 	h.wait(`rule "hold users" on`)
 	client := h.send("GET", origin.URL+"/users", "", nil)
 	h.wait("⏸ 1 paused")
 	noRequest(t, origin, "the breakpoint rule holds the request")
-	h.press(ui.ScopeRules, ui.ActBack)
-	h.press(ui.ScopeIntercept, ui.ActResumeAll)
+	h.press(keymap.ScopeRules, keymap.ActBack)
+	h.press(keymap.ScopeIntercept, keymap.ActResumeAll)
 	if x := outcome(t, client); x.status != 200 {
 		t.Fatalf("resumed: %+v", x)
 	}
@@ -233,16 +233,16 @@ func TestTUIRulesView(t *testing.T) {
 
 	// n on /users (the list's cursor is on the last flow): match pre-filled,
 	// action typed.
-	h.press(ui.ScopeList, ui.ActBottom)
-	h.press(ui.ScopeGlobal, ui.ActRules)
-	h.press(ui.ScopeRules, ui.ActNewRule)
+	h.press(keymap.ScopeList, keymap.ActBottom)
+	h.press(keymap.ScopeGlobal, keymap.ActRules)
+	h.press(keymap.ScopeRules, keymap.ActNewRule)
 	h.wait(`new rule, match: ~m ^GET$ & ~u '^http://` + regexp.QuoteMeta(strings.TrimPrefix(origin.URL, "http://")) + `/users([?#]|$)'`)
 	h.typeLine(`~m ^GET$ & ~u /users`)
 	h.wait("action (as in a rules file): breakpoint: request")
 	h.typeLine("block: 451")
 	h.wait(`added rule "GET 127.0.0.1`, "block 451", "added here")
 	// The added rule comes after the file's: pause the file's first.
-	h.press(ui.ScopeRules, ui.ActToggle)
+	h.press(keymap.ScopeRules, keymap.ActToggle)
 	h.wait(`rule "hold users" off`)
 	if x := outcome(t, h.send("GET", origin.URL+"/users", "", nil)); x.status != 451 {
 		t.Fatalf("added block rule: %+v", x)
@@ -250,7 +250,7 @@ func TestTUIRulesView(t *testing.T) {
 	noRequest(t, origin, "the added rule blocks the request")
 
 	// s refuses the loaded file, and saves elsewhere.
-	h.press(ui.ScopeRules, ui.ActSaveRules)
+	h.press(keymap.ScopeRules, keymap.ActSaveRules)
 	h.typeLine(rules)
 	h.wait("rules are loaded from this file")
 	saved := filepath.Join(dir, "added.yaml")

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // The UI starts with interception off, as the README shows it, unless the
@@ -19,9 +19,9 @@ func TestTUIInterceptStartsOff(t *testing.T) {
 		if h.app.engine.Intercepting() {
 			t.Errorf("siphon %v starts with interception on", args)
 		}
-		h.press(ui.ScopeIntercept, ui.ActInterceptToggle)
+		h.press(keymap.ScopeIntercept, keymap.ActInterceptToggle)
 		h.wait("intercept: on (no filter)")
-		h.press(ui.ScopeIntercept, ui.ActInterceptToggle)
+		h.press(keymap.ScopeIntercept, keymap.ActInterceptToggle)
 		h.wait("intercept: off")
 		if h.app.engine.Intercepting() {
 			t.Errorf("siphon %v: I twice left interception on", args)
@@ -42,7 +42,7 @@ func TestTUIInterceptStartsOnWithBreakpoints(t *testing.T) {
 	client := h.send("GET", origin.URL+"/hold", "", nil)
 	h.wait("intercept: on (no filter) · ⏸ 1 paused")
 	noRequest(t, origin, "the breakpoint rule holds the request")
-	h.press(ui.ScopeIntercept, ui.ActResumeAll)
+	h.press(keymap.ScopeIntercept, keymap.ActResumeAll)
 	if x := outcome(t, client); x.status != 200 {
 		t.Fatalf("resumed: %+v", x)
 	}

@@ -10,7 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/session"
-	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // r re-sends the flow under the cursor through siphon's own listener: the
@@ -36,7 +36,7 @@ func TestTUIReplay(t *testing.T) {
 	}
 	h.wait("/api/one?q=a%20b", "/api/two", "/other", "3 flows")
 
-	h.press(ui.ScopeList, ui.ActReplay)
+	h.press(keymap.ScopeList, keymap.ActReplay)
 	assertSameRequest(t, "replay of #1", secure.next(t), original)
 	h.wait("replayed flow #1 as #4: 200", "4 flows")
 	replayed := h.app.run.store.List(nil, 3, 1)[0]
@@ -45,12 +45,12 @@ func TestTUIReplay(t *testing.T) {
 	}
 
 	// ctrl+r replays what "~u /api" shows: #1, #2 and the replay #4.
-	h.press(ui.ScopeList, ui.ActFilter)
+	h.press(keymap.ScopeList, keymap.ActFilter)
 	h.typeLine("~u /api")
 	h.wait("3/4 flows")
-	h.press(ui.ScopeList, ui.ActReplayAll)
+	h.press(keymap.ScopeList, keymap.ActReplayAll)
 	h.wait("replay 3 flows, 2 of them POST?") // #1 and #4 are POSTs
-	h.press(ui.ScopePrompt, ui.ActConfirm)
+	h.press(keymap.ScopePrompt, keymap.ActConfirm)
 	assertSameRequest(t, "ctrl+r: #1", secure.next(t), original)
 	if s := plain.next(t); !strings.HasSuffix(s.URL, "/api/two") {
 		t.Fatalf("ctrl+r: second request %s %s", s.Method, s.URL)
@@ -78,7 +78,7 @@ func TestTUIExport(t *testing.T) {
 	h.wait("/doc?v=1")
 	stored := h.flowWith("/doc?v=1&w=%2F")
 
-	h.press(ui.ScopeList, ui.ActCopyCurl)
+	h.press(keymap.ScopeList, keymap.ActCopyCurl)
 	h.wait("copied flow #1 as curl command")
 	script := h.clip.last()
 	if want, _ := replay.Curl(stored); script != want {
@@ -88,7 +88,7 @@ func TestTUIExport(t *testing.T) {
 	assertSameRequest(t, "the copied curl command", origin.next(t), original)
 
 	// x, then 3: the raw request.
-	h.press(ui.ScopeList, ui.ActExport)
+	h.press(keymap.ScopeList, keymap.ActExport)
 	h.wait("export flow #1: copy to the clipboard", "raw request")
 	h.tm.Type("3")
 	h.wait("copied flow #1 as raw request")
@@ -98,11 +98,11 @@ func TestTUIExport(t *testing.T) {
 
 	// x, down to HAR, w: written to the file typed.
 	har := filepath.Join(h.dir, "one.har")
-	h.press(ui.ScopeList, ui.ActExport)
+	h.press(keymap.ScopeList, keymap.ActExport)
 	for range 4 {
-		h.press(ui.ScopeMenu, ui.ActDown)
+		h.press(keymap.ScopeMenu, keymap.ActDown)
 	}
-	h.press(ui.ScopeMenu, ui.ActWrite)
+	h.press(keymap.ScopeMenu, keymap.ActWrite)
 	h.wait("write flow #1 as HAR (this flow) to: flow-1.har")
 	h.typeLine(har)
 	h.wait("wrote flow #1 as HAR (this flow) to " + har)
@@ -113,9 +113,9 @@ func TestTUIExport(t *testing.T) {
 	}
 
 	// w, enter (curl) onto the same file: siphon asks first.
-	h.press(ui.ScopeList, ui.ActWrite)
+	h.press(keymap.ScopeList, keymap.ActWrite)
 	h.wait("export flow #1: write to a file")
-	h.press(ui.ScopeMenu, ui.ActConfirm)
+	h.press(keymap.ScopeMenu, keymap.ActConfirm)
 	h.typeLine(har)
 	h.wait(har + " exists: replace it?")
 	h.tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("y")})
@@ -140,9 +140,9 @@ func TestTUIEditThenReplay(t *testing.T) {
 	}
 	origin.next(t)
 	h.wait("/v1/item")
-	h.press(ui.ScopeIntercept, ui.ActEdit)
+	h.press(keymap.ScopeIntercept, keymap.ActEdit)
 	h.wait("edited the request of flow #1: r sends it")
-	h.press(ui.ScopeList, ui.ActReplay)
+	h.press(keymap.ScopeList, keymap.ActReplay)
 	got := origin.next(t)
 	if got.Method != "POST" || !strings.HasSuffix(got.URL, "/v2/item") || got.Header.Get("X-Mode") != "edited" || string(got.Body) != "new body" {
 		t.Fatalf("the replay sent %s %s %v %q", got.Method, got.URL, got.Header, got.Body)

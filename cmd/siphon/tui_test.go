@@ -16,6 +16,8 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
+	"github.com/siphonproxy/siphon/ui/eventlog"
+	"github.com/siphonproxy/siphon/ui/keymap"
 )
 
 // tuiOrigin answers the requests the whole-program test sends.
@@ -59,7 +61,7 @@ func TestTUIWholeProgram(t *testing.T) {
 	must(t, parseFlags(fs, []string{"--listen", "127.0.0.1:0", "--home", home, "--session", path}))
 	c, err := o.check()
 	must(t, err)
-	events := ui.NewEventLog(100)
+	events := eventlog.New(100)
 	r, err := startProxy(&o, c, proxySetup{logHandler: func(file slog.Handler) slog.Handler {
 		return slog.NewMultiHandler(file, events.Handler(slog.LevelWarn))
 	}})
@@ -72,8 +74,8 @@ func TestTUIWholeProgram(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxyURL)}}
 	t.Cleanup(client.CloseIdleConnections)
 
-	km := ui.DefaultKeyMap()
-	press := func(tm *teatest.TestModel, scope ui.Scope, a ui.Action) { tm.Send(km.KeyMsg(scope, a)) }
+	km := keymap.Default()
+	press := func(tm *teatest.TestModel, scope keymap.Scope, a keymap.Action) { tm.Send(km.KeyMsg(scope, a)) }
 	tm := teatest.NewTestModel(t, ui.New(r.store, ui.WithListen(r.addr.String()), ui.WithEvents(events)),
 		teatest.WithInitialTermSize(120, 40))
 	waitScreen(t, tm, "/previous-run", "1 flows")
@@ -90,40 +92,40 @@ func TestTUIWholeProgram(t *testing.T) {
 	waitScreen(t, tm, "/api/users", "/page", "/missing", "/other", "6 flows")
 
 	// Open the second flow (GET /api/users) and go through the tabs.
-	press(tm, ui.ScopeList, ui.ActDown)
-	press(tm, ui.ScopeList, ui.ActOpen)
+	press(tm, keymap.ScopeList, keymap.ActDown)
+	press(tm, keymap.ScopeList, keymap.ActOpen)
 	waitScreen(t, tm, "[Request]", "User-Agent")
-	press(tm, ui.ScopeFlow, ui.ActNextTab)
+	press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 	waitScreen(t, tm, "[Response]", `"name": "Ada"`)
-	press(tm, ui.ScopeFlow, ui.ActNextTab)
+	press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 	waitScreen(t, tm, "[Details]", "timings", "TTFB")
-	press(tm, ui.ScopeFlow, ui.ActBack)
+	press(tm, keymap.ScopeFlow, keymap.ActBack)
 
 	// Filter: only the 404.
-	press(tm, ui.ScopeList, ui.ActFilter)
+	press(tm, keymap.ScopeList, keymap.ActFilter)
 	tm.Type("~c 404")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitScreen(t, tm, "1/6 flows", "filter: ~c 404")
 	// A bad expression shows where it is wrong, and esc keeps the filter.
-	press(tm, ui.ScopeList, ui.ActFilter)
+	press(tm, keymap.ScopeList, keymap.ActFilter)
 	tm.Type(" ~zz")
 	waitScreen(t, tm, "^ unknown operator")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
 	// An empty filter clears it.
-	press(tm, ui.ScopeList, ui.ActFilter)
+	press(tm, keymap.ScopeList, keymap.ActFilter)
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitScreen(t, tm, "filter cleared", " · 6 flows · sort") // counts change with the refresh
 
 	// Sort by duration: o cycles time, method, url, status, size, duration.
 	for range int(session.SortDuration) {
-		press(tm, ui.ScopeList, ui.ActSort)
+		press(tm, keymap.ScopeList, keymap.ActSort)
 	}
 	waitScreen(t, tm, "sorted by duration", "sort: duration")
 
 	// Mark the flow under the cursor, then show only marked flows.
-	press(tm, ui.ScopeList, ui.ActMark)
-	press(tm, ui.ScopeList, ui.ActMarkedOnly)
+	press(tm, keymap.ScopeList, keymap.ActMark)
+	press(tm, keymap.ScopeList, keymap.ActMarkedOnly)
 	waitScreen(t, tm, "1/6 flows · marked only")
 
 	must(t, tm.Quit())

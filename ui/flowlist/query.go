@@ -1,0 +1,172 @@
+package flowlist
+
+import (
+	"fmt"
+	"path/filepath"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/filter"
+	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/prompt"
+	"github.com/siphonproxy/siphon/ui/style"
+)
+
+// Key handles a key of the list's own: moving, filter, order, follow,
+// marked only, delete and clear. The keys it shares with the flow view
+// (mark, comment, replay, export) and those that change page are the
+// root's.
+func (l *Model) Key(msg tea.KeyMsg, a keymap.Action) tea.Cmd {
+	switch a {
+	case keymap.ActUp, keymap.ActDown, keymap.ActPageUp, keymap.ActPageDown, keymap.ActTop, keymap.ActBottom:
+		return l.Update(msg)
+	case keymap.ActFilter:
+		return l.host.Ask("filter", l.filterExpr, prompt.CheckFilter, l.SetFilter)
+	case keymap.ActSort:
+		l.sortKey = l.sortKey.Next()
+		return tea.Batch(l.applyQuery(), l.host.Say("sorted by "+l.sortKey.String()))
+	case keymap.ActReverse:
+		l.reverse = !l.reverse
+		return l.applyQuery()
+	case keymap.ActFollow:
+		l.SetFollow(!l.follow)
+		if l.follow {
+			return l.host.Say("following the newest flow")
+		}
+		return l.host.Say("follow off")
+	case keymap.ActMarkedOnly:
+		l.markedOnly = !l.markedOnly
+		return l.applyQuery()
+	case keymap.ActClear:
+		if l.total == 0 {
+			return nil
+		}
+		return l.host.Confirm(fmt.Sprintf("delete all %d flows from the session?", l.total), l.clear)
+	case keymap.ActDelete:
+		if sel := l.Selected(); sel != nil {
+			if err := l.store.Delete(sel.ID); err != nil {
+				return l.host.Say(err.Error())
+			}
+			return l.host.Say(fmt.Sprintf("deleted flow #%d", sel.Seq))
+		}
+	}
+	return nil
+}
+
+// clear deletes every flow of the session.
+func (l *Model) clear() tea.Cmd {
+	if err := l.store.Clear(); err != nil {
+		return l.host.Say(err.Error())
+	}
+	return l.host.Say("cleared the session")
+}
+
+// SetFilter applies a filter expression ("" for none).
+func (l *Model) SetFilter(expr string) tea.Cmd {
+	f, err := filter.Parse(expr)
+	if err != nil {
+		return l.host.Say(err.Error())
+	}
+	l.filterExpr, l.filter = expr, f
+	if expr == "" {
+		l.filter = nil
+		return tea.Batch(l.applyQuery(), l.host.Say("filter cleared"))
+	}
+	return l.applyQuery()
+}
+
+// Filter returns the filter expression, "" for none.
+func (l *Model) Filter() string { return l.filterExpr }
+
+// MarkedOnly reports whether only marked flows are listed.
+func (l *Model) MarkedOnly() bool { return l.markedOnly }
+
+// Order returns the sort key and whether the order is reversed.
+func (l *Model) Order() (session.SortKey, bool) { return l.sortKey, l.reverse }
+
+// Counts returns how many flows are listed and how many the session holds.
+func (l *Model) Counts() (shown, total int) { return l.shown, l.total }
+
+// applyQuery gives the view the filter, marked-only switch and order, and
+// refreshes it at once.
+func (l *Model) applyQuery() tea.Cmd {
+	l.setQuery()
+	return l.refresh.request(l.ctx, l.view, true)
+}
+
+func (l *Model) setQuery() {
+	l.view.SetMatcher(l.Matcher())
+	l.view.SetOrder(l.sortKey, l.reverse)
+}
+
+// Matcher is the filter and the marked-only switch together, as the
+// list applies them; nil when every flow is listed.
+func (l *Model) Matcher() session.Matcher {
+	if l.filter == nil && !l.markedOnly {
+		return nil
+	}
+	return queryMatcher{f: l.filter, markedOnly: l.markedOnly}
+}
+
+// queryMatcher is the user's filter and the marked-only switch together.
+type queryMatcher struct {
+	f          *filter.Filter
+	markedOnly bool
+}
+
+var (
+	_ session.BodyMatcher   = queryMatcher{}
+	_ session.HeaderMatcher = queryMatcher{}
+)
+
+func (q queryMatcher) Match(f *session.Flow) bool {
+	return (!q.markedOnly || f.Marked) && q.f.Match(f)
+}
+
+func (q queryMatcher) NeedsBodies() bool { return q.f.NeedsBodies() }
+
+func (q queryMatcher) NeedsHeaders() bool { return q.f.NeedsHeaders() }
+
+// Status is what the status bar says about the list: where the proxy
+// listens (or that the session is read-only), the session's file, counts,
+// filter, marked only, order, follow.
+func (l *Model) Status() []string {
+	var parts []string
+	if l.intro.readOnly {
+		parts = append(parts, "read-only")
+	} else if l.intro.listen != "" {
+		parts = append(parts, l.intro.listen)
+	}
+	counts := fmt.Sprintf("%d flows", l.total)
+	if l.shown != l.total || l.filterExpr != "" || l.markedOnly {
+		counts = fmt.Sprintf("%d/%d flows", l.shown, l.total)
+	}
+	parts = append(parts, filepath.Base(l.file), counts)
+	if l.filterExpr != "" {
+		parts = append(parts, "filter: "+style.Printable(l.filterExpr))
+	}
+	if l.markedOnly {
+		parts = append(parts, "marked only")
+	}
+	dir := "▲"
+	if l.reverse {
+		dir = "▼"
+	}
+	parts = append(parts, "sort: "+l.sortKey.String()+dir)
+	if l.follow {
+		parts = append(parts, "follow")
+	}
+	return parts
+}
+
+// StartFilter sets the filter the list starts with, before Init; an
+// invalid expression is not applied and its error returned.
+func (l *Model) StartFilter(expr string) error {
+	f, err := filter.Parse(expr)
+	if err != nil {
+		return err
+	}
+	l.filterExpr, l.filter = expr, f
+	l.setQuery()
+	return nil
+}

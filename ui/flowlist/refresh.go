@@ -1,0 +1,115 @@
+package flowlist
+
+import (
+	"context"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/siphonproxy/siphon/session"
+)
+
+// RefreshedMsg carries the result of a View refresh to Model.Refreshed.
+type RefreshedMsg struct {
+	Stats session.ViewStats
+	Err   error
+	At    time.Time
+}
+
+// changedMsg says the store signalled a change.
+type changedMsg struct{}
+
+// refreshView brings v up to date off the event loop, no sooner than
+// notBefore: however fast flows arrive, the list is rebuilt at most once
+// per refresh interval.
+func refreshView(ctx context.Context, v *session.View, notBefore time.Time) tea.Cmd {
+	return func() tea.Msg {
+		if d := time.Until(notBefore); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			}
+		}
+		st, err := v.Refresh(ctx)
+		return RefreshedMsg{Stats: st, Err: err, At: time.Now()}
+	}
+}
+
+// refresher decides when the view is refreshed: one refresh in flight at a
+// time, another right after it if the store changed meanwhile.
+type refresher struct {
+	interval time.Duration
+	inFlight bool
+	dirty    bool
+	last     time.Time
+}
+
+// request asks for a refresh; it returns the command to run, or nil when
+// one is in flight (which then runs again when it ends).
+func (r *refresher) request(ctx context.Context, v *session.View, now bool) tea.Cmd {
+	if r.inFlight {
+		r.dirty = true
+		return nil
+	}
+	r.inFlight, r.dirty = true, false
+	notBefore := r.last.Add(r.interval)
+	if now {
+		notBefore = time.Time{}
+	}
+	return refreshView(ctx, v, notBefore)
+}
+
+// done records a finished refresh and returns the next one if needed.
+func (r *refresher) done(ctx context.Context, v *session.View, at time.Time) tea.Cmd {
+	r.inFlight, r.last = false, at
+	if r.dirty {
+		return r.request(ctx, v, false)
+	}
+	return nil
+}
+
+// Init refreshes the view at once and starts watching the store.
+func (l *Model) Init() tea.Cmd {
+	return tea.Batch(l.refresh.request(l.ctx, l.view, true), l.wait())
+}
+
+// wait waits, off the event loop, for the store's change signal. It is
+// re-armed after each refresh, so the proxy's goroutines never call
+// Program.Send and never wait for the UI.
+func (l *Model) wait() tea.Cmd {
+	ch, ctx := l.store.Changed(), l.ctx
+	return func() tea.Msg {
+		select {
+		case <-ch:
+			return changedMsg{}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// Refreshed takes in a view refresh: the cursor's flow is found again and
+// the visible rows read.
+func (l *Model) Refreshed(msg RefreshedMsg) tea.Cmd {
+	if msg.Err == nil {
+		l.sync(msg.Stats)
+	}
+	next := l.refresh.done(l.ctx, l.view, msg.At)
+	if next == nil {
+		// Idle again: wait for the next change (a change made during the
+		// refresh is still in the channel and wakes it at once).
+		next = l.wait()
+	}
+	return next
+}
+
+// RefreshNow refreshes the view on the caller's goroutine, as the refresh
+// command does, for benchmarks that start from a settled list; the
+// message goes to Refreshed.
+func (l *Model) RefreshNow(ctx context.Context) RefreshedMsg {
+	l.refresh.inFlight = true
+	st, err := l.view.Refresh(ctx)
+	return RefreshedMsg{Stats: st, Err: err, At: time.Now()}
+}

@@ -1,0 +1,77 @@
+package flowview
+
+import "github.com/siphonproxy/siphon/session"
+
+// Tabs of the flow view, as Tab reports them.
+const (
+	TabRequest = iota
+	TabResponse
+	TabDetails
+)
+
+// Bodies the view renders off the event loop (see Model.render).
+const (
+	partRequest = iota
+	partResponse
+)
+
+// tab is one tab of the flow view.
+type tab struct {
+	name string
+	// lines draws the tab for the loaded flow f; it runs on the event
+	// loop, so what takes long (a body) is rendered by a command first.
+	lines func(v *Model, f *session.Flow) []string
+	// part is the body the tab shows while it renders (the spinner is
+	// redrawn for it), or -1 for none.
+	part int
+	// only, when set, says which flows have the tab (a gRPC messages tab
+	// for gRPC flows): others skip it in the tab bar and the tab keys.
+	only func(f *session.Flow) bool
+}
+
+// applies reports whether flow f (nil while it loads) has the tab.
+func (t tab) applies(f *session.Flow) bool { return t.only == nil || (f != nil && t.only(f)) }
+
+// step returns the tab d tabs away from the current one among those the
+// flow has, wrapping around.
+func (v *Model) step(d int) int {
+	i := v.tab
+	for range v.tabs {
+		i = (i + d + len(v.tabs)) % len(v.tabs)
+		if v.tabs[i].applies(v.flow) {
+			return i
+		}
+	}
+	return v.tab
+}
+
+// defaultTabs are the flow view's tabs in the tab bar's order. A new tab
+// is one entry here and its lines function (with only set, if the tab is
+// for some flows): tab keys, the tab bar, search in the tab and State.Tab
+// follow this list.
+func defaultTabs() []tab {
+	return []tab{
+		TabRequest:  {name: "Request", lines: (*Model).requestLines, part: partRequest},
+		TabResponse: {name: "Response", lines: (*Model).responseLines, part: partResponse},
+		TabDetails:  {name: "Details", lines: (*Model).detailsLines, part: -1},
+	}
+}
+
+// TabName returns the name of tab i as the tab bar shows it.
+func TabName(i int) string { return defaultTabs()[i].name }
+
+func (v *Model) requestLines(f *session.Flow) []string {
+	return append(requestTab(f, v.original, v.st), v.bodyLines(partRequest)...)
+}
+
+func (v *Model) responseLines(f *session.Flow) []string {
+	lines := responseTab(f, v.st)
+	if f.Response != nil {
+		lines = append(lines, v.bodyLines(partResponse)...)
+	}
+	return lines
+}
+
+func (v *Model) detailsLines(f *session.Flow) []string {
+	return detailsTab(f, v.st, v.width, v.loc)
+}

@@ -1,0 +1,80 @@
+package keymap
+
+// readOnlyChange is what a read-only session refuses to do for action a
+// on the flow list and the flow view, as its status message says it ("marks
+// are not saved"), or "" when a changes nothing.
+func readOnlyChange(a Action) string {
+	switch a {
+	case ActMark:
+		return "marks are not saved"
+	case ActComment:
+		return "comments are not saved"
+	case ActDelete:
+		return "flows are not deleted"
+	case ActClear:
+		return "the session is not cleared"
+	}
+	return ""
+}
+
+// Refusal is what the status bar says when b is pressed but cannot act,
+// or "" when it can. A read-only session (siphon --readonly) writes
+// nothing, so changes are refused rather than made in memory and lost;
+// and it has no proxy to replay through.
+func Refusal(b Binding, readOnly bool) string {
+	if !readOnly || (b.Scope != ScopeList && b.Scope != ScopeFlow) {
+		return ""
+	}
+	if what := readOnlyChange(b.Action); what != "" {
+		return "read-only session: " + what + " (restart without --readonly)"
+	}
+	if b.Action == ActReplay || b.Action == ActReplayAll {
+		return NoProxy
+	}
+	return ""
+}
+
+// HelpNote is what the help screen adds to b when it cannot act: in a
+// read-only session, nothing changes the session and nothing needs a
+// proxy.
+func HelpNote(b Binding, readOnly bool) string {
+	switch {
+	case !readOnly:
+		return ""
+	case b.Scope == ScopeIntercept, b.Scope == ScopeRules, b.Action == ActRules,
+		b.Action == ActReplay, b.Action == ActReplayAll:
+		return "needs the proxy: not in a read-only session"
+	case Refusal(b, readOnly) != "":
+		return "not in a read-only session"
+	}
+	return ""
+}
+
+// Hints are the bindings the hint bar shows for scope: help first, then,
+// with paused set (a paused flow is focused), what can be done with it,
+// then the scope's keys but the obvious ones and those refuse refuses.
+func (km Map) Hints(scope Scope, paused bool, refuse func(Binding) string) []Binding {
+	bs := []Binding{}
+	for _, b := range km.InScope(ScopeGlobal) {
+		if b.Action == ActHelp {
+			bs = append(bs, b)
+		}
+	}
+	if paused {
+		for _, b := range km.InScope(ScopeIntercept) {
+			if b.Action != ActIntercept && b.Action != ActInterceptToggle {
+				bs = append(bs, b)
+			}
+		}
+	}
+	for _, b := range km.InScope(scope) {
+		switch b.Action {
+		case ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom, ActPrevTab, ActPrevMatch:
+			continue // obvious, or paired with one shown
+		}
+		if b.Planned == "" && refuse(b) == "" {
+			bs = append(bs, b)
+		}
+	}
+	return bs
+}
