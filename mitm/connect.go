@@ -32,8 +32,8 @@ func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connS
 	if _, _, err := net.SplitHostPort(target); err != nil {
 		target = net.JoinHostPort(target, "443")
 	}
-	if p.ignored(target) {
-		p.passthrough(cc, brw, target, st)
+	if why := p.passReason(target); why != "" {
+		p.passthrough(cc, brw, target, st, why)
 		return
 	}
 	_, err = brw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n")
@@ -113,23 +113,17 @@ func (p *Proxy) recordHandshakeFailure(st *connState, target string, start sessi
 	f.State = session.Failed
 	f.Err = &session.Error{Phase: session.PhaseClientTLS, Msg: "TLS handshake with the client failed: " + msg, Hint: handshakeHint(err, hello)}
 	f.Timings.ClientTLSStart, f.Timings.Complete = start, session.Now()
+	f.Comment = p.autoPassthrough(target, err, hello)
 	p.cfg.Recorder.Add(f)
 }
 
-func (p *Proxy) ignored(hostport string) bool {
-	for _, re := range p.cfg.IgnoreHosts {
-		if re.MatchString(hostport) {
-			return true
-		}
-	}
-	return false
-}
-
 // passthrough tunnels the client's bytes to target untouched and records
-// the tunnel as one flow.
-func (p *Proxy) passthrough(cc *clientConn, brw *bufio.ReadWriter, target string, st *connState) {
+// the tunnel as one flow whose comment says why (see passReason).
+func (p *Proxy) passthrough(cc *clientConn, brw *bufio.ReadWriter, target string, st *connState, why string) {
 	defer cc.Close()
-	rec := newRecord(p.cfg.Recorder, st.newFlow(session.Tunnel, connectRequest(target), session.Now()))
+	f := st.newFlow(session.Tunnel, connectRequest(target), session.Now())
+	f.Comment = why
+	rec := newRecord(p.cfg.Recorder, f)
 	dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	up, err := p.dialTunnel(dctx, target)
 	cancel()

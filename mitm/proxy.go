@@ -52,6 +52,12 @@ type Config struct {
 	// IgnoreHosts are matched against a CONNECT's host:port; matching
 	// tunnels pass through untouched.
 	IgnoreHosts []*regexp.Regexp
+	// Passthrough, when set, holds hosts whose tunnels pass through
+	// untouched too; it may change while the proxy runs (see Passthrough).
+	// AutoPassthrough adds a host to it after the first TLS handshake a
+	// client rejects, noting it on the failed flow's comment.
+	Passthrough     *Passthrough
+	AutoPassthrough bool
 	// Insecure turns off upstream certificate verification.
 	Insecure bool
 	// RootCAs verifies upstream servers; nil means the system roots.
