@@ -39,6 +39,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		case keymap.ActRules:
 			return m.openRules(m.focused())
+		case keymap.ActConnect:
+			return m.openConnect()
 		}
 	}
 	if m.page == pageList || m.page == pageFlow {
@@ -82,6 +84,11 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 		return m.export.Key(a, f)
 	case a == keymap.ActQuit:
 		return m.line.Confirm("quit siphon?", m.quit)
+	case a == keymap.ActPassthrough:
+		if m.connect == nil {
+			return m.line.Say(keymap.NoProxy)
+		}
+		return m.connect.PassFlow(f)
 	case a == keymap.ActReplayAll:
 		return m.export.ReplayShown(m.list.Matcher())
 	case a == keymap.ActOpen:
@@ -134,6 +141,16 @@ func (m *Model) openRules(focus *session.Flow) tea.Cmd {
 		m.open(pageRules)
 		m.rules.Open(focus)
 	}
+	return nil
+}
+
+// openConnect shows the connect screen.
+func (m *Model) openConnect() tea.Cmd {
+	if m.connect == nil {
+		return m.line.Say(keymap.NoProxy)
+	}
+	m.open(pageConnect)
+	m.connect.Open(false)
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/breakpoint"
+	"github.com/siphonproxy/siphon/ui/connect"
 	"github.com/siphonproxy/siphon/ui/eventlog"
 	"github.com/siphonproxy/siphon/ui/export"
 	"github.com/siphonproxy/siphon/ui/flowlist"
@@ -39,6 +40,7 @@ const (
 	pageHelp
 	pageEvents
 	pageRules
+	pageConnect
 	numPages
 )
 
@@ -50,7 +52,7 @@ var pages = [numPages]struct {
 }{
 	pageList: {"list", keymap.ScopeList}, pageFlow: {"flow", keymap.ScopeFlow},
 	pageHelp: {"help", keymap.ScopePager}, pageEvents: {"events", keymap.ScopePager},
-	pageRules: {"rules", keymap.ScopeRules},
+	pageRules: {"rules", keymap.ScopeRules}, pageConnect: {"connect", keymap.ScopeConnect},
 }
 
 // screen is what the root asks of a page.
@@ -83,7 +85,8 @@ type Model struct {
 	rules   *rules.Model // nil without a rules engine
 	bp      *breakpoint.Model
 	export  *export.Model
-	line    *prompt.Line // the status bar's message and the prompt: the features' Host
+	connect *connect.Model // nil without a proxy
+	line    *prompt.Line   // the status bar's message and the prompt: the features' Host
 }
 
 // New returns the UI over store. An invalid WithFilter expression is
@@ -112,6 +115,11 @@ func New(store *session.Store, opts ...Option) *Model {
 		m.screens[pageRules] = m.rules
 	}
 	m.export = export.New(ctx, m.line, xc)
+	if c := o.connect; c != nil {
+		c.Keys, c.Styles = o.keys, st
+		m.connect = connect.New(m.line, *c)
+		m.screens[pageConnect] = m.connect
+	}
 	m.bp = breakpoint.New(m.line, bc)
 	if o.filter != "" {
 		if err := m.list.StartFilter(o.filter); err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/replay"
+	"github.com/siphonproxy/siphon/ui/connect"
 	"github.com/siphonproxy/siphon/ui/eventlog"
 	"github.com/siphonproxy/siphon/ui/export"
 	"github.com/siphonproxy/siphon/ui/keymap"
@@ -28,6 +29,8 @@ type options struct {
 	sender *replay.Sender
 	clip   export.Clipboard
 	editor string
+
+	connect *connect.Config
 }
 
 // Option configures a Model.
@@ -81,6 +84,11 @@ func WithClipboard(c export.Clipboard) Option { return func(o *options) { o.clip
 // written: a program and its arguments; the file's path is appended. An
 // empty one means vi.
 func WithEditor(cmd string) Option { return func(o *options) { o.editor = cmd } }
+
+// WithConnect sets what the connect screen (C) shows: where devices reach
+// the proxy, and the live set of passed-through hosts (P adds to it).
+// Without it C and P say that there is no proxy.
+func WithConnect(c connect.Config) Option { return func(o *options) { o.connect = &c } }
 
 func buildOptions(opts []Option) options {
 	o := options{theme: style.DefaultTheme(), keys: keymap.Default(), loc: time.Local,

@@ -67,6 +67,11 @@ const (
 	ActCopyCurl  Action = "copy-curl"
 	ActWrite     Action = "write"
 
+	ActConnect     Action = "connect"
+	ActPassthrough Action = "passthrough"
+	ActPassList    Action = "passthrough-list"
+	ActNextAddr    Action = "next-address"
+
 	ActConfirm Action = "confirm"
 	ActCancel  Action = "cancel"
 )
@@ -83,12 +88,13 @@ const (
 	ScopeIntercept Scope = "intercept (flow list and flow view)"
 	ScopePager     Scope = "scrolling (flow view, help, events)"
 	ScopeRules     Scope = "rules view"
+	ScopeConnect   Scope = "connect a device"
 	ScopeMenu      Scope = "export menu"
 	ScopePrompt    Scope = "questions"
 	ScopeInput     Scope = "inputs (filter, search, comment, paths)"
 )
 
-var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopeIntercept, ScopePager, ScopeRules, ScopeMenu, ScopePrompt, ScopeInput}
+var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopeIntercept, ScopePager, ScopeRules, ScopeConnect, ScopeMenu, ScopePrompt, ScopeInput}
 
 // Binding ties keys to an action within a scope.
 type Binding struct {
@@ -118,6 +124,7 @@ func Default() Map {
 		bind(ScopeGlobal, ActHelp, "help", "?"),
 		bind(ScopeGlobal, ActEvents, "event log", "E"),
 		bind(ScopeGlobal, ActRules, "rules", "R"),
+		bind(ScopeGlobal, ActConnect, "connect a device", "C"),
 
 		bind(ScopeList, ActUp, "up", "k", "up"),
 		bind(ScopeList, ActDown, "down", "j", "down"),
@@ -140,6 +147,7 @@ func Default() Map {
 		bind(ScopeList, ActExport, "export", "x"),
 		bind(ScopeList, ActCopyCurl, "copy as curl", "c"),
 		bind(ScopeList, ActWrite, "write to file", "w"),
+		bind(ScopeList, ActPassthrough, "pass host through", "P"),
 		bind(ScopeList, ActQuit, "quit", "q"),
 
 		bind(ScopeFlow, ActBack, "back", "q", "esc"),
@@ -156,6 +164,7 @@ func Default() Map {
 		bind(ScopeFlow, ActExport, "export", "x"),
 		bind(ScopeFlow, ActCopyCurl, "copy as curl", "c"),
 		bind(ScopeFlow, ActWrite, "write to file", "w"),
+		bind(ScopeFlow, ActPassthrough, "pass host through", "P"),
 
 		bind(ScopeIntercept, ActResume, "resume", "a"),
 		bind(ScopeIntercept, ActResumeAll, "resume all", "A"),
@@ -180,6 +189,13 @@ func Default() Map {
 		bind(ScopeRules, ActSaveRules, "save added rules", "s"),
 		bind(ScopeRules, ActDelete, "remove added rule", "d"),
 		bind(ScopeRules, ActBack, "close", "q", "esc"),
+
+		bind(ScopeConnect, ActPassList, "passed-through hosts", "p"),
+		bind(ScopeConnect, ActNextAddr, "next address", "tab"),
+		bind(ScopeConnect, ActUp, "up", "k", "up"),
+		bind(ScopeConnect, ActDown, "down", "j", "down"),
+		bind(ScopeConnect, ActDelete, "remove host", "d"),
+		bind(ScopeConnect, ActBack, "close", "q", "esc"),
 
 		bind(ScopeMenu, ActUp, "up", "k", "up"),
 		bind(ScopeMenu, ActDown, "down", "j", "down"),
