@@ -102,6 +102,7 @@ type running struct {
 	logger   *slog.Logger
 	served   chan error // receives Serve's result
 	closeLog func()
+	pass     *passList // the passed-through hosts, saved in <home>
 }
 
 // proxySetup is what a command adds to the shared proxy start.
@@ -142,6 +143,15 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		}
 	}()
 
+	pass, err := openPassthrough(home, logger)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			pass.close()
+		}
+	}()
 	// Listen first: a port in use must not leave an empty session behind.
 	l, err := net.Listen("tcp", c.listen)
 	if err != nil {
@@ -186,6 +196,8 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 
 		UpstreamTimeout: o.upstreamTimeout,
 		KeepAltSvc:      o.keepAltSvc,
+		Passthrough:     pass.set,
+		AutoPassthrough: o.autoPassthrough,
 	})
 	if err != nil {
 		l.Close()
@@ -193,7 +205,7 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		return nil, err
 	}
 	r := &running{ca: ca, store: store, proxy: proxy, addr: l.Addr(), logger: logger,
-		served: make(chan error, 1), closeLog: closeLog}
+		served: make(chan error, 1), closeLog: closeLog, pass: pass}
 	go func() { r.served <- proxy.Serve(l) }()
 	return r, nil
 }
@@ -209,6 +221,7 @@ func (r *running) stop(err error, beforeClose func()) error {
 	if serr := r.proxy.Shutdown(sctx); serr != nil {
 		r.logger.Warn("shutdown", "err", serr)
 	}
+	r.pass.close()
 	if beforeClose != nil {
 		beforeClose()
 	}

@@ -35,6 +35,8 @@ type proxyOptions struct {
 	upstreamTimeout time.Duration
 	// keepAltSvc keeps Alt-Svc entries advertising HTTP/3 (see mitm.Config).
 	keepAltSvc bool
+	// passthrough.go: --auto-passthrough
+	autoPassthrough bool
 	// rules.go: --rules, --mock-only, --intercept-timeout
 	rules            stringList
 	mockOnly         bool
@@ -63,6 +65,7 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 	o.registerRules(fs)
 	o.registerServerReplay(fs)
 	o.registerProto(fs)
+	o.registerPassthrough(fs)
 	o.mcp.register(fs)
 }
 
