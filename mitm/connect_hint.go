@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-const passHint = "add the host to --ignore-hosts to pass its traffic through unseen"
+const passHint = "pass the host through unseen: P on this flow in siphon's UI, or --ignore-hosts"
 
 // handshakeHint tells the user what to do about a client's failed TLS
 // handshake with siphon. Most failures are the client rejecting siphon's
@@ -43,5 +43,5 @@ func handshakeHint(err error, hello *tls.ClientHelloInfo) string {
 	case strings.Contains(msg, "first record does not look like a TLS handshake"), strings.Contains(msg, "timeout"):
 		return "the client did not complete a TLS handshake through the tunnel"
 	}
-	return "the client rejected siphon's certificate: install siphon's CA (siphon ca path, or http://siphon.cert/ through the proxy), or add the host to --ignore-hosts if the app pins certificates"
+	return "the client rejected siphon's certificate: install siphon's CA (siphon ca path, or http://siphon.cert/ through the proxy), or, if the app pins certificates, pass the host through: P on this flow in siphon's UI, --auto-passthrough, or --ignore-hosts"
 }
