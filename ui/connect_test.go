@@ -69,7 +69,7 @@ func TestGoldenConnect(t *testing.T) {
 			tm := start(t, fixedStore(t), size[0], size[1], WithConnect(lanConnect(&fakePass{})))
 			waitScreen(t, tm, "/v1/slow")
 			press(tm, keymap.ScopeGlobal, keymap.ActConnect)
-			waitScreen(t, tm, "Connect a device", "alice")
+			waitScreen(t, tm, "Connect a device", "user: alice", "password: as given to --proxy-auth")
 			m := finish(t, tm)
 			golden.RequireEqual(t, []byte(m.View()))
 			if got, want := decodeQR(t, m.View()), "http://192.168.1.23:8080/"; got != want {

@@ -199,7 +199,7 @@ func (m *Model) connectText(url string, width int) string {
 		b.WriteString(line + "\n")
 	}
 	if m.cfg.User != "" {
-		b.WriteString(hang("  ", fmt.Sprintf("user %s, with the password given to --proxy-auth", style.Printable(m.cfg.User)), width) + "\n")
+		b.WriteString(hang("  user: ", style.Printable(m.cfg.User), width) + "\n" + hang("  password: ", "as given to --proxy-auth", width) + "\n")
 	} else {
 		b.WriteString(st.Warning.Render(hang("  ", "no credentials: anyone on the network can use the proxy", width)) + "\n")
 	}
