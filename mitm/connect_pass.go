@@ -13,12 +13,12 @@ import (
 func (p *Proxy) passReason(target string) string {
 	for _, re := range p.cfg.IgnoreHosts {
 		if re.MatchString(target) {
-			return fmt.Sprintf("passed through, not intercepted: %s matches --ignore-hosts %s", target, re)
+			return fmt.Sprintf("not intercepted: %s matches --ignore-hosts %s", target, re)
 		}
 	}
 	if p.cfg.Passthrough.Contains(target) {
 		host, _, _ := net.SplitHostPort(target)
-		return fmt.Sprintf("passed through, not intercepted: %s is on siphon's passthrough list (its client rejected siphon's certificate)", PassthroughHost(host))
+		return fmt.Sprintf("not intercepted: %s is on siphon's passthrough list", PassthroughHost(host))
 	}
 	return ""
 }
@@ -36,5 +36,5 @@ func (p *Proxy) autoPassthrough(target string, err error, hello *tls.ClientHello
 	if !p.cfg.Passthrough.Add(host) {
 		return ""
 	}
-	return fmt.Sprintf("--auto-passthrough: siphon passes %s through from now on, unseen", PassthroughHost(host))
+	return fmt.Sprintf("--auto-passthrough: %s passes through from now on", PassthroughHost(host))
 }

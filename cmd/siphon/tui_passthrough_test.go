@@ -107,7 +107,7 @@ func TestAutoPassthroughEndToEnd(t *testing.T) {
 			note = f.Comment
 		}
 	}
-	if !strings.Contains(note, "--auto-passthrough: siphon passes 127.0.0.1 through") {
+	if !strings.Contains(note, "--auto-passthrough: 127.0.0.1 passes through from now on") {
 		t.Errorf("the failed flow's comment %q does not note the passthrough", note)
 	}
 
