@@ -212,3 +212,22 @@ func decodeQR(t *testing.T, screen string) string {
 	}
 	return res.GetText()
 }
+
+// In a read-only session P says there is no proxy, the hint bar leaves
+// it out, and help says why C and P do not act.
+func TestConnectReadOnly(t *testing.T) {
+	tm := start(t, fixedStore(t), 200, 24, WithReadOnly())
+	waitScreen(t, tm, "/v1/slow")
+	press(tm, keymap.ScopeList, keymap.ActPassthrough)
+	waitScreen(t, tm, keymap.NoProxy)
+	m := finish(t, tm)
+	if h := hintFor(m.keys, keymap.ScopeList, keymap.ActPassthrough); slices.Contains(hintParts(m.hints()), h) {
+		t.Errorf("the hint bar offers %q", h)
+	}
+	help := strings.Join(keymap.HelpLines(m.keys, m.st, m.helpNote), "\n")
+	for _, want := range []string{"connect a device (needs the proxy", "pass host through (needs the proxy"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}

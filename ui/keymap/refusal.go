@@ -28,7 +28,7 @@ func Refusal(b Binding, readOnly bool) string {
 	if what := readOnlyChange(b.Action); what != "" {
 		return "read-only session: " + what + " (restart without --readonly)"
 	}
-	if b.Action == ActReplay || b.Action == ActReplayAll {
+	if b.Action == ActReplay || b.Action == ActReplayAll || b.Action == ActPassthrough {
 		return NoProxy
 	}
 	return ""
@@ -42,7 +42,7 @@ func HelpNote(b Binding, readOnly bool) string {
 	case !readOnly:
 		return ""
 	case b.Scope == ScopeIntercept, b.Scope == ScopeRules, b.Action == ActRules,
-		b.Action == ActReplay, b.Action == ActReplayAll:
+		b.Action == ActReplay, b.Action == ActReplayAll, b.Action == ActConnect, b.Action == ActPassthrough:
 		return "needs the proxy: not in a read-only session"
 	case Refusal(b, readOnly) != "":
 		return "not in a read-only session"
