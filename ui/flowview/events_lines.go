@@ -56,7 +56,9 @@ func answerLines(a sse.Answer, st style.Styles) []string {
 		lines = append(lines, kv("model", style.Printable(a.Model)))
 	}
 	switch {
-	case a.Done && a.Stop != "":
+	case a.Stop != "" && !a.Done:
+		lines = append(lines, kv("end", style.Printable(a.Stop)+st.Muted.Render(" (the stream's end has not arrived)")))
+	case a.Stop != "":
 		lines = append(lines, kv("end", style.Printable(a.Stop)))
 	case a.Done:
 		lines = append(lines, kv("end", "done"))
