@@ -87,7 +87,8 @@ func TestEventsTabLive(t *testing.T) {
 	press(tm, keymap.ScopeList, keymap.ActDown)
 	press(tm, keymap.ScopeList, keymap.ActOpen)
 	waitScreen(t, tm, `"stream": true`) // loaded: the flow has its Events tab
-	for range 3 {                       // Request, Response, Details, then Events: no Messages tab
+	// Request, Response, Details, then Events: no Messages tab.
+	for range 3 {
 		press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 	}
 	waitScreen(t, tm, "[Events]", "1 events · streaming", `"content": "Hello"`, "answer (openai-chat)", "end: not yet")
