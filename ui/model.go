@@ -146,7 +146,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, m.flow.Reload()) // an open, unfinished flow
 		}
 		if msg.Err == nil && m.page == pageFlow {
-			cmds = append(cmds, m.flow.MessagesChanged()) // messages change no flow
+			cmds = append(cmds, m.flow.StoreChanged()) // messages, which change no flow
 		}
 		if msg.Err == nil && m.page == pageRules {
 			m.rules.Refresh() // hit counts

@@ -106,11 +106,13 @@ func (t *messagesTab) message(i int) *session.Message {
 // less its header and the line above the selected message.
 func (v *Model) msgRows() int { return max((v.height-3-2)/2, 3) }
 
-// MessagesChanged reloads the open WebSocket flow's messages after the
-// store signalled a change (the root calls it after each list refresh, so
-// it runs at most once per refresh interval). The command reads the
-// counts, and the window only when they or the selection need it.
-func (v *Model) MessagesChanged() tea.Cmd {
+// StoreChanged takes in a change of the store that may not change the
+// open flow itself (the root calls it after each list refresh, so at most
+// once per refresh interval): a WebSocket flow's messages are read again.
+// The command reads the counts, and the window only when they or the
+// selection need it. A tab that reads more than the flow hooks in here,
+// not in the root.
+func (v *Model) StoreChanged() tea.Cmd {
 	if v.flow == nil || !isWebSocket(v.flow) {
 		return nil
 	}

@@ -186,13 +186,13 @@ func TestMessagesFollowLive(t *testing.T) {
 	for i := 2; i <= 30; i++ {
 		src.add(msgAt(i, session.Down, session.OpText, fmt.Sprintf("tick %d", i)))
 	}
-	run(t, v, v.MessagesChanged())
+	run(t, v, v.StoreChanged())
 	if s := screen(v); !strings.Contains(s, "message 30 of 30") || !strings.Contains(s, "tick 30") || strings.Contains(s, "first") {
 		t.Errorf("not following the newest:\n%s", s)
 	}
 	key(t, v, keymap.ActPrevMessage)
 	src.add(msgAt(40, session.Down, session.OpText, "tick 31"))
-	run(t, v, v.MessagesChanged())
+	run(t, v, v.StoreChanged())
 	if s := screen(v); !strings.Contains(s, "message 29 of 31 · connection open · follow: off") {
 		t.Errorf("the selection moved while not following:\n%s", s)
 	}

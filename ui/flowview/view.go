@@ -1,6 +1,8 @@
 // Package flowview inspects one flow in tabs (Request, Response,
-// Details): headers, bodies decoded and formatted off the event loop in
-// three view modes, timings, and search within a tab. Its tabs are one
+// Details; Messages for a WebSocket, Events for an event stream):
+// headers, bodies decoded and formatted off the event loop in three view
+// modes, timings, messages and events as they arrive, and search within a
+// tab. Its tabs are one
 // table (tabs.go), so a new tab is a change to this package only.
 package flowview
 
@@ -34,7 +36,8 @@ type bodyRenderedMsg struct {
 	lines     []string
 }
 
-// Model inspects one flow in tabs: Request, Response and Details.
+// Model inspects one flow in tabs: Request, Response, Details, and
+// Messages or Events for the flows that have them.
 // Bodies are loaded, decoded and formatted by commands, never on the event
 // loop; until they arrive the tab shows what is being done.
 type Model struct {
@@ -199,7 +202,7 @@ func (v *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		cmd := v.render()
 		v.layout(true)
-		return tea.Batch(cmd, v.MessagesChanged(), v.parseEvents())
+		return tea.Batch(cmd, v.StoreChanged(), v.parseEvents())
 	case messagesLoadedMsg:
 		return v.messagesLoaded(msg)
 	case msgRenderedMsg:
