@@ -72,7 +72,9 @@ func TestMessagesTabLive(t *testing.T) {
 			if st := m.State(); st.Page != "flow" || st.Tab != flowview.TabMessages {
 				t.Errorf("state: page %s, tab %d", st.Page, st.Tab)
 			}
-			golden.RequireEqual(t, []byte(m.View()))
+			// The flow view only: the status and hint bars have goldens of
+			// their own and change with other features' keys.
+			golden.RequireEqual(t, []byte(m.flow.View()))
 		})
 	}
 }
@@ -102,5 +104,5 @@ func TestEventsTabLive(t *testing.T) {
 	if st := m.State(); st.Open == nil || st.Open.State != session.Pending {
 		t.Errorf("the stream ended before the events were shown: %+v", st.Open)
 	}
-	golden.RequireEqual(t, []byte(m.View()))
+	golden.RequireEqual(t, []byte(m.flow.View())) // the flow view only, as above
 }
