@@ -13,7 +13,7 @@ import (
 
 // eventCap is how many events the Events tab draws; the rest are counted
 // (and still reassembled into the answer).
-const eventCap = 5000
+const eventCap = 2000
 
 // eventsTab is the Events tab's state: the open flow's event stream,
 // parsed as its body grows. A command feeds the parser only the bytes it
