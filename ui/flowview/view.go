@@ -2,8 +2,8 @@
 // Details; Messages for a WebSocket, Events for an event stream):
 // headers, bodies decoded and formatted off the event loop in three view
 // modes, timings, messages and events as they arrive, and search within a
-// tab. Its tabs are one
-// table (tabs.go), so a new tab is a change to this package only.
+// tab. Its tabs are one table (tabs.go), so a new tab is a change to this
+// package only.
 package flowview
 
 import (
