@@ -99,7 +99,7 @@ func New(store *session.Store, opts ...Option) *Model {
 		line: prompt.NewLine(o.keys, st, o.msgTTL)}
 	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
 		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, File: store.Path(), ReadOnly: o.readOnly})
-	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc)
+	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc, flowview.WithMessages(store))
 	m.help, m.events = pager.NewScreen("help", o.keys, st), eventlog.NewScreen(o.events, o.keys, st, o.loc)
 	m.screens = [numPages]screen{pageList: m.list, pageFlow: m.flow, pageHelp: m.help, pageEvents: m.events}
 	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
@@ -152,6 +152,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmds []tea.Cmd
 		if msg.Err == nil && m.page == pageFlow && msg.Stats.Changed {
 			cmds = append(cmds, m.flow.Reload()) // an open, unfinished flow
+		}
+		if msg.Err == nil && m.page == pageFlow {
+			cmds = append(cmds, m.flow.StoreChanged()) // messages, which change no flow
 		}
 		if msg.Err == nil && m.page == pageRules {
 			m.rules.Refresh() // hit counts

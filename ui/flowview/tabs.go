@@ -7,6 +7,8 @@ const (
 	TabRequest = iota
 	TabResponse
 	TabDetails
+	TabMessages // WebSocket flows
+	TabEvents   // text/event-stream responses
 )
 
 // Bodies the view renders off the event loop (see Model.render).
@@ -54,6 +56,8 @@ func defaultTabs() []tab {
 		TabRequest:  {name: "Request", lines: (*Model).requestLines, part: partRequest},
 		TabResponse: {name: "Response", lines: (*Model).responseLines, part: partResponse},
 		TabDetails:  {name: "Details", lines: (*Model).detailsLines, part: -1},
+		TabMessages: {name: "Messages", lines: (*Model).messagesLines, part: -1, only: isWebSocket},
+		TabEvents:   {name: "Events", lines: (*Model).eventsLines, part: -1, only: isEventStream},
 	}
 }
 

@@ -1,7 +1,9 @@
 // Package flowview inspects one flow in tabs (Request, Response,
-// Details): headers, bodies decoded and formatted off the event loop in
-// three view modes, timings, and search within a tab. Its tabs are one
-// table (tabs.go), so a new tab is a change to this package only.
+// Details; Messages for a WebSocket, Events for an event stream):
+// headers, bodies decoded and formatted off the event loop in three view
+// modes, timings, messages and events as they arrive, and search within a
+// tab. Its tabs are one table (tabs.go), so a new tab is a change to this
+// package only.
 package flowview
 
 import (
@@ -34,7 +36,8 @@ type bodyRenderedMsg struct {
 	lines     []string
 }
 
-// Model inspects one flow in tabs: Request, Response and Details.
+// Model inspects one flow in tabs: Request, Response, Details, and
+// Messages or Events for the flows that have them.
 // Bodies are loaded, decoded and formatted by commands, never on the event
 // loop; until they arrive the tab shows what is being done.
 type Model struct {
@@ -63,12 +66,19 @@ type Model struct {
 	query   string
 	matches []int // logical lines of the current tab that contain query
 	match   int
+
+	msgs   messagesTab // the Messages tab of a WebSocket flow
+	events eventsTab   // the Events tab of an event stream
 }
 
 // New returns a flow view that reads flows with load (Store.Get).
-func New(host prompt.Host, load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location) *Model {
-	return &Model{tabs: defaultTabs(), host: host, keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
+func New(host prompt.Host, load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location, opts ...Option) *Model {
+	v := &Model{tabs: defaultTabs(), host: host, keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Accent))}
+	for _, o := range opts {
+		o(v)
+	}
+	return v
 }
 
 // SetSize sets the view's area: a title line, the tabs, the pager.
@@ -84,6 +94,8 @@ func (v *Model) Open(id string) tea.Cmd {
 	v.id, v.flow, v.loadErr = id, nil, nil
 	v.query, v.matches = "", nil
 	v.original = false
+	v.msgs.reset(id)
+	v.events.reset(id)
 	v.layout(false)
 	return tea.Batch(v.loadCmd(), v.spin.Tick)
 }
@@ -164,7 +176,7 @@ func (v *Model) render() tea.Cmd {
 			return bodyRenderedMsg{gen: gen, part: part, lines: renderBody(ctx, b, h, mode, st, p)}
 		})
 	}
-	return tea.Batch(append(cmds, v.spin.Tick)...)
+	return tea.Batch(append(cmds, v.detailCmd(), v.spin.Tick)...)
 }
 
 // busy reports whether something is still being loaded or rendered.
@@ -190,7 +202,13 @@ func (v *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		cmd := v.render()
 		v.layout(true)
-		return cmd
+		return tea.Batch(cmd, v.StoreChanged(), v.parseEvents())
+	case messagesLoadedMsg:
+		return v.messagesLoaded(msg)
+	case msgRenderedMsg:
+		v.detailRendered(msg)
+	case eventsParsedMsg:
+		return v.eventsParsed(msg)
 	case bodyRenderedMsg:
 		if msg.gen != v.gen {
 			return nil
@@ -209,6 +227,9 @@ func (v *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		return cmd
 	case tea.KeyMsg:
+		if cmd, ok := v.messagesKey(msg); ok {
+			return cmd
+		}
 		if b, ok := v.keys.Lookup(keymap.ScopeFlow, msg); ok {
 			return v.act(b.Action)
 		}

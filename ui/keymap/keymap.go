@@ -48,6 +48,9 @@ const (
 
 	ActOriginal Action = "original"
 
+	ActNextMessage Action = "next-message"
+	ActPrevMessage Action = "prev-message"
+
 	ActIntercept       Action = "intercept"
 	ActInterceptToggle Action = "intercept-toggle"
 	ActResume          Action = "resume"
@@ -85,6 +88,7 @@ const (
 	ScopeGlobal    Scope = "everywhere"
 	ScopeList      Scope = "flow list"
 	ScopeFlow      Scope = "flow view"
+	ScopeMessages  Scope = "messages (WebSocket tab of the flow view)"
 	ScopeIntercept Scope = "intercept (flow list and flow view)"
 	ScopePager     Scope = "scrolling (flow view, help, events)"
 	ScopeRules     Scope = "rules view"
@@ -94,7 +98,7 @@ const (
 	ScopeInput     Scope = "inputs (filter, search, comment, paths)"
 )
 
-var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopeIntercept, ScopePager, ScopeRules, ScopeConnect, ScopeMenu, ScopePrompt, ScopeInput}
+var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopeMessages, ScopeIntercept, ScopePager, ScopeRules, ScopeConnect, ScopeMenu, ScopePrompt, ScopeInput}
 
 // Binding ties keys to an action within a scope.
 type Binding struct {
@@ -165,6 +169,12 @@ func Default() Map {
 		bind(ScopeFlow, ActCopyCurl, "copy as curl", "c"),
 		bind(ScopeFlow, ActWrite, "write to file", "w"),
 		bind(ScopeFlow, ActPassthrough, "pass host through", "P"),
+
+		// The Messages tab's own keys, tried before the flow view's
+		// scrolling ones; the pager's page keys still scroll the tab.
+		bind(ScopeMessages, ActNextMessage, "next message", "j", "down"),
+		bind(ScopeMessages, ActPrevMessage, "previous message", "k", "up"),
+		bind(ScopeMessages, ActFollow, "follow new messages on/off", "F"),
 
 		bind(ScopeIntercept, ActResume, "resume", "a"),
 		bind(ScopeIntercept, ActResumeAll, "resume all", "A"),
