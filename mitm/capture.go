@@ -36,6 +36,7 @@ type record struct {
 	ownBody bool
 	shape   *intercept.Throttle // set by a decision; nil: full speed
 	later   *time.Timer         // publishes changes made by touch; see publishLater
+	growth  *time.Timer         // publishes a stream's body so far; see publishGrowth
 }
 
 func newRecord(out Recorder, f *session.Flow) *record {
@@ -77,6 +78,35 @@ func (r *record) publishLater(d time.Duration) {
 	}
 	r.later = time.AfterFunc(d, func() { r.update(func(*session.Flow) {}) })
 }
+
+// publishGrowth publishes the response body captured so far in c after a
+// while, unless the flow is final by then or a publication is already
+// due: the events of a server-sent stream show up while it is open
+// instead of when it ends. Each publication writes the body so far to the
+// session, so the pause grows with the body (100 ms for every 256 KiB,
+// at least 100 ms): a long stream costs the disk a few MB/s at most.
+func (r *record) publishGrowth(c *capture) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.final || r.growth != nil {
+		return
+	}
+	d := growthPause * time.Duration(1+c.captured()/(256<<10))
+	r.growth = time.AfterFunc(d, func() {
+		r.update(func(f *session.Flow) {
+			if f.Response != nil {
+				f.Response.Body = c.body()
+			}
+		})
+		r.mu.Lock()
+		r.growth = nil
+		r.mu.Unlock()
+	})
+}
+
+// growthPause is the least time between publications of a growing
+// stream: about the UI's refresh interval.
+const growthPause = 100 * time.Millisecond
 
 // snapshot returns a copy of the flow as it stands.
 func (r *record) snapshot() *session.Flow {
@@ -121,6 +151,9 @@ func (r *record) finishWith(fn func(f *session.Flow), err *session.Error) {
 		}
 		if r.later != nil {
 			r.later.Stop()
+		}
+		if r.growth != nil {
+			r.growth.Stop()
 		}
 		f.Timings.Complete = session.Now()
 		if r.reqBody != nil {
@@ -215,6 +248,13 @@ func (c *capture) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// captured is how many bytes c holds.
+func (c *capture) captured() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return int64(len(c.data))
+}
+
 func (c *capture) body() session.Body {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -229,6 +269,9 @@ type tee struct {
 	cap  *capture
 	end  func(err error)
 	once sync.Once
+	// grew, when set, is called after bytes are captured (a stream's
+	// body published as it grows).
+	grew func()
 }
 
 var errClosedEarly = io.ErrClosedPipe
@@ -237,6 +280,9 @@ func (t *tee) Read(p []byte) (int, error) {
 	n, err := t.rc.Read(p)
 	if n > 0 && t.cap != nil {
 		t.cap.write(p[:n])
+		if t.grew != nil {
+			t.grew()
+		}
 	}
 	if err == io.EOF {
 		t.once.Do(func() { t.end(nil) })

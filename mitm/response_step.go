@@ -54,12 +54,18 @@ func (p *Proxy) responseStep(fr front, res *http.Response, rec *record) bool {
 		return true
 	}
 	respCap := newCapture(p.cfg.BodyLimit, res.ContentLength)
-	res.Body = &tee{rc: res.Body, cap: respCap, end: func(err error) {
+	t := &tee{rc: res.Body, cap: respCap, end: func(err error) {
 		rec.finishWith(func(f *session.Flow) {
 			f.Response.Body = respCap.body()
 			f.Response.Trailer = responseTrailer(res, err)
 		}, bodyError(err))
 	}}
+	if isEndless(res) {
+		// Server-sent events and NDJSON streams: the flow view shows
+		// their events while the stream is open.
+		t.grew = func() { rec.publishGrowth(respCap) }
+	}
+	res.Body = t
 	return true
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +23,9 @@ func TestServerSentEventsArriveBeforeStreamEnds(t *testing.T) {
 	release := make(chan struct{})
 	origin := httptest.NewTLSServer(heldEvents(release, "second"))
 	defer origin.Close()
+	var releaseOnce sync.Once
+	let := func() { releaseOnce.Do(func() { close(release) }) }
+	defer let() // before origin.Close, which waits for the held stream
 	tp := startProxy(t, Config{RootCAs: poolOf(origin.Certificate())})
 	c := tp.client()
 	for i := range 2 { // twice: the connection is reused after a stream
@@ -44,7 +48,11 @@ func TestServerSentEventsArriveBeforeStreamEnds(t *testing.T) {
 			t.Fatal("first event held back until the stream ends")
 		}
 		if i == 0 {
-			close(release)
+			// The flow shows the first event while the stream is open.
+			tp.rec.wait(t, "with its first event while open", func(f *session.Flow) bool {
+				return f.State == session.Pending && f.Response != nil && string(f.Response.Body.Data) == "data: first\n\n"
+			})
+			let()
 		}
 		rest, _ := io.ReadAll(br)
 		res.Body.Close()
