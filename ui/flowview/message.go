@@ -42,6 +42,16 @@ func headerLines(h http.Header, st style.Styles) []string {
 	return out
 }
 
+// trailerLines are the trailer fields sent after a body (gRPC's status,
+// HTTP/1.1 chunked trailers) under a title, for after the body's lines;
+// none when there were none.
+func trailerLines(tr http.Header, st style.Styles) []string {
+	if len(tr) == 0 {
+		return nil
+	}
+	return append([]string{"", st.Title.Render("trailers")}, headerLines(tr, st)...)
+}
+
 // requestTab is the Request tab without its body lines: the request, or
 // with original set the one the client sent, whose body is then shown.
 func requestTab(f *session.Flow, original bool, st style.Styles) []string {

@@ -1,18 +1,27 @@
 package flowview
 
-import "github.com/siphonproxy/siphon/session"
+import (
+	"context"
+
+	"github.com/siphonproxy/siphon/grpcmsg"
+	"github.com/siphonproxy/siphon/session"
+)
 
 // Tabs of the flow view, as Tab reports them.
 const (
 	TabRequest = iota
 	TabResponse
 	TabDetails
+	TabGRPC // gRPC calls only
 )
 
-// Bodies the view renders off the event loop (see Model.render).
+// Parts the view renders off the event loop (see Model.render): the two
+// bodies, then the parts of tabs with a render function.
 const (
 	partRequest = iota
 	partResponse
+	partGRPC
+	numParts
 )
 
 // tab is one tab of the flow view.
@@ -24,6 +33,10 @@ type tab struct {
 	// part is the body the tab shows while it renders (the spinner is
 	// redrawn for it), or -1 for none.
 	part int
+	// render, for a tab whose part is not a body, renders that part off
+	// the event loop: it reads only its arguments (f is not modified while
+	// it runs) and stops early when ctx ends.
+	render func(ctx context.Context, f *session.Flow, in renderInput, p *progress) []string
 	// only, when set, says which flows have the tab (a gRPC messages tab
 	// for gRPC flows): others skip it in the tab bar and the tab keys.
 	only func(f *session.Flow) bool
@@ -54,6 +67,8 @@ func defaultTabs() []tab {
 		TabRequest:  {name: "Request", lines: (*Model).requestLines, part: partRequest},
 		TabResponse: {name: "Response", lines: (*Model).responseLines, part: partResponse},
 		TabDetails:  {name: "Details", lines: (*Model).detailsLines, part: -1},
+		TabGRPC: {name: "gRPC", lines: (*Model).grpcLines, part: partGRPC, render: renderGRPC,
+			only: grpcmsg.IsGRPC},
 	}
 }
 
@@ -61,13 +76,22 @@ func defaultTabs() []tab {
 func TabName(i int) string { return defaultTabs()[i].name }
 
 func (v *Model) requestLines(f *session.Flow) []string {
-	return append(requestTab(f, v.original, v.st), v.bodyLines(partRequest)...)
+	lines := append(requestTab(f, v.original, v.st), v.bodyLines(partRequest)...)
+	r := f.Request
+	if v.original && f.Original != nil {
+		r = f.Original
+	}
+	if r != nil {
+		lines = append(lines, trailerLines(r.Trailer, v.st)...)
+	}
+	return lines
 }
 
 func (v *Model) responseLines(f *session.Flow) []string {
 	lines := responseTab(f, v.st)
 	if f.Response != nil {
 		lines = append(lines, v.bodyLines(partResponse)...)
+		lines = append(lines, trailerLines(f.Response.Trailer, v.st)...)
 	}
 	return lines
 }

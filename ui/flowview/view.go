@@ -1,5 +1,5 @@
 // Package flowview inspects one flow in tabs (Request, Response,
-// Details): headers, bodies decoded and formatted off the event loop in
+// Details, and gRPC for gRPC calls): headers, bodies decoded and formatted off the event loop in
 // three view modes, timings, and search within a tab. Its tabs are one
 // table (tabs.go), so a new tab is a change to this package only.
 package flowview
@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/pager"
@@ -34,11 +35,13 @@ type bodyRenderedMsg struct {
 	lines     []string
 }
 
-// Model inspects one flow in tabs: Request, Response and Details.
+// Model inspects one flow in tabs: Request, Response, Details, and gRPC
+// for gRPC calls.
 // Bodies are loaded, decoded and formatted by commands, never on the event
 // loop; until they arrive the tab shows what is being done.
 type Model struct {
 	tabs   []tab
+	types  *grpcmsg.Types // gRPC message types (--proto); nil without
 	host   prompt.Host
 	keys   keymap.Map
 	st     style.Styles
@@ -52,9 +55,9 @@ type Model struct {
 	loadErr  error
 	tab      int
 	mode     ViewMode
-	original bool        // the Request tab shows the request the client sent
-	bodies   [2][]string // rendered request and response bodies; nil while rendering
-	prog     [2]*progress
+	original bool               // the Request tab shows the request the client sent
+	bodies   [numParts][]string // rendered bodies and tab parts; nil while rendering
+	prog     [numParts]*progress
 	gen      int
 	cancel   context.CancelFunc
 	pager    pager.Model
@@ -69,6 +72,18 @@ type Model struct {
 func New(host prompt.Host, load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location) *Model {
 	return &Model{tabs: defaultTabs(), host: host, keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Accent))}
+}
+
+// SetProtoTypes sets the gRPC message types (siphon --proto) the gRPC tab
+// names fields with; nil renders messages without a schema.
+func (v *Model) SetProtoTypes(t *grpcmsg.Types) { v.types = t }
+
+// renderInput is what a render command reads of the view, copied when the
+// command starts.
+type renderInput struct {
+	mode  ViewMode
+	st    style.Styles
+	types *grpcmsg.Types
 }
 
 // SetSize sets the view's area: a title line, the tabs, the pager.
@@ -140,9 +155,24 @@ func (v *Model) render() tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
 	v.gen++
-	v.bodies = [2][]string{}
+	v.bodies = [numParts][]string{}
 	var cmds []tea.Cmd
 	f := v.flow
+	in := renderInput{mode: v.mode, st: v.st, types: v.types}
+	for _, t := range v.tabs {
+		if t.render == nil || t.part < 0 {
+			continue
+		}
+		if !t.applies(f) {
+			v.bodies[t.part] = []string{}
+			continue
+		}
+		p, gen, render := &progress{}, v.gen, t.render
+		v.prog[t.part] = p
+		cmds = append(cmds, func() tea.Msg {
+			return bodyRenderedMsg{gen: gen, part: t.part, lines: render(ctx, f, in, p)}
+		})
+	}
 	for part := range 2 {
 		var b session.Body
 		var h map[string][]string
@@ -169,7 +199,18 @@ func (v *Model) render() tea.Cmd {
 
 // busy reports whether something is still being loaded or rendered.
 func (v *Model) busy() bool {
-	return v.loadErr == nil && (v.flow == nil || v.bodies[partRequest] == nil || v.bodies[partResponse] == nil)
+	if v.loadErr != nil {
+		return false
+	}
+	if v.flow == nil {
+		return true
+	}
+	for _, t := range v.tabs {
+		if t.part >= 0 && t.applies(v.flow) && v.bodies[t.part] == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Update handles loading and rendering results, the spinner, and the flow
