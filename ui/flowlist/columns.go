@@ -71,8 +71,11 @@ func (c columns) header(st style.Styles, key session.SortKey, reverse bool) stri
 // rowCells are the texts of one flow's row, before styling.
 type rowCells struct {
 	marker, seq, time, method, host, path, status, ctype, size, dur string
-	h2   bool   // either side spoke HTTP/2: a mark after the method
-	note string // after the path: a gRPC call's failed status
+
+	// h2: either side spoke HTTP/2, a mark after the method.
+	h2 bool
+	// note follows the path: a gRPC call's failed status.
+	note string
 	// short replaces path where it does not fit: a gRPC method without
 	// its package; "" for none.
 	short string
