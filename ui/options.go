@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/ui/eventlog"
@@ -28,6 +29,7 @@ type options struct {
 	sender *replay.Sender
 	clip   export.Clipboard
 	editor string
+	types  *grpcmsg.Types
 }
 
 // Option configures a Model.
@@ -81,6 +83,10 @@ func WithClipboard(c export.Clipboard) Option { return func(o *options) { o.clip
 // written: a program and its arguments; the file's path is appended. An
 // empty one means vi.
 func WithEditor(cmd string) Option { return func(o *options) { o.editor = cmd } }
+
+// WithProtoTypes sets the gRPC message types (siphon --proto): filters
+// match gRPC messages' JSON with field names, and the gRPC tab shows it.
+func WithProtoTypes(t *grpcmsg.Types) Option { return func(o *options) { o.types = t } }
 
 func buildOptions(opts []Option) options {
 	o := options{theme: style.DefaultTheme(), keys: keymap.Default(), loc: time.Local,
