@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/style"
@@ -111,4 +112,10 @@ func TestListHTTP11RowUnchanged(t *testing.T) {
 	if r.h2 || r.note != "" || r.path != "/index.html" {
 		t.Errorf("cells of an HTTP/1.1 flow: %+v", r)
 	}
+}
+
+// TestGoldenListMarks draws the marked rows at 80 columns.
+func TestGoldenListMarks(t *testing.T) {
+	l := listOf(t, 80, markFlows()...)
+	golden.RequireEqual(t, []byte(ansi.Strip(l.View())))
 }

@@ -11,6 +11,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
@@ -239,5 +240,20 @@ func TestTrailersAndProtocols(t *testing.T) {
 		if lines := plain(v.Pager().Lines()); has(lines, "trailers") || has(lines, "protocol") {
 			t.Errorf("an HTTP/1.1 flow without trailers, tab %s:\n%s", TabName(tab), strings.Join(lines, "\n"))
 		}
+	}
+}
+
+// TestGoldenGRPCTab draws the gRPC tab of a failed streaming call at
+// 80×24, with and without the service's types.
+func TestGoldenGRPCTab(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		types *grpcmsg.Types
+	}{{"schemaless", nil}, {"proto", testTypes(t)}} {
+		t.Run(c.name, func(t *testing.T) {
+			v, _ := openFlow(t, streamCall(t), c.types)
+			v.SetSize(80, 22) // the root's status and hint bars take two lines
+			golden.RequireEqual(t, []byte(v.View()))
+		})
 	}
 }
