@@ -76,9 +76,9 @@ type rowCells struct {
 	h2 bool
 	// note follows the path: a gRPC call's failed status.
 	note string
-	// short replaces path where it does not fit: a gRPC method without
-	// its package; "" for none.
-	short string
+	// short replaces path where it does not fit, in this order: a gRPC
+	// method without its package, then without its service; "" for none.
+	short [2]string
 }
 
 func flowCells(f *session.Flow, loc *time.Location) rowCells {

@@ -21,9 +21,9 @@ func isHTTP2(f *session.Flow) bool {
 }
 
 // grpcCells sets the path of a gRPC call's row to "package.Service/Method"
-// (a gateway's prefix left out), its short path to "Service/Method" for
-// narrow terminals, and its note to the status by name when the call did
-// not end OK. The light snapshots the list draws keep the
+// (a gateway's prefix left out), its shorter forms for narrow terminals to
+// "Service/Method" and "Method", and its note to the status by name when
+// the call did not end OK. The light snapshots the list draws keep the
 // status (session/lightgrpc.go); gRPC-Web's, in the body, shows in the
 // flow view only.
 func grpcCells(r *rowCells, f *session.Flow) {
@@ -32,9 +32,7 @@ func grpcCells(r *rowCells, f *session.Flow) {
 	}
 	if svc, m, ok := grpcmsg.FlowMethod(f); ok {
 		r.path = style.Printable(svc + "/" + m)
-		if i := strings.LastIndexByte(svc, '.'); i >= 0 {
-			r.short = style.Printable(svc[i+1:] + "/" + m)
-		}
+		r.short = [2]string{style.Printable(svc[strings.LastIndexByte(svc, '.')+1:] + "/" + m), style.Printable(m)}
 	}
 	if s, ok := grpcmsg.StatusOf(f); ok && s.Code != grpcmsg.OK {
 		r.note = s.Code.String()
@@ -53,16 +51,18 @@ func methodText(method string, h2 bool, w int) string {
 	return ansi.Truncate(method, w-1, "") + "²"
 }
 
-// pathCell is the path in w cells, or the short path ("" for none) when
-// the path does not fit, followed by the note (in the note's style) that
-// stays whole while the path is cut.
-func pathCell(path, short, note string, w int, noteStyle func(...string) string) string {
+// pathCell is the path in w cells, or the first of its shorter forms
+// that fits (the last when none does), followed by the note (in the note's
+// style) that stays whole while the path is cut.
+func pathCell(path string, short [2]string, note string, w int, noteStyle func(...string) string) string {
 	n := ansi.StringWidth(note)
 	if note != "" {
 		n++
 	}
-	if short != "" && ansi.StringWidth(path)+n > w {
-		path = short
+	for _, s := range short {
+		if s != "" && ansi.StringWidth(path)+n > w {
+			path = s
+		}
 	}
 	if note == "" {
 		return style.Cell(path, w)

@@ -77,15 +77,16 @@ func TestListMarksHTTP2AndGRPC(t *testing.T) {
 	for _, width := range []int{80, 160} {
 		l := listOf(t, width, markFlows()...)
 		got := rows(l)
-		// At 80 columns, the package goes before the method is cut.
+		// At 80 columns, the package goes, then the service, before the
+		// method is cut.
 		pkg := map[bool]string{true: "helloworld."}[width > 80]
 		for i, want := range []struct{ method, path, not string }{
 			{"GET     ", "/index.html", "h2"},
-			{"POST h2 ", map[bool]string{true: "helloworld.Greeter/SayHello NOT_FOUND", false: "Greeter/Sa… NOT_FOUND"}[width > 80], "/helloworld"},
+			{"POST h2 ", map[bool]string{true: "helloworld.Greeter/SayHello NOT_FOUND", false: "SayHello NOT_FOUND"}[width > 80], "/helloworld"},
 			{"POST h2 ", pkg + "Greeter/SayHi ", "OK"},
-			{"POST h2 ", map[bool]string{true: "helloworld.Greeter/Down UNAVAILABLE", false: "Greeter/… UNAVAILABLE"}[width > 80], "/helloworld"},
+			{"POST h2 ", map[bool]string{true: "helloworld.Greeter/Down UNAVAILABLE", false: "Down UNAVAILABLE"}[width > 80], "/helloworld"},
 			{"DELETE² ", "/items/1", "h2"},
-			{"POST h2 ", map[bool]string{true: "pkg.Svc/Get UNAUTHENTICATED", false: "Svc/… UNAUTHENTICATED"}[width > 80], "/api"},
+			{"POST h2 ", map[bool]string{true: "pkg.Svc/Get UNAUTHENTICATED", false: "Get UNAUTHENTICATED"}[width > 80], "/api"},
 		} {
 			row := got[i]
 			if !strings.Contains(row, want.method) || !strings.Contains(row, want.path) || strings.Contains(row[10:], want.not) {
@@ -98,7 +99,7 @@ func TestListMarksHTTP2AndGRPC(t *testing.T) {
 	}
 	// A path too long for its cell is cut; the status stays whole.
 	f := markFlows()[1]
-	f.Request.URL = "https://api.test/com.example.very.long.package.name.Greeter/SayHello"
+	f.Request.URL = "https://api.test/com.example.Greeter/SayHelloToEveryoneInTheWorld"
 	row := rows(listOf(t, 80, f))[0]
 	if !strings.Contains(row, "… NOT_FOUND ") {
 		t.Errorf("a long gRPC method at 80 columns: %q", row)
