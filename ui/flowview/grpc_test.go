@@ -209,10 +209,14 @@ func TestGRPCTabOnlyForGRPC(t *testing.T) {
 	if v.busy() {
 		t.Error("a JSON flow waits for a gRPC render")
 	}
+	v.SetTab(TabResponse)
+	if lines := plain(v.Pager().Lines()); has(lines, "gRPC tab") {
+		t.Errorf("a JSON flow's Response tab points to a gRPC tab:\n%s", strings.Join(lines, "\n"))
+	}
 }
 
-// The Response tab lists trailers after the body, and Details names both
-// sides' protocols when one is HTTP/2.
+// The Response tab points to the gRPC tab and lists trailers after the
+// body, and Details names both sides' protocols when one is HTTP/2.
 func TestTrailersAndProtocols(t *testing.T) {
 	v, _ := openFlow(t, streamCall(t), nil)
 	v.SetTab(TabResponse)
@@ -224,7 +228,8 @@ func TestTrailersAndProtocols(t *testing.T) {
 		}
 	}
 	text := strings.Join(lines[max(body, 0):], "\n")
-	if body < 0 || !strings.Contains(text, "trailers\nGrpc-Message: no%20such%20user\nGrpc-Status: 5\nX-Trace: t-1") {
+	if body < 0 || !strings.Contains(text, "trailers\nGrpc-Message: no%20such%20user\nGrpc-Status: 5\nX-Trace: t-1") ||
+		!has(lines, "gRPC messages: the gRPC tab decodes them\nbody ") {
 		t.Errorf("Response tab:\n%s", strings.Join(lines, "\n"))
 	}
 	v.SetTab(TabDetails)

@@ -76,7 +76,7 @@ func defaultTabs() []tab {
 func TabName(i int) string { return defaultTabs()[i].name }
 
 func (v *Model) requestLines(f *session.Flow) []string {
-	lines := append(requestTab(f, v.original, v.st), v.bodyLines(partRequest)...)
+	lines := append(append(requestTab(f, v.original, v.st), v.grpcHint(f)...), v.bodyLines(partRequest)...)
 	r := f.Request
 	if v.original && f.Original != nil {
 		r = f.Original
@@ -90,10 +90,19 @@ func (v *Model) requestLines(f *session.Flow) []string {
 func (v *Model) responseLines(f *session.Flow) []string {
 	lines := responseTab(f, v.st)
 	if f.Response != nil {
-		lines = append(lines, v.bodyLines(partResponse)...)
+		lines = append(append(lines, v.grpcHint(f)...), v.bodyLines(partResponse)...)
 		lines = append(lines, trailerLines(f.Response.Trailer, v.st)...)
 	}
 	return lines
+}
+
+// grpcHint points from a gRPC call's framed bodies to the tab that
+// decodes them.
+func (v *Model) grpcHint(f *session.Flow) []string {
+	if !v.tabs[TabGRPC].applies(f) {
+		return nil
+	}
+	return []string{v.st.Muted.Render("gRPC messages: the gRPC tab decodes them")}
 }
 
 func (v *Model) detailsLines(f *session.Flow) []string {
