@@ -24,12 +24,12 @@ type options struct {
 	interval time.Duration
 	filter   string
 	msgTTL   time.Duration
+	types    *grpcmsg.Types
 
 	engine *intercept.Engine
 	sender *replay.Sender
 	clip   export.Clipboard
 	editor string
-	types  *grpcmsg.Types
 }
 
 // Option configures a Model.
@@ -65,6 +65,10 @@ func WithRefreshInterval(d time.Duration) Option { return func(o *options) { o.i
 // WithFilter sets the view filter the list starts with.
 func WithFilter(expr string) Option { return func(o *options) { o.filter = expr } }
 
+// WithProtoTypes sets the gRPC message types (siphon --proto): filters
+// match gRPC messages' JSON with field names, and the gRPC tab shows it.
+func WithProtoTypes(t *grpcmsg.Types) Option { return func(o *options) { o.types = t } }
+
 // WithEngine sets the rules engine the proxy decides with, so that the UI
 // can set the intercept filter, resolve paused flows and list rules.
 // Without it the intercept keys say that there is no proxy.
@@ -83,10 +87,6 @@ func WithClipboard(c export.Clipboard) Option { return func(o *options) { o.clip
 // written: a program and its arguments; the file's path is appended. An
 // empty one means vi.
 func WithEditor(cmd string) Option { return func(o *options) { o.editor = cmd } }
-
-// WithProtoTypes sets the gRPC message types (siphon --proto): filters
-// match gRPC messages' JSON with field names, and the gRPC tab shows it.
-func WithProtoTypes(t *grpcmsg.Types) Option { return func(o *options) { o.types = t } }
 
 func buildOptions(opts []Option) options {
 	o := options{theme: style.DefaultTheme(), keys: keymap.Default(), loc: time.Local,
