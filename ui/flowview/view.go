@@ -1,7 +1,8 @@
-// Package flowview inspects one flow in tabs (Request, Response,
-// Details, and gRPC for gRPC calls): headers, bodies decoded and formatted off the event loop in
-// three view modes, timings, and search within a tab. Its tabs are one
-// table (tabs.go), so a new tab is a change to this package only.
+// Package flowview inspects one flow in tabs (Request, Response, Details,
+// and gRPC for gRPC calls): headers and trailers, bodies decoded and
+// formatted off the event loop in three view modes, gRPC messages decoded
+// the same way, timings, and search within a tab. Its tabs are one table
+// (tabs.go), so a new tab is a change to this package only.
 package flowview
 
 import (
@@ -36,9 +37,9 @@ type bodyRenderedMsg struct {
 }
 
 // Model inspects one flow in tabs: Request, Response, Details, and gRPC
-// for gRPC calls.
-// Bodies are loaded, decoded and formatted by commands, never on the event
-// loop; until they arrive the tab shows what is being done.
+// for gRPC calls. Bodies and messages are loaded, decoded and formatted by
+// commands, never on the event loop; until they arrive the tab shows what
+// is being done.
 type Model struct {
 	tabs   []tab
 	types  *grpcmsg.Types // gRPC message types (--proto); nil without
