@@ -157,9 +157,9 @@ func TestGRPCTabWithoutSchema(t *testing.T) {
 	if i, j := strings.Index(strings.Join(lines, "\n"), `"abc"`), strings.Index(strings.Join(lines, "\n"), `"hello"`); i > j {
 		t.Errorf("the messages are out of order:\n%s", strings.Join(lines, "\n"))
 	}
-	bar := ansi.Strip(strings.Split(v.View(), "\n")[1])
-	if !strings.Contains(bar, "[gRPC]") {
-		t.Errorf("tab bar %q", bar)
+	head := strings.Split(ansi.Strip(v.View()), "\n")
+	if !strings.Contains(head[1], "[gRPC]") || !strings.HasSuffix(strings.TrimSpace(head[0]), "StreamingOutputCall 200 NOT_FOUND") {
+		t.Errorf("title %q, tab bar %q", head[0], head[1])
 	}
 }
 
