@@ -94,7 +94,8 @@ type Flow struct {
 	Marked   bool
 	// HeadersUnloaded is set on the store's snapshots of committed flows
 	// (View.Window): their Request, Response and Original headers hold
-	// only Content-Type, their trailers are nil, and the rest stay in the
+	// only Content-Type (and gRPC's grpc-status and grpc-message), their
+	// trailers only the latter (nil without), and the rest stay in the
 	// file until Store.Get or
 	// Store.List loads the flow. A session of 100k flows would otherwise
 	// hold 100k header maps.

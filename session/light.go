@@ -12,7 +12,8 @@ import (
 // hundred bytes each) and which only the flow view, exports and header
 // filters read.
 // Content-Type stays, because the list shows it and ~t filters on it; its
-// one-entry maps are shared between every flow with the same value.
+// one-entry maps are shared between every flow with the same value. A gRPC
+// call's grpc-status and grpc-message stay too (lightgrpc.go).
 //
 // Invariant: an entry's snapshot is light only when its headers are in the
 // file, so they can always be read back from there.
@@ -25,9 +26,13 @@ const ctypeLimit = 4096
 // ctypes shares read-only Content-Type-only header maps by value.
 type ctypes map[string]http.Header
 
-// header returns a read-only header holding only h's Content-Type values,
-// or nil when h has none.
-func (t ctypes) header(h http.Header) http.Header {
+// header returns a read-only header holding only h's Content-Type values
+// and gRPC status fields, or nil when h has none.
+func (t ctypes) header(h http.Header) http.Header { return withStatus(t.ctypeHeader(h), h) }
+
+// ctypeHeader returns a read-only header holding only h's Content-Type
+// values, shared between flows, or nil when h has none.
+func (t ctypes) ctypeHeader(h http.Header) http.Header {
 	vs := h["Content-Type"]
 	if len(vs) == 0 {
 		return nil
@@ -58,7 +63,7 @@ func (t ctypes) lighten(f *Flow) *Flow {
 	}
 	for _, tr := range trailerRefs(c) {
 		if tr != nil {
-			*tr = nil
+			*tr = lightTrailer(*tr)
 		}
 	}
 	return c

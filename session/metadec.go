@@ -163,16 +163,17 @@ func (d *metaDecoder) response() *Response {
 	return r
 }
 
-// header reads a header object. A light decoder keeps only Content-Type,
-// but checks the other values as strictly, so that a row it accepts is
-// one the full decoder reads back (Get, and the writer merging headers).
+// header reads a header object. A light decoder keeps only Content-Type
+// and gRPC's status fields (lightgrpc.go), but checks the other values as
+// strictly, so that a row it accepts is one the full decoder reads back
+// (Get, and the writer merging headers).
 func (d *metaDecoder) header() http.Header {
 	if d.null() {
 		return nil
 	}
 	var h http.Header // made on the first kept key: light rows mostly need none
 	for k := range d.keys {
-		keep := d.light == nil || string(k) == "Content-Type"
+		keep := d.light == nil || string(k) == "Content-Type" || isLightStatus(k)
 		if keep && h == nil {
 			h = make(http.Header)
 		}
@@ -208,11 +209,14 @@ func (d *metaDecoder) header() http.Header {
 }
 
 // trailer reads a trailer object: nil when it is empty, as a message
-// without trailers has none, and for a light decoder, whose snapshots
-// leave trailers in the file with the headers.
+// without trailers has none. A light decoder's snapshots leave trailers in
+// the file with the headers, but for gRPC's status (lightgrpc.go).
 func (d *metaDecoder) trailer() http.Header {
 	h := d.header()
-	if d.light != nil || len(h) == 0 {
+	if d.light != nil {
+		return lightTrailer(h)
+	}
+	if len(h) == 0 {
 		return nil
 	}
 	return h

@@ -14,12 +14,13 @@ import (
 // round trips of fullFlow in store_test, metadec_test and har_test cover
 // them); these tests pin down what is particular to them.
 
-// trailerNeedle matches flows whose response trailers carry grpc-status,
-// a field no light snapshot holds.
+// trailerNeedle matches flows whose response trailers carry
+// X-Custom-Trailer, a field no light snapshot holds (they keep only
+// gRPC's status: lightgrpc.go).
 type trailerNeedle struct{}
 
 func (trailerNeedle) Match(f *Flow) bool {
-	return f.Response != nil && f.Response.Trailer.Get("Grpc-Status") == "13"
+	return f.Response != nil && f.Response.Trailer.Get("X-Custom-Trailer") == "one"
 }
 
 func (trailerNeedle) NeedsHeaders() bool { return true }
@@ -33,7 +34,8 @@ func TestLightFlowsLeaveTrailersInTheFile(t *testing.T) {
 	check := func(s *Store, when string) {
 		t.Helper()
 		w := window(t, s.NewView())
-		if !w.HeadersUnloaded || w.Request.Trailer != nil || w.Response.Trailer != nil || w.Original.Trailer != nil {
+		status := http.Header{"Grpc-Status": {"13"}, "Grpc-Message": {"boom: caf\u00e9"}}
+		if !w.HeadersUnloaded || w.Request.Trailer != nil || !reflect.DeepEqual(w.Response.Trailer, status) || w.Original.Trailer != nil {
 			t.Errorf("%s: light snapshot holds trailers: %v %v %v", when, w.Request.Trailer, w.Response.Trailer, w.Original.Trailer)
 		}
 		g, err := s.Get(want.ID)
@@ -80,11 +82,12 @@ func TestMetaTrailers(t *testing.T) {
 	if f.Request.Trailer != nil || f.Original.Trailer != nil || !reflect.DeepEqual(f.Response.Trailer, want) {
 		t.Errorf("trailers %v / %v / %v, want nil / %v / nil", f.Request.Trailer, f.Response.Trailer, f.Original.Trailer, want)
 	}
-	// The light decoder reads past them, as strictly as the full one.
+	// The light decoder reads past them, as strictly as the full one,
+	// keeping only gRPC's status.
 	d := newMetaDecoder()
 	d.light = make(ctypes)
-	if lf, err := d.decode([]byte(rec)); err != nil || lf.Response.Trailer != nil {
-		t.Errorf("light decode: trailer %v, %v; want none", lf.Response.Trailer, err)
+	if lf, err := d.decode([]byte(rec)); err != nil || !reflect.DeepEqual(lf.Response.Trailer, http.Header{"Grpc-Status": {"0"}}) || lf.Request.Trailer != nil {
+		t.Errorf("light decode: trailer %v, %v; want only Grpc-Status", lf.Response.Trailer, err)
 	}
 	for _, bad := range []string{
 		`{"response":{"status":200,"trailer":{"A":[1]}}}`,

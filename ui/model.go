@@ -100,6 +100,8 @@ func New(store *session.Store, opts ...Option) *Model {
 	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
 		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, File: store.Path(), ReadOnly: o.readOnly})
 	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc, flowview.WithMessages(store))
+	m.list.SetProtoTypes(o.types)
+	m.flow.SetProtoTypes(o.types)
 	m.help, m.events = pager.NewScreen("help", o.keys, st), eventlog.NewScreen(o.events, o.keys, st, o.loc)
 	m.screens = [numPages]screen{pageList: m.list, pageFlow: m.flow, pageHelp: m.help, pageEvents: m.events}
 	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}

@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/replay"
 	"github.com/siphonproxy/siphon/ui/connect"
@@ -24,6 +25,7 @@ type options struct {
 	interval time.Duration
 	filter   string
 	msgTTL   time.Duration
+	types    *grpcmsg.Types
 
 	engine *intercept.Engine
 	sender *replay.Sender
@@ -65,6 +67,10 @@ func WithRefreshInterval(d time.Duration) Option { return func(o *options) { o.i
 
 // WithFilter sets the view filter the list starts with.
 func WithFilter(expr string) Option { return func(o *options) { o.filter = expr } }
+
+// WithProtoTypes sets the gRPC message types (siphon --proto): filters
+// match gRPC messages' JSON with field names, and the gRPC tab shows it.
+func WithProtoTypes(t *grpcmsg.Types) Option { return func(o *options) { o.types = t } }
 
 // WithEngine sets the rules engine the proxy decides with, so that the UI
 // can set the intercept filter, resolve paused flows and list rules.

@@ -41,7 +41,8 @@ func runTUI(ctx context.Context, args []string, stdout io.Writer) error {
 		if o.mcp.addr != "" {
 			return usagef("--mcp serves the running proxy; for a file, run siphon mcp --session FILE")
 		}
-		return browse(ctx, *readonly, o.filter, stdout, export.NewSystemClipboard(stdout, os.Getenv("TMUX") != ""))
+		return browse(ctx, *readonly, o.filter, stdout, ui.WithClipboard(export.NewSystemClipboard(stdout, os.Getenv("TMUX") != "")),
+			ui.WithProtoTypes(c.types))
 	}
 	app, err := startTUI(ctx, &o, c, tuiSetup{terminal: stdout, tmux: os.Getenv("TMUX") != "", editor: os.Getenv("EDITOR")})
 	if err != nil {
@@ -119,7 +120,8 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 		clip = export.NewSystemClipboard(setup.terminal, setup.tmux)
 	}
 	m := ui.New(r.store, ui.WithListen(r.addr.String()), ui.WithCAPath(r.ca.CertPath()), ui.WithEvents(events), ui.WithFilter(o.filter),
-		ui.WithEngine(c.engine), ui.WithReplay(sender), ui.WithClipboard(clip), ui.WithEditor(setup.editor), ui.WithConnect(connectConfig(r, c)))
+		ui.WithEngine(c.engine), ui.WithReplay(sender), ui.WithClipboard(clip), ui.WithEditor(setup.editor), ui.WithConnect(connectConfig(r, c)),
+		ui.WithProtoTypes(c.types))
 	stop := func(err error) error {
 		if err == nil {
 			select {
@@ -159,10 +161,10 @@ func dialAddr(addr net.Addr) string {
 	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }
 
-// browse shows a session file or a HAR file without a proxy; the file is
-// not written.
-func browse(ctx context.Context, path, filterExpr string, stdout io.Writer, clip export.Clipboard) error {
-	m, closeStore, err := browseModel(ctx, path, filterExpr, ui.WithClipboard(clip))
+// browse shows a session file or a HAR file without a proxy, with the
+// UI's options (clipboard, --proto types); the file is not written.
+func browse(ctx context.Context, path, filterExpr string, stdout io.Writer, opts ...ui.Option) error {
+	m, closeStore, err := browseModel(ctx, path, filterExpr, opts...)
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,14 @@ func (c columns) header(st style.Styles, key session.SortKey, reverse bool) stri
 // rowCells are the texts of one flow's row, before styling.
 type rowCells struct {
 	marker, seq, time, method, host, path, status, ctype, size, dur string
+
+	// h2: either side spoke HTTP/2, a mark after the method.
+	h2 bool
+	// note follows the path: a gRPC call's failed status.
+	note string
+	// short replaces path where it does not fit, in this order: a gRPC
+	// method without its package, then without its service; "" for none.
+	short [2]string
 }
 
 func flowCells(f *session.Flow, loc *time.Location) rowCells {
@@ -94,6 +102,8 @@ func flowCells(f *session.Flow, loc *time.Location) rowCells {
 		r.method = style.Printable(f.Request.Method)
 		r.host, r.path = splitURL(f.Request.URL)
 	}
+	r.h2 = isHTTP2(f)
+	grpcCells(&r, f)
 	switch {
 	case f.Err != nil:
 		r.status = "ERR"
@@ -157,6 +167,8 @@ func (c columns) render(r rowCells, f *session.Flow, st style.Styles, selected b
 		switch {
 		case f.Err != nil:
 			status = st.Error.Render
+		case r.note != "":
+			status = st.Error.Render // a failed gRPC call's 200
 		case f.Response != nil && f.Kind == session.HTTP:
 			status = st.Status(f.Response.Status).Render
 		default:
@@ -176,14 +188,18 @@ func (c columns) render(r rowCells, f *session.Flow, st style.Styles, selected b
 	if selected {
 		cursor = "›"
 	}
+	note := plain
+	if !selected {
+		note = st.Error.Render
+	}
 	parts := []string{cursor + mark(r.marker) + style.RCell(r.seq, c.seq)}
 	if c.time > 0 {
 		parts = append(parts, style.Cell(r.time, c.time))
 	}
 	parts = append(parts,
-		method(style.Cell(r.method, c.method)),
+		method(style.Cell(methodText(r.method, r.h2, c.method), c.method)),
 		style.Cell(r.host, c.host),
-		style.Cell(r.path, c.path),
+		pathCell(r.path, r.short, r.note, c.path, note),
 		status(style.Cell(r.status, c.status)),
 		style.Cell(r.ctype, c.ctype),
 		style.RCell(r.size, c.size),

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/siphonproxy/siphon/filter"
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/prompt"
@@ -73,6 +74,7 @@ type Model struct {
 
 	filterExpr string
 	filter     *filter.Filter
+	types      *grpcmsg.Types // gRPC message types filters match with
 	markedOnly bool
 	sortKey    session.SortKey
 	reverse    bool
@@ -86,6 +88,10 @@ func New(ctx context.Context, host prompt.Host, cfg Config) *Model {
 	l.setQuery()
 	return l
 }
+
+// SetProtoTypes sets the gRPC message types (siphon --proto) the filters
+// the list applies from then on match messages' JSON with: ~b "user_id".
+func (l *Model) SetProtoTypes(t *grpcmsg.Types) { l.types = t }
 
 // SetSize sets the list's area, header included.
 func (l *Model) SetSize(width, height int) {

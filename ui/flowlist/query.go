@@ -63,7 +63,7 @@ func (l *Model) clear() tea.Cmd {
 
 // SetFilter applies a filter expression ("" for none).
 func (l *Model) SetFilter(expr string) tea.Cmd {
-	f, err := filter.Parse(expr)
+	f, err := filter.ParseWith(expr, filter.Options{Types: l.types})
 	if err != nil {
 		return l.host.Say(err.Error())
 	}
@@ -162,7 +162,7 @@ func (l *Model) Status() []string {
 // StartFilter sets the filter the list starts with, before Init; an
 // invalid expression is not applied and its error returned.
 func (l *Model) StartFilter(expr string) error {
-	f, err := filter.Parse(expr)
+	f, err := filter.ParseWith(expr, filter.Options{Types: l.types})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ func detailsTab(f *session.Flow, st style.Styles, width int, loc *time.Location)
 	lines = append(lines,
 		row("client", peer(f.Client)),
 		row("server", peer(f.Server)))
+	if p := protocols(f); p != "" {
+		lines = append(lines, row("protocol", p))
+	}
 	if f.Marked {
 		lines = append(lines, row("marked", st.Marked.Render("yes")))
 	}
@@ -58,6 +61,34 @@ func peer(p session.Peer) string {
 		parts = append(parts, "ALPN "+style.Printable(p.ALPN))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// protocols names the protocol each side spoke, the client's request and
+// the origin's response (siphon's own answer for a mock), when either is
+// not HTTP/1.1: "" in the common case, which the Request and Response
+// tabs' first lines show anyway. ALPN is on the client and server rows.
+func protocols(f *session.Flow) string {
+	var client, origin string
+	if f.Request != nil {
+		client = f.Request.Proto
+	}
+	if f.Response != nil {
+		origin = f.Response.Proto
+	}
+	if strings.TrimPrefix(client, "HTTP/1.1") == "" && strings.TrimPrefix(origin, "HTTP/1.1") == "" {
+		return ""
+	}
+	side := func(name, proto string) string {
+		if proto == "" {
+			return name + " -"
+		}
+		return name + " " + style.Printable(proto)
+	}
+	answer := "origin"
+	if f.Source == session.Mock {
+		answer = "siphon's answer"
+	}
+	return side("client", client) + " · " + side(answer, origin)
 }
 
 // timingLines draws each phase of a flow as its duration and a bar placed

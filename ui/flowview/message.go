@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/style"
 )
@@ -40,6 +41,16 @@ func headerLines(h http.Header, st style.Styles) []string {
 		}
 	}
 	return out
+}
+
+// trailerLines are the trailer fields sent after a body (gRPC's status,
+// HTTP/1.1 chunked trailers) under a title, for after the body's lines;
+// none when there were none.
+func trailerLines(tr http.Header, st style.Styles) []string {
+	if len(tr) == 0 {
+		return nil
+	}
+	return append([]string{"", st.Title.Render("trailers")}, headerLines(tr, st)...)
 }
 
 // requestTab is the Request tab without its body lines: the request, or
@@ -89,6 +100,20 @@ func errorLines(e *session.Error, st style.Styles) []string {
 	return lines
 }
 
+// failedCall returns the status of a gRPC call that did not end OK, from
+// its trailers or Trailers-Only headers: cheap enough for every frame,
+// unlike gRPC-Web's trailer frame in the body (the gRPC tab reads that).
+func failedCall(f *session.Flow) (grpcmsg.Status, bool) {
+	if !grpcmsg.IsGRPC(f) {
+		return grpcmsg.Status{}, false
+	}
+	s, ok := grpcmsg.ParseStatus(f.Response.Trailer)
+	if !ok {
+		s, ok = grpcmsg.ParseStatus(f.Response.Header)
+	}
+	return s, ok && s.Code != grpcmsg.OK
+}
+
 // oneLine is a flow as one line, for the flow view's title.
 func oneLine(f *session.Flow, st style.Styles) string {
 	var b strings.Builder
@@ -104,6 +129,9 @@ func oneLine(f *session.Flow, st style.Styles) string {
 		b.WriteString(" " + st.Intercepted.Render("⏸ paused at the request"))
 	case f.Response != nil:
 		b.WriteString(" " + st.Status(f.Response.Status).Render(fmt.Sprint(f.Response.Status)))
+		if s, ok := failedCall(f); ok {
+			b.WriteString(" " + st.Error.Render(s.Code.String()))
+		}
 	default:
 		b.WriteString(" " + st.Pending.Render("…"))
 	}

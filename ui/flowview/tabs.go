@@ -1,6 +1,11 @@
 package flowview
 
-import "github.com/siphonproxy/siphon/session"
+import (
+	"context"
+
+	"github.com/siphonproxy/siphon/grpcmsg"
+	"github.com/siphonproxy/siphon/session"
+)
 
 // Tabs of the flow view, as Tab reports them.
 const (
@@ -9,12 +14,16 @@ const (
 	TabDetails
 	TabMessages // WebSocket flows
 	TabEvents   // text/event-stream responses
+	TabGRPC     // gRPC calls only
 )
 
-// Bodies the view renders off the event loop (see Model.render).
+// Parts the view renders off the event loop (see Model.render): the two
+// bodies, then the parts of tabs with a render function.
 const (
 	partRequest = iota
 	partResponse
+	partGRPC
+	numParts
 )
 
 // tab is one tab of the flow view.
@@ -26,6 +35,10 @@ type tab struct {
 	// part is the body the tab shows while it renders (the spinner is
 	// redrawn for it), or -1 for none.
 	part int
+	// render, for a tab whose part is not a body, renders that part off
+	// the event loop: it reads only its arguments (f is not modified while
+	// it runs) and stops early when ctx ends.
+	render func(ctx context.Context, f *session.Flow, in renderInput, p *progress) []string
 	// only, when set, says which flows have the tab (a gRPC messages tab
 	// for gRPC flows): others skip it in the tab bar and the tab keys.
 	only func(f *session.Flow) bool
@@ -58,6 +71,8 @@ func defaultTabs() []tab {
 		TabDetails:  {name: "Details", lines: (*Model).detailsLines, part: -1},
 		TabMessages: {name: "Messages", lines: (*Model).messagesLines, part: -1, only: isWebSocket},
 		TabEvents:   {name: "Events", lines: (*Model).eventsLines, part: -1, only: isEventStream},
+		TabGRPC: {name: "gRPC", lines: (*Model).grpcLines, part: partGRPC, render: renderGRPC,
+			only: grpcmsg.IsGRPC},
 	}
 }
 
@@ -65,15 +80,33 @@ func defaultTabs() []tab {
 func TabName(i int) string { return defaultTabs()[i].name }
 
 func (v *Model) requestLines(f *session.Flow) []string {
-	return append(requestTab(f, v.original, v.st), v.bodyLines(partRequest)...)
+	lines := append(append(requestTab(f, v.original, v.st), v.grpcHint(f)...), v.bodyLines(partRequest)...)
+	r := f.Request
+	if v.original && f.Original != nil {
+		r = f.Original
+	}
+	if r != nil {
+		lines = append(lines, trailerLines(r.Trailer, v.st)...)
+	}
+	return lines
 }
 
 func (v *Model) responseLines(f *session.Flow) []string {
 	lines := responseTab(f, v.st)
 	if f.Response != nil {
-		lines = append(lines, v.bodyLines(partResponse)...)
+		lines = append(append(lines, v.grpcHint(f)...), v.bodyLines(partResponse)...)
+		lines = append(lines, trailerLines(f.Response.Trailer, v.st)...)
 	}
 	return lines
+}
+
+// grpcHint points from a gRPC call's framed bodies to the tab that
+// decodes them.
+func (v *Model) grpcHint(f *session.Flow) []string {
+	if !v.tabs[TabGRPC].applies(f) {
+		return nil
+	}
+	return []string{v.st.Muted.Render("gRPC messages: the gRPC tab decodes them")}
 }
 
 func (v *Model) detailsLines(f *session.Flow) []string {

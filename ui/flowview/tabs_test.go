@@ -1,6 +1,7 @@
 package flowview
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -19,18 +20,20 @@ func (quietHost) Confirm(string, func() tea.Cmd) tea.Cmd                        
 func (quietHost) Asking() bool                                                         { return false }
 
 // The tab bar and the tab keys follow the tabs table: every entry is
-// drawn, tab steps through them all and wraps, and each draws its lines.
+// drawn (for a gRPC call, which has every tab), tab steps through them
+// all and wraps, and each draws its lines.
 func TestTabsFollowTheTable(t *testing.T) {
 	f := &session.Flow{ID: "a", Seq: 1, State: session.Done,
-		Request:  &session.Request{Method: "GET", URL: "http://h.test/", Proto: "HTTP/1.1"},
-		Response: &session.Response{Status: 204, Proto: "HTTP/1.1"}}
+		Request: &session.Request{Method: "POST", URL: "https://h.test/pkg.Svc/Get", Proto: "HTTP/2.0",
+			Header: http.Header{"Content-Type": {"application/grpc"}}},
+		Response: &session.Response{Status: 200, Proto: "HTTP/2.0"}}
 	keys := keymap.Default()
 	v := New(quietHost{}, func(string) (*session.Flow, error) { return f, nil }, keys, style.NewStyles(style.DefaultTheme()), time.UTC)
 	v.SetSize(120, 30)
 	v.Update(v.loadCmd()())
-	var shown []int // the tabs for every flow; TestTabForSomeFlows has the others
+	var shown []int // the tabs this flow has; TestTabForSomeFlows has the others
 	for i, tb := range v.tabs {
-		if tb.only == nil {
+		if tb.applies(f) {
 			shown = append(shown, i)
 		}
 	}

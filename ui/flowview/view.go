@@ -1,8 +1,9 @@
 // Package flowview inspects one flow in tabs (Request, Response,
-// Details; Messages for a WebSocket, Events for an event stream):
-// headers, bodies decoded and formatted off the event loop in three view
-// modes, timings, messages and events as they arrive, and search within a
-// tab. Its tabs are one table (tabs.go), so a new tab is a change to this
+// Details; Messages for a WebSocket, Events for an event stream, gRPC for
+// a gRPC call): headers and trailers, bodies decoded and formatted off the
+// event loop in three view modes, gRPC messages decoded the same way,
+// timings, messages and events as they arrive, and search within a tab.
+// Its tabs are one table (tabs.go), so a new tab is a change to this
 // package only.
 package flowview
 
@@ -15,6 +16,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/pager"
@@ -37,11 +39,12 @@ type bodyRenderedMsg struct {
 }
 
 // Model inspects one flow in tabs: Request, Response, Details, and
-// Messages or Events for the flows that have them.
-// Bodies are loaded, decoded and formatted by commands, never on the event
-// loop; until they arrive the tab shows what is being done.
+// Messages, Events or gRPC for the flows that have them. Bodies and
+// messages are loaded, decoded and formatted by commands, never on the
+// event loop; until they arrive the tab shows what is being done.
 type Model struct {
 	tabs   []tab
+	types  *grpcmsg.Types // gRPC message types (--proto); nil without
 	host   prompt.Host
 	keys   keymap.Map
 	st     style.Styles
@@ -55,9 +58,9 @@ type Model struct {
 	loadErr  error
 	tab      int
 	mode     ViewMode
-	original bool        // the Request tab shows the request the client sent
-	bodies   [2][]string // rendered request and response bodies; nil while rendering
-	prog     [2]*progress
+	original bool               // the Request tab shows the request the client sent
+	bodies   [numParts][]string // rendered bodies and tab parts; nil while rendering
+	prog     [numParts]*progress
 	gen      int
 	cancel   context.CancelFunc
 	pager    pager.Model
@@ -79,6 +82,18 @@ func New(host prompt.Host, load func(id string) (*session.Flow, error), keys key
 		o(v)
 	}
 	return v
+}
+
+// SetProtoTypes sets the gRPC message types (siphon --proto) the gRPC tab
+// names fields with; nil renders messages without a schema.
+func (v *Model) SetProtoTypes(t *grpcmsg.Types) { v.types = t }
+
+// renderInput is what a render command reads of the view, copied when the
+// command starts.
+type renderInput struct {
+	mode  ViewMode
+	st    style.Styles
+	types *grpcmsg.Types
 }
 
 // SetSize sets the view's area: a title line, the tabs, the pager.
@@ -152,9 +167,24 @@ func (v *Model) render() tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
 	v.gen++
-	v.bodies = [2][]string{}
+	v.bodies = [numParts][]string{}
 	var cmds []tea.Cmd
 	f := v.flow
+	in := renderInput{mode: v.mode, st: v.st, types: v.types}
+	for _, t := range v.tabs {
+		if t.render == nil || t.part < 0 {
+			continue
+		}
+		if !t.applies(f) {
+			v.bodies[t.part] = []string{}
+			continue
+		}
+		p, gen, render := &progress{}, v.gen, t.render
+		v.prog[t.part] = p
+		cmds = append(cmds, func() tea.Msg {
+			return bodyRenderedMsg{gen: gen, part: t.part, lines: render(ctx, f, in, p)}
+		})
+	}
 	for part := range 2 {
 		var b session.Body
 		var h map[string][]string
@@ -181,7 +211,18 @@ func (v *Model) render() tea.Cmd {
 
 // busy reports whether something is still being loaded or rendered.
 func (v *Model) busy() bool {
-	return v.loadErr == nil && (v.flow == nil || v.bodies[partRequest] == nil || v.bodies[partResponse] == nil)
+	if v.loadErr != nil {
+		return false
+	}
+	if v.flow == nil {
+		return true
+	}
+	for _, t := range v.tabs {
+		if t.part >= 0 && t.applies(v.flow) && v.bodies[t.part] == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Update handles loading and rendering results, the spinner, and the flow
