@@ -151,6 +151,8 @@ type Body struct {
 type StreamStats struct {
 	BytesUp, BytesDown   int64 // client→server, server→client
 	FramesUp, FramesDown int64 // WebSocket frames; zero for tunnels
+	PingsUp, PingsDown   int64 // WebSocket ping frames (counted, not stored as messages)
+	PongsUp, PongsDown   int64 // WebSocket pong frames
 	Closed               time.Time
 }
 
