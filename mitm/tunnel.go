@@ -1,7 +1,6 @@
 package mitm
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -11,12 +10,15 @@ import (
 
 	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/wsmsg"
 )
 
 // pipeUpgrade relays a connection the origin switched to another protocol
 // (WebSocket): martian would wait for a response body that never ends, so
-// siphon takes the client connection and copies bytes both ways, counting
-// WebSocket frames, until either side closes.
+// siphon takes the client connection and copies bytes both ways until
+// either side closes. A WebSocket's frames are parsed on the way (see
+// wsTaps): its messages reach the Recorder as they pass, while the bytes
+// go on unchanged.
 func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *record) {
 	conn, brw, err := ctx.Session().Hijack()
 	if err != nil {
@@ -38,26 +40,42 @@ func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *recor
 		rec.finish(&session.Error{Phase: session.PhaseClient, Msg: "writing the upgrade response: " + err.Error()})
 		return
 	}
-	stats := relay(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), upstream, true)
+	var up, down *wsmsg.Tap
+	if isWebSocket(res) {
+		up, down = p.wsTaps(res, rec)
+	}
+	stats := relayTaps(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), upstream, up, down)
 	rec.finishWith(func(f *session.Flow) { f.Stream = stats }, nil)
 }
 
 // relay copies client→server and server→client until one side ends, then
 // gives the other a moment to finish before both are closed by the caller.
+// With frames set it counts WebSocket frames each way.
 func relay(clientW io.Writer, clientR io.Reader, server io.ReadWriter, frames bool) *session.StreamStats {
-	var up, down frameCounter
+	var up, down *wsmsg.Tap
+	if frames {
+		up, down, _ = wsmsg.NewTaps(nil, wsmsg.Config{})
+	}
+	return relayTaps(clientW, clientR, server, up, down)
+}
+
+// relayTaps is relay with a tap on each direction (either may be nil):
+// each chunk read goes to its tap before it is written on, so a message
+// is recorded before its last byte reaches the peer. The taps are closed
+// when their direction ends.
+func relayTaps(clientW io.Writer, clientR io.Reader, server io.ReadWriter, up, down *wsmsg.Tap) *session.StreamStats {
 	var upN, downN int64
 	var wg sync.WaitGroup
 	done := make(chan struct{}, 2)
-	copyDir := func(dst io.Writer, src io.Reader, n *int64, fc *frameCounter) {
+	copyDir := func(dst io.Writer, src io.Reader, n *int64, tap *wsmsg.Tap) {
 		defer wg.Done()
 		buf := make([]byte, 32<<10)
 		for {
 			k, err := src.Read(buf)
 			if k > 0 {
 				*n += int64(k)
-				if frames {
-					fc.feed(buf[:k])
+				if tap != nil {
+					tap.Write(buf[:k])
 				}
 				if _, werr := dst.Write(buf[:k]); werr != nil {
 					break
@@ -67,12 +85,15 @@ func relay(clientW io.Writer, clientR io.Reader, server io.ReadWriter, frames bo
 				break
 			}
 		}
+		if tap != nil {
+			tap.Close()
+		}
 		closeWrite(dst)
 		done <- struct{}{}
 	}
 	wg.Add(2)
-	go copyDir(server, clientR, &upN, &up)
-	go copyDir(clientW, server, &downN, &down)
+	go copyDir(server, clientR, &upN, up)
+	go copyDir(clientW, server, &downN, down)
 	<-done
 	// One side is finished; the other gets a short grace period (a
 	// WebSocket close handshake) before its reads are cut.
@@ -83,7 +104,13 @@ func relay(clientW io.Writer, clientR io.Reader, server io.ReadWriter, frames bo
 		}
 	}
 	wg.Wait()
-	return &session.StreamStats{BytesUp: upN, BytesDown: downN, FramesUp: up.frames, FramesDown: down.frames, Closed: time.Now()}
+	s := &session.StreamStats{BytesUp: upN, BytesDown: downN, Closed: time.Now()}
+	if up != nil {
+		u, d := up.Stats(), down.Stats()
+		s.FramesUp, s.PingsUp, s.PongsUp = u.Frames, u.Pings, u.Pongs
+		s.FramesDown, s.PingsDown, s.PongsDown = d.Frames, d.Pings, d.Pongs
+	}
+	return s
 }
 
 func closeWrite(w io.Writer) {
@@ -118,54 +145,3 @@ type prefixConn struct {
 }
 
 func (c *prefixConn) Read(b []byte) (int, error) { return c.r.Read(b) }
-
-// frameCounter counts WebSocket frames in one direction of a byte stream
-// by reading just the frame headers (RFC 6455 §5.2) and skipping payloads.
-type frameCounter struct {
-	hdr    [14]byte
-	have   int
-	skip   uint64
-	frames int64
-}
-
-func (c *frameCounter) feed(p []byte) {
-	for len(p) > 0 {
-		if c.skip > 0 {
-			k := uint64(len(p))
-			if k > c.skip {
-				k = c.skip
-			}
-			c.skip -= k
-			p = p[k:]
-			continue
-		}
-		c.hdr[c.have] = p[0]
-		c.have++
-		p = p[1:]
-		if c.have < 2 {
-			continue
-		}
-		need, l7 := 2, c.hdr[1]&0x7f
-		switch l7 {
-		case 126:
-			need += 2
-		case 127:
-			need += 8
-		}
-		if c.hdr[1]&0x80 != 0 {
-			need += 4
-		}
-		if c.have < need {
-			continue
-		}
-		n := uint64(l7)
-		switch l7 {
-		case 126:
-			n = uint64(binary.BigEndian.Uint16(c.hdr[2:4]))
-		case 127:
-			n = binary.BigEndian.Uint64(c.hdr[2:10])
-		}
-		c.skip, c.have = n, 0
-		c.frames++
-	}
-}

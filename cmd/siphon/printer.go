@@ -50,6 +50,11 @@ func (p *printer) Update(f *session.Flow) error {
 	return err
 }
 
+// AddMessage stores a WebSocket message.
+func (p *printer) AddMessage(flowID string, m session.Message) error {
+	return p.store.AddMessage(flowID, m)
+}
+
 func (p *printer) maybePrint(f *session.Flow) {
 	if f.State != session.Done && f.State != session.Failed {
 		return
