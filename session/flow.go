@@ -4,6 +4,7 @@
 package session
 
 import (
+	"iter"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,6 +102,12 @@ type Flow struct {
 	HeadersUnloaded bool
 	Comment         string
 	Stream          *StreamStats // tunnel and WebSocket traffic, nil for plain HTTP
+	// Messages, when not nil, yields the flow's WebSocket messages in
+	// order, reading them from the Store as it goes. A Store sets it only
+	// on its own copy of a flow it hands to a matcher that needs bodies
+	// (BodyMatcher), for the time of that Match: ~b matches message
+	// payloads. Elsewhere it is nil; read messages with Store.Messages.
+	Messages iter.Seq[Message] `json:"-"`
 }
 
 // Peer describes one end of a connection.
