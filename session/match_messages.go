@@ -54,3 +54,18 @@ func (s *Store) eachMessage(id string) iter.Seq[Message] {
 		}
 	}
 }
+
+// Match asks m about f as List would: a matcher that needs bodies sees
+// f's WebSocket messages through Flow.Messages (on a copy: f is not
+// changed). For callers that match flows the proxy hands them, such as
+// siphon dump's printer.
+func (s *Store) Match(m Matcher, f *Flow) bool {
+	if m == nil {
+		return true
+	}
+	if bodies, _ := needs(m); !bodies || !s.hasMessages(f) {
+		return m.Match(f)
+	}
+	c := *f
+	return s.matchWithMessages(m, &c)
+}

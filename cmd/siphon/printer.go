@@ -15,7 +15,8 @@ import (
 )
 
 // printer is the proxy's Recorder for siphon dump: it stores every flow
-// and prints one line for each that completes and matches the filter.
+// and prints one line for each that completes and matches the filter
+// (and, with messages set, the lines of a WebSocket's messages).
 // Printing happens on its own goroutine so a slow terminal never holds up
 // the proxy.
 type printer struct {
@@ -23,9 +24,12 @@ type printer struct {
 	filter session.Matcher
 	out    *bufio.Writer
 	format func(*session.Flow) string // one line of output: formatFlow, or formatFlowJSON for --json
+	// messages: print a WebSocket flow's messages under its line
+	// (--ws-messages), read from the store on the printing goroutine.
+	messages bool
 
 	mu     sync.Mutex
-	lines  []string
+	lines  []printed
 	wake   chan struct{}
 	closed bool
 	done   chan struct{}
@@ -59,19 +63,29 @@ func (p *printer) maybePrint(f *session.Flow) {
 	if f.State != session.Done && f.State != session.Failed {
 		return
 	}
-	if p.filter != nil && !p.filter.Match(f) {
+	if p.filter != nil && !p.store.Match(p.filter, f) {
 		return
 	}
-	line := p.format(f)
+	item := printed{line: p.format(f)}
+	if p.messages && f.Kind == session.WebSocket {
+		item.flow = f.Clone()
+	}
 	p.mu.Lock()
 	if !p.closed {
-		p.lines = append(p.lines, line)
+		p.lines = append(p.lines, item)
 	}
 	p.mu.Unlock()
 	select {
 	case p.wake <- struct{}{}:
 	default:
 	}
+}
+
+// printed is a flow's line waiting to be written, with the flow when its
+// messages follow.
+type printed struct {
+	line string
+	flow *session.Flow
 }
 
 func (p *printer) loop() {
@@ -83,8 +97,13 @@ func (p *printer) loop() {
 		p.lines = nil
 		p.mu.Unlock()
 		for _, l := range lines {
-			p.out.WriteString(l)
+			p.out.WriteString(l.line)
 			p.out.WriteByte('\n')
+			if l.flow != nil {
+				if err := printMessages(p.out, p.store, l.flow); err != nil {
+					fmt.Fprintf(p.out, "  (messages: %v)\n", err)
+				}
+			}
 		}
 		p.out.Flush()
 		if closed {
