@@ -102,8 +102,12 @@ type Result struct {
 	FlowID string
 	// Status is the response status the client received; 0 without one.
 	Status int
-	// Size is the number of response body bytes received.
+	// Size is the number of response body bytes received; for a
+	// WebSocket, the payload bytes of the server's messages.
 	Size int64
+	// Sent is the number of client messages a WebSocket replay sent (its
+	// close included); 0 for HTTP.
+	Sent int
 	// Duration runs from sending the request to the end of the response
 	// body, as the client saw it.
 	Duration time.Duration
