@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/martian/v3"
@@ -40,40 +41,83 @@ func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *recor
 		rec.finish(&session.Error{Phase: session.PhaseClient, Msg: "writing the upgrade response: " + err.Error()})
 		return
 	}
-	var up, down *wsmsg.Tap
+	rl := &relayed{}
 	if isWebSocket(res) {
-		up, down = p.wsTaps(res, rec)
+		rl.up, rl.down = p.wsTaps(res, rec)
 	}
-	stats := relayTaps(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), upstream, up, down)
+	stop := publishStream(rec, rl)
+	stats := relayTaps(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), upstream, rl)
+	stop()
 	rec.finishWith(func(f *session.Flow) { f.Stream = stats }, nil)
+}
+
+// streamEvery is how often an open WebSocket's counts are published.
+const streamEvery = time.Second
+
+// publishStream publishes rl's counts on rec's flow every streamEvery, so
+// that an open connection shows its traffic, until stop is called.
+func publishStream(rec *record, rl *relayed) (stop func()) {
+	done := make(chan struct{})
+	t := time.NewTicker(streamEvery)
+	go func() {
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				s := rl.stats(time.Time{})
+				rec.update(func(f *session.Flow) { f.Stream = s })
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // relay copies client→server and server→client until one side ends, then
 // gives the other a moment to finish before both are closed by the caller.
 // With frames set it counts WebSocket frames each way.
 func relay(clientW io.Writer, clientR io.Reader, server io.ReadWriter, frames bool) *session.StreamStats {
-	var up, down *wsmsg.Tap
+	rl := &relayed{}
 	if frames {
-		up, down, _ = wsmsg.NewTaps(nil, wsmsg.Config{})
+		rl.up, rl.down, _ = wsmsg.NewTaps(nil, wsmsg.Config{})
 	}
-	return relayTaps(clientW, clientR, server, up, down)
+	return relayTaps(clientW, clientR, server, rl)
 }
 
-// relayTaps is relay with a tap on each direction (either may be nil):
-// each chunk read goes to its tap before it is written on, so a message
-// is recorded before its last byte reaches the peer. The taps are closed
-// when their direction ends.
-func relayTaps(clientW io.Writer, clientR io.Reader, server io.ReadWriter, up, down *wsmsg.Tap) *session.StreamStats {
-	var upN, downN int64
+// relayed counts what a relay copied; its taps (nil for a tunnel) parse
+// WebSocket frames each way. Safe for concurrent use.
+type relayed struct {
+	upN, downN atomic.Int64
+	up, down   *wsmsg.Tap
+}
+
+// stats returns the counts so far; closed is when the relay ended, zero
+// while it runs.
+func (r *relayed) stats(closed time.Time) *session.StreamStats {
+	s := &session.StreamStats{BytesUp: r.upN.Load(), BytesDown: r.downN.Load(), Closed: closed}
+	if r.up != nil {
+		u, d := r.up.Stats(), r.down.Stats()
+		s.FramesUp, s.PingsUp, s.PongsUp = u.Frames, u.Pings, u.Pongs
+		s.FramesDown, s.PingsDown, s.PongsDown = d.Frames, d.Pings, d.Pongs
+	}
+	return s
+}
+
+// relayTaps is relay counting into rl: each chunk read goes to its
+// direction's tap (when rl has taps) before it is written on, so a
+// message is recorded before its last byte reaches the peer. The taps are
+// closed when their direction ends.
+func relayTaps(clientW io.Writer, clientR io.Reader, server io.ReadWriter, rl *relayed) *session.StreamStats {
 	var wg sync.WaitGroup
 	done := make(chan struct{}, 2)
-	copyDir := func(dst io.Writer, src io.Reader, n *int64, tap *wsmsg.Tap) {
+	copyDir := func(dst io.Writer, src io.Reader, n *atomic.Int64, tap *wsmsg.Tap) {
 		defer wg.Done()
 		buf := make([]byte, 32<<10)
 		for {
 			k, err := src.Read(buf)
 			if k > 0 {
-				*n += int64(k)
+				n.Add(int64(k))
 				if tap != nil {
 					tap.Write(buf[:k])
 				}
@@ -92,8 +136,8 @@ func relayTaps(clientW io.Writer, clientR io.Reader, server io.ReadWriter, up, d
 		done <- struct{}{}
 	}
 	wg.Add(2)
-	go copyDir(server, clientR, &upN, up)
-	go copyDir(clientW, server, &downN, down)
+	go copyDir(server, clientR, &rl.upN, rl.up)
+	go copyDir(clientW, server, &rl.downN, rl.down)
 	<-done
 	// One side is finished; the other gets a short grace period (a
 	// WebSocket close handshake) before its reads are cut.
@@ -104,13 +148,7 @@ func relayTaps(clientW io.Writer, clientR io.Reader, server io.ReadWriter, up, d
 		}
 	}
 	wg.Wait()
-	s := &session.StreamStats{BytesUp: upN, BytesDown: downN, Closed: time.Now()}
-	if up != nil {
-		u, d := up.Stats(), down.Stats()
-		s.FramesUp, s.PingsUp, s.PongsUp = u.Frames, u.Pings, u.Pongs
-		s.FramesDown, s.PingsDown, s.PongsDown = d.Frames, d.Pings, d.Pongs
-	}
-	return s
+	return rl.stats(time.Now())
 }
 
 func closeWrite(w io.Writer) {
