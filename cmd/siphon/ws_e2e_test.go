@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"crypto/x509"
 	"fmt"
 	"strings"
@@ -138,6 +139,29 @@ func TestWebSocketMessagesCaptured(t *testing.T) {
 		}
 		if st := store.MessageStats(f.ID); st.Stored != int64(len(want[i])) || st.Capped() {
 			t.Errorf("%s: message stats %+v", tc.url, st)
+		}
+	}
+	// The captured messages export to HAR as Chrome's _webSocketMessages.
+	out, stderr, code := runSiphon(t, "export", "--format", "har", c.session)
+	if code != 0 {
+		t.Fatalf("siphon export --format har: %d %s", code, stderr)
+	}
+	var har struct {
+		Log struct {
+			Entries []struct {
+				Messages []struct {
+					Type string `json:"type"`
+					Data string `json:"data"`
+				} `json:"_webSocketMessages"`
+			} `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal([]byte(out), &har); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range har.Log.Entries {
+		if len(e.Messages) != len(want[i]) || e.Messages[0].Type != "send" || e.Messages[0].Data != "hello, 世界" || e.Messages[1].Type != "receive" {
+			t.Errorf("HAR entry %d has %d messages, want %d", i, len(e.Messages), len(want[i]))
 		}
 	}
 }
