@@ -21,7 +21,7 @@ import (
 )
 
 // rawWSOrigin is a TCP origin that completes a WebSocket handshake by hand
-// (accepting permessage-deflate when asked) and then reads every byte the
+// (accepting the extensions the client asks for, as they are) and then reads every byte the
 // client's side sends until it closes, so a test can send frames no
 // WebSocket library would and see what siphon relayed.
 type rawWSOrigin struct {
@@ -59,8 +59,8 @@ func (o *rawWSOrigin) serve(c net.Conn) {
 		return
 	}
 	fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n", acceptKey(req.Header.Get("Sec-WebSocket-Key")))
-	if strings.Contains(req.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate") {
-		io.WriteString(c, "Sec-WebSocket-Extensions: permessage-deflate\r\n")
+	if ext := req.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
+		io.WriteString(c, "Sec-WebSocket-Extensions: "+ext+"\r\n")
 	}
 	io.WriteString(c, "\r\n")
 	b, _ := io.ReadAll(br)
@@ -144,18 +144,21 @@ func TestWebSocketBadInputRelayedAndNoted(t *testing.T) {
 	c := startDump(t, "", "--body-limit", "4KiB")
 	hello := rawFrame(true, false, 1, []byte("hello"), false)
 	cases := []struct {
-		name    string
-		deflate bool
-		frames  []byte
-		note    string // in the last message's note
-		size    int64  // of the last message, when checked
+		name   string
+		ext    string // the extensions asked for and accepted
+		frames []byte
+		note   string // in the last message's note
+		size   int64  // of the last message, when checked
 	}{
 		{name: "opcode", frames: rawFrame(true, false, 3, []byte("x"), false), note: "bad opcode 3"},
 		{name: "unmasked", frames: rawFrame(true, false, 1, []byte("plain"), true), note: "unmasked client frame"},
 		{name: "bigping", frames: rawFrame(true, false, 9, bytes.Repeat([]byte("p"), 126), false), note: "oversized control frame"},
 		{name: "fragping", frames: rawFrame(false, false, 9, []byte("p"), false), note: "fragmented control frame"},
 		{name: "utf8", frames: rawFrame(true, false, 1, []byte("bad \xff\xfe text"), false), note: "not valid UTF-8"},
-		{name: "bomb", deflate: true, frames: rawFrame(true, true, 2, deflateBomb(t, 128<<20), false), note: "deflate bomb"},
+		{name: "bomb", ext: "permessage-deflate", frames: rawFrame(true, true, 2, deflateBomb(t, 128<<20), false), note: "deflate bomb"},
+		// An extensions header siphon cannot read: the compressed message
+		// is kept as sent, and the flow says why first.
+		{name: "badext", ext: "permessage-deflate; server_max_window_bits=99", frames: rawFrame(true, true, 2, deflateBomb(t, 1<<20), false), note: "compressed by an extension siphon does not decode"},
 	}
 	for _, tc := range cases {
 		conn, err := net.Dial("tcp", c.addr)
@@ -163,8 +166,8 @@ func TestWebSocketBadInputRelayedAndNoted(t *testing.T) {
 			t.Fatal(err)
 		}
 		ext := ""
-		if tc.deflate {
-			ext = "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+		if tc.ext != "" {
+			ext = "Sec-WebSocket-Extensions: " + tc.ext + "\r\n"
 		}
 		fmt.Fprintf(conn, "GET http://%s/%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
 			origin.addr, tc.name, origin.addr, ext)
@@ -200,6 +203,13 @@ func TestWebSocketBadInputRelayedAndNoted(t *testing.T) {
 	store := stoppedSession(t, c)
 	for _, tc := range cases {
 		f, msgs := wsFlow(t, store, "http://"+origin.addr+"/"+tc.name)
+		if tc.name == "badext" {
+			if len(msgs) == 0 || !strings.Contains(msgs[0].Note, "Sec-WebSocket-Extensions cannot be read") {
+				t.Errorf("badext: first message %+v, want a note on the extensions", msgs)
+				continue
+			}
+			msgs = msgs[1:]
+		}
 		if len(msgs) != 2 || string(msgs[0].Data) != "hello" || msgs[0].Note != "" {
 			t.Errorf("%s: stored %+v, want hello then a noted message", tc.name, msgs)
 			continue
