@@ -63,11 +63,19 @@ func (p *printer) maybePrint(f *session.Flow) {
 	if f.State != session.Done && f.State != session.Failed {
 		return
 	}
-	if p.filter != nil && !p.store.Match(p.filter, f) {
-		return
+	item := printed{}
+	if p.filter != nil && !p.filter.Match(f) {
+		// A body filter may match a WebSocket's messages, which the
+		// store reads from its file: on the printing goroutine, not the
+		// proxy's.
+		bm, ok := p.filter.(session.BodyMatcher)
+		if f.Kind != session.WebSocket || !ok || !bm.NeedsBodies() {
+			return
+		}
+		item.recheck = true
 	}
-	item := printed{line: p.format(f)}
-	if p.messages && f.Kind == session.WebSocket {
+	item.line = p.format(f)
+	if item.recheck || p.messages && f.Kind == session.WebSocket {
 		item.flow = f.Clone()
 	}
 	p.mu.Lock()
@@ -82,10 +90,11 @@ func (p *printer) maybePrint(f *session.Flow) {
 }
 
 // printed is a flow's line waiting to be written, with the flow when its
-// messages follow.
+// messages follow or decide whether it matches (recheck).
 type printed struct {
-	line string
-	flow *session.Flow
+	line    string
+	flow    *session.Flow
+	recheck bool // print only if the filter matches flow with its messages
 }
 
 func (p *printer) loop() {
@@ -97,9 +106,12 @@ func (p *printer) loop() {
 		p.lines = nil
 		p.mu.Unlock()
 		for _, l := range lines {
+			if l.recheck && !p.store.Match(p.filter, l.flow) {
+				continue
+			}
 			p.out.WriteString(l.line)
 			p.out.WriteByte('\n')
-			if l.flow != nil {
+			if l.flow != nil && p.messages {
 				if err := printMessages(p.out, p.store, l.flow); err != nil {
 					fmt.Fprintf(p.out, "  (messages: %v)\n", err)
 				}
