@@ -27,14 +27,6 @@ type Runner struct {
 	// returns it with its bodies (Store.Get), so that a long list does not
 	// hold every body in memory. Its error becomes the Result's.
 	Load func(f *session.Flow) (*session.Flow, error)
-	// Messages, when set, returns the messages of a WebSocket flow (its
-	// client's at least, in order, with their payloads) so that the
-	// conversation is replayed (Sender.SendWebSocket); without it a
-	// WebSocket flow's Result is an error.
-	Messages func(f *session.Flow) ([]session.Message, error)
-	// AtOnce sends a WebSocket's client messages one after another rather
-	// than with their recorded gaps.
-	AtOnce bool
 	// OnResult, when set, receives each result as it completes, one call
 	// at a time; it must not block for long.
 	OnResult func(Result)
@@ -154,25 +146,9 @@ func (r *Runner) one(ctx context.Context, j job) Result {
 		}
 		f = loaded
 	}
-	var res Result
-	if f.Kind == session.WebSocket {
-		res = r.sendWebSocket(ctx, f)
-	} else {
-		res = r.Sender.Send(ctx, f)
-	}
+	res := r.Sender.Send(ctx, f)
 	res.Round = j.round
 	return res
-}
-
-func (r *Runner) sendWebSocket(ctx context.Context, f *session.Flow) Result {
-	if r.Messages == nil {
-		return Result{Flow: f, Err: fmt.Errorf("%w: WebSocket flow %s without its messages", ErrNotHTTP, f.Request.URL)}
-	}
-	msgs, err := r.Messages(f)
-	if err != nil {
-		return Result{Flow: f, Err: err}
-	}
-	return r.Sender.SendWebSocket(ctx, f, msgs, r.AtOnce)
 }
 
 // percentile is the nearest-rank percentile of sorted durations.

@@ -34,6 +34,14 @@ type SenderConfig struct {
 	// Timeout bounds one exchange, response body included; two minutes
 	// when zero.
 	Timeout time.Duration
+	// Messages, when set, returns the messages of a WebSocket flow (its
+	// client's at least, in order, with their payloads): Send then
+	// replays a WebSocket's conversation (SendWebSocket). Without it,
+	// Send refuses WebSocket flows with ErrNotHTTP.
+	Messages func(flowID string) ([]session.Message, error)
+	// AtOnce makes Send replay a WebSocket's client messages one after
+	// another rather than with their recorded gaps.
+	AtOnce bool
 }
 
 // Sender re-sends captured requests through siphon's own listener, so that
@@ -118,10 +126,19 @@ type Result struct {
 }
 
 // Send sends f's request (bodies loaded, as Store.Get returns it) through
-// siphon, reads the whole response and reports the outcome. It blocks
+// siphon, reads the whole response and reports the outcome; a WebSocket's
+// conversation is replayed when the config says where its messages are. It blocks
 // until then, the Sender's timeout, or ctx is done.
 func (s *Sender) Send(ctx context.Context, f *session.Flow) Result {
 	res := Result{Flow: f}
+	if f != nil && f.Kind == session.WebSocket && s.cfg.Messages != nil {
+		msgs, err := s.cfg.Messages(f.ID)
+		if err != nil {
+			res.Err = fmt.Errorf("replay WebSocket %s: %w", f.ID, err)
+			return res
+		}
+		return s.SendWebSocket(ctx, f, msgs, s.cfg.AtOnce)
+	}
 	q, err := sendable(f)
 	if err != nil {
 		res.Err = err

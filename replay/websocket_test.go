@@ -82,8 +82,24 @@ func TestReplayWebSocketConversation(t *testing.T) {
 		t.Fatalf("captured client messages: %+v", wantUp)
 	}
 	s := c.sender(t)
+	// Send replays a WebSocket when the config says where its messages
+	// are (as the TUI's and MCP's senders do).
+	viaSend, err := NewSender(SenderConfig{Proxy: c.addr, RootCAs: c.caPool, Marker: c.marker, Timeout: 20 * time.Second, AtOnce: true,
+		Messages: func(id string) ([]session.Message, error) { return c.store.Messages(id, 0, 100) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viaSend.Close()
+	if res := s.Send(ctx, orig); !errors.Is(res.Err, ErrNotHTTP) {
+		t.Errorf("Send of a WebSocket without Messages: %v, want ErrNotHTTP", res.Err)
+	}
 	for i, atOnce := range []bool{false, true} {
-		res := s.SendWebSocket(ctx, orig, msgs, atOnce)
+		var res Result
+		if atOnce {
+			res = viaSend.Send(ctx, orig)
+		} else {
+			res = s.SendWebSocket(ctx, orig, msgs, false)
+		}
 		// The client reads the echoes that come before its close (the
 		// library drops later ones): how many is up to timing.
 		if res.Err != nil || res.Status != 101 || res.Sent != 4 || res.FlowID == "" || res.Size > int64(3+5+600) {

@@ -78,15 +78,13 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		len(flows), *repeat, *concurrency, r.store.Path())
 
 	sender, err := replay.NewSender(replay.SenderConfig{Proxy: r.addr.String(), RootCAs: r.ca.Pool(),
-		Marker: marker, Timeout: *timeout})
+		Marker: marker, Timeout: *timeout, Messages: clientMessagesOf(source), AtOnce: *atOnce})
 	if err != nil {
 		return r.stop(err, nil)
 	}
 	var mu sync.Mutex // OnResult runs one at a time; the lock orders the writes anyway
 	runner := &replay.Runner{Sender: sender, Repeat: *repeat, Concurrency: *concurrency,
-		Load:     func(f *session.Flow) (*session.Flow, error) { return source.Get(f.ID) },
-		Messages: func(f *session.Flow) ([]session.Message, error) { return clientMessages(source, f.ID) },
-		AtOnce:   *atOnce,
+		Load: func(f *session.Flow) (*session.Flow, error) { return source.Get(f.ID) },
 		OnResult: func(res replay.Result) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -137,8 +135,12 @@ func listReplayable(store *session.Store, m session.Matcher, stderr io.Writer) [
 	return out
 }
 
-// clientMessages reads the client's messages of a WebSocket flow, a
-// window at a time, for its replay.
+// clientMessagesOf reads the client's messages of a WebSocket flow of
+// store, a window at a time, for its replay (replay.SenderConfig.Messages).
+func clientMessagesOf(store *session.Store) func(id string) ([]session.Message, error) {
+	return func(id string) ([]session.Message, error) { return clientMessages(store, id) }
+}
+
 func clientMessages(store *session.Store, id string) ([]session.Message, error) {
 	const window = 1024
 	var out []session.Message
