@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
@@ -64,17 +65,23 @@ func (s *Sender) SendWebSocket(ctx context.Context, f *session.Flow, msgs []sess
 		res.Err = fmt.Errorf("replay WebSocket %s: %w", f.Request.URL, err)
 		return res
 	}
+	// The server's messages are counted, not kept: memory stays bounded
+	// whatever their size.
 	conn.SetReadLimit(-1)
 	var received atomic.Int64
 	readDone := make(chan struct{})
 	go func() {
 		defer close(readDone)
 		for {
-			_, data, err := conn.Read(ctx)
+			_, r, err := conn.Reader(ctx)
 			if err != nil {
 				return
 			}
-			received.Add(int64(len(data)))
+			n, err := io.Copy(io.Discard, r)
+			received.Add(n)
+			if err != nil {
+				return
+			}
 		}
 	}()
 	res.Sent, res.Err = script.run(ctx, conn)
