@@ -63,15 +63,23 @@ func matchContentType(t *text, h http.Header) bool {
 }
 
 func matchBody(t *text, f *session.Flow) bool {
-	return matchRequestBody(t, f) || matchResponseBody(t, f)
+	return requestBody(t, f) || responseBody(t, f) || matchWSMessages(t, f, anyDir)
 }
 
 func matchRequestBody(t *text, f *session.Flow) bool {
+	return requestBody(t, f) || matchWSMessages(t, f, session.Up)
+}
+
+func matchResponseBody(t *text, f *session.Flow) bool {
+	return responseBody(t, f) || matchWSMessages(t, f, session.Down)
+}
+
+func requestBody(t *text, f *session.Flow) bool {
 	r := f.Request
 	return r != nil && t.matchBytes(bodyText(r.Header, r.Body, r.Text))
 }
 
-func matchResponseBody(t *text, f *session.Flow) bool {
+func responseBody(t *text, f *session.Flow) bool {
 	r := f.Response
 	return r != nil && t.matchBytes(bodyText(r.Header, r.Body, r.Text))
 }

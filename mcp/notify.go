@@ -45,6 +45,12 @@ func (n *Notifier) Update(f *session.Flow) error {
 	return err
 }
 
+// AddMessage passes a WebSocket message on; the flow's own Update tells
+// clients about it.
+func (n *Notifier) AddMessage(flowID string, m session.Message) error {
+	return n.next.AddMessage(flowID, m)
+}
+
 func (n *Notifier) note(id string) {
 	n.mu.Lock()
 	n.pending[id] = struct{}{}

@@ -14,12 +14,15 @@ import (
 )
 
 // Recorder receives flows as they change. Add is called once per flow (and
-// assigns its ID and Seq), Update after each change. Both are called on the
-// proxy's hot path and must not block on I/O; session.Store satisfies it.
-// Implementations must copy what they keep: the proxy goes on changing f.
+// assigns its ID and Seq), Update after each change, AddMessage for each
+// WebSocket message of a flow as it is relayed (between its Add and its
+// final Update). All are called on the proxy's hot path and must not block
+// on I/O; session.Store satisfies it. Implementations must copy what they
+// keep of f (the proxy goes on changing it); a message's Data is theirs.
 type Recorder interface {
 	Add(f *session.Flow)
 	Update(f *session.Flow) error
+	AddMessage(flowID string, m session.Message) error
 }
 
 // record is the proxy's working copy of one flow. The connection goroutine,

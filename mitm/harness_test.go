@@ -24,6 +24,7 @@ type memRecorder struct {
 	mu      sync.Mutex
 	flows   []*session.Flow
 	updates []int // Update calls per flow
+	msgs    map[string][]session.Message
 	changed chan struct{}
 }
 
@@ -46,6 +47,24 @@ func (r *memRecorder) Update(f *session.Flow) error {
 	r.mu.Unlock()
 	r.signal()
 	return nil
+}
+
+func (r *memRecorder) AddMessage(flowID string, m session.Message) error {
+	r.mu.Lock()
+	if r.msgs == nil {
+		r.msgs = map[string][]session.Message{}
+	}
+	r.msgs[flowID] = append(r.msgs[flowID], m)
+	r.mu.Unlock()
+	r.signal()
+	return nil
+}
+
+// messages returns the messages recorded for a flow.
+func (r *memRecorder) messages(flowID string) []session.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]session.Message(nil), r.msgs[flowID]...)
 }
 
 func (r *memRecorder) signal() {

@@ -115,6 +115,28 @@ func TestWebSocketEchoPlainAndMITM(t *testing.T) {
 		if f.Stream.FramesUp < 4 || f.Stream.FramesDown < 3 || f.Stream.BytesUp < 600 || f.Stream.BytesDown < 600 {
 			t.Errorf("%s stream stats %+v", wsURL, f.Stream)
 		}
+		// Each message was recorded once each way, with its payload,
+		// before the flow completed.
+		msgs := tp.rec.messages(f.ID)
+		var up, down int
+		for _, m := range msgs {
+			if m.Opcode != session.OpText {
+				continue
+			}
+			i := up
+			if m.Dir == session.Down {
+				i = down
+				down++
+			} else {
+				up++
+			}
+			if want := strings.Repeat("x", 10+i*200); string(m.Data) != want || m.Note != "" {
+				t.Errorf("%s message %v %d: %q note %q", wsURL, m.Dir, i, m.Data, m.Note)
+			}
+		}
+		if up != 3 || down != 3 || msgs[len(msgs)-1].Opcode != session.OpClose {
+			t.Errorf("%s recorded %d up, %d down: %+v", wsURL, up, down, msgs)
+		}
 	}
 	// Frames are not HTTP: closing the connections must not record them
 	// as malformed requests (Shutdown waits until every one is closed).

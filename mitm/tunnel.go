@@ -1,22 +1,25 @@
 package mitm
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/wsmsg"
 )
 
 // pipeUpgrade relays a connection the origin switched to another protocol
 // (WebSocket): martian would wait for a response body that never ends, so
-// siphon takes the client connection and copies bytes both ways, counting
-// WebSocket frames, until either side closes.
+// siphon takes the client connection and copies bytes both ways until
+// either side closes. A WebSocket's frames are parsed on the way (see
+// wsTaps): its messages reach the Recorder as they pass, while the bytes
+// go on unchanged.
 func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *record) {
 	conn, brw, err := ctx.Session().Hijack()
 	if err != nil {
@@ -38,26 +41,85 @@ func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *recor
 		rec.finish(&session.Error{Phase: session.PhaseClient, Msg: "writing the upgrade response: " + err.Error()})
 		return
 	}
-	stats := relay(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), upstream, true)
+	rl := &relayed{}
+	if isWebSocket(res) {
+		rl.up, rl.down = p.wsTaps(res, rec)
+	}
+	stop := publishStream(rec, rl)
+	stats := relayTaps(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), upstream, rl)
+	stop()
 	rec.finishWith(func(f *session.Flow) { f.Stream = stats }, nil)
+}
+
+// streamEvery is how often an open WebSocket's counts are published.
+const streamEvery = time.Second
+
+// publishStream publishes rl's counts on rec's flow every streamEvery, so
+// that an open connection shows its traffic, until stop is called.
+func publishStream(rec *record, rl *relayed) (stop func()) {
+	done := make(chan struct{})
+	t := time.NewTicker(streamEvery)
+	go func() {
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				s := rl.stats(time.Time{})
+				rec.update(func(f *session.Flow) { f.Stream = s })
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // relay copies client→server and server→client until one side ends, then
 // gives the other a moment to finish before both are closed by the caller.
+// With frames set it counts WebSocket frames each way.
 func relay(clientW io.Writer, clientR io.Reader, server io.ReadWriter, frames bool) *session.StreamStats {
-	var up, down frameCounter
-	var upN, downN int64
+	rl := &relayed{}
+	if frames {
+		rl.up, rl.down, _ = wsmsg.NewTaps(nil, wsmsg.Config{})
+	}
+	return relayTaps(clientW, clientR, server, rl)
+}
+
+// relayed counts what a relay copied; its taps (nil for a tunnel) parse
+// WebSocket frames each way. Safe for concurrent use.
+type relayed struct {
+	upN, downN atomic.Int64
+	up, down   *wsmsg.Tap
+}
+
+// stats returns the counts so far; closed is when the relay ended, zero
+// while it runs.
+func (r *relayed) stats(closed time.Time) *session.StreamStats {
+	s := &session.StreamStats{BytesUp: r.upN.Load(), BytesDown: r.downN.Load(), Closed: closed}
+	if r.up != nil {
+		u, d := r.up.Stats(), r.down.Stats()
+		s.FramesUp, s.PingsUp, s.PongsUp = u.Frames, u.Pings, u.Pongs
+		s.FramesDown, s.PingsDown, s.PongsDown = d.Frames, d.Pings, d.Pongs
+	}
+	return s
+}
+
+// relayTaps is relay counting into rl: each chunk read goes to its
+// direction's tap (when rl has taps) before it is written on, so a
+// message is recorded before its last byte reaches the peer. The taps are
+// closed when their direction ends.
+func relayTaps(clientW io.Writer, clientR io.Reader, server io.ReadWriter, rl *relayed) *session.StreamStats {
 	var wg sync.WaitGroup
 	done := make(chan struct{}, 2)
-	copyDir := func(dst io.Writer, src io.Reader, n *int64, fc *frameCounter) {
+	copyDir := func(dst io.Writer, src io.Reader, n *atomic.Int64, tap *wsmsg.Tap) {
 		defer wg.Done()
 		buf := make([]byte, 32<<10)
 		for {
 			k, err := src.Read(buf)
 			if k > 0 {
-				*n += int64(k)
-				if frames {
-					fc.feed(buf[:k])
+				n.Add(int64(k))
+				if tap != nil {
+					tap.Write(buf[:k])
 				}
 				if _, werr := dst.Write(buf[:k]); werr != nil {
 					break
@@ -67,12 +129,15 @@ func relay(clientW io.Writer, clientR io.Reader, server io.ReadWriter, frames bo
 				break
 			}
 		}
+		if tap != nil {
+			tap.Close()
+		}
 		closeWrite(dst)
 		done <- struct{}{}
 	}
 	wg.Add(2)
-	go copyDir(server, clientR, &upN, &up)
-	go copyDir(clientW, server, &downN, &down)
+	go copyDir(server, clientR, &rl.upN, rl.up)
+	go copyDir(clientW, server, &rl.downN, rl.down)
 	<-done
 	// One side is finished; the other gets a short grace period (a
 	// WebSocket close handshake) before its reads are cut.
@@ -83,7 +148,7 @@ func relay(clientW io.Writer, clientR io.Reader, server io.ReadWriter, frames bo
 		}
 	}
 	wg.Wait()
-	return &session.StreamStats{BytesUp: upN, BytesDown: downN, FramesUp: up.frames, FramesDown: down.frames, Closed: time.Now()}
+	return rl.stats(time.Now())
 }
 
 func closeWrite(w io.Writer) {
@@ -118,54 +183,3 @@ type prefixConn struct {
 }
 
 func (c *prefixConn) Read(b []byte) (int, error) { return c.r.Read(b) }
-
-// frameCounter counts WebSocket frames in one direction of a byte stream
-// by reading just the frame headers (RFC 6455 §5.2) and skipping payloads.
-type frameCounter struct {
-	hdr    [14]byte
-	have   int
-	skip   uint64
-	frames int64
-}
-
-func (c *frameCounter) feed(p []byte) {
-	for len(p) > 0 {
-		if c.skip > 0 {
-			k := uint64(len(p))
-			if k > c.skip {
-				k = c.skip
-			}
-			c.skip -= k
-			p = p[k:]
-			continue
-		}
-		c.hdr[c.have] = p[0]
-		c.have++
-		p = p[1:]
-		if c.have < 2 {
-			continue
-		}
-		need, l7 := 2, c.hdr[1]&0x7f
-		switch l7 {
-		case 126:
-			need += 2
-		case 127:
-			need += 8
-		}
-		if c.hdr[1]&0x80 != 0 {
-			need += 4
-		}
-		if c.have < need {
-			continue
-		}
-		n := uint64(l7)
-		switch l7 {
-		case 126:
-			n = uint64(binary.BigEndian.Uint16(c.hdr[2:4]))
-		case 127:
-			n = binary.BigEndian.Uint64(c.hdr[2:10])
-		}
-		c.skip, c.have = n, 0
-		c.frames++
-	}
-}

@@ -6,11 +6,12 @@ import (
 	"github.com/siphonproxy/siphon/session"
 )
 
-// Recorder receives the proxy's flows; mitm.Recorder has this shape and
-// *session.Store satisfies it.
+// Recorder receives the proxy's flows and their WebSocket messages;
+// mitm.Recorder has this shape and *session.Store satisfies it.
 type Recorder interface {
 	Add(f *session.Flow)
 	Update(f *session.Flow) error
+	AddMessage(flowID string, m session.Message) error
 }
 
 // Marker is a Recorder that sits in front of another (the store, or the
@@ -71,6 +72,11 @@ func (m *Marker) Update(f *session.Flow) error {
 		m.mu.Unlock()
 	}
 	return m.next.Update(f)
+}
+
+// AddMessage passes a WebSocket message on.
+func (m *Marker) AddMessage(flowID string, msg session.Message) error {
+	return m.next.AddMessage(flowID, msg)
 }
 
 func copyErr(e *session.Error) *session.Error {

@@ -34,6 +34,14 @@ type SenderConfig struct {
 	// Timeout bounds one exchange, response body included; two minutes
 	// when zero.
 	Timeout time.Duration
+	// Messages, when set, returns the messages of a WebSocket flow (its
+	// client's at least, in order, with their payloads): Send then
+	// replays a WebSocket's conversation (SendWebSocket). Without it,
+	// Send refuses WebSocket flows with ErrNotHTTP.
+	Messages func(flowID string) ([]session.Message, error)
+	// AtOnce makes Send replay a WebSocket's client messages one after
+	// another rather than with their recorded gaps.
+	AtOnce bool
 }
 
 // Sender re-sends captured requests through siphon's own listener, so that
@@ -102,8 +110,12 @@ type Result struct {
 	FlowID string
 	// Status is the response status the client received; 0 without one.
 	Status int
-	// Size is the number of response body bytes received.
+	// Size is the number of response body bytes received; for a
+	// WebSocket, the payload bytes of the server's messages.
 	Size int64
+	// Sent is the number of client messages a WebSocket replay sent (its
+	// close included); 0 for HTTP.
+	Sent int
 	// Duration runs from sending the request to the end of the response
 	// body, as the client saw it.
 	Duration time.Duration
@@ -114,10 +126,19 @@ type Result struct {
 }
 
 // Send sends f's request (bodies loaded, as Store.Get returns it) through
-// siphon, reads the whole response and reports the outcome. It blocks
+// siphon, reads the whole response and reports the outcome; a WebSocket's
+// conversation is replayed when the config says where its messages are. It blocks
 // until then, the Sender's timeout, or ctx is done.
 func (s *Sender) Send(ctx context.Context, f *session.Flow) Result {
 	res := Result{Flow: f}
+	if f != nil && f.Kind == session.WebSocket && s.cfg.Messages != nil {
+		msgs, err := s.cfg.Messages(f.ID)
+		if err != nil {
+			res.Err = fmt.Errorf("replay WebSocket %s: %w", f.ID, err)
+			return res
+		}
+		return s.SendWebSocket(ctx, f, msgs, s.cfg.AtOnce)
+	}
 	q, err := sendable(f)
 	if err != nil {
 		res.Err = err

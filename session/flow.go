@@ -4,6 +4,7 @@
 package session
 
 import (
+	"iter"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,6 +103,12 @@ type Flow struct {
 	HeadersUnloaded bool
 	Comment         string
 	Stream          *StreamStats // tunnel and WebSocket traffic, nil for plain HTTP
+	// Messages, when not nil, yields the flow's WebSocket messages in
+	// order, reading them from the Store as it goes. A Store sets it only
+	// on its own copy of a flow it hands to a matcher that needs bodies
+	// (BodyMatcher), for the time of that Match: ~b matches message
+	// payloads. Elsewhere it is nil; read messages with Store.Messages.
+	Messages iter.Seq[Message] `json:"-"`
 }
 
 // Peer describes one end of a connection.
@@ -152,6 +159,8 @@ type Body struct {
 type StreamStats struct {
 	BytesUp, BytesDown   int64 // client→server, server→client
 	FramesUp, FramesDown int64 // WebSocket frames; zero for tunnels
+	PingsUp, PingsDown   int64 // WebSocket ping frames (counted, not stored as messages)
+	PongsUp, PongsDown   int64 // WebSocket pong frames
 	Closed               time.Time
 }
 

@@ -46,8 +46,7 @@ func harEntryOf(f *Flow) harEntry {
 		x.Original = harRequestOf(f.Original)
 	}
 	if s := f.Stream; s != nil {
-		x.Stream = &streamRecord{BytesUp: s.BytesUp, BytesDown: s.BytesDown,
-			FramesUp: s.FramesUp, FramesDown: s.FramesDown, Closed: unixNano(s.Closed)}
+		x.Stream = streamToRecord(s)
 	}
 	e.Siphon = x
 	return e

@@ -75,8 +75,7 @@ func flowOfEntry(e *harEntry) (*Flow, error) {
 		f.State = State(enumIndex(stateNames[:], x.State, uint8(f.State)))
 	}
 	if s := x.Stream; s != nil {
-		f.Stream = &StreamStats{BytesUp: s.BytesUp, BytesDown: s.BytesDown,
-			FramesUp: s.FramesUp, FramesDown: s.FramesDown, Closed: fromUnixNano(s.Closed)}
+		f.Stream = s.stats()
 	}
 	if x.Timings != nil {
 		f.Timings = timingsFromRecord(x.Timings)

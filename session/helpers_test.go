@@ -62,7 +62,7 @@ func fullFlow(i int) *Flow {
 		},
 		Marked:  true,
 		Comment: "looked at this one",
-		Stream:  &StreamStats{BytesUp: 10, BytesDown: 20, FramesUp: 1, FramesDown: 2, Closed: at(base, 14).Time()},
+		Stream:  &StreamStats{BytesUp: 10, BytesDown: 20, FramesUp: 1, FramesDown: 2, PingsUp: 3, PingsDown: 4, PongsUp: 5, PongsDown: 6, Closed: at(base, 14).Time()},
 	}
 }
 

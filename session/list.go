@@ -225,8 +225,8 @@ func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]*Flow) (
 			return nil, err
 		}
 		f := before[id]
-		if f == nil {
-			continue
+		if f == nil || mt.s.hasMessages(f) {
+			continue // a WebSocket's messages are matched on the per-flow path
 		}
 		full, err := dec.decode(meta)
 		if err != nil {
@@ -280,6 +280,9 @@ func (mt *matching) match(e *entry, f *Flow) (seen *Flow, hit, own, ok bool) {
 		mt.s.report(fmt.Errorf("%s: %w", mt.what, err))
 		mt.bodies, mt.headers = false, false
 	case full != nil:
+		if mt.bodies {
+			return full, mt.s.matchWithMessages(mt.m, full), true, true
+		}
 		return full, mt.m.Match(full), true, true
 	}
 	if known {

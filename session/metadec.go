@@ -308,6 +308,14 @@ func (d *metaDecoder) stream() *StreamStats {
 			s.FramesUp = d.int()
 		case "frames_down":
 			s.FramesDown = d.int()
+		case "pings_up":
+			s.PingsUp = d.int()
+		case "pings_down":
+			s.PingsDown = d.int()
+		case "pongs_up":
+			s.PongsUp = d.int()
+		case "pongs_down":
+			s.PongsDown = d.int()
 		case "closed":
 			s.Closed = fromUnixNano(d.int())
 		default:

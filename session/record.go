@@ -92,6 +92,10 @@ type streamRecord struct {
 	BytesDown  int64 `json:"bytes_down"`
 	FramesUp   int64 `json:"frames_up,omitempty"`
 	FramesDown int64 `json:"frames_down,omitempty"`
+	PingsUp    int64 `json:"pings_up,omitempty"`
+	PingsDown  int64 `json:"pings_down,omitempty"`
+	PongsUp    int64 `json:"pongs_up,omitempty"`
+	PongsDown  int64 `json:"pongs_down,omitempty"`
 	Closed     int64 `json:"closed,omitempty"`
 }
 
@@ -113,8 +117,7 @@ func marshalMeta(f *Flow) ([]byte, error) {
 		r.Err = &errorRecord{Phase: e.Phase, Msg: e.Msg, Hint: e.Hint}
 	}
 	if s := f.Stream; s != nil {
-		r.Stream = &streamRecord{BytesUp: s.BytesUp, BytesDown: s.BytesDown,
-			FramesUp: s.FramesUp, FramesDown: s.FramesDown, Closed: unixNano(s.Closed)}
+		r.Stream = streamToRecord(s)
 	}
 	return json.Marshal(&r)
 }

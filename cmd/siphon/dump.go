@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	o.register(fs)
 	read := fs.String("read", "", "print the flows of this session file and exit, without starting the proxy")
 	asJSON := fs.Bool("json", false, "print one JSON object per flow per line (the fields of the MCP list_flows rows), for jq")
+	wsMessages := fs.Bool("ws-messages", false, "print a WebSocket's messages under its line, one per line: direction, time offset, size, type, preview")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,16 +35,19 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	line := formatFlow
 	if *asJSON {
+		if *wsMessages {
+			return usagef("--ws-messages prints lines of text: it does not go with --json")
+		}
 		line = formatFlowJSON
 	}
 	if *read != "" {
-		return printSession(*read, c, line, stdout)
+		return printSession(*read, c, line, *wsMessages, stdout)
 	}
-	return serveDump(ctx, &o, c, line, stdout, stderr)
+	return serveDump(ctx, &o, c, line, *wsMessages, stdout, stderr)
 }
 
 // printSession prints the stored flows of a session file, as mitmdump -nr.
-func printSession(path string, c *checked, line func(*session.Flow) string, stdout io.Writer) error {
+func printSession(path string, c *checked, line func(*session.Flow) string, messages bool, stdout io.Writer) error {
 	if _, err := os.Stat(path); err != nil {
 		return usagef("read session: %v", err)
 	}
@@ -51,18 +56,25 @@ func printSession(path string, c *checked, line func(*session.Flow) string, stdo
 		return usagef("%v", err)
 	}
 	defer store.Close()
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
 	for f := range store.All(c.filter) {
-		fmt.Fprintln(stdout, line(withGRPCBodies(store, f)))
+		w.WriteString(line(withGRPCBodies(store, f)) + "\n")
+		if messages && f.Kind == session.WebSocket {
+			if err := printMessages(w, store, f); err != nil {
+				return fmt.Errorf("read messages of flow %s: %w", f.ID, err)
+			}
+		}
 	}
-	return nil
+	return w.Flush()
 }
 
-func serveDump(ctx context.Context, o *proxyOptions, c *checked, line func(*session.Flow) string, stdout, stderr io.Writer) error {
+func serveDump(ctx context.Context, o *proxyOptions, c *checked, line func(*session.Flow) string, messages bool, stdout, stderr io.Writer) error {
 	var pr *printer
 	r, err := startProxy(o, c, proxySetup{
 		recorder: func(store *session.Store) mitm.Recorder {
 			pr = newPrinter(store, c.filter, stdout)
-			pr.format = line
+			pr.format, pr.messages = line, messages
 			return pr
 		},
 		storeErr: func(err error) { fmt.Fprintln(stderr, "siphon: "+err.Error()) },

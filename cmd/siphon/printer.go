@@ -15,7 +15,8 @@ import (
 )
 
 // printer is the proxy's Recorder for siphon dump: it stores every flow
-// and prints one line for each that completes and matches the filter.
+// and prints one line for each that completes and matches the filter
+// (and, with messages set, the lines of a WebSocket's messages).
 // Printing happens on its own goroutine so a slow terminal never holds up
 // the proxy.
 type printer struct {
@@ -23,9 +24,12 @@ type printer struct {
 	filter session.Matcher
 	out    *bufio.Writer
 	format func(*session.Flow) string // one line of output: formatFlow, or formatFlowJSON for --json
+	// messages: print a WebSocket flow's messages under its line
+	// (--ws-messages), read from the store on the printing goroutine.
+	messages bool
 
 	mu     sync.Mutex
-	lines  []string
+	lines  []printed
 	wake   chan struct{}
 	closed bool
 	done   chan struct{}
@@ -50,23 +54,47 @@ func (p *printer) Update(f *session.Flow) error {
 	return err
 }
 
+// AddMessage stores a WebSocket message.
+func (p *printer) AddMessage(flowID string, m session.Message) error {
+	return p.store.AddMessage(flowID, m)
+}
+
 func (p *printer) maybePrint(f *session.Flow) {
 	if f.State != session.Done && f.State != session.Failed {
 		return
 	}
+	item := printed{}
 	if p.filter != nil && !p.filter.Match(f) {
-		return
+		// A body filter may match a WebSocket's messages, which the
+		// store reads from its file: on the printing goroutine, not the
+		// proxy's.
+		bm, ok := p.filter.(session.BodyMatcher)
+		if f.Kind != session.WebSocket || !ok || !bm.NeedsBodies() {
+			return
+		}
+		item.recheck = true
 	}
-	line := p.format(f)
+	item.line = p.format(f)
+	if item.recheck || p.messages && f.Kind == session.WebSocket {
+		item.flow = f.Clone()
+	}
 	p.mu.Lock()
 	if !p.closed {
-		p.lines = append(p.lines, line)
+		p.lines = append(p.lines, item)
 	}
 	p.mu.Unlock()
 	select {
 	case p.wake <- struct{}{}:
 	default:
 	}
+}
+
+// printed is a flow's line waiting to be written, with the flow when its
+// messages follow or decide whether it matches (recheck).
+type printed struct {
+	line    string
+	flow    *session.Flow
+	recheck bool // print only if the filter matches flow with its messages
 }
 
 func (p *printer) loop() {
@@ -78,8 +106,16 @@ func (p *printer) loop() {
 		p.lines = nil
 		p.mu.Unlock()
 		for _, l := range lines {
-			p.out.WriteString(l)
+			if l.recheck && !p.store.Match(p.filter, l.flow) {
+				continue
+			}
+			p.out.WriteString(l.line)
 			p.out.WriteByte('\n')
+			if l.flow != nil && p.messages {
+				if err := printMessages(p.out, p.store, l.flow); err != nil {
+					fmt.Fprintf(p.out, "  (messages: %v)\n", err)
+				}
+			}
 		}
 		p.out.Flush()
 		if closed {

@@ -33,7 +33,8 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&o.bodyLimit, "body-limit", "bytes of each body to capture, e.g. 16MiB")
 	repeat := fs.Int("repeat", 1, "send every flow this many times")
 	concurrency := fs.Int("concurrency", 1, "exchanges at once (1 sends the flows strictly in order)")
-	timeout := fs.Duration("timeout", 2*time.Minute, "limit for one exchange")
+	timeout := fs.Duration("timeout", 2*time.Minute, "limit for one exchange (a WebSocket's: plus its recorded length)")
+	atOnce := fs.Bool("ws-at-once", false, "send a WebSocket's client messages one after another, not with their recorded gaps")
 	pos, err := parseWithArgs(fs, args)
 	if err != nil {
 		return err
@@ -77,7 +78,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		len(flows), *repeat, *concurrency, r.store.Path())
 
 	sender, err := replay.NewSender(replay.SenderConfig{Proxy: r.addr.String(), RootCAs: r.ca.Pool(),
-		Marker: marker, Timeout: *timeout})
+		Marker: marker, Timeout: *timeout, Messages: clientMessagesOf(source), AtOnce: *atOnce})
 	if err != nil {
 		return r.stop(err, nil)
 	}
@@ -116,22 +117,47 @@ func replaySource(path string, o *proxyOptions, m session.Matcher, stderr io.Wri
 	return store, listReplayable(store, m, stderr), nil
 }
 
-// listReplayable lists the flows m selects that are single HTTP exchanges
-// (tunnels and WebSockets cannot be re-sent).
+// listReplayable lists the flows m selects that are HTTP exchanges or
+// WebSockets (whose conversations are replayed); tunnels cannot be re-sent.
 func listReplayable(store *session.Store, m session.Matcher, stderr io.Writer) []*session.Flow {
 	var out []*session.Flow
 	skipped := 0
 	for _, f := range store.List(m, 0, -1) {
-		if f.Kind == session.HTTP && f.Request != nil && f.Request.Method != http.MethodConnect {
+		if (f.Kind == session.HTTP || f.Kind == session.WebSocket) && f.Request != nil && f.Request.Method != http.MethodConnect {
 			out = append(out, f)
 		} else {
 			skipped++
 		}
 	}
 	if skipped > 0 {
-		fmt.Fprintf(stderr, "siphon: leaving out %d tunnel and WebSocket flows\n", skipped)
+		fmt.Fprintf(stderr, "siphon: leaving out %d tunnel flows\n", skipped)
 	}
 	return out
+}
+
+// clientMessagesOf reads the client's messages of a WebSocket flow of
+// store, a window at a time, for its replay (replay.SenderConfig.Messages).
+func clientMessagesOf(store *session.Store) func(id string) ([]session.Message, error) {
+	return func(id string) ([]session.Message, error) { return clientMessages(store, id) }
+}
+
+func clientMessages(store *session.Store, id string) ([]session.Message, error) {
+	const window = 1024
+	var out []session.Message
+	for off := 0; ; off += window {
+		msgs, err := store.Messages(id, off, window)
+		if err != nil {
+			return nil, fmt.Errorf("read messages of flow %s: %w", id, err)
+		}
+		for _, m := range msgs {
+			if m.Dir == session.Up {
+				out = append(out, m)
+			}
+		}
+		if len(msgs) < window {
+			return out, nil
+		}
+	}
 }
 
 // formatResult is one line per replay: the original's number, the round,
@@ -146,6 +172,8 @@ func formatResult(res replay.Result, rounds bool) string {
 	switch {
 	case res.Err != nil:
 		b.WriteString("ERR " + printable(res.Err.Error()))
+	case res.Flow.Kind == session.WebSocket:
+		fmt.Fprintf(&b, "%d, %d messages sent, %s received", res.Status, res.Sent, ui.FormatSize(res.Size))
 	default:
 		fmt.Fprintf(&b, "%d %s", res.Status, ui.FormatSize(res.Size))
 	}
