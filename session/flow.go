@@ -101,6 +101,10 @@ type Flow struct {
 	HeadersUnloaded bool
 	Comment         string
 	Stream          *StreamStats // tunnel and WebSocket traffic, nil for plain HTTP
+	// Listener names the siphon listener the client came in on, as
+	// MODE@PORT ("regular@8080", "socks5@1080"); empty for flows not
+	// captured live, or recorded before siphon had several listeners.
+	Listener string
 }
 
 // Peer describes one end of a connection.

@@ -1,0 +1,114 @@
+package mitm
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// acceptLoop serves a Reverse or SOCKS5 listener: each connection gets its
+// own goroutine for the handshake (a SOCKS negotiation, a peek at the
+// first byte), bounded by handshakeTimeout, before it joins martian or the
+// HTTP/2 front end like a CONNECT tunnel's.
+func (p *Proxy) acceptLoop(l net.Listener, lm *listenMode) error {
+	var backoff time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && backoff < time.Second {
+				// Out of file descriptors, say: try again shortly, as
+				// net/http's server does.
+				backoff = max(2*backoff, 5*time.Millisecond)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		cc := p.accepted(c, lm)
+		cc.opaque()
+		go func() {
+			// Shutdown must not wait for a handshake to time out.
+			stop := context.AfterFunc(p.ctx, func() { c.Close() })
+			defer stop()
+			switch lm.Kind {
+			case Reverse:
+				p.serveReverse(cc, lm)
+			case SOCKS5:
+				p.serveSOCKS(cc)
+			}
+		}()
+	}
+}
+
+// serveReverse starts a reverse-mode connection: a TLS handshake (the
+// first byte is 22) is terminated with a leaf for the SNI, or for the
+// listen host when there is none; anything else is taken for plain HTTP.
+// Requests then go through martian (or the HTTP/2 front end), where
+// fixTarget sends them to the target.
+func (p *Proxy) serveReverse(cc *clientConn, lm *listenMode) {
+	st := cc.state
+	st.mu.Lock()
+	// A tunnel's requests are authorized already and never siphon's own
+	// page: a reverse listener's are the target's.
+	st.connectHost = lm.Target.Host
+	st.mu.Unlock()
+	br := bufio.NewReader(cc.Conn)
+	cc.Conn.SetReadDeadline(time.Now().Add(handshakeTimeout))
+	first, err := br.Peek(1)
+	cc.Conn.SetReadDeadline(time.Time{})
+	if err != nil {
+		cc.Close()
+		return
+	}
+	ahead := drain(br)
+	if first[0] != tlsHandshakeByte {
+		p.reserveConn(cc, cc.Conn, ahead)
+		return
+	}
+	p.terminateTLS(cc, ahead, lm.Target.Host, lm.host)
+}
+
+// tlsHandshakeByte opens every TLS connection: a handshake record.
+const tlsHandshakeByte = 22
+
+// terminateTLS completes the TLS handshake of a client whose first bytes
+// (ahead) are read already, with a leaf for the SNI or fallbackHost, and
+// hands the decrypted connection to the HTTP/2 front end or martian.
+// target names the connection in a failed handshake's flow.
+func (p *Proxy) terminateTLS(cc *clientConn, ahead []byte, target, fallbackHost string) {
+	st := cc.state
+	var hello *tls.ClientHelloInfo
+	tlsConn := tls.Server(&prefixConn{Conn: cc.Conn, r: prefixed(ahead, cc.Conn)}, &tls.Config{
+		GetCertificate: p.cfg.Minter.GetCertificate(fallbackHost),
+		NextProtos:     []string{"h2", "http/1.1"},
+		GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+			hello = h
+			return nil, nil
+		},
+	})
+	start := session.Now()
+	hctx, cancel := context.WithTimeout(p.ctx, handshakeTimeout)
+	err := tlsConn.HandshakeContext(hctx)
+	cancel()
+	if err != nil {
+		p.recordHandshakeFailure(st, target, start, err, hello)
+		cc.Close()
+		return
+	}
+	cs := tlsConn.ConnectionState()
+	st.mu.Lock()
+	st.tls, st.tlsStart, st.tlsDone = &cs, start, session.Now()
+	st.mu.Unlock()
+	if cs.NegotiatedProtocol == "h2" {
+		p.serveH2(cc, tlsConn)
+		return
+	}
+	p.reserveConn(cc, tlsConn, nil)
+}
