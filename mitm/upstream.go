@@ -49,12 +49,11 @@ func (p *Proxy) useUpstream(u *url.URL) error {
 		pass, _ := u.User.Password()
 		auth = &proxy.Auth{User: u.User.Username(), Password: pass}
 	}
-	d, err := proxy.SOCKS5("tcp", addr, auth, dialFunc(p.cfg.DialContext))
-	if err != nil {
+	if _, err := proxy.SOCKS5("tcp", addr, auth, proxy.Direct); err != nil {
 		return fmt.Errorf("mitm: upstream proxy %s: %w", u.Redacted(), err)
 	}
-	socks := d.(proxy.ContextDialer)
 	resolve := u.Scheme == "socks5"
+	base := p.cfg.DialContext
 	p.transport.DialContext = func(ctx context.Context, network, target string) (net.Conn, error) {
 		if resolve {
 			host, port, err := net.SplitHostPort(target)
@@ -69,11 +68,24 @@ func (p *Proxy) useUpstream(u *url.URL) error {
 				target = net.JoinHostPort(ips[0].IP.String(), port)
 			}
 		}
-		conn, err := socks.DialContext(ctx, network, target)
+		// The SOCKS client wraps the connection in a type without
+		// CloseWrite, which a tunnel needs to pass a half-close on; once
+		// the handshake is done the wrapper adds nothing, so the
+		// connection it dialed is used instead.
+		var raw net.Conn
+		d, _ := proxy.SOCKS5("tcp", addr, auth, dialFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := base(ctx, network, addr)
+			raw = c
+			return c, err
+		}))
+		conn, err := d.(proxy.ContextDialer).DialContext(ctx, network, target)
 		if err != nil {
 			return nil, fmt.Errorf("via SOCKS5 proxy %s: %w", addr, err)
 		}
-		return conn, nil
+		if raw == nil {
+			return conn, nil
+		}
+		return raw, nil
 	}
 	return nil
 }
