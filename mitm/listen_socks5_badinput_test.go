@@ -62,7 +62,7 @@ func TestSOCKS5BadInput(t *testing.T) {
 	connect := func(cmd, atyp byte, addr ...byte) []byte {
 		return append(append(bytes.Clone(auth), 5, cmd, 0, atyp), addr...)
 	}
-	ok := []byte{5, 2, 1, 0}       // method chosen, auth succeeded
+	ok := []byte{5, 2, 1, 0}        // method chosen, auth succeeded
 	fail := func(rep byte) []byte { // a reply with 0.0.0.0:0
 		return append(bytes.Clone(ok), 5, rep, 0, 1, 0, 0, 0, 0, 0, 0)
 	}
