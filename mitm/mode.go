@@ -63,12 +63,9 @@ func newListenMode(m Mode, addr net.Addr) (*listenMode, error) {
 			return nil, err
 		}
 	}
-	lm := &listenMode{Mode: m, name: m.String(), host: "localhost"}
-	if tcp, ok := addr.(*net.TCPAddr); ok {
-		lm.name += fmt.Sprintf("@%d", tcp.Port)
-		if !tcp.IP.IsUnspecified() {
-			lm.host = tcp.IP.String()
-		}
+	lm := &listenMode{Mode: m, name: ListenerName(m, addr), host: "localhost"}
+	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
+		lm.host = tcp.IP.String()
 	}
 	return lm, nil
 }
@@ -119,4 +116,14 @@ func (m *listenMode) rewrite(req *http.Request) {
 	if m.KeepHost && clientHost != "" {
 		req.Host = clientHost
 	}
+}
+
+// ListenerName is what flows that come in on a listener at addr in mode m
+// record as their Listener: the mode and the port, "socks5@1080".
+func ListenerName(m Mode, addr net.Addr) string {
+	name := m.String()
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		name += fmt.Sprintf("@%d", tcp.Port)
+	}
+	return name
 }

@@ -81,7 +81,9 @@ func serveDump(ctx context.Context, o *proxyOptions, c *checked, line func(*sess
 	if err != nil {
 		return r.stop(err, pr.close)
 	}
-	fmt.Fprintf(stderr, "siphon: proxy listening on http://%s\n", r.addr)
+	for i, l := range r.specs {
+		fmt.Fprintln(stderr, l.describe(r.addrs[i]))
+	}
 	fmt.Fprintf(stderr, "siphon: session %s\n", r.store.Path())
 	select {
 	case err = <-r.served:
@@ -98,9 +100,11 @@ type running struct {
 	ca       *certs.CA
 	store    *session.Store
 	proxy    *mitm.Proxy
-	addr     net.Addr
+	addr     net.Addr // the first regular listener's (replays go through it), else the first
+	addrs    []net.Addr
+	specs    []listenSpec // the listeners, in the order of addrs
 	logger   *slog.Logger
-	served   chan error // receives Serve's result
+	served   chan error // receives the first listener's end
 	closeLog func()
 }
 
@@ -143,9 +147,9 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 	}()
 
 	// Listen first: a port in use must not leave an empty session behind.
-	l, err := net.Listen("tcp", c.listen)
+	l, err := listenAll(c.listeners)
 	if err != nil {
-		return nil, usagef("listen on %s: %v", c.listen, err)
+		return nil, err
 	}
 	path := o.session
 	if path == "" {
@@ -192,9 +196,18 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		store.Discard() // created by this run: nothing was recorded
 		return nil, err
 	}
-	r := &running{ca: ca, store: store, proxy: proxy, addr: l.Addr(), logger: logger,
-		served: make(chan error, 1), closeLog: closeLog}
-	go func() { r.served <- proxy.Serve(l) }()
+	r := &running{ca: ca, store: store, proxy: proxy, logger: logger, specs: c.listeners,
+		served: make(chan error, len(l)), closeLog: closeLog}
+	for i, ln := range l {
+		r.addrs = append(r.addrs, ln.Addr())
+		if r.addr == nil && c.listeners[i].mode.Kind == mitm.Regular {
+			r.addr = ln.Addr()
+		}
+		go func() { r.served <- proxy.ServeMode(ln, c.listeners[i].mode) }()
+	}
+	if r.addr == nil {
+		r.addr = r.addrs[0]
+	}
 	return r, nil
 }
 
