@@ -34,9 +34,6 @@ func (p *Proxy) acceptLoop(l net.Listener, lm *listenMode) error {
 		cc := p.accepted(c, lm)
 		cc.opaque()
 		go func() {
-			// Shutdown must not wait for a handshake to time out.
-			stop := context.AfterFunc(p.ctx, func() { c.Close() })
-			defer stop()
 			switch lm.Kind {
 			case Reverse:
 				p.serveReverse(cc, lm)
@@ -61,7 +58,9 @@ func (p *Proxy) serveReverse(cc *clientConn, lm *listenMode) {
 	st.mu.Unlock()
 	br := bufio.NewReader(cc.Conn)
 	cc.Conn.SetReadDeadline(time.Now().Add(handshakeTimeout))
+	stop := p.closeOnShutdown(cc)
 	first, err := br.Peek(1)
+	stop()
 	cc.Conn.SetReadDeadline(time.Time{})
 	if err != nil {
 		cc.Close()
@@ -73,6 +72,12 @@ func (p *Proxy) serveReverse(cc *clientConn, lm *listenMode) {
 		return
 	}
 	p.terminateTLS(cc, ahead, lm.Target.Host, lm.host)
+}
+
+// closeOnShutdown closes cc's connection when Shutdown starts, until stop
+// is called: Shutdown must not wait for a handshake to time out.
+func (p *Proxy) closeOnShutdown(cc *clientConn) (stop func() bool) {
+	return context.AfterFunc(p.ctx, func() { cc.Conn.Close() })
 }
 
 // tlsHandshakeByte opens every TLS connection: a handshake record.

@@ -59,7 +59,9 @@ func (p *Proxy) serveSOCKS(cc *clientConn) {
 	start := session.Now()
 	cc.Conn.SetDeadline(time.Now().Add(p.cfg.handshakeIdle))
 	br := bufio.NewReaderSize(cc.Conn, 512)
+	stop := p.closeOnShutdown(cc)
 	target, err := p.socksHandshake(br, cc.Conn)
+	stop()
 	if err != nil {
 		var fail *socksFailure
 		if !errors.As(err, &fail) {

@@ -35,7 +35,9 @@ func (p *Proxy) socksTunnel(cc *clientConn, br *bufio.Reader, target string) {
 	st.connectHost = target
 	st.mu.Unlock()
 	cc.Conn.SetReadDeadline(time.Now().Add(p.cfg.sniffWait))
+	stop := p.closeOnShutdown(cc)
 	first, err := br.Peek(1)
+	stop()
 	cc.Conn.SetReadDeadline(time.Time{})
 	switch {
 	case err != nil && isTimeout(err):
