@@ -36,11 +36,13 @@ func fetchBody(t *testing.T, c *http.Client, url string) (*http.Response, string
 
 // TestReverseHTTP sends plain requests to a reverse listener: they reach
 // the target with its path prefix joined and its Host, are recorded under
-// the target's URL, and name the listener.
+// the target's URL, and name the listener. Proxy credentials are a
+// forward proxy's: a reverse listener, which stands in for a server, asks
+// for none.
 func TestReverseHTTP(t *testing.T) {
 	origin := httptest.NewServer(echoTarget())
 	defer origin.Close()
-	tp, addrs := startModes(t, Config{}, reverseTo(t, origin.URL+"/api/"))
+	tp, addrs := startModes(t, Config{Auth: &Credentials{User: "u", Pass: "p"}}, reverseTo(t, origin.URL+"/api/"))
 	host := strings.TrimPrefix(origin.URL, "http://")
 
 	res, body := fetchBody(t, http.DefaultClient, "http://"+addrs[0]+"/v1/items?x=1")
