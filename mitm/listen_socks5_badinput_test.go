@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,56 @@ func waitGoroutines(t *testing.T, n int) {
 		}
 		runtime.Gosched()
 		<-time.After(10 * time.Millisecond)
+	}
+}
+
+// TestSOCKS5AddressTypes sends CONNECT requests from a raw socket with
+// each address type RFC 1928 defines: IPv4, a domain name and IPv6 (when
+// this machine has ::1), and plain HTTP through each.
+func TestSOCKS5AddressTypes(t *testing.T) {
+	tp, addrs := startModes(t, Config{}, Mode{Kind: SOCKS5})
+	v4 := httptest.NewServer(echoTarget())
+	defer v4.Close()
+	_, port4, _ := net.SplitHostPort(v4.Listener.Addr().String())
+	p4, _ := strconv.Atoi(port4)
+	hosts := map[string]string{"IPv4": v4.Listener.Addr().String(), "domain": v4.Listener.Addr().String()}
+	reqs := map[string][]byte{
+		"IPv4":   {1, 127, 0, 0, 1, byte(p4 >> 8), byte(p4)},
+		"domain": append(append([]byte{3, 9}, "127.0.0.1"...), byte(p4>>8), byte(p4)),
+	}
+	if l, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		v6 := httptest.NewUnstartedServer(echoTarget())
+		v6.Listener = l
+		v6.Start()
+		defer v6.Close()
+		p6 := l.Addr().(*net.TCPAddr).Port
+		reqs["IPv6"] = append(append([]byte{4}, net.IPv6loopback...), byte(p6>>8), byte(p6))
+		hosts["IPv6"] = l.Addr().String()
+	} else {
+		t.Logf("no IPv6 loopback (%v): IPv6 not tried", err)
+	}
+	for name, addr := range reqs {
+		c, err := net.Dial("tcp", addrs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.Write(append([]byte{5, 1, 0, 5, 1, 0}, addr...))
+		reply := make([]byte, 2+10)
+		if _, err := io.ReadFull(c, reply); err != nil || !bytes.Equal(reply[:4], []byte{5, 0, 5, 0}) {
+			t.Errorf("%s: reply % x, %v", name, reply, err)
+			c.Close()
+			continue
+		}
+		// As through CONNECT, the Host header names the origin.
+		io.WriteString(c, "GET /"+name+" HTTP/1.1\r\nHost: "+hosts[name]+"\r\nConnection: close\r\n\r\n")
+		out, _ := io.ReadAll(c)
+		c.Close()
+		if !strings.Contains(string(out), "/"+name+" host="+hosts[name]) {
+			t.Errorf("%s: %q", name, out)
+		}
+		tp.rec.wait(t, name, func(f *session.Flow) bool {
+			return f.Request != nil && strings.HasSuffix(f.Request.URL, "/"+name) && f.State == session.Done && strings.HasPrefix(f.Listener, "socks5@")
+		})
 	}
 }

@@ -131,3 +131,14 @@ func (ls listeners) Close() {
 		l.Close()
 	}
 }
+
+// regularAddr is the address of the first regular listener, what the
+// UI tells clients to use as their HTTP proxy; "" when there is none.
+func (r *running) regularAddr() string {
+	for i, s := range r.specs {
+		if s.mode.Kind == mitm.Regular {
+			return r.addrs[i].String()
+		}
+	}
+	return ""
+}
