@@ -6,8 +6,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 	"time"
 
+	"github.com/google/martian/v3"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -72,6 +74,27 @@ func (p *Proxy) serveReverse(cc *clientConn, lm *listenMode) {
 		return
 	}
 	p.terminateTLS(cc, ahead, lm.Target.Host, lm.host)
+}
+
+// refuseConnect answers a CONNECT sent to a reverse listener with 405: a
+// reverse listener stands in for one server, and must not become an open
+// forward proxy (it asks for no credentials). The refusal is a flow.
+func (p *Proxy) refuseConnect(ctx *martian.Context, req *http.Request, st *connState) {
+	f := st.newFlow(session.HTTP, connectRequest(req.URL.Host), session.Now())
+	f.State = session.Failed
+	f.Err = &session.Error{Phase: session.PhaseClient, Msg: "CONNECT " + req.URL.Host + " refused: this is a reverse proxy for " + st.lm.Target.String(),
+		Hint: "send proxy clients to a regular or socks5 listener"}
+	f.Timings.Complete = session.Now()
+	p.cfg.Recorder.Add(f)
+	res := textResponse(req, http.StatusMethodNotAllowed, "siphon: this is a reverse proxy for "+st.lm.Target.String()+"; it does not tunnel CONNECT\n")
+	res.Close = true
+	conn, brw, err := ctx.Session().Hijack()
+	if err != nil {
+		return
+	}
+	res.Write(brw)
+	brw.Flush()
+	conn.Close()
 }
 
 // closeOnShutdown closes cc's connection when Shutdown starts, until stop

@@ -1,8 +1,11 @@
 package mitm
 
 import (
+	"bufio"
 	"crypto/tls"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -110,4 +113,29 @@ func TestReverseHandshakeFailure(t *testing.T) {
 	if _, body := fetchBody(t, http.DefaultClient, "http://"+addrs[0]+"/after"); !strings.HasPrefix(body, "/after") {
 		t.Errorf("after a failed handshake: %q", body)
 	}
+}
+
+// TestReverseRefusesConnect: a reverse listener asks for no credentials,
+// so it must not tunnel CONNECT anywhere: 405, and a flow.
+func TestReverseRefusesConnect(t *testing.T) {
+	origin := httptest.NewServer(echoTarget())
+	defer origin.Close()
+	elsewhere := httptest.NewServer(echoTarget())
+	defer elsewhere.Close()
+	tp, addrs := startModes(t, Config{}, reverseTo(t, origin.URL))
+	c, err := net.Dial("tcp", addrs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	target := strings.TrimPrefix(elsewhere.URL, "http://")
+	fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, target)
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil || res.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("CONNECT through a reverse listener: %v %v", res, err)
+	}
+	tp.rec.wait(t, "refused CONNECT", func(f *session.Flow) bool {
+		return f.State == session.Failed && f.Request.Method == http.MethodConnect && strings.Contains(f.Err.Msg, "refused: this is a reverse proxy")
+	})
 }
