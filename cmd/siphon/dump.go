@@ -147,7 +147,11 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 	}()
 
 	// Listen first: a port in use must not leave an empty session behind.
-	l, err := listenAll(c.listeners)
+	specs := c.listeners
+	if len(specs) == 0 { // a checked made by hand (siphon doctor's)
+		specs = []listenSpec{{addr: c.listen}}
+	}
+	l, err := listenAll(specs)
 	if err != nil {
 		return nil, err
 	}
@@ -196,14 +200,14 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		store.Discard() // created by this run: nothing was recorded
 		return nil, err
 	}
-	r := &running{ca: ca, store: store, proxy: proxy, logger: logger, specs: c.listeners,
+	r := &running{ca: ca, store: store, proxy: proxy, logger: logger, specs: specs,
 		served: make(chan error, len(l)), closeLog: closeLog}
 	for i, ln := range l {
 		r.addrs = append(r.addrs, ln.Addr())
-		if r.addr == nil && c.listeners[i].mode.Kind == mitm.Regular {
+		if r.addr == nil && specs[i].mode.Kind == mitm.Regular {
 			r.addr = ln.Addr()
 		}
-		go func() { r.served <- proxy.ServeMode(ln, c.listeners[i].mode) }()
+		go func() { r.served <- proxy.ServeMode(ln, specs[i].mode) }()
 	}
 	if r.addr == nil {
 		r.addr = r.addrs[0]
