@@ -87,6 +87,11 @@ func TestCurlThroughEveryMode(t *testing.T) {
 	if code := c.stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, c.stderr)
 	}
+	// Flow lines name the listener unless it is a regular one.
+	out := c.stdout.String()
+	if strings.Contains(out, ") GET "+plain.URL+"/r ") || !strings.Contains(out, " (socks5@") || !strings.Contains(out, " (reverse:"+secure.URL+"@") {
+		t.Errorf("dump output names a regular listener, or not the others:\n%s", out)
+	}
 	for name, a := range addrs {
 		if conn, err := net.DialTimeout("tcp", a, 5*time.Second); err == nil {
 			conn.Close()
