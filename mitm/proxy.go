@@ -56,8 +56,11 @@ type Config struct {
 	Insecure bool
 	// RootCAs verifies upstream servers; nil means the system roots.
 	RootCAs *x509.CertPool
-	// Upstream, when set, is another HTTP proxy all traffic goes through;
-	// its userinfo becomes Proxy-Authorization.
+	// Upstream, when set, is another proxy all traffic goes through:
+	// http:// or https:// (spoken to over TLS), whose userinfo becomes
+	// Proxy-Authorization, or socks5:// or socks5h:// (host names resolved
+	// by siphon, or sent for the proxy to resolve), whose userinfo is sent
+	// as RFC 1929 credentials.
 	Upstream *url.URL
 	// Auth, when set, is required of clients as Basic proxy credentials.
 	Auth *Credentials
