@@ -94,6 +94,7 @@ var operators = [...]opDef{
 	{Operator: Operator{"~bs", ArgRegex, "Response body (decoded; gRPC: the messages; WebSocket: server messages)", true}, flags: "is", text: matchResponseBody, grpc: matchGRPCResponse},
 	{Operator: Operator{"~src", ArgRegex, "Client address, host:port", false}, flags: "i", text: matchSource},
 	{Operator: Operator{"~dst", ArgRegex, "Server address, host:port", false}, flags: "i", text: matchDestination},
+	{Operator: Operator{"~listener", ArgRegex, `Listener the flow came in on, as "MODE@PORT" (regular@8080, socks5@1080, reverse:URL@8081)`, false}, flags: "i", text: matchListener},
 	{Operator: Operator{"~comment", ArgRegex, "Flow comment", false}, flags: "im", text: matchComment},
 
 	{Operator: Operator{"~c", ArgStatus, "Response status: ~c 404, ~c >=500", false}, value: flowStatus},

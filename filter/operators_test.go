@@ -134,6 +134,9 @@ func TestOperators(t *testing.T) {
 		{`~dst :8443$`, nil, true},
 		{`~dst ^10\.`, nil, false},
 
+		{"~listener ^socks5@", func(f *session.Flow) { f.Listener = "socks5@1080" }, true},
+		{"~listener socks5", nil, false},
+
 		{"~comment todo", func(f *session.Flow) { f.Comment = "TODO: check" }, true},
 		{"~comment ^check", func(f *session.Flow) { f.Comment = "todo\ncheck" }, true},
 		{"~comment todo", nil, false},

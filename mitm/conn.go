@@ -32,7 +32,8 @@ var errHeaderTooLarge = errors.New("request headers exceed 1 MiB")
 type connState struct {
 	accepted session.Stamp
 	remote   string
-	raw      net.Conn // the accepted TCP connection, closed on shutdown
+	raw      net.Conn    // the accepted TCP connection, closed on shutdown
+	lm       *listenMode // the listener's mode; nil in tests that make their own
 
 	mu          sync.Mutex
 	current     *clientConn // the wrapper martian reads from now
@@ -59,7 +60,11 @@ func (s *connState) peer() (session.Peer, session.Timings) {
 func (s *connState) newFlow(kind session.Kind, req *session.Request, received session.Stamp) *session.Flow {
 	peer, timings := s.peer()
 	timings.RequestReceived = received
-	return &session.Flow{State: session.Pending, Source: session.Live, Kind: kind, Client: peer, Request: req, Timings: timings}
+	f := &session.Flow{State: session.Pending, Source: session.Live, Kind: kind, Client: peer, Request: req, Timings: timings}
+	if s.lm != nil {
+		f.Listener = s.lm.name
+	}
+	return f
 }
 
 // connectRequest is the request snapshot of a CONNECT to target.

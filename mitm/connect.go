@@ -153,14 +153,14 @@ func (p *Proxy) passthrough(cc *clientConn, brw *bufio.ReadWriter, target string
 // dialTunnel connects to target directly or through the upstream proxy.
 func (p *Proxy) dialTunnel(ctx context.Context, target string) (net.Conn, error) {
 	up := p.cfg.Upstream
-	if up == nil {
-		return p.cfg.DialContext(ctx, "tcp", target)
+	if up == nil || isSOCKS(up) { // a SOCKS upstream is the transport's dialer
+		return p.transport.DialContext(ctx, "tcp", target)
 	}
 	addr := up.Host
 	if up.Port() == "" {
 		addr = net.JoinHostPort(up.Hostname(), "80")
 	}
-	conn, err := p.cfg.DialContext(ctx, "tcp", addr)
+	conn, err := p.dialProxy(ctx, addr) // TLS to an https:// one
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,10 @@ func (p *Proxy) fixTarget(req *http.Request, st *connState) {
 		req.URL.Scheme = "https"
 		req.TLS = state
 	}
+	if st.lm != nil && st.lm.Kind == Reverse {
+		st.lm.rewrite(req)
+		return
+	}
 	if connectHost == "" {
 		return
 	}

@@ -46,6 +46,10 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 		return nil
 	}
 	if req.Method == http.MethodConnect {
+		if st.lm != nil && st.lm.Kind == Reverse {
+			p.refuseConnect(ctx, req, st)
+			return nil
+		}
 		p.handleConnect(ctx, req, st)
 		return nil
 	}

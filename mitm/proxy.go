@@ -62,8 +62,11 @@ type Config struct {
 	Insecure bool
 	// RootCAs verifies upstream servers; nil means the system roots.
 	RootCAs *x509.CertPool
-	// Upstream, when set, is another HTTP proxy all traffic goes through;
-	// its userinfo becomes Proxy-Authorization.
+	// Upstream, when set, is another proxy all traffic goes through:
+	// http:// or https:// (spoken to over TLS), whose userinfo becomes
+	// Proxy-Authorization, or socks5:// or socks5h:// (host names resolved
+	// by siphon, or sent for the proxy to resolve), whose userinfo is sent
+	// as RFC 1929 credentials.
 	Upstream *url.URL
 	// Auth, when set, is required of clients as Basic proxy credentials.
 	Auth *Credentials
@@ -95,6 +98,11 @@ type Config struct {
 	// bodyIdle bounds each wait for more of a request body siphon reads
 	// to answer itself; zero means bodyIdleTime. Tests shorten it.
 	bodyIdle time.Duration
+	// handshakeIdle bounds a SOCKS5 handshake; zero means
+	// handshakeTimeout. sniffWait bounds the wait for a SOCKS client's
+	// first bytes in its tunnel; zero means sniffWait. Tests shorten them.
+	handshakeIdle time.Duration
+	sniffWait     time.Duration
 }
 
 var errShutdown = errors.New("siphon is shutting down")
@@ -145,6 +153,12 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	if cfg.bodyIdle <= 0 {
 		cfg.bodyIdle = bodyIdleTime
+	}
+	if cfg.handshakeIdle <= 0 {
+		cfg.handshakeIdle = handshakeTimeout
+	}
+	if cfg.sniffWait <= 0 {
+		cfg.sniffWait = sniffWait
 	}
 	if cfg.UpstreamTimeout < 0 {
 		return nil, fmt.Errorf("mitm: negative UpstreamTimeout %v", cfg.UpstreamTimeout)
@@ -197,17 +211,27 @@ func New(cfg Config) (*Proxy, error) {
 	p.h2 = p.newStreamServer(log)
 	p.mp = martian.NewProxy()
 	p.mp.SetRoundTripper(p.rt)
-	if cfg.Upstream != nil {
-		p.transport.Proxy = http.ProxyURL(cfg.Upstream)
+	if err := p.useUpstream(cfg.Upstream); err != nil {
+		return nil, err
 	}
 	p.mp.SetRequestModifier(martian.RequestModifierFunc(p.modifyRequest))
 	p.mp.SetResponseModifier(martian.ResponseModifierFunc(p.modifyResponse))
 	return p, nil
 }
 
-// Serve accepts client connections on l until l is closed or Shutdown is
-// called. It may be called for several listeners.
-func (p *Proxy) Serve(l net.Listener) error {
+// Serve accepts client connections on l as a Regular (forward) proxy
+// until l is closed or Shutdown is called. It may be called for several
+// listeners.
+func (p *Proxy) Serve(l net.Listener) error { return p.ServeMode(l, Mode{}) }
+
+// ServeMode accepts client connections on l in mode m until l is closed or
+// Shutdown is called. It may be called for several listeners, in any mix
+// of modes: they share one recorder, one Decider and one shutdown.
+func (p *Proxy) ServeMode(l net.Listener, m Mode) error {
+	lm, err := newListenMode(m, l.Addr())
+	if err != nil {
+		return err
+	}
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
@@ -229,7 +253,11 @@ func (p *Proxy) Serve(l net.Listener) error {
 		}()
 	}
 	p.mu.Unlock()
-	err := p.mp.Serve(&acceptListener{Listener: l, p: p})
+	if m.Kind != Regular {
+		err = p.acceptLoop(l, lm)
+	} else {
+		err = p.mp.Serve(&acceptListener{Listener: l, p: p, lm: lm})
+	}
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}
@@ -310,7 +338,8 @@ func (p *Proxy) stateOf(remote string) *connState {
 // acceptListener wraps each accepted connection in a clientConn.
 type acceptListener struct {
 	net.Listener
-	p *Proxy
+	p  *Proxy
+	lm *listenMode
 }
 
 func (l *acceptListener) Accept() (net.Conn, error) {
@@ -318,11 +347,17 @@ func (l *acceptListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &connState{accepted: session.Now(), remote: c.RemoteAddr().String(), raw: c}
-	cc := &clientConn{Conn: c, state: s, proxy: l.p}
+	return l.p.accepted(c, l.lm), nil
+}
+
+// accepted starts tracking a client connection a listener in mode lm
+// accepted.
+func (p *Proxy) accepted(c net.Conn, lm *listenMode) *clientConn {
+	s := &connState{accepted: session.Now(), remote: c.RemoteAddr().String(), raw: c, lm: lm}
+	cc := &clientConn{Conn: c, state: s, proxy: p}
 	s.current = cc
-	l.p.track(s)
-	return cc, nil
+	p.track(s)
+	return cc
 }
 
 // selfAddrs lists the host:port forms under which a listener is reached,

@@ -109,6 +109,10 @@ type Flow struct {
 	// (BodyMatcher), for the time of that Match: ~b matches message
 	// payloads. Elsewhere it is nil; read messages with Store.Messages.
 	Messages iter.Seq[Message] `json:"-"`
+	// Listener names the siphon listener the client came in on, as
+	// MODE@PORT ("regular@8080", "socks5@1080"); empty for flows not
+	// captured live, or recorded before siphon had several listeners.
+	Listener string
 }
 
 // Peer describes one end of a connection.

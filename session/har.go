@@ -179,6 +179,7 @@ type harSiphon struct {
 	Server   *peerRecord    `json:"server,omitempty"`
 	Error    *errorRecord   `json:"error,omitempty"`
 	Marked   bool           `json:"marked,omitempty"`
+	Listener string         `json:"listener,omitempty"`
 	Original *harRequest    `json:"original,omitempty"`
 	Stream   *streamRecord  `json:"stream,omitempty"`
 	Timings  *timingsRecord `json:"timings,omitempty"`

@@ -29,7 +29,7 @@ func harEntryOf(f *Flow) harEntry {
 	tr := timingsToRecord(&f.Timings)
 	x := &harSiphon{
 		ID: f.ID, State: f.State.String(), Source: f.Source.String(), Kind: f.Kind.String(),
-		Marked: f.Marked, Timings: &tr,
+		Marked: f.Marked, Listener: f.Listener, Timings: &tr,
 	}
 	if f.Client != (Peer{}) {
 		p := peerRecord(f.Client)

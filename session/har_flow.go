@@ -24,11 +24,12 @@ func flowOfEntry(e *harEntry) (*Flow, error) {
 		x = &harSiphon{}
 	}
 	f := &Flow{
-		ID:      x.ID,
-		Source:  Imported,
-		Kind:    Kind(enumIndex(kindNames[:], x.Kind, uint8(HTTP))),
-		Marked:  x.Marked,
-		Comment: e.Comment,
+		ID:       x.ID,
+		Source:   Imported,
+		Kind:     Kind(enumIndex(kindNames[:], x.Kind, uint8(HTTP))),
+		Marked:   x.Marked,
+		Comment:  e.Comment,
+		Listener: x.Listener,
 	}
 	var err error
 	if f.Request, err = requestOfHAR(e.Request, e.Siphon != nil); err != nil {

@@ -22,11 +22,12 @@ func at(sec int64, ms int) Stamp {
 func fullFlow(i int) *Flow {
 	base := int64(1_700_000_000 + i)
 	return &Flow{
-		State:  Done,
-		Source: Replay,
-		Kind:   WebSocket,
-		Client: Peer{Addr: "127.0.0.1:50000", SNI: "example.com", TLSVersion: "TLS 1.3", ALPN: "http/1.1"},
-		Server: Peer{Addr: "93.184.216.34:443", SNI: "example.com", TLSVersion: "TLS 1.2", ALPN: "h2"},
+		State:    Done,
+		Source:   Replay,
+		Kind:     WebSocket,
+		Listener: "socks5@1080",
+		Client:   Peer{Addr: "127.0.0.1:50000", SNI: "example.com", TLSVersion: "TLS 1.3", ALPN: "http/1.1"},
+		Server:   Peer{Addr: "93.184.216.34:443", SNI: "example.com", TLSVersion: "TLS 1.2", ALPN: "h2"},
 		Request: &Request{
 			Method:  "POST",
 			URL:     fmt.Sprintf("https://example.com/api/%d?q=1", i),

@@ -85,6 +85,8 @@ func (d *metaDecoder) flow() *Flow {
 			f.Marked = d.bool()
 		case "comment":
 			f.Comment = d.str()
+		case "listener":
+			f.Listener = d.istr()
 		case "stream":
 			f.Stream = d.stream()
 		default:

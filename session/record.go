@@ -29,6 +29,7 @@ type flowRecord struct {
 	Marked   bool            `json:"marked,omitempty"`
 	Comment  string          `json:"comment,omitempty"`
 	Stream   *streamRecord   `json:"stream,omitempty"`
+	Listener string          `json:"listener,omitempty"`
 }
 
 type peerRecord struct {
@@ -106,7 +107,7 @@ func marshalMeta(f *Flow) ([]byte, error) {
 		State: f.State.String(), Source: f.Source.String(), Kind: f.Kind.String(),
 		Client: peerRecord(f.Client), Server: peerRecord(f.Server),
 		Request: requestToRecord(f.Request), Original: requestToRecord(f.Original),
-		Marked: f.Marked, Comment: f.Comment,
+		Marked: f.Marked, Comment: f.Comment, Listener: f.Listener,
 		Timings: timingsToRecord(&f.Timings),
 	}
 	if p := f.Response; p != nil {

@@ -93,7 +93,9 @@ func serveDump(ctx context.Context, o *proxyOptions, c *checked, line func(*sess
 	if err != nil {
 		return r.stop(err, pr.close)
 	}
-	fmt.Fprintf(stderr, "siphon: proxy listening on http://%s\n", r.addr)
+	for i, l := range r.specs {
+		fmt.Fprintln(stderr, l.describe(r.addrs[i]))
+	}
 	fmt.Fprintf(stderr, "siphon: session %s\n", r.store.Path())
 	select {
 	case err = <-r.served:
@@ -110,9 +112,11 @@ type running struct {
 	ca       *certs.CA
 	store    *session.Store
 	proxy    *mitm.Proxy
-	addr     net.Addr
+	addr     net.Addr // the first regular listener's (replays go through it), else the first
+	addrs    []net.Addr
+	specs    []listenSpec // the listeners, in the order of addrs
 	logger   *slog.Logger
-	served   chan error // receives Serve's result
+	served   chan error // receives the first listener's end
 	closeLog func()
 	pass     *passList // the passed-through hosts, saved in <home>
 }
@@ -165,9 +169,13 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		}
 	}()
 	// Listen first: a port in use must not leave an empty session behind.
-	l, err := net.Listen("tcp", c.listen)
+	specs := c.listeners
+	if len(specs) == 0 { // a checked made by hand (siphon doctor's)
+		specs = []listenSpec{{addr: c.listen}}
+	}
+	l, err := listenAll(specs)
 	if err != nil {
-		return nil, usagef("listen on %s: %v", c.listen, err)
+		return nil, err
 	}
 	path := o.session
 	if path == "" {
@@ -216,9 +224,18 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		store.Discard() // created by this run: nothing was recorded
 		return nil, err
 	}
-	r := &running{ca: ca, store: store, proxy: proxy, addr: l.Addr(), logger: logger,
-		served: make(chan error, 1), closeLog: closeLog, pass: pass}
-	go func() { r.served <- proxy.Serve(l) }()
+	r := &running{ca: ca, store: store, proxy: proxy, logger: logger, specs: specs,
+		served: make(chan error, len(l)), closeLog: closeLog, pass: pass}
+	for i, ln := range l {
+		r.addrs = append(r.addrs, ln.Addr())
+		if r.addr == nil && specs[i].mode.Kind == mitm.Regular {
+			r.addr = ln.Addr()
+		}
+		go func() { r.served <- proxy.ServeMode(ln, specs[i].mode) }()
+	}
+	if r.addr == nil {
+		r.addr = r.addrs[0]
+	}
 	return r, nil
 }
 

@@ -31,6 +31,8 @@ type proxyOptions struct {
 	upstream    string
 	bodyLimit   byteSize
 	proxyAuth   string
+	modes       stringList // modes.go: --mode, --keep-host
+	keepHost    bool
 	// upstreamTimeout bounds the wait for response headers; 0: none.
 	upstreamTimeout time.Duration
 	// keepAltSvc keeps Alt-Svc entries advertising HTTP/3 (see mitm.Config).
@@ -57,11 +59,12 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.insecure, "insecure", false, "do not verify upstream TLS certificates")
 	fs.StringVar(&o.upstreamCA, "upstream-ca", "", "PEM file of extra CA certificates to trust upstream")
 	fs.Var(&o.ignoreHosts, "ignore-hosts", "regex matched against host:port of CONNECT; matching tunnels pass through untouched (repeatable)")
-	fs.StringVar(&o.upstream, "upstream", "", "send all traffic through this HTTP proxy: http://[user:pass@]host:port")
+	fs.StringVar(&o.upstream, "upstream", "", "send all traffic through this proxy: http://, https://, socks5:// or socks5h://[user:pass@]host:port")
 	fs.Var(&o.bodyLimit, "body-limit", "bytes of each body to capture, e.g. 16MiB (the rest still reaches the client)")
 	fs.Var((*limitDuration)(&o.upstreamTimeout), "upstream-timeout", "how long to wait for a server's response headers once the request is sent, such as 30s (default 0: as long as the client waits)")
 	fs.BoolVar(&o.keepAltSvc, "keep-alt-svc", false, "keep the Alt-Svc entries that advertise HTTP/3 in responses (removed by default, so that browsers stay on TCP, where siphon sees them)")
 	fs.StringVar(&o.proxyAuth, "proxy-auth", "", "USER:PASS required of clients; required when listening beyond loopback ('none' to allow anyone)")
+	o.registerModes(fs)
 	o.registerRules(fs)
 	o.registerServerReplay(fs)
 	o.registerProto(fs)
@@ -71,16 +74,17 @@ func (o *proxyOptions) register(fs *flag.FlagSet) {
 
 // checked is what the options say once validated.
 type checked struct {
-	listen   string
-	auth     *mitm.Credentials
-	openAuth bool // --proxy-auth none beyond loopback
-	ignore   []*regexp.Regexp
-	roots    *x509.CertPool
-	upstream *url.URL
-	filter   *filter.Filter
-	types    *grpcmsg.Types    // the --proto files; nil without them
-	engine   *intercept.Engine // the --rules; nil without them
-	replayer *serverReplay     // --server-replay; nil without it
+	listen    string       // the first listener's address
+	listeners []listenSpec // every --mode (one regular on --listen without)
+	auth      *mitm.Credentials
+	openAuth  bool // --proxy-auth none beyond loopback
+	ignore    []*regexp.Regexp
+	roots     *x509.CertPool
+	upstream  *url.URL
+	filter    *filter.Filter
+	types     *grpcmsg.Types    // the --proto files; nil without them
+	engine    *intercept.Engine // the --rules; nil without them
+	replayer  *serverReplay     // --server-replay; nil without it
 }
 
 // check validates everything that does not touch the home directory, so
@@ -90,18 +94,23 @@ func (o *proxyOptions) check() (*checked, error) {
 	if err := o.mcp.check(); err != nil {
 		return nil, err
 	}
-	host, port, err := net.SplitHostPort(o.listen)
-	if err != nil {
-		return nil, usagef("bad --listen address %q: want HOST:PORT", o.listen)
+	var err error
+	if c.listeners, err = o.listenSpecs(); err != nil {
+		return nil, err
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return nil, usagef("bad --listen port %q", port)
-	}
-	loopback := host == "localhost"
-	if ip := net.ParseIP(host); ip != nil {
-		loopback = ip.IsLoopback()
-	} else if host != "localhost" && host != "" {
-		return nil, usagef("bad --listen host %q: use an IP address (0.0.0.0 for every interface)", host)
+	c.listen = c.listeners[0].addr
+	// Credentials are needed as soon as one proxy listener reaches beyond
+	// this machine; a reverse listener stands in for one server and asks
+	// for none.
+	loopback, beyond := true, o.listen
+	for _, l := range c.listeners {
+		lb, err := isLoopbackListen(l.addr)
+		if err != nil {
+			return nil, err
+		}
+		if !lb && l.mode.Kind != mitm.Reverse && loopback {
+			loopback, beyond = false, l.addr
+		}
 	}
 	switch {
 	case o.proxyAuth == "none":
@@ -113,7 +122,7 @@ func (o *proxyOptions) check() (*checked, error) {
 		}
 		c.auth = &mitm.Credentials{User: user, Pass: pass}
 	case !loopback:
-		return nil, usagef("listening on %s reaches beyond this machine: set --proxy-auth USER:PASS (or --proxy-auth none to let anyone on the network use the proxy)", o.listen)
+		return nil, usagef("listening on %s reaches beyond this machine: set --proxy-auth USER:PASS (or --proxy-auth none to let anyone on the network use the proxy)", beyond)
 	}
 	for _, expr := range o.ignoreHosts {
 		re, err := regexp.Compile(expr)
@@ -136,8 +145,8 @@ func (o *proxyOptions) check() (*checked, error) {
 	}
 	if o.upstream != "" {
 		u, err := url.Parse(o.upstream)
-		if err != nil || u.Scheme != "http" || u.Host == "" {
-			return nil, usagef("bad --upstream %q: want http://[user:pass@]host:port", o.upstream)
+		if err != nil || !knownUpstream[u.Scheme] || u.Hostname() == "" {
+			return nil, usagef("bad --upstream %q: want http://, https://, socks5:// or socks5h:// [user:pass@]host:port", o.upstream)
 		}
 		c.upstream = u
 	}
@@ -156,6 +165,28 @@ func (o *proxyOptions) check() (*checked, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// knownUpstream are the --upstream schemes.
+var knownUpstream = map[string]bool{"http": true, "https": true, "socks5": true, "socks5h": true}
+
+// isLoopbackListen reports whether a listen address reaches this machine
+// only.
+func isLoopbackListen(addr string) (bool, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, usagef("bad --listen address %q: want HOST:PORT", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return false, usagef("bad --listen port %q", port)
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback(), nil
+	}
+	if host != "localhost" && host != "" {
+		return false, usagef("bad --listen host %q: use an IP address (0.0.0.0 for every interface)", host)
+	}
+	return host == "localhost", nil
 }
 
 // stringList is a repeatable string flag.

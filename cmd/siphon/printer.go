@@ -147,6 +147,10 @@ func formatFlow(f *session.Flow) string {
 	b.WriteByte(' ')
 	b.WriteString(orDash(f.Client.Addr))
 	b.WriteByte(' ')
+	if f.Listener != "" && !strings.HasPrefix(f.Listener, "regular@") {
+		// A regular listener's flows look as they always did.
+		b.WriteString("(" + f.Listener + ") ")
+	}
 	method, target := "-", "-"
 	if f.Request != nil {
 		method, target = f.Request.Method, f.Request.URL

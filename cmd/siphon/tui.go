@@ -119,7 +119,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	if clip == nil {
 		clip = export.NewSystemClipboard(setup.terminal, setup.tmux)
 	}
-	m := ui.New(r.store, ui.WithListen(r.addr.String()), ui.WithCAPath(r.ca.CertPath()), ui.WithEvents(events), ui.WithFilter(o.filter),
+	m := ui.New(r.store, ui.WithListen(r.regularAddr()), ui.WithCAPath(r.ca.CertPath()), ui.WithEvents(events), ui.WithFilter(o.filter),
 		ui.WithEngine(c.engine), ui.WithReplay(sender), ui.WithClipboard(clip), ui.WithEditor(setup.editor), ui.WithConnect(connectConfig(r, c)),
 		ui.WithProtoTypes(c.types))
 	stop := func(err error) error {
