@@ -77,7 +77,9 @@ func startSiphon(bin, dir, originCA string) (*proxyProc, string, error) {
 		return nil, "", err
 	}
 	p, err := start("siphon", cmd, stderr, func(line string) (string, bool) {
-		return strings.CutPrefix(line, "siphon: proxy listening on http://")
+		addr, ok := strings.CutPrefix(line, "siphon: proxy listening on http://")
+		addr, _, _ = strings.Cut(addr, " ") // "127.0.0.1:8080 (regular@8080)"
+		return addr, ok
 	})
 	if err != nil {
 		return nil, "", err

@@ -113,7 +113,8 @@ func (d *doctor) checkPort(ctx context.Context) finding {
 }
 
 // isSiphonAt reports whether what listens at addr answers as siphon does
-// to a plain request: its "this is a proxy" answer or its page.
+// to a plain request: its certificate page (or the "this is a proxy"
+// answer of siphons before it).
 func isSiphonAt(ctx context.Context, addr string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -129,7 +130,10 @@ func isSiphonAt(ctx context.Context, addr string) bool {
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
-	return strings.Contains(string(body), "siphon")
+	// What siphon itself says, not merely the word: a file server whose
+	// listing shows a file named siphon is not one.
+	return strings.Contains(string(body), "<title>siphon: trust this proxy's certificate</title>") ||
+		strings.Contains(string(body), "siphon: this is a proxy")
 }
 
 // checkLAN lists the addresses devices on the network can use, and says

@@ -55,7 +55,9 @@ func (d *doctor) checkRequest(ctx context.Context) finding {
 	originRoots := x509.NewCertPool()
 	originRoots.AddCert(originCert)
 	o := &proxyOptions{home: d.home, session: filepath.Join(tmp, "doctor.db"), bodyLimit: byteSize(mitm.DefaultBodyLimit)}
-	r, err := startProxy(o, &checked{listen: "127.0.0.1:0", roots: originRoots}, proxySetup{})
+	// The user's passthrough list is not the temporary siphon's: a host
+	// passed through there would fail this check for nothing.
+	r, err := startProxy(o, &checked{listen: "127.0.0.1:0", roots: originRoots}, proxySetup{ownPassthrough: true})
 	if err != nil {
 		return fail(name, "start a temporary siphon: "+err.Error(), "")
 	}

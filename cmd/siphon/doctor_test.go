@@ -95,6 +95,17 @@ func TestDoctorAllPass(t *testing.T) {
 	})
 }
 
+// The user's passthrough list does not reach the temporary siphon: its
+// own request to 127.0.0.1 is intercepted whatever the list holds.
+func TestDoctorIgnoresPassthroughList(t *testing.T) {
+	d, _, _ := testDoctor(t)
+	if err := os.WriteFile(filepath.Join(d.home, passthroughFile), []byte("127.0.0.1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lines, failed := runChecks(t, d)
+	expect(t, lines, failed, map[string][2]string{"request": {"ok", "verified against the system trust store"}})
+}
+
 func TestDoctorNoCA(t *testing.T) {
 	d, _, _ := testDoctor(t)
 	d.home = t.TempDir()
@@ -187,6 +198,17 @@ func TestDoctorPortInUse(t *testing.T) {
 	defer other.Close()
 	d.listen = other.Listener.Addr().String()
 	lines, failed := runChecks(t, d)
+	expect(t, lines, failed, map[string][2]string{
+		"port": {"FAIL", "cannot listen on " + d.listen + ": "},
+	})
+
+	// A file server listing a file named siphon is not a siphon.
+	listing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<html><body><a href="siphon">siphon</a></body></html>`)
+	}))
+	defer listing.Close()
+	d.listen = listing.Listener.Addr().String()
+	lines, failed = runChecks(t, d)
 	expect(t, lines, failed, map[string][2]string{
 		"port": {"FAIL", "cannot listen on " + d.listen + ": "},
 	})

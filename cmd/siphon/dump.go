@@ -132,6 +132,9 @@ type proxySetup struct {
 	// storeErr is also told of the store's background errors (they are
 	// always logged); nil for none.
 	storeErr func(error)
+	// ownPassthrough keeps the proxy off <home>/passthrough.txt: it
+	// passes nothing through and saves nothing (siphon doctor's).
+	ownPassthrough bool
 }
 
 // startProxy does what every proxy-running command needs: home, CA, log,
@@ -159,9 +162,11 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		}
 	}()
 
-	pass, err := openPassthrough(home, logger)
-	if err != nil {
-		return nil, err
+	pass := memoryPassthrough()
+	if !setup.ownPassthrough {
+		if pass, err = openPassthrough(home, logger); err != nil {
+			return nil, err
+		}
 	}
 	defer func() {
 		if err != nil {

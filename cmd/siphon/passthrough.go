@@ -65,16 +65,41 @@ func readPassthrough(path string) ([]string, error) {
 	var hosts []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		if line = strings.TrimSpace(line); line == "" {
 			continue
 		}
-		if strings.ContainsAny(line, " \t/") || mitm.PassthroughHost(line) == "" {
+		// Hosts match exactly: a wildcard or a URL would never match, so
+		// they are refused rather than kept silently.
+		if !isHostChars(line) || strings.HasSuffix(line, ":") || mitm.PassthroughHost(line) == "" {
 			return nil, usagef("%s line %d: %q is not a host name: write one host a line (# starts a comment)", path, n, line)
 		}
 		hosts = append(hosts, line)
 	}
 	return hosts, nil
+}
+
+// isHostChars reports whether s has only the characters of a host name,
+// an IP address or a host:port.
+func isHostChars(s string) bool {
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune(".-_:[]%", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// memoryPassthrough is an empty passthrough list kept in memory only:
+// siphon doctor's temporary proxy must intercept its own test request,
+// whatever the user passes through.
+func memoryPassthrough() *passList {
+	p := &passList{set: mitm.NewPassthrough(nil), stop: make(chan struct{}), done: make(chan struct{}), saved: make(chan struct{}, 1)}
+	close(p.done)
+	return p
 }
 
 func (p *passList) run() {
@@ -93,6 +118,9 @@ func (p *passList) run() {
 // one, so that a crash leaves the old list or the new one. A failure is
 // logged (the UI's event log shows it) and retried at the next change.
 func (p *passList) save() {
+	if p.path == "" { // memoryPassthrough's
+		return
+	}
 	var b strings.Builder
 	b.WriteString("# Hosts siphon passes through untouched (apps that pin their certificates).\n# One host a line; edit it here or in siphon's connect screen (C, then p).\n")
 	for _, h := range p.set.Hosts() {

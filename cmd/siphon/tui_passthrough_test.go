@@ -117,6 +117,34 @@ func TestAutoPassthroughEndToEnd(t *testing.T) {
 
 // A passthrough file with a line that is not a host stops siphon with an
 // error naming the line, and the file is left as it was.
+// Hosts match exactly, so a wildcard is refused rather than kept to
+// match nothing; a comment may follow a host.
+func TestPassthroughFileLines(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		text  string
+		hosts []string
+	}{
+		{"Example.COM  # the API\n127.0.0.1:8443\n", []string{"Example.COM", "127.0.0.1:8443"}},
+		{"*.example.com\n", nil},
+		{"bad!host\n", nil},
+		{"https:\n", nil},
+	} {
+		path := filepath.Join(dir, "p.txt")
+		must(t, os.WriteFile(path, []byte(tc.text), 0o600))
+		hosts, err := readPassthrough(path)
+		if tc.hosts == nil {
+			if err == nil || !strings.Contains(err.Error(), "line 1") {
+				t.Errorf("%q: %v %v, want an error naming line 1", tc.text, hosts, err)
+			}
+			continue
+		}
+		if err != nil || strings.Join(hosts, ",") != strings.Join(tc.hosts, ",") {
+			t.Errorf("%q: %v %v, want %v", tc.text, hosts, err, tc.hosts)
+		}
+	}
+}
+
 func TestPassthroughFileMistake(t *testing.T) {
 	home := t.TempDir()
 	path := filepath.Join(home, passthroughFile)
