@@ -299,3 +299,22 @@ func TestPageShowsProxyAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestAndroidStepsUseSiphonsPort: the adb steps name the port the device
+// reached siphon on, and PORT when it came through the proxy, never a
+// made-up 8080.
+func TestAndroidStepsUseSiphonsPort(t *testing.T) {
+	p, _ := newPage(t)
+	for host, want := range map[string]string{
+		"192.168.1.20:38509": "adb reverse tcp:38509 tcp:38509",
+		"siphon.cert":        "adb reverse tcp:PORT tcp:PORT",
+	} {
+		req := httptest.NewRequest(http.MethodGet, "http://"+host+"/", nil)
+		req.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36")
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, req)
+		if page := rec.Body.String(); !strings.Contains(page, want) || strings.Contains(page, "8080") {
+			t.Errorf("Host %s: the page lacks %q or names 8080", host, want)
+		}
+	}
+}

@@ -16,8 +16,11 @@ siphon's address and port, and <b>Authentication</b> with siphon's user name and
 </ol>
 <p>When you are done: delete the profile under Settings › General › VPN &amp; Device Management, and set
 Configure Proxy back to Off. Apps that pin their certificates reject siphon even when its CA is
-trusted: pass their hosts through untouched (siphon's <code>--ignore-hosts</code>).</p>
+trusted: pass their hosts through untouched: <b>P</b> on the failed flow in siphon, or
+<code>--auto-passthrough</code> (or <code>--ignore-hosts</code>).</p>
 {{end}}
+
+{{define "port"}}{{with .ProxyPort}}{{.}}{{else}}PORT{{end}}{{end}}
 
 {{define "android"}}
 <h3>User certificate (browsers, your own debug builds)</h3>
@@ -29,8 +32,8 @@ vendors: search Settings for “CA certificate”.)</li>
 <li>Set the proxy: <b>Settings › Network &amp; internet › Internet</b>, your Wi-Fi network, the pencil or
 gear, <b>Advanced › Proxy › Manual</b>: siphon's address and port. Android has no field for proxy
 credentials (Chrome asks for them, most apps cannot): over USB, keep siphon on loopback and run
-<code>adb reverse tcp:8080 tcp:8080</code>, then use proxy <code>127.0.0.1</code> port <code>8080</code>
-(or <code>adb shell settings put global http_proxy 127.0.0.1:8080</code>; <code>:0</code> turns it off).</li>
+<code>adb reverse tcp:{{template "port" .}} tcp:{{template "port" .}}</code>, then use proxy <code>127.0.0.1</code> port <code>{{template "port" .}}</code>
+(or <code>adb shell settings put global http_proxy 127.0.0.1:{{template "port" .}}</code>; <code>:0</code> turns it off){{if not .ProxyPort}}, where PORT is siphon's port{{end}}.</li>
 </ol>
 <p>Since Android 7 apps trust <b>only the system store</b> unless they opt in to user certificates: Chrome
 does, most apps do not. For your own app, let its <b>debug builds</b> trust user CAs with
