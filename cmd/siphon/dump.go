@@ -94,7 +94,7 @@ func serveDump(ctx context.Context, o *proxyOptions, c *checked, line func(*sess
 		return r.stop(err, pr.close)
 	}
 	for i, l := range r.specs {
-		fmt.Fprintln(stderr, l.describe(r.addrs[i]))
+		fmt.Fprintln(stderr, l.describe(r.addrs[i], len(r.specs) == 1))
 	}
 	fmt.Fprintf(stderr, "siphon: session %s\n", r.store.Path())
 	select {

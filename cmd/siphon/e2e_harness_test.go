@@ -94,7 +94,7 @@ func startDump(t *testing.T, home string, args ...string) *child {
 			line := sc.Text()
 			c.stderr.Write([]byte(line + "\n"))
 			if v, ok := strings.CutPrefix(line, "siphon: proxy listening on http://"); ok {
-				c.addr, _, _ = strings.Cut(v, " ") // then "(regular@PORT)"
+				c.addr, _, _ = strings.Cut(v, " ") // then "(regular@PORT)" beside other listeners
 			}
 			if v, ok := strings.CutPrefix(line, "siphon: session "); ok {
 				c.session = v

@@ -95,14 +95,19 @@ func parseMode(s, listen string) (listenSpec, error) {
 }
 
 // describe is the start-up line of a listener at addr (its mode's name
-// in parentheses, as flows record it and ~listener matches it).
-func (l listenSpec) describe(addr net.Addr) string {
+// in parentheses, as flows record it and ~listener matches it). A lone
+// regular listener's line is the one siphon has always printed, which
+// test suites wait for: "siphon: proxy listening on http://ADDR".
+func (l listenSpec) describe(addr net.Addr, lone bool) string {
 	name := mitm.ListenerName(l.mode, addr)
 	switch l.mode.Kind {
 	case mitm.Reverse:
 		return fmt.Sprintf("siphon: reverse proxy to %s listening on http://%s and https://%s (%s)", l.mode.Target, addr, addr, name)
 	case mitm.SOCKS5:
 		return fmt.Sprintf("siphon: SOCKS5 proxy listening on socks5h://%s (%s)", addr, name)
+	}
+	if lone {
+		return "siphon: proxy listening on http://" + addr.String()
 	}
 	return fmt.Sprintf("siphon: proxy listening on http://%s (%s)", addr, name)
 }
