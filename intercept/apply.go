@@ -44,7 +44,7 @@ func (cr *compiledRewrite) applyBody(h http.Header, b *session.Body) string {
 	if b.Unloaded || b.Truncated {
 		return "body not replaced: it is larger than the capture limit"
 	}
-	enc := strings.Join(h.Values("Content-Encoding"), ",")
+	enc := session.ContentEncoding(h)
 	text, err := b.Decode(enc)
 	if err != nil {
 		return "body not replaced: " + err.Error()

@@ -196,7 +196,7 @@ func headerList(h http.Header) []Header {
 // decodedBody is b with its Content-Encoding undone, or the wire bytes
 // and the reason when that fails.
 func decodedBody(h http.Header, b session.Body) ([]byte, error) {
-	data, err := b.Decode(h.Get("Content-Encoding"))
+	data, err := b.Decode(session.ContentEncoding(h))
 	if err != nil {
 		return b.Data, err
 	}

@@ -40,6 +40,9 @@ type record struct {
 	shape   *intercept.Throttle // set by a decision; nil: full speed
 	later   *time.Timer         // publishes changes made by touch; see publishLater
 	growth  *time.Timer         // publishes a stream's body so far; see publishGrowth
+	// published is how much of the stream's body publishGrowth last
+	// scheduled for publication.
+	published int64
 }
 
 func newRecord(out Recorder, f *session.Flow) *record {
@@ -94,7 +97,14 @@ func (r *record) publishGrowth(c *capture) {
 	if r.final || r.growth != nil {
 		return
 	}
-	d := growthPause * time.Duration(1+c.captured()/(256<<10))
+	held := c.captured()
+	if held == r.published && held > 0 {
+		// The capture limit is reached: the stored body would not
+		// change, only its size, which the end records.
+		return
+	}
+	r.published = held
+	d := growthPause * time.Duration(1+held/(256<<10))
 	r.growth = time.AfterFunc(d, func() {
 		r.update(func(f *session.Flow) {
 			if f.Response != nil {
@@ -215,6 +225,8 @@ type capture struct {
 // newCapture keeps up to limit bytes of a body of the given length (-1
 // when unknown), allocating what a known length needs once: growing by
 // append would allocate about four times the limit for a large download.
+//
+// A client's declared length is not trusted this way (see clientCapture).
 func newCapture(limit, length int64) *capture {
 	c := &capture{limit: limit}
 	if length > 0 {
@@ -250,6 +262,11 @@ func (c *capture) Write(p []byte) (int, error) {
 	c.write(p)
 	return len(p), nil
 }
+
+// clientCapture keeps up to limit bytes of a client's request body: the
+// bytes are allocated as they come, since a Content-Length the client
+// declares and never sends must not cost the capture limit in memory.
+func clientCapture(limit int64) *capture { return newCapture(limit, -1) }
 
 // captured is how many bytes c holds.
 func (c *capture) captured() int64 {

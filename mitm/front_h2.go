@@ -158,7 +158,7 @@ func (s *streamFront) answer(req *http.Request, res *http.Response) {
 // answers the client's Expect: 100-continue when the body is first read.
 func (s *streamFront) captureBody(req *http.Request, rec *record) {
 	req.Header.Del("Expect")
-	c := &streamCapture{capture: newCapture(s.p.cfg.BodyLimit, req.ContentLength), length: req.ContentLength}
+	c := &streamCapture{capture: clientCapture(s.p.cfg.BodyLimit), length: req.ContentLength}
 	rec.reqBody = c
 	req.Body = &tee{rc: req.Body, cap: c.capture, end: func(err error) {
 		if err == nil {

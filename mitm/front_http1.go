@@ -137,7 +137,7 @@ func (p *Proxy) teeRequestBody(req *http.Request, rec *record, b *clientBody) {
 	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
 		req.Header.Del("Expect")
 	}
-	b.record(newCapture(p.cfg.BodyLimit, req.ContentLength))
+	b.record(clientCapture(p.cfg.BodyLimit))
 	rec.reqBody = b
 	keepRequestTrailers(req)
 	req.Body = &tee{rc: req.Body, end: func(err error) {

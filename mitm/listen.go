@@ -22,12 +22,17 @@ func (p *Proxy) acceptLoop(l net.Listener, lm *listenMode) error {
 	for {
 		c, err := l.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && backoff < time.Second {
-				// Out of file descriptors, say: try again shortly, as
-				// net/http's server does.
-				backoff = max(2*backoff, 5*time.Millisecond)
-				time.Sleep(backoff)
+			var te interface{ Temporary() bool }
+			if errors.As(err, &te) && te.Temporary() {
+				// Out of file descriptors (EMFILE is Temporary, not a
+				// Timeout), say: try again shortly, as net/http's server
+				// does, for as long as it lasts.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(backoff):
+				case <-p.ctx.Done():
+					return err
+				}
 				continue
 			}
 			return err

@@ -139,7 +139,10 @@ func TestSOCKS5IgnoredHost(t *testing.T) {
 		t.Errorf("through: %q", body)
 	}
 	c.CloseIdleConnections() // the tunnel's flow ends with the connection
-	tp.rec.wait(t, "passthrough", func(f *session.Flow) bool {
+	f := tp.rec.wait(t, "passthrough", func(f *session.Flow) bool {
 		return f.Kind == session.Tunnel && f.State == session.Done && f.Stream != nil && f.Stream.BytesDown > 0
 	})
+	if !strings.Contains(f.Comment, "not intercepted") || !strings.Contains(f.Comment, "--ignore-hosts") {
+		t.Errorf("the tunnel does not say why it passed through: comment %q", f.Comment)
+	}
 }

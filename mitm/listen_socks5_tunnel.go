@@ -24,7 +24,7 @@ const sniffWait = time.Second
 func (p *Proxy) socksTunnel(cc *clientConn, br *bufio.Reader, target string) {
 	st := cc.state
 	if why := p.passReason(target); why != "" {
-		p.socksRelay(cc, drain(br), target, true)
+		p.socksRelay(cc, drain(br), target, true, why)
 		return
 	}
 	if err := socksReply(cc.Conn, repSucceeded, cc.Conn.LocalAddr()); err != nil {
@@ -41,7 +41,7 @@ func (p *Proxy) socksTunnel(cc *clientConn, br *bufio.Reader, target string) {
 	cc.Conn.SetReadDeadline(time.Time{})
 	switch {
 	case err != nil && isTimeout(err):
-		p.socksRelay(cc, drain(br), target, false)
+		p.socksRelay(cc, drain(br), target, false, "not intercepted: the client sent nothing (a protocol where the server speaks first)")
 		return
 	case err != nil:
 		cc.Close()
@@ -55,16 +55,18 @@ func (p *Proxy) socksTunnel(cc *clientConn, br *bufio.Reader, target string) {
 	case first[0] >= 'A' && first[0] <= 'Z':
 		p.reserveConn(cc, cc.Conn, ahead)
 	default:
-		p.socksRelay(cc, ahead, target, false)
+		p.socksRelay(cc, ahead, target, false, "not intercepted: neither TLS nor HTTP")
 	}
 }
 
 // socksRelay dials target and relays bytes both ways (ahead, read from
 // the client already, first), recording a tunnel flow. reply says the client still waits for the SOCKS5 reply, which
 // then tells a failed dial's cause.
-func (p *Proxy) socksRelay(cc *clientConn, ahead []byte, target string, reply bool) {
+func (p *Proxy) socksRelay(cc *clientConn, ahead []byte, target string, reply bool, why string) {
 	defer cc.Close()
-	rec := newRecord(p.cfg.Recorder, cc.state.newFlow(session.Tunnel, socksRequest(target), session.Now()))
+	f := cc.state.newFlow(session.Tunnel, socksRequest(target), session.Now())
+	f.Comment = why // why it was not intercepted, if it was passed through
+	rec := newRecord(p.cfg.Recorder, f)
 	dctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
 	up, err := p.dialTunnel(dctx, target)
 	cancel()

@@ -76,7 +76,7 @@ func (r *Request) Text() ([]byte, error) {
 	if r == nil {
 		return nil, nil
 	}
-	return r.Body.Decode(contentEncoding(r.Header))
+	return r.Body.Decode(ContentEncoding(r.Header))
 }
 
 // Text returns the response body decoded according to its Content-Encoding.
@@ -84,9 +84,11 @@ func (r *Response) Text() ([]byte, error) {
 	if r == nil {
 		return nil, nil
 	}
-	return r.Body.Decode(contentEncoding(r.Header))
+	return r.Body.Decode(ContentEncoding(r.Header))
 }
 
-func contentEncoding(h http.Header) string {
+// ContentEncoding is the Content-Encoding of a message with header h,
+// every field line joined, as Body.Decode takes it.
+func ContentEncoding(h http.Header) string {
 	return strings.Join(h.Values("Content-Encoding"), ",")
 }

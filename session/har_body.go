@@ -40,7 +40,7 @@ func bodyOfHAR(text *string, encoding string, w harWire, full harNum, h http.Hea
 		return Body{}, fmt.Errorf("unsupported encoding %q", encoding)
 	}
 	if w.Wire == "" && len(data) > 0 {
-		if ce := contentEncoding(h); encoded(ce) {
+		if ce := ContentEncoding(h); encoded(ce) {
 			// A coding siphon cannot apply leaves the text as it is (Decode
 			// will then show it undecoded) rather than refusing the file.
 			if enc, err := encodeBody(data, ce); err == nil {

@@ -123,7 +123,7 @@ func harResponseOf(p *Response) harResponse {
 // keeps its wire bytes as the text.
 func harBody(b Body, h http.Header) (text, encoding, wire string, size int) {
 	data := b.Data
-	if ce := contentEncoding(h); encoded(ce) {
+	if ce := ContentEncoding(h); encoded(ce) {
 		wire = base64.StdEncoding.EncodeToString(b.Data)
 		if dec, err := b.Decode(ce); err == nil {
 			data = dec

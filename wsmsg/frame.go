@@ -109,8 +109,11 @@ func (t *Tap) startFrame() {
 	if f.op == session.OpText || f.op == session.OpBinary {
 		t.msg = &message{op: f.op}
 		if !f.rsv1 {
-			// Most messages are one frame: room for it, up to the cap.
-			t.msg.data = make([]byte, 0, min(f.remain, uint64(t.cfg.Limit)))
+			// Most messages are one frame: room for it, up to the cap,
+			// but no more than 64 KiB on the word of a frame header
+			// alone (a 10-byte header must not cost 16 MiB); append
+			// grows it as the bytes really come.
+			t.msg.data = make([]byte, 0, min(f.remain, uint64(t.cfg.Limit), 64<<10))
 		}
 		if f.rsv1 && t.deflate != nil {
 			t.msg.compressed = true

@@ -76,6 +76,9 @@ func readPassthrough(path string) ([]string, error) {
 		}
 		hosts = append(hosts, line)
 	}
+	if err := sc.Err(); err != nil { // a line too long to read: nothing after it is dropped silently
+		return nil, usagef("read passthrough list %s: %v", path, err)
+	}
 	return hosts, nil
 }
 

@@ -45,7 +45,7 @@ func responseText(p *session.Response) messageText {
 }
 
 func formatMessage(first string, h http.Header, b session.Body) messageText {
-	enc := strings.Join(h.Values("Content-Encoding"), ", ")
+	enc := session.ContentEncoding(h)
 	form, shown := editableBody(b, enc)
 	var buf bytes.Buffer
 	buf.WriteString(first + "\n")
@@ -132,7 +132,7 @@ func parseMessage(text []byte, orig messageText) (*parsedMessage, error) {
 		p.header.Add(name, value)
 	}
 	var err error
-	p.body, err = editedBody(body, form, orig, strings.Join(p.header.Values("Content-Encoding"), ", "))
+	p.body, err = editedBody(body, form, orig, session.ContentEncoding(p.header))
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func (p *progress) String() string {
 // saying why. It stops early when ctx is cancelled.
 func renderBody(ctx context.Context, b session.Body, h http.Header, mode ViewMode, st style.Styles, p *progress) []string {
 	ct := h.Get("Content-Type")
-	enc := strings.Join(h.Values("Content-Encoding"), ", ")
+	enc := session.ContentEncoding(h)
 	if b.Size == 0 && len(b.Data) == 0 {
 		return []string{st.Muted.Render("(no body)")}
 	}

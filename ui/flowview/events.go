@@ -69,7 +69,7 @@ func (v *Model) parseEvents() tea.Cmd {
 	}
 	t.parsing, t.again = true, false
 	id, gen, body, st := v.id, t.gen, f.Response.Body, v.st
-	enc := strings.Join(f.Response.Header.Values("Content-Encoding"), ", ")
+	enc := session.ContentEncoding(f.Response.Header)
 	parser, re, drawn := t.parser, t.re, len(t.events)
 	return func() tea.Msg {
 		data, err := body.Decode(enc)
