@@ -28,6 +28,8 @@ type Store interface {
 	Update(f *session.Flow) error
 	// Changed receives a value after flows changed; signals coalesce.
 	Changed() <-chan struct{}
+	// Flush saves the flows not yet written.
+	Flush() error
 }
 
 // Config is what the list needs.

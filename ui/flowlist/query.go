@@ -170,3 +170,22 @@ func (l *Model) StartFilter(expr string) error {
 	l.setQuery()
 	return nil
 }
+
+// ListState is the list's part of what the UI shows, for tests and scripts
+// that drive it (ui.State embeds it).
+type ListState struct {
+	Filter     string
+	MarkedOnly bool
+	Sort       session.SortKey
+	Reverse    bool
+	Follow     bool
+	Shown      int
+	Total      int
+	Selected   *session.Flow // under the list's cursor (read-only), or nil
+}
+
+// State returns the list's part of the UI's state.
+func (l *Model) State() ListState {
+	return ListState{Filter: l.filterExpr, MarkedOnly: l.markedOnly, Sort: l.sortKey, Reverse: l.reverse,
+		Follow: l.follow, Shown: l.shown, Total: l.total, Selected: l.Selected()}
+}
