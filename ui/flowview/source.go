@@ -22,5 +22,11 @@ type Option func(*Model)
 // messages; without it the tab says that it has no messages to read.
 func WithMessages(src MessageSource) Option { return func(v *Model) { v.msgs.src = src } }
 
+// WithAllListeners says whether the proxy has several listeners: the
+// Details tab then names the listener of every flow; else only that of a
+// flow that came in on a reverse or SOCKS5 listener, so that the common
+// case, one regular listener, adds no line.
+func WithAllListeners(several bool) Option { return func(v *Model) { v.allListeners = several } }
+
 // WithProtoTypes sets the gRPC message types, as SetProtoTypes does.
 func WithProtoTypes(t *grpcmsg.Types) Option { return func(v *Model) { v.types = t } }
