@@ -224,7 +224,7 @@ func TestConnectReadOnly(t *testing.T) {
 	if h := hintFor(m.keys, keymap.ScopeList, keymap.ActPassthrough); slices.Contains(hintParts(m.hints()), h) {
 		t.Errorf("the hint bar offers %q", h)
 	}
-	help := strings.Join(keymap.HelpLines(m.keys, m.st, m.helpNote), "\n")
+	help := helpText(m)
 	for _, want := range []string{"connect a device (needs the proxy", "pass host through (needs the proxy"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %q", want)

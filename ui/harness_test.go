@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -9,7 +10,13 @@ import (
 	"github.com/siphonproxy/siphon/internal/testutil/tuitest"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/pager"
 )
+
+// helpText is what m's help screen shows, as ? fills it.
+func helpText(m *Model) string {
+	return strings.Join(m.screens[pageHelp].(*pager.Screen).Fill(), "\n")
+}
 
 // start runs the whole UI over store in a w×h terminal.
 func start(t *testing.T, store *session.Store, w, h int, opts ...Option) *teatest.TestModel {

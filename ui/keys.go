@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"fmt"
-
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
@@ -26,21 +24,13 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return m.export.MenuKey(msg)
 	}
 	if b, ok := m.keys.Lookup(keymap.ScopeGlobal, msg); ok {
-		switch b.Action {
-		case keymap.ActQuitNow:
+		if b.Action == keymap.ActQuitNow {
 			return m.quit()
-		case keymap.ActHelp:
-			m.open(pageHelp)
-			m.help.SetLines(keymap.HelpLines(m.keys, m.st, m.helpNote), false)
-			return nil
-		case keymap.ActEvents:
-			m.open(pageEvents)
-			m.events.Show(false)
-			return nil
-		case keymap.ActRules:
-			return m.openRules(m.focused())
-		case keymap.ActConnect:
-			return m.openConnect()
+		}
+		for p := range pages {
+			if pages[p].key == b.Action {
+				return m.show(page(p))
+			}
 		}
 	}
 	if m.page == pageList || m.page == pageFlow {
@@ -69,18 +59,11 @@ func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	switch a := b.Action; {
-	case b.Planned != "":
-		return m.line.Say(fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned))
-	case m.refusal(b) != "":
-		return m.line.Say(m.refusal(b))
-	case a == keymap.ActMark || a == keymap.ActComment || a == keymap.ActReplay ||
-		a == keymap.ActExport || a == keymap.ActCopyCurl || a == keymap.ActWrite:
-		switch {
-		case f == nil:
-			return nil
-		case a == keymap.ActMark || a == keymap.ActComment:
-			return m.list.Annotate(a, f, m.page == pageFlow)
-		}
+	case keymap.Unavailable(b, m.opts.readOnly) != "":
+		return m.line.Say(keymap.Unavailable(b, m.opts.readOnly))
+	case a == keymap.ActMark || a == keymap.ActComment:
+		return m.list.Annotate(a, f, m.page == pageFlow)
+	case a == keymap.ActReplay || a == keymap.ActExport || a == keymap.ActCopyCurl || a == keymap.ActWrite:
 		return m.export.Key(a, f)
 	case a == keymap.ActQuit:
 		return m.line.Confirm("quit siphon?", m.quit)
@@ -132,25 +115,16 @@ func (m *Model) open(p page) {
 	m.page = p
 }
 
-// openRules shows the rules view; n there adds a rule from focus.
-func (m *Model) openRules(focus *session.Flow) tea.Cmd {
-	if m.rules == nil {
+// show opens page p from its global key, readied for the focused flow; a
+// page this UI lacks (rules and connect without a proxy) says so.
+func (m *Model) show(p page) tea.Cmd {
+	s, ok := m.screens[p].(opener)
+	if !ok {
 		return m.line.Say(keymap.NoProxy)
 	}
-	if m.page != pageRules {
-		m.open(pageRules)
-		m.rules.Open(focus)
-	}
-	return nil
-}
-
-// openConnect shows the connect screen.
-func (m *Model) openConnect() tea.Cmd {
-	if m.connect == nil {
-		return m.line.Say(keymap.NoProxy)
-	}
-	m.open(pageConnect)
-	m.connect.Open(false)
+	focus, again := m.focused(), m.page == p
+	m.open(p)
+	s.Opened(focus, again)
 	return nil
 }
 
@@ -169,13 +143,5 @@ func (m *Model) statusLine() string {
 // is focused; keys that cannot act here (a read-only session's) are left
 // out.
 func (m *Model) hints() string {
-	return keymap.HintLine(m.keys.Hints(pages[m.page].scope, m.bp.Hints(m.focused()), m.refusal), m.st, m.width)
+	return keymap.HintLine(m.keys.Hints(pages[m.page].scope, m.bp.Hints(m.focused()), m.opts.readOnly), m.st, m.width)
 }
-
-// refusal is what the status bar says when b is pressed but cannot act in
-// this UI, or "" when it can.
-func (m *Model) refusal(b keymap.Binding) string { return keymap.Refusal(b, m.opts.readOnly) }
-
-// helpNote is what the help screen adds to b when it cannot act in this
-// UI.
-func (m *Model) helpNote(b keymap.Binding) string { return keymap.HelpNote(b, m.opts.readOnly) }

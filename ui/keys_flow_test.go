@@ -120,7 +120,7 @@ func TestHelpKeyFromKeyTable(t *testing.T) {
 	if !m.State().Follow {
 		t.Errorf("the rebound key did not turn follow on")
 	}
-	help := strings.Join(keymap.HelpLines(km, m.st, m.helpNote), "\n")
+	help := helpText(m)
 	for _, b := range km.Bindings {
 		if !strings.Contains(help, b.Key.Help().Desc) {
 			t.Errorf("help lacks %s (%s)", b.Action, b.Key.Help().Desc)

@@ -30,6 +30,7 @@ import (
 	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/rules"
 	"github.com/siphonproxy/siphon/ui/style"
+	"github.com/siphonproxy/siphon/ui/watch"
 )
 
 type page uint8
@@ -44,15 +45,17 @@ const (
 	numPages
 )
 
-// pages name each page for State, and the key table scope whose keys its
-// hint bar shows.
+// pages name each page for State, the key table scope whose keys its
+// hint bar shows, and the global key that opens it (none for the list and
+// the flow view, which open each other).
 var pages = [numPages]struct {
 	name  string
 	scope keymap.Scope
+	key   keymap.Action
 }{
-	pageList: {"list", keymap.ScopeList}, pageFlow: {"flow", keymap.ScopeFlow},
-	pageHelp: {"help", keymap.ScopePager}, pageEvents: {"events", keymap.ScopePager},
-	pageRules: {"rules", keymap.ScopeRules}, pageConnect: {"connect", keymap.ScopeConnect},
+	pageList: {"list", keymap.ScopeList, ""}, pageFlow: {"flow", keymap.ScopeFlow, ""},
+	pageHelp: {"help", keymap.ScopePager, keymap.ActHelp}, pageEvents: {"events", keymap.ScopePager, keymap.ActEvents},
+	pageRules: {"rules", keymap.ScopeRules, keymap.ActRules}, pageConnect: {"connect", keymap.ScopeConnect, keymap.ActConnect},
 }
 
 // screen is what the root asks of a page.
@@ -64,15 +67,20 @@ type screen interface {
 	View() string
 }
 
+// opener is a page that readies itself when its global key opens it:
+// focus is the flow the keys acted on, again says it was open already.
+type opener interface {
+	Opened(focus *session.Flow, again bool)
+}
+
 // Model is the root of the UI. Create it with New; it is a tea.Model.
 type Model struct {
-	store *session.Store
-	view  *session.View
-	opts  options
-	keys  keymap.Map
-	st    style.Styles
-	ctx   context.Context
-	stop  context.CancelFunc
+	view *session.View
+	opts options
+	keys keymap.Map
+	st   style.Styles
+	ctx  context.Context
+	stop context.CancelFunc
 
 	width   int
 	page    page
@@ -80,7 +88,6 @@ type Model struct {
 	screens [numPages]screen // nil for a page this UI lacks (rules without a proxy)
 	list    *flowlist.Model
 	flow    *flowview.Model
-	help    *pager.Screen
 	events  *eventlog.Screen
 	rules   *rules.Model // nil without a rules engine
 	bp      *breakpoint.Model
@@ -95,15 +102,16 @@ func New(store *session.Store, opts ...Option) *Model {
 	o := buildOptions(opts)
 	st := style.NewStyles(o.theme)
 	ctx, stop := context.WithCancel(context.Background())
-	m := &Model{store: store, view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
+	m := &Model{view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
 		line: prompt.NewLine(o.keys, st, o.msgTTL)}
 	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
-		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, CAPath: o.caPath, File: store.Path(), ReadOnly: o.readOnly})
-	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc, flowview.WithMessages(store))
+		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, Listeners: o.others, CAPath: o.caPath, File: store.Path(), ReadOnly: o.readOnly})
+	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc, flowview.WithMessages(store), flowview.WithProtoTypes(o.types),
+		flowview.WithAllListeners(o.severalListeners()))
 	m.list.SetProtoTypes(o.types)
-	m.flow.SetProtoTypes(o.types)
-	m.help, m.events = pager.NewScreen("help", o.keys, st), eventlog.NewScreen(o.events, o.keys, st, o.loc)
-	m.screens = [numPages]screen{pageList: m.list, pageFlow: m.flow, pageHelp: m.help, pageEvents: m.events}
+	help := pager.NewHelp(o.keys, st, func(b keymap.Binding) string { return keymap.HelpNote(b, o.readOnly) })
+	m.events = eventlog.NewScreen(o.events, o.keys, st, o.loc)
+	m.screens = [numPages]screen{pageList: m.list, pageFlow: m.flow, pageHelp: help, pageEvents: m.events}
 	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
 	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
 	// A nil *replay.Sender or *intercept.Engine in an interface would not
@@ -136,10 +144,10 @@ func New(store *session.Store, opts ...Option) *Model {
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.list.Init()}
 	if e := m.opts.events; e != nil {
-		cmds = append(cmds, waitSignal(m.ctx, e.Changed(), eventsChangedMsg{}))
+		cmds = append(cmds, watch.Signal(m.ctx, e.Changed(), eventsChangedMsg{}))
 	}
 	if e := m.opts.engine; e != nil {
-		cmds = append(cmds, waitSignal(m.ctx, e.Changed(), engineChangedMsg{}))
+		cmds = append(cmds, watch.Signal(m.ctx, e.Changed(), engineChangedMsg{}))
 	}
 	return tea.Batch(cmds...)
 }
@@ -151,28 +159,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize(msg.Width, msg.Height)
 		return m, nil
 	case flowlist.RefreshedMsg:
-		var cmds []tea.Cmd
-		if msg.Err == nil && m.page == pageFlow && msg.Stats.Changed {
-			cmds = append(cmds, m.flow.Reload()) // an open, unfinished flow
-		}
-		if msg.Err == nil && m.page == pageFlow {
-			cmds = append(cmds, m.flow.StoreChanged()) // messages, which change no flow
-		}
-		if msg.Err == nil && m.page == pageRules {
+		var cmd tea.Cmd
+		switch {
+		case msg.Err != nil:
+		case m.page == pageFlow:
+			cmd = m.flow.Refreshed(msg.Stats.Changed) // an open, unfinished flow; messages
+		case m.page == pageRules:
 			m.rules.Refresh() // hit counts
 		}
-		return m, tea.Batch(append(cmds, m.list.Refreshed(msg))...)
+		return m, tea.Batch(cmd, m.list.Refreshed(msg))
 	case eventsChangedMsg:
 		if m.page == pageEvents {
 			m.events.Show(true)
 		}
-		var cmd tea.Cmd
-		if m.opts.engine != nil {
-			cmd = m.engineChanged() // a rules file that failed to reload is logged
-		}
-		return m, tea.Batch(cmd, waitSignal(m.ctx, m.opts.events.Changed(), msg))
+		// A rules file that failed to reload is logged.
+		return m, tea.Batch(m.engineChanged(), watch.Signal(m.ctx, m.opts.events.Changed(), msg))
 	case engineChangedMsg:
-		return m, tea.Batch(m.engineChanged(), waitSignal(m.ctx, m.opts.engine.Changed(), msg))
+		return m, tea.Batch(m.engineChanged(), watch.Signal(m.ctx, m.opts.engine.Changed(), msg))
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	case tea.MouseMsg:
@@ -216,13 +219,7 @@ func (m *Model) View() string {
 func (m *Model) quit() tea.Cmd {
 	m.stop()
 	m.flow.Close()
-	store := m.store
-	return tea.Sequence(func() tea.Msg {
-		if err := store.Flush(); err != nil {
-			return prompt.Status{Text: err.Error()}
-		}
-		return nil
-	}, tea.Quit)
+	return tea.Sequence(m.list.Flush(), tea.Quit)
 }
 
 // eventsChangedMsg says the event log has new events.
@@ -230,18 +227,3 @@ type eventsChangedMsg struct{}
 
 // engineChangedMsg says the rules engine's paused flows or rules changed.
 type engineChangedMsg struct{}
-
-// waitSignal waits, off the event loop, for a value on ch (the event
-// log's or the engine's coalescing change signal) and reports it as msg.
-// The UI re-arms it after each signal, so proxy goroutines never call
-// Program.Send and never wait for the UI.
-func waitSignal(ctx context.Context, ch <-chan struct{}, msg tea.Msg) tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case <-ch:
-			return msg
-		case <-ctx.Done():
-			return nil
-		}
-	}
-}

@@ -16,6 +16,7 @@ import (
 // options configure a Model; see the With functions.
 type options struct {
 	listen   string
+	others   []string // the proxy's other listeners, by name
 	caPath   string
 	readOnly bool
 	events   *eventlog.Log
@@ -40,6 +41,13 @@ type Option func(*options)
 
 // WithListen sets the proxy address shown in the status bar.
 func WithListen(addr string) Option { return func(o *options) { o.listen = addr } }
+
+// WithListeners names the proxy's listeners besides the one WithListen
+// shows, as their flows record them (mitm.ListenerName: "socks5@1080",
+// "reverse:http://127.0.0.1:9000@8081"): the status bar lists them after
+// the address, and with more than one listener in all the flow view's
+// Details tab names the listener of every flow, a regular one's too.
+func WithListeners(names []string) Option { return func(o *options) { o.others = names } }
 
 // WithCAPath sets the CA certificate's file, which the empty list shows
 // with how to point a client at the proxy.
@@ -95,6 +103,15 @@ func WithEditor(cmd string) Option { return func(o *options) { o.editor = cmd } 
 // the proxy, and the live set of passed-through hosts (P adds to it).
 // Without it C and P say that there is no proxy.
 func WithConnect(c connect.Config) Option { return func(o *options) { o.connect = &c } }
+
+// severalListeners reports whether the proxy has more than one listener.
+func (o options) severalListeners() bool {
+	n := len(o.others)
+	if o.listen != "" {
+		n++
+	}
+	return n > 1
+}
 
 func buildOptions(opts []Option) options {
 	o := options{theme: style.DefaultTheme(), keys: keymap.Default(), loc: time.Local,

@@ -54,7 +54,7 @@ func TestReadOnlyRefusesChanges(t *testing.T) {
 			t.Errorf("%s hint bar lacks %q, which a read-only session can do: %q", m.State().Page, h, hints)
 		}
 	}
-	help := strings.Join(keymap.HelpLines(m.keys, m.st, m.helpNote), "\n")
+	help := helpText(m)
 	for _, want := range []string{"mark (not in a read-only session)", "comment (not in a read-only session)",
 		"replay (needs the proxy: not in a read-only session)", "resume (needs the proxy", "export\n"} {
 		if !strings.Contains(help, want) {
@@ -79,7 +79,7 @@ func TestWritableSessionOffersChanges(t *testing.T) {
 			t.Errorf("hint bar lacks %q: %q", h, hints)
 		}
 	}
-	if help := strings.Join(keymap.HelpLines(m.keys, m.st, m.helpNote), "\n"); strings.Contains(help, "read-only") {
+	if help := helpText(m); strings.Contains(help, "read-only") {
 		t.Errorf("help of a writable session says read-only")
 	}
 }

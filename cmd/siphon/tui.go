@@ -119,7 +119,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	if clip == nil {
 		clip = export.NewSystemClipboard(setup.terminal, setup.tmux)
 	}
-	m := ui.New(r.store, ui.WithListen(r.regularAddr()), ui.WithCAPath(r.ca.CertPath()), ui.WithEvents(events), ui.WithFilter(o.filter),
+	m := ui.New(r.store, ui.WithListen(r.regularAddr()), ui.WithListeners(otherListeners(r)), ui.WithCAPath(r.ca.CertPath()), ui.WithEvents(events), ui.WithFilter(o.filter),
 		ui.WithEngine(c.engine), ui.WithReplay(sender), ui.WithClipboard(clip), ui.WithEditor(setup.editor), ui.WithConnect(connectConfig(r, c)),
 		ui.WithProtoTypes(c.types))
 	stop := func(err error) error {
@@ -135,6 +135,20 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 		return r.stop(err, nil)
 	}
 	return &tuiApp{model: m, run: r, engine: c.engine, stop: stop}, nil
+}
+
+// otherListeners names r's listeners but the regular one the status bar
+// shows by its address (regularAddr), as their flows record them.
+func otherListeners(r *running) []string {
+	var names []string
+	shown := r.regularAddr()
+	for i, s := range r.specs {
+		if s.mode.Kind == mitm.Regular && r.addrs[i].String() == shown {
+			continue
+		}
+		names = append(names, mitm.ListenerName(s.mode, r.addrs[i]))
+	}
+	return names
 }
 
 // hasBreakpoints reports whether any of e's rules is a breakpoint.

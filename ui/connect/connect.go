@@ -68,6 +68,10 @@ func (m *Model) SetSize(width, height int) { m.width, m.height = width, height }
 // Open shows the connect screen, or with list the passed-through hosts.
 func (m *Model) Open(list bool) { m.list = list }
 
+// Opened shows the connect page, not the list of passed-through hosts,
+// when the root opens it.
+func (m *Model) Opened(*session.Flow, bool) { m.Open(false) }
+
 // Listing reports whether the passed-through hosts are shown.
 func (m *Model) Listing() bool { return m.list }
 

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/pager"
 	"github.com/siphonproxy/siphon/ui/style"
@@ -159,6 +160,9 @@ type Screen struct {
 func NewScreen(log *Log, keys keymap.Map, st style.Styles, loc *time.Location) *Screen {
 	return &Screen{Screen: pager.NewScreen("event log", keys, st), log: log, st: st, loc: loc}
 }
+
+// Opened shows the events from the top, when the root opens the screen.
+func (s *Screen) Opened(*session.Flow, bool) { s.Show(false) }
 
 // Show draws the events as they are now; keepOffset keeps the scroll
 // position (for events that came in), else it goes back to the top.

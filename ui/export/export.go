@@ -62,6 +62,9 @@ func (m *Model) SetWidth(w int) {
 // Key acts on flow f (bodies not needed) for x (the export menu), c (copy
 // as curl), w (the menu, writing to a file) and r (replay).
 func (m *Model) Key(a keymap.Action, f *session.Flow) tea.Cmd {
+	if f == nil {
+		return nil // no flow focused
+	}
 	switch a {
 	case keymap.ActExport, keymap.ActWrite:
 		menu := NewMenu(f, a == keymap.ActWrite, m.cfg.Keys, m.cfg.Styles)

@@ -6,12 +6,16 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/prompt"
 )
 
 // Annotate acts on m (mark) and ; (comment) for flow f, on the list or in
 // the flow view: the stored flow changes, and with own set so does f (the
 // flow view's own copy, from Store.Get).
 func (l *Model) Annotate(a keymap.Action, f *session.Flow, own bool) tea.Cmd {
+	if f == nil {
+		return nil // no flow focused
+	}
 	switch a {
 	case keymap.ActMark:
 		marked := !f.Marked
@@ -44,6 +48,19 @@ func (l *Model) edit(f *session.Flow, change func(*session.Flow)) tea.Cmd {
 		return l.host.Say(err.Error())
 	}
 	return nil
+}
+
+// Flush returns a command that saves the session's pending flows, with
+// the error in the status bar when it cannot; the root runs it before
+// quitting.
+func (l *Model) Flush() tea.Cmd {
+	store := l.store
+	return func() tea.Msg {
+		if err := store.Flush(); err != nil {
+			return prompt.Status{Text: err.Error()}
+		}
+		return nil
+	}
 }
 
 func bodyOf(r *session.Request) *session.Body {

@@ -25,6 +25,7 @@ type updates struct{ saved []*session.Flow }
 func (u *updates) Delete(...string) error       { return nil }
 func (u *updates) Clear() error                 { return nil }
 func (u *updates) Changed() <-chan struct{}     { return nil }
+func (u *updates) Flush() error                 { return nil }
 func (u *updates) Update(f *session.Flow) error { u.saved = append(u.saved, f); return nil }
 
 // m and ; save the mark and the comment without the bodies (the store

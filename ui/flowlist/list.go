@@ -28,6 +28,8 @@ type Store interface {
 	Update(f *session.Flow) error
 	// Changed receives a value after flows changed; signals coalesce.
 	Changed() <-chan struct{}
+	// Flush saves the flows not yet written.
+	Flush() error
 }
 
 // Config is what the list needs.
@@ -42,6 +44,9 @@ type Config struct {
 	// bar show; File is the session's file.
 	Listen, CAPath, File string
 	ReadOnly             bool
+	// Listeners name the proxy's other listeners, as their flows record
+	// them ("socks5@1080"): the status bar lists them after Listen.
+	Listeners []string
 }
 
 // Model is the virtualised list of flows: it holds a session.View and
@@ -71,6 +76,8 @@ type Model struct {
 	follow   bool
 	intro    intro
 	file     string // the session's file
+	// listeners name the proxy's listeners besides intro.listen.
+	listeners []string
 
 	filterExpr string
 	filter     *filter.Filter
@@ -84,7 +91,7 @@ type Model struct {
 func New(ctx context.Context, host prompt.Host, cfg Config) *Model {
 	l := &Model{ctx: ctx, host: host, store: cfg.Store, view: cfg.View, keys: cfg.Keys, st: cfg.Styles,
 		loc: cfg.Location, refresh: refresher{interval: cfg.Interval},
-		intro: intro{listen: cfg.Listen, caPath: cfg.CAPath, readOnly: cfg.ReadOnly}, file: cfg.File}
+		intro: intro{listen: cfg.Listen, caPath: cfg.CAPath, readOnly: cfg.ReadOnly}, file: cfg.File, listeners: cfg.Listeners}
 	l.setQuery()
 	return l
 }

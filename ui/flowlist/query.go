@@ -3,6 +3,7 @@ package flowlist
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/filter"
@@ -134,8 +135,8 @@ func (l *Model) Status() []string {
 	var parts []string
 	if l.intro.readOnly {
 		parts = append(parts, "read-only")
-	} else if l.intro.listen != "" {
-		parts = append(parts, l.intro.listen)
+	} else if at := l.listening(); at != "" {
+		parts = append(parts, at)
 	}
 	counts := fmt.Sprintf("%d flows", l.total)
 	if l.shown != l.total || l.filterExpr != "" || l.markedOnly {
@@ -169,4 +170,39 @@ func (l *Model) StartFilter(expr string) error {
 	l.filterExpr, l.filter = expr, f
 	l.setQuery()
 	return nil
+}
+
+// listening is where the proxy listens, for the status bar: the regular
+// listener's address as the bar has always shown it, then the other
+// listeners by the names their flows record, "127.0.0.1:8080 +
+// socks5@1080, reverse:http://127.0.0.1:9000@8081", so that what the bar
+// shows is what ~listener matches.
+func (l *Model) listening() string {
+	others := style.Printable(strings.Join(l.listeners, ", "))
+	switch {
+	case others == "":
+		return l.intro.listen
+	case l.intro.listen == "":
+		return others
+	}
+	return l.intro.listen + " + " + others
+}
+
+// ListState is the list's part of what the UI shows, for tests and scripts
+// that drive it (ui.State embeds it).
+type ListState struct {
+	Filter     string
+	MarkedOnly bool
+	Sort       session.SortKey
+	Reverse    bool
+	Follow     bool
+	Shown      int
+	Total      int
+	Selected   *session.Flow // under the list's cursor (read-only), or nil
+}
+
+// State returns the list's part of the UI's state.
+func (l *Model) State() ListState {
+	return ListState{Filter: l.filterExpr, MarkedOnly: l.markedOnly, Sort: l.sortKey, Reverse: l.reverse,
+		Follow: l.follow, Shown: l.shown, Total: l.total, Selected: l.Selected()}
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // detailsTab lists a flow's connection facts, every timing as a number and
-// a bar on a common scale, and its error with the hint.
-func detailsTab(f *session.Flow, st style.Styles, width int, loc *time.Location) []string {
+// a bar on a common scale, and its error with the hint. allListeners says
+// the proxy has several listeners (see listenerShown).
+func detailsTab(f *session.Flow, st style.Styles, width int, loc *time.Location, allListeners bool) []string {
 	row := func(name, value string) string { return st.Key.Render(style.Cell(name, 14)) + value }
 	lines := []string{
 		row("flow", fmt.Sprintf("#%d · %s · %s · %s", f.Seq, f.State, f.Source, f.Kind)),
@@ -19,9 +20,11 @@ func detailsTab(f *session.Flow, st style.Styles, width int, loc *time.Location)
 	if t := f.Start(); !t.IsZero() {
 		lines = append(lines, row("started", t.Time().In(loc).Format("2006-01-02 15:04:05.000 MST")))
 	}
-	lines = append(lines,
-		row("client", peer(f.Client)),
-		row("server", peer(f.Server)))
+	lines = append(lines, row("client", peer(f.Client)))
+	if listenerShown(f.Listener, allListeners) {
+		lines = append(lines, row("listener", style.Printable(f.Listener)))
+	}
+	lines = append(lines, row("server", peer(f.Server)))
 	if p := protocols(f); p != "" {
 		lines = append(lines, row("protocol", p))
 	}
@@ -44,6 +47,14 @@ func detailsTab(f *session.Flow, st style.Styles, width int, loc *time.Location)
 	}
 	lines = append(lines, "", st.Title.Render("timings"))
 	return append(lines, timingLines(&f.Timings, f.Start(), st, width)...)
+}
+
+// listenerShown reports whether the Details tab names the listener a flow
+// came in on: every one when the proxy has several (all), else only one
+// that is not a regular proxy, which tells a flow sent to a reverse or
+// SOCKS5 listener apart; flows recorded without a listener show none.
+func listenerShown(name string, all bool) bool {
+	return name != "" && (all || !strings.HasPrefix(name, "regular"))
 }
 
 func peer(p session.Peer) string {

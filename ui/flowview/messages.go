@@ -107,7 +107,7 @@ func (t *messagesTab) message(i int) *session.Message {
 func (v *Model) msgRows() int { return max((v.height-3-2)/2, 3) }
 
 // StoreChanged takes in a change of the store that may not change the
-// open flow itself (the root calls it after each list refresh, so at most
+// open flow itself (Refreshed calls it after each list refresh, so at most
 // once per refresh interval): a WebSocket flow's messages are read again.
 // The command reads the counts, and the window only when they or the
 // selection need it. A tab that reads more than the flow hooks in here,

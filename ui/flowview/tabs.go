@@ -110,5 +110,5 @@ func (v *Model) grpcHint(f *session.Flow) []string {
 }
 
 func (v *Model) detailsLines(f *session.Flow) []string {
-	return detailsTab(f, v.st, v.width, v.loc)
+	return detailsTab(f, v.st, v.width, v.loc, v.allListeners)
 }

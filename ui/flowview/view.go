@@ -52,6 +52,8 @@ type Model struct {
 	load   func(id string) (*session.Flow, error)
 	width  int
 	height int
+	// allListeners says the proxy has several listeners (WithAllListeners).
+	allListeners bool
 
 	id       string
 	flow     *session.Flow // bodies loaded; nil while loading

@@ -1,5 +1,7 @@
 package keymap
 
+import "fmt"
+
 // readOnlyChange is what a read-only session refuses to do for action a
 // on the flow list and the flow view, as its status message says it ("marks
 // are not saved"), or "" when a changes nothing.
@@ -34,6 +36,16 @@ func Refusal(b Binding, readOnly bool) string {
 	return ""
 }
 
+// Unavailable is what the status bar says when b is pressed but cannot
+// act: its feature is planned but not here yet, or Refusal refuses it; ""
+// when it can act.
+func Unavailable(b Binding, readOnly bool) string {
+	if b.Planned != "" {
+		return fmt.Sprintf("%s: not available yet (%s)", b.Key.Help().Desc, b.Planned)
+	}
+	return Refusal(b, readOnly)
+}
+
 // HelpNote is what the help screen adds to b when it cannot act: in a
 // read-only session, nothing changes the session and nothing needs a
 // proxy.
@@ -52,8 +64,9 @@ func HelpNote(b Binding, readOnly bool) string {
 
 // Hints are the bindings the hint bar shows for scope: help first, then,
 // with paused set (a paused flow is focused), what can be done with it,
-// then the scope's keys but the obvious ones and those refuse refuses.
-func (km Map) Hints(scope Scope, paused bool, refuse func(Binding) string) []Binding {
+// then the scope's keys but the obvious ones and those Refusal refuses
+// (in a read-only session).
+func (km Map) Hints(scope Scope, paused, readOnly bool) []Binding {
 	bs := []Binding{}
 	for _, b := range km.InScope(ScopeGlobal) {
 		if b.Action == ActHelp {
@@ -72,7 +85,7 @@ func (km Map) Hints(scope Scope, paused bool, refuse func(Binding) string) []Bin
 		case ActUp, ActDown, ActPageUp, ActPageDown, ActTop, ActBottom, ActPrevTab, ActPrevMatch:
 			continue // obvious, or paired with one shown
 		}
-		if b.Planned == "" && refuse(b) == "" {
+		if b.Planned == "" && Refusal(b, readOnly) == "" {
 			bs = append(bs, b)
 		}
 	}

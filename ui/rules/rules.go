@@ -57,6 +57,14 @@ func (m *Model) Open(focus *session.Flow) {
 	m.Refresh()
 }
 
+// Opened opens the view from focus when the root opens its page; opened
+// again (its key pressed on it), it keeps the focus it was opened from.
+func (m *Model) Opened(focus *session.Flow, again bool) {
+	if !again {
+		m.Open(focus)
+	}
+}
+
 // Refresh shows the rules as they are now (their hit counts change).
 func (m *Model) Refresh() { m.list.SetRules(m.engine.Rules(), m.engine.LoadErrors()) }
 
@@ -200,6 +208,9 @@ func (m *Model) save() tea.Cmd {
 // (FILE:LINE: what is wrong; its rules stay as they were) or is fixed.
 // shown: the view is on screen.
 func (m *Model) EngineChanged(shown bool) tea.Cmd {
+	if m == nil {
+		return nil // no rules engine
+	}
 	errs := m.engine.LoadErrors()
 	if shown {
 		m.list.SetRules(m.engine.Rules(), errs)
