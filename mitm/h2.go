@@ -26,6 +26,14 @@ func (p *Proxy) newStreamServer(log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:     http.HandlerFunc(p.serveStream),
 		IdleTimeout: idleTimeout,
+		// A stream siphon does not read (held at a breakpoint beyond the
+		// capture limit, or waiting on a slow origin) keeps up to its
+		// window of unread data, which counts against the connection's
+		// window too. Go's default connection window is one stream's
+		// (1 MiB), so one such upload would stall every other upload on
+		// the connection; 16 streams' worth bounds what a client
+		// connection can make siphon hold without that.
+		HTTP2: &http.HTTP2Config{MaxReceiveBufferPerStream: 1 << 20, MaxReceiveBufferPerConnection: 16 << 20},
 		// Go's server logs bad frames and prefaces; the user sees failed
 		// flows instead, and the log is the proxy's own.
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
