@@ -27,6 +27,12 @@ type Target struct {
 	// Roots are the only CAs trusted for HTTPS: the proxy's own CA, or the
 	// origin's when direct. Verification is never turned off.
 	Roots *x509.CertPool
+	// Dial, when set, opens the client's connections instead of a
+	// net.Dialer (an emulated slow link, in-process benchmarks).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// HTTP2 configures the client's HTTP/2 (its receive windows); nil
+	// keeps Go's defaults.
+	HTTP2 *http.HTTP2Config
 }
 
 // transport builds a client transport for t. serverName, when set, is the
@@ -41,14 +47,18 @@ func (t Target) transport(keepAlive bool, conns int, serverName string) *http.Tr
 // countingTransport is transport, counting the connections it opens in
 // dials when that is not nil.
 func (t Target) countingTransport(keepAlive bool, conns int, serverName string, dials *atomic.Int64) *http.Transport {
-	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	dial := t.Dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
+	}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			if dials != nil {
 				dials.Add(1)
 			}
-			return dialer.DialContext(ctx, network, addr)
+			return dial(ctx, network, addr)
 		},
+		HTTP2:                 t.HTTP2,
 		TLSClientConfig:       &tls.Config{RootCAs: t.Roots, ServerName: serverName},
 		DisableKeepAlives:     !keepAlive,
 		DisableCompression:    true,
