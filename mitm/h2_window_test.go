@@ -3,11 +3,16 @@ package mitm
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"testing"
 
+	"golang.org/x/net/http2"
+
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/intercept"
 )
 
@@ -52,5 +57,40 @@ func TestHTTP2HeldUploadLeavesTheConnectionFlowing(t *testing.T) {
 	}
 	if r := mustOK(t, held); r.body != "/held" {
 		t.Errorf("held upload after resume: %d %q", r.status, r.body)
+	}
+}
+
+// siphon's receive window toward h2 origins is what bounds a download
+// from a distant one (one window per round trip): it must not be below
+// what browsers use alone (Chrome: 6 MiB a stream), as Go's default 4 MiB
+// is. The origin here reads siphon's SETTINGS frame off the wire.
+func TestHTTP2OriginSideWindowFitsLargeDownloads(t *testing.T) {
+	window := make(chan uint32, 1)
+	origin := httptest.NewUnstartedServer(http.NotFoundHandler())
+	origin.EnableHTTP2 = true
+	origin.Config.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){
+		"h2": func(_ *http.Server, c *tls.Conn, _ http.Handler) {
+			defer c.Close()
+			preface := make([]byte, len(http2.ClientPreface))
+			if _, err := io.ReadFull(c, preface); err != nil {
+				return
+			}
+			f, err := http2.NewFramer(io.Discard, c).ReadFrame()
+			if s, ok := f.(*http2.SettingsFrame); err == nil && ok {
+				v, _ := s.Value(http2.SettingInitialWindowSize)
+				window <- v
+			}
+		},
+	}
+	origin.StartTLS()
+	defer origin.Close()
+	tp := startProxy(t, Config{RootCAs: poolOf(origin.Certificate())})
+	go func() {
+		if res, err := tp.client().Get(origin.URL + "/big"); err == nil {
+			res.Body.Close()
+		}
+	}()
+	if got := testutil.Receive(t, window, "SETTINGS from siphon"); got < 8<<20 {
+		t.Errorf("siphon offers h2 origins a stream window of %d bytes, want at least 8 MiB", got)
 	}
 }
