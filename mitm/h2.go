@@ -76,6 +76,12 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 	body := &streamBody{ReadCloser: r.Body}
 	req := r.Clone(ctx)
 	req.Body, req.RequestURI = body, ""
+	if r.ContentLength == 0 {
+		// No body (the stream ended with its headers): Go's transport
+		// would take the wrapper for one of unknown length, and send an
+		// h2 origin an empty DATA frame after the headers.
+		req.Body = http.NoBody
+	}
 	req.URL.Scheme, req.URL.Host = "https", r.Host
 	p.fixTarget(req, st)
 	switch {
