@@ -221,10 +221,11 @@ func (b *streamBody) Read(p []byte) (int, error) {
 
 var errStreamClient = errors.New("the client reset the stream")
 
-// deliver writes res to an HTTP/2 stream: headers at once, the body with a
-// flush after each chunk (server-sent events and gRPC streams must not
-// wait for their end), then the trailers, announced before the body as
-// far as known (gRPC's status lives there). It returns an error when the
+// deliver writes res to an HTTP/2 stream: a body of unknown length with
+// its headers at once and a flush after each chunk (server-sent events and
+// gRPC streams must not wait for their end), one of known length as Go's
+// server buffers it; then the trailers, announced before the body as far
+// as known (gRPC's status lives there). It returns an error when the
 // response could not be written whole.
 func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 	defer res.Body.Close() // before EOF: ends the flow as the client's failure
@@ -251,8 +252,14 @@ func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 	}
 	w.WriteHeader(res.StatusCode)
 	rc := http.NewResponseController(w)
-	if err := rc.Flush(); err != nil {
-		return errStreamClient
+	// A body of unknown length (a stream) goes out chunk by chunk, its
+	// headers at once; one of known length as Go's server writes it (at
+	// most 4 KiB held back), the last frame ending the stream.
+	stream := res.ContentLength < 0
+	if stream {
+		if err := rc.Flush(); err != nil {
+			return errStreamClient
+		}
 	}
 	if hasBody(res) {
 		bp := p.copyBufs.Get().(*[]byte)
@@ -263,8 +270,10 @@ func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 				if _, err := w.Write((*bp)[:n]); err != nil {
 					return errStreamClient
 				}
-				if err := rc.Flush(); err != nil {
-					return errStreamClient
+				if stream {
+					if err := rc.Flush(); err != nil {
+						return errStreamClient
+					}
 				}
 			}
 			if rerr == io.EOF {
