@@ -223,8 +223,8 @@ var errStreamClient = errors.New("the client reset the stream")
 
 // deliver writes res to an HTTP/2 stream: a body of unknown length with
 // its headers at once and a flush after each chunk (server-sent events and
-// gRPC streams must not wait for their end), one of known length as Go's
-// server buffers it; then the trailers, announced before the body as far
+// gRPC streams must not wait for their end), one of known length to a
+// bodiless request as Go's server buffers it; then the trailers, announced before the body as far
 // as known (gRPC's status lives there). It returns an error when the
 // response could not be written whole.
 func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
@@ -253,9 +253,12 @@ func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 	w.WriteHeader(res.StatusCode)
 	rc := http.NewResponseController(w)
 	// A body of unknown length (a stream) goes out chunk by chunk, its
-	// headers at once; one of known length as Go's server writes it (at
-	// most 4 KiB held back), the last frame ending the stream.
-	stream := res.ContentLength < 0
+	// headers at once, and so does any answer to a request with a body:
+	// a client still sending may get its stream reset before an answer
+	// held back goes out. Otherwise the body goes out as Go's server
+	// writes it (at most 4 KiB held back), the last frame ending the
+	// stream.
+	stream := res.ContentLength < 0 || res.Request == nil || res.Request.Body != http.NoBody
 	if stream {
 		if err := rc.Flush(); err != nil {
 			return errStreamClient

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/net/http2"
 
-	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/internal/testutil"
 )
 
 // An upload held at a breakpoint keeps what its client has sent of it
