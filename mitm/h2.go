@@ -224,9 +224,9 @@ var errStreamClient = errors.New("the client reset the stream")
 // deliver writes res to an HTTP/2 stream: a body of unknown length with
 // its headers at once and a flush after each chunk (server-sent events and
 // gRPC streams must not wait for their end), one of known length to a
-// bodiless request as Go's server buffers it; then the trailers, announced before the body as far
-// as known (gRPC's status lives there). It returns an error when the
-// response could not be written whole.
+// bodiless request as Go's server buffers it; then the trailers, announced
+// before the body as far as known (gRPC's status lives there). It returns
+// an error when the response could not be written whole.
 func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 	defer res.Body.Close() // before EOF: ends the flow as the client's failure
 	h := w.Header()
