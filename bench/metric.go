@@ -32,15 +32,19 @@ type metric struct {
 // target is one of the goals for the siphon column.
 type target struct {
 	text string
+	// ref, when set, is the key of another scenario whose row of the same
+	// metric the goal is set against.
+	ref string
 	// met says whether the aggregated columns reach the goal; ok is false
-	// when a column it needs is missing.
-	met func(col map[mode]float64) (met, ok bool)
+	// when a column it needs is missing. ref holds the columns of the
+	// scenario named by ref (nil without one, or when it did not run).
+	met func(col, ref map[mode]float64) (met, ok bool)
 }
 
 func timesOf(k float64, other mode) target {
 	return target{
 		text: fmt.Sprintf("≥ %g× %s", k, other),
-		met: func(col map[mode]float64) (bool, bool) {
+		met: func(col, _ map[mode]float64) (bool, bool) {
 			s, ok1 := col[siphon]
 			o, ok2 := col[other]
 			return s >= k*o, ok1 && ok2
@@ -53,7 +57,7 @@ func timesOf(k float64, other mode) target {
 func uiTimesDump(k float64) target {
 	return target{
 		text: fmt.Sprintf("≥ %g× siphon dump", k),
-		met: func(col map[mode]float64) (bool, bool) {
+		met: func(col, _ map[mode]float64) (bool, bool) {
 			u, ok1 := col[tui]
 			d, ok2 := col[siphon]
 			return u >= k*d, ok1 && ok2
@@ -61,10 +65,27 @@ func uiTimesDump(k float64) target {
 	}
 }
 
+// timesOfSiphonIn is a goal against siphon's figure in another scenario
+// of the same run: k times it. what names that scenario in the report.
+func timesOfSiphonIn(k float64, key, what string) target {
+	text := fmt.Sprintf("≥ %g× siphon %s", k, what)
+	if k == 1 {
+		text = "≥ siphon " + what
+	}
+	return target{
+		text: text, ref: key,
+		met: func(col, ref map[mode]float64) (bool, bool) {
+			s, ok1 := col[siphon]
+			o, ok2 := ref[siphon]
+			return s >= k*o, ok1 && ok2
+		},
+	}
+}
+
 func below(limit float64, unit string) target {
 	return target{
 		text: fmt.Sprintf("< %s %s", strconv.FormatFloat(limit, 'f', -1, 64), unit),
-		met: func(col map[mode]float64) (bool, bool) {
+		met: func(col, _ map[mode]float64) (bool, bool) {
 			s, ok := col[siphon]
 			return s < limit, ok
 		},
@@ -74,7 +95,7 @@ func below(limit float64, unit string) target {
 func atLeast(limit float64, unit string) target {
 	return target{
 		text: fmt.Sprintf("≥ %s %s", group(limit, 0), unit),
-		met: func(col map[mode]float64) (bool, bool) {
+		met: func(col, _ map[mode]float64) (bool, bool) {
 			s, ok := col[siphon]
 			return s >= limit, ok
 		},
@@ -84,7 +105,7 @@ func atLeast(limit float64, unit string) target {
 func withinOfDirect(limit float64, unit string) target {
 	return target{
 		text: fmt.Sprintf("≤ direct + %g %s", limit, unit),
-		met: func(col map[mode]float64) (bool, bool) {
+		met: func(col, _ map[mode]float64) (bool, bool) {
 			s, ok1 := col[siphon]
 			d, ok2 := col[direct]
 			return s-d <= limit, ok1 && ok2

@@ -60,11 +60,17 @@ func TestTargetsJudgeTheSiphonColumn(t *testing.T) {
 		{atLeast(401, "x"), false, true},
 		{withinOfDirect(10, "ms"), true, true},
 		{timesOf(2, mode("absent")), false, false},
+		{timesOfSiphonIn(1, "other", "elsewhere"), true, true},
+		{timesOfSiphonIn(1.1, "other", "elsewhere"), false, true},
 	} {
-		met, ok := tc.t.met(col)
+		met, ok := tc.t.met(col, map[mode]float64{siphon: 400})
 		if ok != tc.ok || (ok && met != tc.met) {
 			t.Errorf("%s: met %v ok %v, want %v %v", tc.t.text, met, ok, tc.met, tc.ok)
 		}
+	}
+	// A goal against a scenario that did not run cannot be judged.
+	if _, ok := timesOfSiphonIn(1, "other", "elsewhere").met(col, nil); ok {
+		t.Error("a goal against a missing scenario was judged")
 	}
 }
 

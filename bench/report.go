@@ -23,10 +23,14 @@ type row struct {
 	sc  *scenario
 	m   metric
 	col map[mode]float64
+	// refs are the columns of the same metric in the scenarios its
+	// targets refer to (target.ref), by scenario key.
+	refs map[string]map[mode]float64
 }
 
 func (r *report) rows() []row {
 	var out []row
+	cols := map[[2]string]map[mode]float64{} // by scenario and metric key
 	for _, res := range r.results {
 		for _, m := range res.sc.metrics {
 			col := map[mode]float64{}
@@ -35,7 +39,15 @@ func (r *report) rows() []row {
 					col[md] = v
 				}
 			}
-			out = append(out, row{sc: res.sc, m: m, col: col})
+			cols[[2]string{res.sc.key, m.key}] = col
+			out = append(out, row{sc: res.sc, m: m, col: col, refs: map[string]map[mode]float64{}})
+		}
+	}
+	for _, rw := range out {
+		for _, tg := range rw.m.targets {
+			if tg.ref != "" {
+				rw.refs[tg.ref] = cols[[2]string{tg.ref, rw.m.key}]
+			}
 		}
 	}
 	return out
@@ -117,7 +129,7 @@ func (t table) write(w io.Writer, rows []row) {
 		var targets, verdicts []string
 		for _, tg := range rw.m.targets {
 			targets = append(targets, tg.text)
-			switch met, ok := tg.met(rw.col); {
+			switch met, ok := tg.met(rw.col, rw.refs[tg.ref]); {
 			case !ok:
 				verdicts = append(verdicts, "n/a")
 			case met:
@@ -210,6 +222,9 @@ func (r *report) writeChecks(w io.Writer) {
 			clean = false
 			fmt.Fprintf(w, "- %s: %s\n", res.sc.key, n)
 		}
+	}
+	if !r.writeH2Checks(w) {
+		clean = false
 	}
 	if clean {
 		fmt.Fprintln(w, "- no request failed and no proxy misbehaved")

@@ -51,14 +51,16 @@ type measurement struct {
 	requests int                // counted requests
 	errors   int
 	firstErr string
-	flows    int     // flows a capturing proxy should have recorded
-	others   float64 // CPU other programs used meanwhile, % of one core
+	flows    int            // flows a capturing proxy should have recorded
+	others   float64        // CPU other programs used meanwhile, % of one core
+	protos   map[string]int // answers by protocol
+	conns    int            // connections opened
 }
 
 // fromResult fills the figures every load result has.
 func fromResult(r *load.Result) measurement {
 	return measurement{values: map[string]float64{}, requests: r.Requests, errors: r.Errors,
-		firstErr: r.FirstErr, flows: r.Requests + r.Warm}
+		firstErr: r.FirstErr, flows: r.Requests + r.Warm, protos: r.Protos, conns: r.Conns}
 }
 
 // scenarioResult is every measurement of one scenario.

@@ -18,7 +18,10 @@ type scenario struct {
 	proxies bool
 	// ui: run through siphon dump and through siphon with its terminal UI
 	// open (tui.go) instead.
-	ui      bool
+	ui bool
+	// h2Conns is, for an HTTP/2 scenario, the connections each repetition
+	// must open (the checks verify them and the protocol); 0 otherwise.
+	h2Conns int
 	metrics []metric
 	run     func(ctx context.Context, e *env, l *leg, rep int) (measurement, error)
 }
@@ -54,10 +57,13 @@ func scenarios(p plan) []*scenario {
 		uiScenario(),
 		loadScenario("https-c32", "HTTPS (MITM) keep-alive /small, c=32", true, false, 32,
 			timesOf(0.3, direct), timesOf(8, mitmdump)),
+		h2Scenario("h2-c32-1conn", 1),
+		h2Scenario("h2-c32-8conn", 8),
 		loadScenario("https-new", "HTTPS new connection per request", true, true, 0,
 			timesOf(0.3, direct), timesOf(2, mitmdump)),
 		hostsScenario(),
 		downloadScenario(p),
+		h2DownloadScenario(p),
 		sseScenario(),
 		echoScenario(),
 		storeScenario(p),

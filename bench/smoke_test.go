@@ -13,8 +13,9 @@ import (
 // ./bench -smoke): siphon built from this repository as a child process,
 // every scenario direct and through it, siphon's terminal UI in tmux
 // against siphon dump, and the store in process. It checks that every
-// figure was measured, that no request failed, and that siphon's session
-// files hold a flow for every request sent through them. Without tmux,
+// figure was measured, that no request failed, that siphon's session
+// files hold a flow for every request sent through them, and that the
+// HTTP/2 scenarios got every answer over HTTP/2 on their connections. Without tmux,
 // the UI scenario must say that it was skipped, and why.
 func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
 	_, noTmux := exec.LookPath("tmux")
@@ -68,6 +69,13 @@ func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
 		}
 		if len(res.runs[mitmdump]) > 0 {
 			t.Errorf("%s: the smoke run measured mitmdump", sc.key)
+		}
+		if sc.h2Conns > 0 {
+			// The HTTP/2 scenarios must really speak HTTP/2, on the
+			// connections they say.
+			if line, ok := h2Check(res); !ok {
+				t.Errorf("%s", line)
+			}
 		}
 		for _, md := range want {
 			if md == direct || !(sc.proxies || sc.ui) {

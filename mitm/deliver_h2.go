@@ -10,11 +10,12 @@ import (
 
 var errStreamClient = errors.New("the client reset the stream")
 
-// deliver writes res to an HTTP/2 stream: headers at once, the body with a
-// flush after each chunk (server-sent events and gRPC streams must not
-// wait for their end), then the trailers, announced before the body as
-// far as known (gRPC's status lives there). It returns an error when the
-// response could not be written whole.
+// deliver writes res to an HTTP/2 stream: a body of unknown length with
+// its headers at once and a flush after each chunk (server-sent events and
+// gRPC streams must not wait for their end), one of known length to a
+// bodiless request as Go's server buffers it; then the trailers, announced
+// before the body as far as known (gRPC's status lives there). It returns
+// an error when the response could not be written whole.
 func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 	defer res.Body.Close() // before EOF: ends the flow as the client's failure
 	h := w.Header()
@@ -40,13 +41,19 @@ func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 	}
 	w.WriteHeader(res.StatusCode)
 	rc := http.NewResponseController(w)
-	// Headers go out at once when a body or trailers follow (a stream's
-	// first message must not wait). A response that is only headers is
-	// left to the handler's return, which sends them with END_STREAM: a
-	// gRPC error without messages ("Trailers-Only") carries its status
-	// there, and grpc-go reads headers without END_STREAM as a stream that
-	// lost its trailers.
-	if hasBody(res) || len(res.Trailer) > 0 {
+	// A body of unknown length (a stream) goes out chunk by chunk, its
+	// headers at once, and so does any answer to a request with a body:
+	// a client still sending may get its stream reset before an answer
+	// held back goes out. Otherwise the body goes out as Go's server
+	// writes it (at most 4 KiB held back), the last frame ending the
+	// stream: flushing each piece costs the client connection a write.
+	stream := res.ContentLength < 0 || res.Request == nil || res.Request.Body != http.NoBody
+	// Even then, headers go out at once only when a body or trailers
+	// follow. A response that is only headers is left to the handler's
+	// return, which sends them with END_STREAM: a gRPC error without
+	// messages ("Trailers-Only") carries its status there, and grpc-go
+	// reads headers without END_STREAM as a stream that lost its trailers.
+	if stream && (hasBody(res) || len(res.Trailer) > 0) {
 		if err := rc.Flush(); err != nil {
 			return errStreamClient
 		}
@@ -60,8 +67,10 @@ func (p *Proxy) deliver(w http.ResponseWriter, res *http.Response) error {
 				if _, err := w.Write((*bp)[:n]); err != nil {
 					return errStreamClient
 				}
-				if err := rc.Flush(); err != nil {
-					return errStreamClient
+				if stream {
+					if err := rc.Flush(); err != nil {
+						return errStreamClient
+					}
 				}
 			}
 			if rerr == io.EOF {

@@ -24,6 +24,14 @@ func (p *Proxy) newStreamServer(log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:     http.HandlerFunc(p.serveStream),
 		IdleTimeout: idleTimeout,
+		// A stream siphon does not read (held at a breakpoint beyond the
+		// capture limit, or waiting on a slow origin) keeps up to its
+		// window of unread data, which counts against the connection's
+		// window too. Go's default connection window is one stream's
+		// (1 MiB), so one such upload would stall every other upload on
+		// the connection; 16 streams' worth bounds what a client
+		// connection can make siphon hold without that.
+		HTTP2: &http.HTTP2Config{MaxReceiveBufferPerStream: 1 << 20, MaxReceiveBufferPerConnection: 16 << 20},
 		// Go's server logs bad frames and prefaces; the user sees failed
 		// flows instead, and the log is the proxy's own.
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
@@ -69,6 +77,12 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 	// body's end; a clone of it would stay empty.
 	req.Trailer = r.Trailer
 	req.Body, req.RequestURI = body, ""
+	if r.ContentLength == 0 {
+		// No body (the stream ended with its headers): Go's transport
+		// would take the wrapper for one of unknown length, and send an
+		// h2 origin an empty DATA frame after the headers.
+		req.Body = http.NoBody
+	}
 	req.URL.Scheme, req.URL.Host = "https", r.Host
 	p.fixTarget(req, st)
 	if isCertHost(req.URL.Host) || p.isSelf(req.URL.Host) {

@@ -207,6 +207,14 @@ func New(cfg Config) (*Proxy, error) {
 	p.transport.Protocols = new(http.Protocols)
 	p.transport.Protocols.SetHTTP1(true)
 	p.transport.Protocols.SetHTTP2(true)
+	// A download moves at most one stream window per round trip to the
+	// origin: Go's 4 MiB caps one at 40 MiB/s 100 ms away, below what a
+	// browser gets alone (Chrome's window is 6 MiB). A window is also what
+	// siphon holds of a download its client reads slower than the origin
+	// sends (12 MiB of heap at 16 MiB, bench/RESULTS.md). The connection's
+	// window stays Go's 1 GiB, so that streams of clients sharing a pooled
+	// origin connection do not wait on each other's unread data.
+	p.transport.HTTP2 = &http.HTTP2Config{MaxReceiveBufferPerStream: 8 << 20}
 	p.rt = &tracedTransport{base: p.transport, p: p}
 	p.h2 = p.newStreamServer(log)
 	p.mp = martian.NewProxy()

@@ -26,6 +26,12 @@ func Curl(f *session.Flow) (string, error) {
 // switched off when the original lacked them. --compressed is added only
 // when the original asked for a compressed response; -k never is.
 //
+// A request a client sent over HTTP/2 gets --http2 when it is HTTPS (curl
+// then offers h2 in ALPN and falls back to HTTP/1.1). A plain-HTTP one
+// does not: for http:// URLs --http2 sends an h2c upgrade, which adds
+// headers the original lacked, and prior knowledge fails against most
+// servers.
+//
 // Plain text bodies are a quoted --data-raw argument; other bodies go
 // through opts.BodyFile or a printf pipe. f's bodies must be loaded
 // (Store.Get); a truncated request body gives ErrTruncated.
@@ -51,6 +57,9 @@ func CurlCommand(f *session.Flow, opts ShellOptions) (*Command, error) {
 	}
 	if urlNeedsPathAsIs(q.URL) {
 		c.add("--path-as-is")
+	}
+	if isHTTP2(q.Proto) && strings.HasPrefix(strings.ToLower(q.URL), "https:") {
+		c.add("--http2")
 	}
 	switch {
 	case q.Method == http.MethodHead && mode == noBody:

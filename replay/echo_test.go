@@ -53,12 +53,19 @@ func clip(b []byte) []byte {
 // runShell runs a generated command with sh in dir and returns its output.
 func runShell(t *testing.T, dir, command string) string {
 	t.Helper()
+	return runShellEnv(t, dir, command)
+}
+
+// runShellEnv is runShell with more environment variables.
+func runShellEnv(t *testing.T, dir, command string, env ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-s")
 	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(command + "\n")
 	cmd.Env = append(os.Environ(), "HOME="+dir, "NO_PROXY=*", "http_proxy=", "https_proxy=", "HTTP_PROXY=", "HTTPS_PROXY=")
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("running the exported command: %v\n%s\ncommand:\n%s", err, out, command)

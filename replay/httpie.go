@@ -22,8 +22,10 @@ func HTTPie(f *session.Flow) (string, error) {
 //
 // HTTPie reproduces less than curl: it cannot leave out User-Agent and
 // Accept-Encoding (switched off, Python's urllib3 sends its own), it sends
-// "Content-Length: 0" with a bodiless DELETE or other method, and the
-// requests library re-encodes URLs (%41 becomes A, [ becomes %5B).
+// "Content-Length: 0" with a bodiless DELETE or other method, the
+// requests library re-encodes URLs (%41 becomes A, [ becomes %5B), and it
+// speaks only HTTP/1.1: a flow a client sent over HTTP/2 goes out over
+// HTTP/1.1 (HTTPie has no HTTP/2 option).
 func HTTPieCommand(f *session.Flow, opts ShellOptions) (*Command, error) {
 	q, err := sendable(f)
 	if err != nil {

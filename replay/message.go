@@ -139,3 +139,14 @@ func validHeaderName(s string) bool {
 	}
 	return true
 }
+
+// isHTTP2 reports whether proto, a request's protocol as siphon or a HAR
+// file recorded it, is HTTP/2: Go says "HTTP/2.0", browsers' HAR files
+// "h2" or "http/2.0".
+func isHTTP2(proto string) bool {
+	switch strings.ToLower(proto) {
+	case "http/2.0", "http/2", "h2":
+		return true
+	}
+	return false
+}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,7 +50,13 @@ type SenderConfig struct {
 // is safe for concurrent use.
 type Sender struct {
 	cfg       SenderConfig
-	transport *http.Transport
+	proxyURL  *url.URL
+	transport *http.Transport // HTTP/1.1 to the listener
+	// h2 holds idle transports that offer h2 to the listener, for flows a
+	// client sent over HTTP/2. Each carries one exchange at a time, so no
+	// two streams share a connection: the Marker tells replays apart by
+	// their connection, one exchange after another.
+	h2 chan *http.Transport
 }
 
 // NewSender returns a Sender for the listener at cfg.Proxy.
@@ -64,9 +71,17 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 	if cfg.ProxyUser != "" {
 		proxyURL.User = url.UserPassword(cfg.ProxyUser, cfg.ProxyPass)
 	}
-	s := &Sender{cfg: cfg}
+	return &Sender{cfg: cfg, proxyURL: proxyURL, transport: newTransport(cfg, proxyURL, false),
+		h2: make(chan *http.Transport, 16)}, nil
+}
+
+// newTransport returns a transport to the listener at proxyURL; with h2 it
+// offers h2 and HTTP/1.1 in the TLS handshake of HTTPS requests, and the
+// listener picks (h2 for a MITM'd host; what the origin speaks for a
+// passthrough one).
+func newTransport(cfg SenderConfig, proxyURL *url.URL, h2 bool) *http.Transport {
 	dialer := &net.Dialer{Timeout: 15 * time.Second}
-	s.transport = &http.Transport{
+	t := &http.Transport{
 		Proxy: http.ProxyURL(proxyURL),
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := dialer.DialContext(ctx, network, addr)
@@ -80,11 +95,36 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 		TLSClientConfig: &tls.Config{RootCAs: cfg.RootCAs},
 		// The request is sent as captured: no Accept-Encoding of Go's own.
 		DisableCompression:  true,
-		ForceAttemptHTTP2:   false,
 		MaxIdleConnsPerHost: 16,
 		IdleConnTimeout:     30 * time.Second,
 	}
-	return s, nil
+	t.Protocols = new(http.Protocols)
+	t.Protocols.SetHTTP1(true)
+	t.Protocols.SetHTTP2(h2)
+	return t
+}
+
+// transportFor returns the transport to send q with, and a func to call
+// when its exchange is over. A request a client sent over HTTP/2 goes out
+// over HTTP/2 when it is HTTPS; plain HTTP reaches the listener as an
+// HTTP/1.1 proxy request (siphon speaks no cleartext HTTP/2).
+func (s *Sender) transportFor(q *session.Request) (*http.Transport, func()) {
+	if !isHTTP2(q.Proto) || !strings.HasPrefix(strings.ToLower(q.URL), "https:") {
+		return s.transport, func() {}
+	}
+	var t *http.Transport
+	select {
+	case t = <-s.h2:
+	default:
+		t = newTransport(s.cfg, s.proxyURL, true)
+	}
+	return t, func() {
+		select {
+		case s.h2 <- t:
+		default:
+			t.CloseIdleConnections()
+		}
+	}
 }
 
 // watchedConn stops the Marker's watch when the connection closes.
@@ -156,7 +196,9 @@ func (s *Sender) Send(ctx context.Context, f *session.Flow) Result {
 		return res
 	}
 	start := time.Now()
-	resp, err := s.transport.RoundTrip(req)
+	rt, done := s.transportFor(q)
+	defer done()
+	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		res.Duration = time.Since(start)
 		res.Err = fmt.Errorf("replay %s %s: %w", q.Method, q.URL, err)
@@ -179,8 +221,20 @@ func (s *Sender) Send(ctx context.Context, f *session.Flow) Result {
 	return res
 }
 
-// Close closes the Sender's idle connections.
-func (s *Sender) Close() { s.transport.CloseIdleConnections() }
+// Close closes the Sender's idle connections. A replay still running when
+// it is called leaves its connection idle afterwards, until
+// IdleConnTimeout closes it.
+func (s *Sender) Close() {
+	s.transport.CloseIdleConnections()
+	for {
+		select {
+		case t := <-s.h2:
+			t.CloseIdleConnections()
+		default:
+			return
+		}
+	}
+}
 
 // newHTTPRequest builds the request to send from a snapshot: the same
 // method, URL, end-to-end headers and body. Go's client adds no header

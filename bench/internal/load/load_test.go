@@ -77,6 +77,42 @@ func TestRunReportsWrongAnswersAsErrors(t *testing.T) {
 	}
 }
 
+// An HTTP/2 run shares Conns connections among its workers, and counts an
+// answer over another protocol as a failure.
+func TestRunHTTP2SharesConnections(t *testing.T) {
+	o := startOrigin(t)
+	direct := load.Target{Roots: o.Pool()}
+	for _, conns := range []int{1, 4} {
+		res, err := load.Run(context.Background(), direct, load.Config{URL: o.H2URL + "/small", Concurrency: 8,
+			Conns: conns, MaxRequests: 200, Duration: 10 * time.Second, WantBytes: origin.SmallSize, HTTP2: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Errors != 0 || res.Requests+res.Warm != 200+conns || res.Protos["HTTP/2.0"] != res.Requests || res.Conns != conns {
+			t.Fatalf("%d connections: %d requests (+%d warm-up), %d errors (%s), protocols %v, %d connections opened",
+				conns, res.Requests, res.Warm, res.Errors, res.FirstErr, res.Protos, res.Conns)
+		}
+	}
+	// The HTTP/1.1-only listener cannot be reached over HTTP/2.
+	res, err := load.Run(context.Background(), direct, load.Config{URL: o.HTTPSURL + "/small", Concurrency: 1,
+		MaxRequests: 1, Duration: 10 * time.Second, WantBytes: origin.SmallSize, HTTP2: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors != 1 || res.Protos["HTTP/2.0"] != 0 {
+		t.Fatalf("HTTP/2 to an HTTP/1.1-only origin: %d errors (%s), protocols %v", res.Errors, res.FirstErr, res.Protos)
+	}
+	// Without HTTP2, the same listener answers over HTTP/1.1.
+	res, err = load.Run(context.Background(), direct, load.Config{URL: o.H2URL + "/small", Concurrency: 3,
+		MaxRequests: 30, Duration: 10 * time.Second, WantBytes: origin.SmallSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors != 0 || res.Protos["HTTP/1.1"] != 30 || res.Conns < 1 {
+		t.Fatalf("HTTP/1.1: %d errors (%s), protocols %v, %d connections", res.Errors, res.FirstErr, res.Protos, res.Conns)
+	}
+}
+
 func TestRunRejectsUnboundedConfig(t *testing.T) {
 	if _, err := load.Run(context.Background(), load.Target{}, load.Config{URL: "http://127.0.0.1:1/", Concurrency: 1}); err == nil {
 		t.Fatal("a run without duration or count was accepted")

@@ -28,7 +28,7 @@ func Hosts(ctx context.Context, t Target, u string, names []string, want int64) 
 		}
 		tr := t.transport(false, 1, name)
 		began := time.Now()
-		n, err := fetch(ctx, &http.Client{Transport: tr}, u, want, buf)
+		n, _, err := fetch(ctx, &http.Client{Transport: tr}, u, want, buf, false)
 		res.add(time.Since(began), n, err)
 		tr.CloseIdleConnections()
 	}

@@ -15,6 +15,22 @@ type Result struct {
 	Bytes     int64  // body bytes received
 	Elapsed   time.Duration
 	Latencies []time.Duration
+	// Protos counts the answers of counted requests by the protocol they
+	// came over ("HTTP/1.1", "HTTP/2.0").
+	Protos map[string]int
+	// Conns is the number of connections the run opened (to the proxy,
+	// through it, or to the origin), warm-up included; 0 where not counted.
+	Conns int
+}
+
+func (r *Result) proto(p string) {
+	if p == "" {
+		return
+	}
+	if r.Protos == nil {
+		r.Protos = map[string]int{}
+	}
+	r.Protos[p]++
 }
 
 func (r *Result) add(d time.Duration, n int64, err error) {
@@ -38,6 +54,12 @@ func (r *Result) merge(o *Result) {
 		r.FirstErr = o.FirstErr
 	}
 	r.Latencies = append(r.Latencies, o.Latencies...)
+	for p, n := range o.Protos {
+		if r.Protos == nil {
+			r.Protos = map[string]int{}
+		}
+		r.Protos[p] += n
+	}
 }
 
 func (r *Result) finish() { slices.Sort(r.Latencies) }

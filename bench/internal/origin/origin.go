@@ -21,9 +21,10 @@ import (
 
 // Server is a running origin. Its methods are safe for concurrent use.
 type Server struct {
-	// HTTPURL and HTTPSURL are the base URLs of the two listeners, like
-	// http://127.0.0.1:41234 (no trailing slash).
-	HTTPURL, HTTPSURL string
+	// HTTPURL and HTTPSURL are the base URLs of the plain and the HTTPS
+	// (HTTP/1.1 only) listeners, like http://127.0.0.1:41234 (no trailing
+	// slash); H2URL that of the HTTPS listener that offers h2 first.
+	HTTPURL, HTTPSURL, H2URL string
 	// CAPath is a PEM file holding the CA that signed the HTTPS
 	// certificate; proxies are told to trust it upstream.
 	CAPath string
@@ -33,7 +34,8 @@ type Server struct {
 	wg      sync.WaitGroup
 }
 
-// Start runs an origin on two fresh loopback ports and writes its CA
+// Start runs an origin on three fresh loopback ports (plain HTTP, HTTPS
+// with HTTP/1.1 only, HTTPS with h2 and HTTP/1.1) and writes its CA
 // certificate into dir.
 func Start(dir string) (*Server, error) {
 	leaf, caPEM, err := newCertificate(time.Now())
@@ -46,31 +48,39 @@ func Start(dir string) (*Server, error) {
 	}
 	s.pool.AppendCertsFromPEM(caPEM)
 
-	plain, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("origin listen: %w", err)
+	var ls []net.Listener
+	for range 3 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			for _, l := range ls {
+				l.Close()
+			}
+			return nil, fmt.Errorf("origin listen: %w", err)
+		}
+		ls = append(ls, l)
 	}
-	secure, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		plain.Close()
-		return nil, fmt.Errorf("origin listen: %w", err)
-	}
-	s.HTTPURL = "http://" + plain.Addr().String()
-	s.HTTPSURL = "https://" + secure.Addr().String()
+	s.HTTPURL = "http://" + ls[0].Addr().String()
+	s.HTTPSURL = "https://" + ls[1].Addr().String()
+	s.H2URL = "https://" + ls[2].Addr().String()
 	mux := newMux()
-	for _, l := range []net.Listener{plain, tls.NewListener(secure, &tls.Config{
-		Certificates: []tls.Certificate{leaf},
-		// The proxies offer clients only HTTP/1.1; direct runs must compare
-		// like with like.
-		NextProtos: []string{"http/1.1"},
-	})} {
+	tlsConf := func(protos ...string) *tls.Config {
+		return &tls.Config{Certificates: []tls.Certificate{leaf}, NextProtos: protos}
+	}
+	for i, l := range []net.Listener{ls[0],
+		// The HTTP/1.1 scenarios compare like with like: clients and
+		// origin speak HTTP/1.1 whatever the proxy between them offers.
+		tls.NewListener(ls[1], tlsConf("http/1.1")),
+		tls.NewListener(ls[2], tlsConf("h2", "http/1.1")),
+	} {
 		srv := &http.Server{
 			Handler:           mux,
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       time.Minute,
+			ErrorLog:          discardLog(),
+		}
+		if i < 2 {
 			// An empty map keeps net/http from turning on HTTP/2.
-			TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
-			ErrorLog:     discardLog(),
+			srv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
 		}
 		s.servers = append(s.servers, srv)
 		s.wg.Add(1)

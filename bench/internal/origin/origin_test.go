@@ -54,6 +54,23 @@ func TestSmallIsOneKiBOfJSONOnBothListeners(t *testing.T) {
 	}
 }
 
+// The h2 listener speaks HTTP/2 to a client that offers it, and still
+// HTTP/1.1 to one that does not.
+func TestH2ListenerSpeaksHTTP2(t *testing.T) {
+	s, c := start(t)
+	h2 := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.Pool()}, Protocols: new(http.Protocols)}
+	h2.Protocols.SetHTTP2(true)
+	for _, tc := range []struct {
+		c    *http.Client
+		want int
+	}{{&http.Client{Transport: h2, Timeout: 10 * time.Second}, 2}, {c, 1}} {
+		res, body := get(t, tc.c, s.H2URL+"/small")
+		if res.StatusCode != 200 || len(body) != SmallSize || res.ProtoMajor != tc.want {
+			t.Errorf("%s/small: status %d, %d bytes, over %s; want HTTP/%d", s.H2URL, res.StatusCode, len(body), res.Proto, tc.want)
+		}
+	}
+}
+
 func TestBigStreamsTheAskedSize(t *testing.T) {
 	s, c := start(t)
 	res, body := get(t, c, s.HTTPSURL+"/big?mb=3")
