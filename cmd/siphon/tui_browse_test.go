@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
 	"github.com/siphonproxy/siphon/ui/keymap"
 )
@@ -135,4 +136,29 @@ func TestTUIReadonlyCopiesAsCurl(t *testing.T) {
 		t.Errorf("copied %q; want the first flow as a curl command", got)
 	}
 	quitAndClose(t, tm, closeStore, tmp)
+}
+
+// siphon --readonly on a HAR with _webSocketMessages (Chromium's own
+// export) keeps the messages, for the Messages tab.
+func TestTUIReadonlyHARKeepsWebSocketMessages(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	const fixture = "../../session/testdata/har/chrome-websocket.har"
+	f, err := os.Open(fixture)
+	must(t, err)
+	defer f.Close()
+	store, closeStore, err := importForBrowsing(t.Context(), f, fixture)
+	must(t, err)
+	defer closeStore()
+	found := 0
+	for _, fl := range store.List(nil, 0, 1000) {
+		if fl.Kind != session.WebSocket {
+			continue
+		}
+		msgs, err := store.Messages(fl.ID, 0, 100)
+		must(t, err)
+		found += len(msgs)
+	}
+	if found != 6 {
+		t.Errorf("the WebSocket flows hold %d messages, want the HAR's 6", found)
+	}
 }

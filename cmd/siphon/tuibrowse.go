@@ -63,14 +63,20 @@ func importForBrowsing(ctx context.Context, r io.Reader, path string) (store *se
 		err := store.Close()
 		return errors.Join(err, os.RemoveAll(dir))
 	}
-	// ReadHAR rather than ImportHAR: the session is thrown away on error,
+	// Read rather than ImportHAR: the session is thrown away on error,
 	// so there is nothing to roll back, and the error names the HAR file
-	// the user gave, not the temporary session.
-	_, err = session.ReadHAR(r, func(f *session.Flow) error {
+	// the user gave, not the temporary session. WebSocket messages
+	// (_webSocketMessages) come along for the Messages tab.
+	_, err = session.ReadHARMessages(r, func(f *session.Flow, msgs []session.Message) error {
 		if err := ctx.Err(); err != nil {
 			return err // SIGINT while a big file is read
 		}
 		store.Add(f)
+		for _, m := range msgs {
+			if err := store.AddMessage(f.ID, m); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
