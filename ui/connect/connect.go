@@ -55,6 +55,31 @@ type Model struct {
 	cursor int  // in the passed-through hosts
 	width  int
 	height int
+	// qr keeps the QR codes drawn so far by URL and size: View runs on
+	// every frame, and encoding one costs more than drawing the rest.
+	qr map[qrKey][]string
+}
+
+type qrKey struct {
+	url string
+	big bool
+}
+
+// qrLines returns the QR code of url, encoded once.
+func (m *Model) qrLines(url string, big bool) ([]string, error) {
+	k := qrKey{url, big}
+	if lines, ok := m.qr[k]; ok {
+		return lines, nil
+	}
+	lines, err := qrLines(url, big)
+	if err != nil {
+		return nil, err
+	}
+	if m.qr == nil {
+		m.qr = map[qrKey][]string{}
+	}
+	m.qr[k] = lines
+	return lines, nil
 }
 
 // New returns the screen.
@@ -169,7 +194,7 @@ func (m *Model) connectView() string {
 	url := m.URL()
 	var qr []string
 	for _, big := range []bool{true, false} {
-		lines, err := qrLines(url, big)
+		lines, err := m.qrLines(url, big)
 		if err == nil && len(lines) <= m.height && lipgloss.Width(lines[0])+minText <= m.width {
 			qr = lines
 			break
