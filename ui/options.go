@@ -104,6 +104,15 @@ func WithEditor(cmd string) Option { return func(o *options) { o.editor = cmd } 
 // Without it C and P say that there is no proxy.
 func WithConnect(c connect.Config) Option { return func(o *options) { o.connect = &c } }
 
+// proxyUser is the --proxy-auth user name the connect screen shows, ""
+// for none.
+func (o options) proxyUser() string {
+	if o.connect == nil {
+		return ""
+	}
+	return o.connect.User
+}
+
 // severalListeners reports whether the proxy has more than one listener.
 func (o options) severalListeners() bool {
 	n := len(o.others)

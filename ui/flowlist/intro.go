@@ -15,6 +15,7 @@ import (
 type intro struct {
 	listen   string // the proxy's listen address
 	caPath   string // the CA certificate's file, "" when unknown
+	user     string // the proxy's user name (--proxy-auth), "" for none
 	readOnly bool
 }
 
@@ -37,13 +38,20 @@ func (in intro) lines(st style.Styles, width int) []string {
 	}
 	out := prose(st.Title.Render("no flows yet:") + " point a client at the proxy on " + st.Key.Render(addr) + ", for example")
 	curl := []string{"curl", "-x", proxy}
+	envProxy := proxy
+	if in.user != "" {
+		// curl asks for the password; the environment needs it written
+		// in (siphon never shows it).
+		curl = append(curl, "--proxy-user", shellWord(in.user))
+		envProxy = "http://" + in.user + ":PASSWORD@" + addr
+	}
 	if in.caPath != "" {
 		curl = append(curl, "--cacert", shellWord(in.caPath))
 	}
 	out = append(out, "")
 	out = append(out, command(append(curl, "https://example.com/"), width, st)...)
 	out = append(out, "")
-	out = append(out, command([]string{"export", "HTTP_PROXY=" + proxy, "HTTPS_PROXY=" + proxy}, width, st)...)
+	out = append(out, command([]string{"export", shellWord("HTTP_PROXY=" + envProxy), shellWord("HTTPS_PROXY=" + envProxy)}, width, st)...)
 	out = append(out, "")
 	out = append(out, command([]string{"chromium", "--proxy-server=" + addr, "--proxy-bypass-list='<-loopback>'"}, width, st)...)
 	out = append(out, "")

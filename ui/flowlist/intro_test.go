@@ -34,3 +34,16 @@ func TestIntroAddresses(t *testing.T) {
 		}
 	}
 }
+
+// With --proxy-auth, the example commands carry the user name: curl asks
+// for the password, and the environment shows where it goes.
+func TestIntroWithProxyUser(t *testing.T) {
+	st := style.NewStyles(style.DefaultTheme())
+	got := ansi.Strip(strings.Join(intro{listen: "0.0.0.0:8080", caPath: "/home/ada/.siphon/ca.pem", user: "ada"}.lines(st, 200), "\n"))
+	for _, want := range []string{"curl -x http://127.0.0.1:8080 --proxy-user ada --cacert",
+		"export HTTP_PROXY=http://ada:PASSWORD@127.0.0.1:8080 HTTPS_PROXY=http://ada:PASSWORD@127.0.0.1:8080"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("intro lacks %q:\n%s", want, got)
+		}
+	}
+}

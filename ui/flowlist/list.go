@@ -47,6 +47,9 @@ type Config struct {
 	// Listeners name the proxy's other listeners, as their flows record
 	// them ("socks5@1080"): the status bar lists them after Listen.
 	Listeners []string
+	// ProxyUser is the --proxy-auth user name, "" without credentials:
+	// the empty list's example commands carry it.
+	ProxyUser string
 }
 
 // Model is the virtualised list of flows: it holds a session.View and
@@ -91,7 +94,7 @@ type Model struct {
 func New(ctx context.Context, host prompt.Host, cfg Config) *Model {
 	l := &Model{ctx: ctx, host: host, store: cfg.Store, view: cfg.View, keys: cfg.Keys, st: cfg.Styles,
 		loc: cfg.Location, refresh: refresher{interval: cfg.Interval},
-		intro: intro{listen: cfg.Listen, caPath: cfg.CAPath, readOnly: cfg.ReadOnly}, file: cfg.File, listeners: cfg.Listeners}
+		intro: intro{listen: cfg.Listen, caPath: cfg.CAPath, user: cfg.ProxyUser, readOnly: cfg.ReadOnly}, file: cfg.File, listeners: cfg.Listeners}
 	l.setQuery()
 	return l
 }
