@@ -57,40 +57,12 @@ func (p *Proxy) handleConnect(ctx *martian.Context, req *http.Request, st *connS
 	st.connectHost = target
 	st.mu.Unlock()
 	ahead := drain(brw.Reader)
-	if first[0] != 22 {
+	if first[0] != tlsHandshakeByte {
 		p.reserveConn(cc, cc.Conn, ahead)
 		return
 	}
-
 	host, _, _ := net.SplitHostPort(target)
-	var hello *tls.ClientHelloInfo // what the client offered, to explain a failure
-	tlsConn := tls.Server(&prefixConn{Conn: cc.Conn, r: prefixed(ahead, cc.Conn)}, &tls.Config{
-		GetCertificate: p.cfg.Minter.GetCertificate(host),
-		// h2 goes to Go's HTTP/2 server (see serveH2), HTTP/1.1 to martian.
-		NextProtos: []string{"h2", "http/1.1"},
-		GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
-			hello = h
-			return nil, nil
-		},
-	})
-	start := session.Now()
-	hctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
-	err = tlsConn.HandshakeContext(hctx)
-	cancel()
-	if err != nil {
-		p.recordHandshakeFailure(st, target, start, err, hello)
-		cc.Close()
-		return
-	}
-	cs := tlsConn.ConnectionState()
-	st.mu.Lock()
-	st.tls, st.tlsStart, st.tlsDone = &cs, start, session.Now()
-	st.mu.Unlock()
-	if cs.NegotiatedProtocol == "h2" {
-		p.serveH2(cc, tlsConn)
-		return
-	}
-	p.reserveConn(cc, tlsConn, nil)
+	p.terminateTLS(cc, ahead, target, host)
 }
 
 // reserveConn hands conn (the client connection, possibly decrypted) back

@@ -112,9 +112,11 @@ func (p *Proxy) closeOnShutdown(cc *clientConn) (stop func() bool) {
 const tlsHandshakeByte = 22
 
 // terminateTLS completes the TLS handshake of a client whose first bytes
-// (ahead) are read already, with a leaf for the SNI or fallbackHost, and
-// hands the decrypted connection to the HTTP/2 front end or martian.
-// target names the connection in a failed handshake's flow.
+// (ahead) are read already (a CONNECT tunnel's, a reverse or SOCKS5
+// listener's), with a leaf for the SNI or fallbackHost, and hands the
+// decrypted connection to the HTTP/2 front end (h2) or martian. target
+// names the connection in a failed handshake's flow, which the captured
+// ClientHello helps explain; Shutdown cuts a handshake in progress.
 func (p *Proxy) terminateTLS(cc *clientConn, ahead []byte, target, fallbackHost string) {
 	st := cc.state
 	var hello *tls.ClientHelloInfo
