@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -41,34 +40,17 @@ type CA struct {
 // two files being present, are an error naming the file, and nothing on disk
 // is changed: a user who trusted the old CA must not have it silently replaced.
 func LoadOrCreate(dir string) (*CA, error) {
-	abs, err := filepath.Abs(dir)
+	f, err := probeFiles(dir)
 	if err != nil {
-		return nil, fmt.Errorf("CA directory %s: %w", dir, err)
+		return nil, err
 	}
-	certPath := filepath.Join(abs, CertFile)
-	keyPath := filepath.Join(abs, KeyFile)
-	haveCert, err := exists(certPath)
-	if err != nil {
-		return nil, fmt.Errorf("load CA %s: %w", certPath, err)
+	if f.haveCert || f.haveKey {
+		return f.load()
 	}
-	haveKey, err := exists(keyPath)
-	if err != nil {
-		return nil, fmt.Errorf("load CA key %s: %w", keyPath, err)
+	if err := os.MkdirAll(f.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create CA directory %s: %w", f.dir, err)
 	}
-	switch {
-	case haveCert && haveKey:
-		return load(certPath, keyPath, time.Now())
-	case haveCert:
-		return nil, fmt.Errorf("load CA %s: its key %s is missing; restore it, or move %s away to create a new CA",
-			certPath, keyPath, certPath)
-	case haveKey:
-		return nil, fmt.Errorf("load CA key %s: its certificate %s is missing; restore it, or move %s away to create a new CA",
-			keyPath, certPath, keyPath)
-	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("create CA directory %s: %w", abs, err)
-	}
-	return create(certPath, keyPath, time.Now())
+	return create(f.certPath, f.keyPath, time.Now())
 }
 
 // exists reports whether path exists; errors other than its absence (such
