@@ -10,12 +10,10 @@ import (
 
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/internal/testutil"
+	"github.com/siphonproxy/siphon/internal/testutil/grpctest"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -58,20 +56,7 @@ func grpcCall(t testing.TB) *session.Flow {
 // grpcTypes are the types of grpc_testing's test.proto and its imports.
 func grpcTypes(t testing.TB) *grpcmsg.Types {
 	t.Helper()
-	set := &descriptorpb.FileDescriptorSet{}
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if !seen[fd.Path()] {
-			seen[fd.Path()] = true
-			for i := range fd.Imports().Len() {
-				add(fd.Imports().Get(i).FileDescriptor)
-			}
-			set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
-		}
-	}
-	add(testpb.File_grpc_testing_test_proto)
-	types, err := grpcmsg.NewTypes(set)
+	types, err := grpcmsg.NewTypes(grpctest.DescriptorSet(false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,9 @@ import (
 
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
-	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/siphonproxy/siphon/grpcmsg"
+	"github.com/siphonproxy/siphon/internal/testutil/grpctest"
 )
 
 func writeFile(t *testing.T, data []byte) string {
@@ -41,10 +40,7 @@ func TestLoadTypesErrors(t *testing.T) {
 		t.Errorf("empty file: %v", err)
 	}
 	// test.proto alone, without --include_imports.
-	set := &descriptorpb.FileDescriptorSet{File: []*descriptorpb.FileDescriptorProto{
-		protodesc.ToFileDescriptorProto(testpb.File_grpc_testing_test_proto)}}
-	data, _ := proto.Marshal(set)
-	_, err = grpcmsg.LoadTypes(writeFile(t, data))
+	_, err = grpcmsg.LoadTypes(grpctest.WriteDescriptorSet(t, true))
 	if err == nil || !strings.Contains(err.Error(), "--include_imports") {
 		t.Errorf("missing imports: %v", err)
 	}

@@ -12,10 +12,8 @@ import (
 
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/descriptorpb"
 
+	"github.com/siphonproxy/siphon/internal/testutil/grpctest"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -23,21 +21,7 @@ import (
 // test.proto, with its imports unless bare, as protoc would.
 func writeDescriptorSet(t *testing.T, bare bool) string {
 	t.Helper()
-	set := &descriptorpb.FileDescriptorSet{}
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		for i := 0; i < fd.Imports().Len() && !bare; i++ {
-			add(fd.Imports().Get(i).FileDescriptor)
-		}
-		set.File = append(set.File, protodesc.ToFileDescriptorProto(fd))
-	}
-	add(testpb.File_grpc_testing_test_proto)
-	return writeTemp(t, "test.pb", mustMarshal(t, set))
+	return grpctest.WriteDescriptorSet(t, bare)
 }
 
 func writeTemp(t *testing.T, name string, data []byte) string {
