@@ -72,13 +72,14 @@ func mitmdumpVersion(bin string) string {
 // startMitmdump runs mitmdump writing every flow to a file under dir, with
 // a fresh confdir (so a fresh CA), trusting the origin's CA upstream. Its
 // bodies beyond 16 MiB are streamed rather than held whole, the nearest
-// it has to siphon's default capture limit.
-func startMitmdump(bin, dir, originCA string) (*proxyProc, error) {
+// it has to siphon's default capture limit. args are its mode
+// (via.mitmdumpArgs).
+func startMitmdump(bin, dir, originCA string, args ...string) (*proxyProc, error) {
 	conf := filepath.Join(dir, "conf")
-	cmd := exec.Command(bin, "--listen-host", "127.0.0.1", "--listen-port", "0",
-		"--set", "confdir="+conf, "-w", filepath.Join(dir, "flows.mitm"),
-		"--set", "ssl_verify_upstream_trusted_ca="+originCA,
-		"--set", "stream_large_bodies=16m")
+	cmd := exec.Command(bin, append([]string{"--listen-host", "127.0.0.1", "--listen-port", "0",
+		"--set", "confdir=" + conf, "-w", filepath.Join(dir, "flows.mitm"),
+		"--set", "ssl_verify_upstream_trusted_ca=" + originCA,
+		"--set", "stream_large_bodies=16m"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

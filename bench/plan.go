@@ -21,6 +21,8 @@ type plan struct {
 	echoSize   int           // bytes per WebSocket message
 	storeFlows int           // flows recorded to measure the store
 	openFlows  int           // flows in the session whose opening is timed
+	wsStream   int           // messages of the one-way WebSocket stream
+	mcpCallers int           // concurrent MCP clients of the MCP scenario
 }
 
 // fullPlan is the measured run: under 10 minutes on two cores with
@@ -33,6 +35,7 @@ func fullPlan() plan {
 		sseReqs: 10, sseEvents: 5, sseGap: 50 * time.Millisecond,
 		echoes: 2000, echoSize: 64,
 		storeFlows: 50_000, openFlows: 100_000,
+		wsStream: 50_000, mcpCallers: 8,
 	}
 }
 
@@ -46,5 +49,6 @@ func smokePlan() plan {
 		sseReqs: 2, sseEvents: 3, sseGap: 5 * time.Millisecond,
 		echoes: 20, echoSize: 64,
 		storeFlows: 1000, openFlows: 1000,
+		wsStream: 500, mcpCallers: 8,
 	}
 }

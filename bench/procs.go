@@ -59,13 +59,15 @@ func siphonVersion(bin string) string {
 }
 
 // startSiphon runs "siphon dump" capturing into a session file under dir,
-// with a fresh home (so a fresh CA), trusting the origin's CA upstream.
-// Its per-flow lines go to /dev/null, as a terminal nobody reads.
-func startSiphon(bin, dir, originCA string) (*proxyProc, string, error) {
+// with a fresh home (so a fresh CA), trusting the origin's CA upstream;
+// args are its listener and other options (via.siphonArgs). Its per-flow
+// lines go to /dev/null, as a terminal nobody reads. With --mcp, the
+// MCP server's URL and token are read off its start-up lines.
+func startSiphon(bin, dir, originCA string, args ...string) (*proxyProc, string, error) {
 	home := filepath.Join(dir, "home")
 	sessionPath := filepath.Join(dir, "session.db")
-	cmd := exec.Command(bin, "dump", "--home", home, "--listen", "127.0.0.1:0",
-		"--upstream-ca", originCA, "--session", sessionPath)
+	cmd := exec.Command(bin, append([]string{"dump", "--home", home,
+		"--upstream-ca", originCA, "--session", sessionPath}, args...)...)
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		return nil, "", err
@@ -76,14 +78,20 @@ func startSiphon(bin, dir, originCA string) (*proxyProc, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	var mcpURL, mcpToken string // printed before the listeners' lines
 	p, err := start("siphon", cmd, stderr, func(line string) (string, bool) {
-		addr, ok := strings.CutPrefix(line, "siphon: proxy listening on http://")
-		addr, _, _ = strings.Cut(addr, " ") // "127.0.0.1:8080 (regular@8080)"
-		return addr, ok
+		if v, ok := strings.CutPrefix(line, "siphon: MCP server on "); ok {
+			mcpURL, _, _ = strings.Cut(v, " ")
+		}
+		if v, ok := strings.CutPrefix(line, "siphon: MCP token "); ok {
+			mcpToken = strings.TrimSpace(v)
+		}
+		return siphonAddr(line)
 	})
 	if err != nil {
 		return nil, "", err
 	}
+	p.mcpURL, p.mcpToken = mcpURL, mcpToken
 	if p.roots, err = poolFromFile(filepath.Join(home, "ca.pem")); err != nil {
 		p.kill()
 		return nil, "", err
@@ -91,12 +99,34 @@ func startSiphon(bin, dir, originCA string) (*proxyProc, string, error) {
 	return p, sessionPath, nil
 }
 
-// storedFlows counts the flows in a session file siphon has closed.
-func storedFlows(path string) (int, error) {
+// storedFlows counts the flows in a session file siphon has closed, and
+// the WebSocket data messages (text and binary, not close) it holds whole:
+// with their payload, not cut short.
+func storedFlows(path string) (flows, messages int, err error) {
 	s, err := session.Open(path, session.Options{ReadOnly: true})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n := s.Len()
-	return n, s.Close()
+	for f := range s.All(nil) {
+		if f.Kind != session.WebSocket {
+			continue
+		}
+		for off := 0; ; {
+			page, err := s.Messages(f.ID, off, 4096)
+			if err != nil {
+				s.Close()
+				return 0, 0, fmt.Errorf("read messages of flow %s: %w", f.ID, err)
+			}
+			for _, m := range page {
+				if m.Opcode != session.OpClose && !m.Truncated && int64(len(m.Data)) == m.Size {
+					messages++
+				}
+			}
+			if len(page) == 0 {
+				break
+			}
+			off += len(page)
+		}
+	}
+	return s.Len(), messages, s.Close()
 }

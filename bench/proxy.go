@@ -36,6 +36,9 @@ type proxyProc struct {
 	// quit asks the proxy to finish and save its flows (SIGINT for a
 	// child); kill is called if it has not exited within stopTimeout.
 	quit func() error
+	// mcpURL and mcpToken reach siphon's live MCP server (--mcp); empty
+	// without one.
+	mcpURL, mcpToken string
 }
 
 // start runs cmd and waits until ready finds the listening address in a

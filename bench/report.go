@@ -73,7 +73,7 @@ func (r *report) write(w io.Writer) {
 	for _, t := range tables {
 		var rows []row
 		for _, rw := range r.rows() {
-			if rw.sc.ui == t.ui {
+			if t.holds(rw.sc) {
 				rows = append(rows, rw)
 			}
 		}
@@ -92,7 +92,8 @@ func (r *report) write(w io.Writer) {
 // table is one table of the report: its columns, and the column set
 // against others.
 type table struct {
-	ui      bool // holds the UI scenarios, or the others
+	ui      bool // holds the UI scenarios
+	mcp     bool // holds the MCP scenario; neither: the others
 	heading string
 	cols    []mode
 	names   []string // headings of cols
@@ -109,7 +110,13 @@ var tables = []table{
 	{ui: true, heading: "siphon with its terminal UI open in a 160×48 tmux pane, against siphon dump (issue 3):",
 		cols: []mode{siphon, tui}, names: []string{"siphon dump", "siphon TUI"},
 		subject: tui, against: []mode{siphon}, vs: []string{"TUI vs dump"}},
+	{mcp: true, heading: "siphon dump --mcp under load, without and with MCP clients looping list_flows/get_body (issue 16):",
+		cols: []mode{siphon, mcpCallers}, names: []string{"without callers", "with MCP callers"},
+		subject: mcpCallers, against: []mode{siphon}, vs: []string{"with vs without"}},
 }
+
+// holds says whether sc's rows go in t.
+func (t table) holds(sc *scenario) bool { return t.ui == sc.ui && t.mcp == sc.mcp }
 
 func (t table) write(w io.Writer, rows []row) {
 	head := append(append([]string{"scenario", "metric"}, t.names...), t.vs...)
@@ -205,8 +212,8 @@ func (r *report) writeChecks(w io.Writer) {
 				fmt.Fprintf(w, "- %s via %s: %d of %d requests failed; first: %s\n", res.sc.key, md, failed, n, first)
 			}
 		}
-		for _, md := range []mode{siphon, tui} {
-			if !(res.sc.proxies || res.sc.ui) || len(res.runs[md]) == 0 {
+		for _, md := range []mode{siphon, tui, mcpCallers} {
+			if !(res.sc.proxies || res.sc.ui || res.sc.mcp) || len(res.runs[md]) == 0 {
 				continue
 			}
 			lost, who := "", "siphon's session holds"
@@ -216,7 +223,17 @@ func (r *report) writeChecks(w io.Writer) {
 			if res.sc.ui {
 				who = map[mode]string{siphon: "siphon dump's session holds", tui: "the TUI's session holds"}[md]
 			}
+			if res.sc.mcp {
+				who = map[mode]string{siphon: "siphon dump's session (no callers) holds", mcpCallers: "siphon dump's session (MCP callers) holds"}[md]
+			}
 			fmt.Fprintf(w, "- %s: %s %d flows of the %d sent through it%s\n", res.sc.key, who, res.stored[md], res.expected[md], lost)
+			if res.expectedMsgs[md] > 0 {
+				lost = ""
+				if res.storedMsgs[md] != res.expectedMsgs[md] {
+					clean, lost = false, " **(messages lost or extra)**"
+				}
+				fmt.Fprintf(w, "- %s: %s %d WebSocket messages (whole) of the %d sent through it%s\n", res.sc.key, who, res.storedMsgs[md], res.expectedMsgs[md], lost)
+			}
 		}
 		for _, n := range res.notes {
 			clean = false

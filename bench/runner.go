@@ -20,10 +20,15 @@ const (
 	siphon   mode = "siphon" // siphon dump
 	tui      mode = "siphon-tui"
 	mitmdump mode = "mitmdump"
+	// mcpCallers is siphon dump --mcp while MCP clients call it (mcpload.go).
+	mcpCallers mode = "siphon-mcp"
 )
 
 // modes are every mode, in the order reports list them.
-var modes = []mode{direct, siphon, tui, mitmdump}
+var modes = []mode{direct, siphon, tui, mitmdump, mcpCallers}
+
+// captures says whether md is a siphon whose session the run checks.
+func (md mode) captures() bool { return md == siphon || md == tui || md == mcpCallers }
 
 // env is what every scenario runs with.
 type env struct {
@@ -43,6 +48,9 @@ type leg struct {
 	target load.Target
 	proc   *proxyProc // nil when direct
 	term   *terminal  // the terminal siphon's UI runs in; nil for the others
+	// httpsBase is the origin's HTTPS base URL as this leg's clients see
+	// it, when not the origin's own (a reverse proxy's address).
+	httpsBase string
 }
 
 // measurement is one repetition of a scenario in one mode.
@@ -55,6 +63,7 @@ type measurement struct {
 	others   float64        // CPU other programs used meanwhile, % of one core
 	protos   map[string]int // answers by protocol
 	conns    int            // connections opened
+	messages int            // WebSocket data messages a capturing proxy should have stored
 }
 
 // fromResult fills the figures every load result has.
@@ -70,6 +79,9 @@ type scenarioResult struct {
 	notes    []string     // proxies that failed, capture counts
 	stored   map[mode]int // flows in siphon's session after the scenario, by siphon's mode
 	expected map[mode]int // flows sent through siphon, by mode
+	// storedMsgs and expectedMsgs are the same for WebSocket messages,
+	// in scenarios that send some.
+	storedMsgs, expectedMsgs map[mode]int
 }
 
 // runScenario starts fresh proxies, runs sc plan.reps times in every mode,
@@ -77,7 +89,8 @@ type scenarioResult struct {
 // stops the proxies. Proxies that fail are noted and their column left
 // empty; the run goes on.
 func runScenario(ctx context.Context, e *env, sc *scenario) *scenarioResult {
-	res := &scenarioResult{sc: sc, runs: map[mode][]measurement{}, stored: map[mode]int{}, expected: map[mode]int{}}
+	res := &scenarioResult{sc: sc, runs: map[mode][]measurement{}, stored: map[mode]int{}, expected: map[mode]int{},
+		storedMsgs: map[mode]int{}, expectedMsgs: map[mode]int{}}
 	dir, err := os.MkdirTemp(e.dir, sc.key+"-")
 	if err != nil {
 		res.notes = append(res.notes, err.Error())
@@ -96,7 +109,7 @@ func runScenario(ctx context.Context, e *env, sc *scenario) *scenarioResult {
 		}
 	}
 	reps := e.plan.reps
-	if sc.ui && len(legs) < 2 {
+	if (sc.ui || sc.mcp) && len(legs) < 2 {
 		reps = 0 // one of the two failed to start: nothing to compare
 	}
 	for rep := range reps {
@@ -112,8 +125,9 @@ func runScenario(ctx context.Context, e *env, sc *scenario) *scenarioResult {
 			}
 			fmt.Fprintf(e.log, "bench: %-10s rep %d %-10s %s; other processes %.0f%% CPU\n", sc.key, rep+1, l.mode, sc.summary(m), m.others)
 			res.runs[l.mode] = append(res.runs[l.mode], m)
-			if l.mode == siphon || l.mode == tui {
+			if l.mode.captures() {
 				res.expected[l.mode] += m.flows
+				res.expectedMsgs[l.mode] += m.messages
 			}
 		}
 	}
@@ -140,34 +154,46 @@ func runScenario(ctx context.Context, e *env, sc *scenario) *scenarioResult {
 		if len(res.runs[md]) == 0 {
 			continue
 		}
-		n, err := storedFlows(path)
+		n, msgs, err := storedFlows(path)
 		if err != nil {
 			res.notes = append(res.notes, fmt.Sprintf("%s session: %v", md, err))
 		}
-		res.stored[md] = n
+		res.stored[md], res.storedMsgs[md] = n, msgs
 	}
 	return res
 }
 
 // startLegs starts the proxies sc runs through, with their files under
-// dir: direct, siphon dump and mitmdump for a proxy scenario, siphon dump
-// and siphon with its terminal UI for a UI scenario, and siphon alone (in
-// this process) for the others. It returns the session file of each
-// siphon, and notes for proxies that could not start: their legs are left
-// out.
+// dir: direct, siphon dump and mitmdump for a proxy scenario (listening
+// as sc.via says), siphon dump and siphon with its terminal UI for a UI
+// scenario, two siphon dumps with their MCP server for the MCP scenario,
+// and siphon alone (in this process) for the others. It returns the
+// session file of each siphon, and notes for proxies that could not
+// start: their legs are left out.
 func startLegs(e *env, sc *scenario, dir string) (legs []*leg, sessions map[mode]string, notes []string) {
 	sessions = map[mode]string{}
-	if !sc.proxies && !sc.ui {
+	if !sc.proxies && !sc.ui && !sc.mcp {
 		return []*leg{{mode: siphon}}, sessions, nil
 	}
 	if sc.proxies {
 		legs = append(legs, &leg{mode: direct, target: load.Target{Roots: e.origin.Pool()}})
 	}
-	if p, path, err := startSiphon(e.siphonBin, filepath.Join(dir, "siphon"), e.origin.CAPath); err != nil {
-		notes = append(notes, "siphon: "+err.Error())
-	} else {
-		sessions[siphon] = path
-		legs = append(legs, &leg{mode: siphon, target: load.Target{Proxy: p.url, Roots: p.roots}, proc: p})
+	siphons := []mode{siphon}
+	if sc.mcp {
+		// Both serve MCP: the legs differ only in the callers.
+		siphons = append(siphons, mcpCallers)
+	}
+	for _, md := range siphons {
+		args := sc.via.siphonArgs(e)
+		if sc.mcp {
+			args = append(args, "--mcp", "127.0.0.1:0")
+		}
+		if p, path, err := startSiphon(e.siphonBin, filepath.Join(dir, string(md)), e.origin.CAPath, args...); err != nil {
+			notes = append(notes, string(md)+": "+err.Error())
+		} else {
+			sessions[md] = path
+			legs = append(legs, sc.via.leg(md, p))
+		}
 	}
 	if sc.ui {
 		p, term, path, err := startSiphonUI(e.siphonBin, filepath.Join(dir, "tui"), e.origin.CAPath)
@@ -179,10 +205,10 @@ func startLegs(e *env, sc *scenario, dir string) (legs []*leg, sessions map[mode
 		}
 	}
 	if sc.proxies && e.mitmdump != "" {
-		if p, err := startMitmdump(e.mitmdump, filepath.Join(dir, "mitmdump"), e.origin.CAPath); err != nil {
+		if p, err := startMitmdump(e.mitmdump, filepath.Join(dir, "mitmdump"), e.origin.CAPath, sc.via.mitmdumpArgs(e)...); err != nil {
 			notes = append(notes, "mitmdump: "+err.Error())
 		} else {
-			legs = append(legs, &leg{mode: mitmdump, target: load.Target{Proxy: p.url, Roots: p.roots}, proc: p})
+			legs = append(legs, sc.via.leg(mitmdump, p))
 		}
 	}
 	return legs, sessions, notes

@@ -22,6 +22,8 @@ type scenario struct {
 	// h2Conns is, for an HTTP/2 scenario, the connections each repetition
 	// must open (the checks verify them and the protocol); 0 otherwise.
 	h2Conns int
+	via     via  // how clients reach the proxies (listen.go)
+	mcp     bool // through siphon dump --mcp, without and with MCP callers (mcpload.go)
 	metrics []metric
 	run     func(ctx context.Context, e *env, l *leg, rep int) (measurement, error)
 }
@@ -66,6 +68,10 @@ func scenarios(p plan) []*scenario {
 		h2DownloadScenario(p),
 		sseScenario(),
 		echoScenario(),
+		loadScenario("reverse-https", "HTTPS keep-alive /small, c=32, reverse mode", true, false, 32).over(viaReverse),
+		loadScenario("socks5-https-newconn", "HTTPS new connection per request, SOCKS5", true, true, 0).over(viaSOCKS5),
+		wsStreamScenario(p),
+		mcpLoadScenario(),
 		storeScenario(p),
 	}
 }
@@ -80,7 +86,7 @@ func loadScenario(key, title string, https, newConn bool, c int, targets ...targ
 		run: func(ctx context.Context, e *env, l *leg, rep int) (measurement, error) {
 			base := e.origin.HTTPURL
 			if https {
-				base = e.origin.HTTPSURL
+				base = l.httpsURL(e)
 			}
 			conc := c
 			if conc == 0 {
@@ -181,10 +187,12 @@ func sseScenario() *scenario {
 	}
 }
 
-// echoScenario times WebSocket round trips over one connection.
+// echoScenario times WebSocket round trips over one connection, siphon
+// capturing every message (its default): the run checks its session holds
+// them all.
 func echoScenario() *scenario {
 	return &scenario{
-		key: "ws", title: "WebSocket echo round trip (64 B)", proxies: true,
+		key: "ws", title: "WebSocket echo round trip (64 B), messages captured", proxies: true,
 		metrics: []metric{
 			{key: "p50", label: "round trip p50", unit: "ms", prec: 3, vs: delta, targets: []target{below(0.3, "ms")}},
 			{key: "p99", label: "round trip p99", unit: "ms", prec: 3, vs: delta},
@@ -197,6 +205,7 @@ func echoScenario() *scenario {
 			}
 			m := fromResult(r)
 			m.flows = 1 // the upgrade; messages are counted inside it
+			m.messages = 2 * (r.Requests - r.Errors)
 			m.values["p50"] = ms(r.Percentile(50))
 			m.values["p99"] = ms(r.Percentile(99))
 			return m, nil

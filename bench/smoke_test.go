@@ -47,6 +47,8 @@ func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
 			want = append(want, direct)
 		case sc.ui:
 			want = append(want, tui)
+		case sc.mcp:
+			want = append(want, mcpCallers)
 		}
 		for _, md := range want {
 			runs := res.runs[md]
@@ -78,11 +80,17 @@ func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
 			}
 		}
 		for _, md := range want {
-			if md == direct || !(sc.proxies || sc.ui) {
+			if md == direct || !(sc.proxies || sc.ui || sc.mcp) {
 				continue
 			}
 			if res.expected[md] == 0 || res.stored[md] != res.expected[md] {
 				t.Errorf("%s: the session of %s holds %d flows, %d were sent through it", sc.key, md, res.stored[md], res.expected[md])
+			}
+			if res.storedMsgs[md] != res.expectedMsgs[md] {
+				t.Errorf("%s: the session of %s holds %d WebSocket messages, %d were sent through it", sc.key, md, res.storedMsgs[md], res.expectedMsgs[md])
+			}
+			if strings.HasPrefix(sc.key, "ws") && res.expectedMsgs[md] == 0 {
+				t.Errorf("%s: no WebSocket message counted through %s", sc.key, md)
 			}
 		}
 	}
@@ -93,6 +101,9 @@ func TestSmokeRunMeasuresEveryScenario(t *testing.T) {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
+	}
+	if !strings.Contains(report, "| without callers | with MCP callers | with vs without |") {
+		t.Errorf("report lacks the table of siphon with MCP callers against without:\n%s", report)
 	}
 	if noTmux == nil && !strings.Contains(report, "| siphon dump | siphon TUI | TUI vs dump |") {
 		t.Errorf("report lacks the table of siphon's UI against siphon dump:\n%s", report)

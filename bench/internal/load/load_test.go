@@ -172,3 +172,23 @@ func TestEchoRoundTrips(t *testing.T) {
 		t.Fatalf("%d round trips, %d errors (%s), %d bytes", res.Requests, res.Errors, res.FirstErr, res.Bytes)
 	}
 }
+
+func TestStreamReadsEveryMessage(t *testing.T) {
+	o := startOrigin(t)
+	ws := "ws" + strings.TrimPrefix(o.HTTPURL, "http") + "/wsstream?size=32&n="
+	res, err := load.Stream(context.Background(), load.Target{}, ws+"200", 200, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 200 || res.Errors != 0 || res.Bytes != 200*32 || res.RPS() <= 0 {
+		t.Fatalf("%d messages, %d errors (%s), %d bytes, %.0f/s", res.Requests, res.Errors, res.FirstErr, res.Bytes, res.RPS())
+	}
+	// A stream that ends early is an error, not a fast run.
+	res, err = load.Stream(context.Background(), load.Target{}, ws+"5", 10, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 5 || res.Errors != 1 || !strings.Contains(res.FirstErr, "after 5 of 10") {
+		t.Fatalf("short stream: %d messages, %d errors (%s)", res.Requests, res.Errors, res.FirstErr)
+	}
+}

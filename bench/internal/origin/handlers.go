@@ -3,6 +3,7 @@ package origin
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log"
@@ -57,6 +58,7 @@ func newMux() *http.ServeMux {
 	})
 	mux.HandleFunc("/sse", serveEvents)
 	mux.HandleFunc("/ws", serveEcho)
+	mux.HandleFunc("/wsstream", serveStream)
 	return mux
 }
 
@@ -139,6 +141,36 @@ func serveEcho(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// MaxStream bounds the messages of /wsstream?n=N.
+const MaxStream = 10_000_000
+
+// serveStream is a WebSocket endpoint that, for /wsstream?n=N&size=S,
+// sends N binary messages of S bytes (at least 8: the first 8 are the
+// message's number, big endian, for the client to check the order) as
+// fast as the connection takes them, then closes normally.
+func serveStream(w http.ResponseWriter, r *http.Request) {
+	n, err1 := strconv.Atoi(r.URL.Query().Get("n"))
+	size, err2 := strconv.Atoi(r.URL.Query().Get("size"))
+	if err1 != nil || err2 != nil || n < 1 || n > MaxStream || size < 8 || size > 1<<20 {
+		http.Error(w, fmt.Sprintf("want /wsstream?n=N&size=S with 1 <= N <= %d and 8 <= S <= 1048576", MaxStream), http.StatusBadRequest)
+		return
+	}
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	ctx := r.Context()
+	msg := bytes.Repeat([]byte{'s'}, size)
+	for i := range n {
+		binary.BigEndian.PutUint64(msg, uint64(i))
+		if err := c.Write(ctx, websocket.MessageBinary, msg); err != nil {
+			return
+		}
+	}
+	c.Close(websocket.StatusNormalClosure, "done")
 }
 
 // discardLog keeps net/http's per-connection complaints (clients that hang

@@ -3,12 +3,15 @@ package origin
 import (
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 func start(t *testing.T) (*Server, *http.Client) {
@@ -103,6 +106,31 @@ func TestCertificateCoversEveryBenchName(t *testing.T) {
 		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.Pool(), ServerName: name}}, Timeout: 10 * time.Second}
 		if res, _ := get(t, c, s.HTTPSURL+"/small"); res.StatusCode != 200 {
 			t.Errorf("%s: status %d", name, res.StatusCode)
+		}
+	}
+}
+
+func TestStreamSendsNumberedMessagesThenCloses(t *testing.T) {
+	s, c := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.HTTPURL, "http")+"/wsstream?n=300&size=16", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	for i := range 300 {
+		typ, data, err := ws.Read(ctx)
+		if err != nil || typ != websocket.MessageBinary || len(data) != 16 || binary.BigEndian.Uint64(data) != uint64(i) {
+			t.Fatalf("message %d: %v %d bytes %x, err %v", i, typ, len(data), data, err)
+		}
+	}
+	if _, _, err := ws.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Fatalf("after the last message: %v, want a normal closure", err)
+	}
+	for _, bad := range []string{"", "?n=1", "?n=0&size=8", "?n=1&size=4", "?n=x&size=8"} {
+		if res, body := get(t, c, s.HTTPURL+"/wsstream"+bad); res.StatusCode != 400 || !strings.Contains(string(body), "n=N&size=S") {
+			t.Errorf("/wsstream%s: status %d %q, want 400 explaining the parameters", bad, res.StatusCode, body)
 		}
 	}
 }
