@@ -1,15 +1,18 @@
 // Command bench is siphon's load benchmark. It starts a loopback origin
 // (HTTP, HTTPS with HTTP/1.1 only, and HTTPS offering h2: /small,
-// /big?mb=N, /sse, /ws), then runs the same scenarios directly, through
+// /big?mb=N, /sse, /ws, /wsstream), then runs the same scenarios directly, through
 // "siphon dump" (built from this repository, capturing every flow into a
 // session file) and through "mitmdump -w" (Debian's mitmproxy, installed
 // when missing), interleaved over several repetitions, and prints a
 // Markdown table of medians and ratios against the targets of issues 6
 // and 11 (HTTP/2). A second table sets siphon with its terminal UI open
 // (in a tmux pane; skipped without tmux) against siphon dump, for issue
-// 3. Run it from the repository root:
+// 3, and a third sets siphon dump --mcp with MCP clients calling it
+// against the same load without them, for issue 16. Proxies listen as a
+// forward proxy, or in reverse or SOCKS5 mode (issue 14) where a scenario
+// says so. Run it from the repository root:
 //
-//	go run ./bench                 the measured run, under 10 minutes on 2 cores
+//	go run ./bench                 the measured run, about 12 minutes on 2 cores
 //	go run ./bench -smoke          every scenario in seconds, without mitmdump
 //	go run ./bench -only https-c32,download -reps 5
 //

@@ -25,7 +25,7 @@ type plan struct {
 	mcpCallers int           // concurrent MCP clients of the MCP scenario
 }
 
-// fullPlan is the measured run: under 10 minutes on two cores with
+// fullPlan is the measured run: about 12 minutes on two cores with
 // mitmdump's column (its gigabyte download alone takes about half a
 // minute a repetition).
 func fullPlan() plan {
