@@ -77,7 +77,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stderr, "siphon: replaying %d flows ×%d, %d at a time; session %s\n",
 		len(flows), *repeat, *concurrency, r.store.Path())
 
-	sender, err := replay.NewSender(replay.SenderConfig{Proxy: r.addr.String(), RootCAs: r.ca.Pool(),
+	sender, err := replay.NewSender(replay.SenderConfig{Proxy: r.replay.String(), RootCAs: r.ca.Pool(),
 		Marker: marker, Timeout: *timeout, Messages: clientMessagesOf(source), AtOnce: *atOnce})
 	if err != nil {
 		return r.stop(err, nil)
