@@ -25,7 +25,7 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	o.register(fs)
 	read := fs.String("read", "", "print the flows of this session file and exit, without starting the proxy")
 	asJSON := fs.Bool("json", false, "print one JSON object per flow per line (the fields of the MCP list_flows rows), for jq")
-	wsMessages := fs.Bool("ws-messages", false, "print a WebSocket's messages under its line, one per line: direction, time offset, size, type, preview")
+	wsMessages := fs.Bool("ws-messages", false, "print each WebSocket message as it passes, after its flow's client and URL: direction, time offset, size, type, preview (with --read: under its flow's line)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
