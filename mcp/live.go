@@ -39,14 +39,16 @@ type ReplayIn struct {
 	Method  string            `json:"method,omitempty" jsonschema:"replace the method"`
 	URL     string            `json:"url,omitempty" jsonschema:"replace the absolute URL"`
 	Headers map[string]string `json:"headers,omitempty" jsonschema:"set these request headers; an empty value removes the header"`
-	Body    *string           `json:"body,omitempty" jsonschema:"replace the request body (text)"`
+	Body    *string           `json:"body,omitempty" jsonschema:"replace the request body (text); not for a WebSocket"`
+	AtOnce  bool              `json:"at_once,omitempty" jsonschema:"a WebSocket: send the client's messages one after another instead of with their recorded gaps"`
 }
 
 // ReplayOut is replay_flow's result.
 type ReplayOut struct {
 	ID         string  `json:"id" jsonschema:"the id of the new flow siphon captured for the replay"`
-	Status     int     `json:"status,omitempty" jsonschema:"the response status"`
-	Size       int64   `json:"size" jsonschema:"response body bytes received"`
+	Status     int     `json:"status,omitempty" jsonschema:"the response status (101 for a WebSocket that opened)"`
+	Size       int64   `json:"size" jsonschema:"response body bytes received; for a WebSocket, payload bytes of the server's messages"`
+	Sent       int     `json:"messages_sent,omitempty" jsonschema:"a WebSocket: the client messages sent, its close included"`
 	DurationMS float64 `json:"duration_ms"`
 	Error      string  `json:"error,omitempty" jsonschema:"why the replay failed"`
 }
@@ -89,7 +91,7 @@ type ActionOut struct {
 func (s *Server) addActionTools() {
 	act := &sdk.ToolAnnotations{DestructiveHint: ptr(false)}
 	sdk.AddTool(s.srv, &sdk.Tool{Name: "replay_flow", Annotations: act,
-		Description: "Send a captured request again through siphon, optionally edited; the replay is captured as a new flow. Needs --mcp-allow-actions."}, s.replayFlow)
+		Description: "Send a captured request again through siphon, optionally edited; the replay is captured as a new flow. A WebSocket is opened again and its client's messages sent as recorded (with their gaps unless at_once). Needs --mcp-allow-actions."}, s.replayFlow)
 	sdk.AddTool(s.srv, &sdk.Tool{Name: "add_rule", Annotations: act,
 		Description: "Add one rule (YAML, as in a --rules file: name, match, and one of mock, map-remote, rewrite, block, throttle, breakpoint); it is checked as --rules does, appended to the rules file and loaded. Needs --mcp-allow-actions."}, s.addRule)
 	sdk.AddTool(s.srv, &sdk.Tool{Name: "list_paused", Annotations: &sdk.ToolAnnotations{ReadOnlyHint: true},
@@ -113,19 +115,31 @@ func (s *Server) replayFlow(ctx context.Context, _ *sdk.CallToolRequest, in Repl
 		return nil, ReplayOut{}, err
 	}
 	f, err := getFlow(st, in.ID)
+	var msgs []session.Message
+	if err == nil && f.Kind == session.WebSocket {
+		msgs, err = replay.ClientMessages(st, f.ID)
+	}
 	release()
 	if err != nil {
 		return nil, ReplayOut{}, err
 	}
-	if f.Request == nil || f.Kind != session.HTTP {
-		return nil, ReplayOut{}, fmt.Errorf("flow %s is a %s, not an HTTP exchange: it cannot be replayed", in.ID, f.Kind)
+	if f.Request == nil || (f.Kind != session.HTTP && f.Kind != session.WebSocket) {
+		return nil, ReplayOut{}, fmt.Errorf("flow %s is a %s, not an HTTP exchange or a WebSocket: it cannot be replayed", in.ID, f.Kind)
+	}
+	if f.Kind == session.WebSocket && (in.Method != "" || in.Body != nil) {
+		return nil, ReplayOut{}, fmt.Errorf("flow %s is a WebSocket: its replay opens it with GET and sends the recorded messages; only url and headers can be edited", in.ID)
 	}
 	edit := MessageEdit{Method: in.Method, URL: in.URL, Headers: in.Headers, Body: in.Body}
 	if err := applyRequestEdit(f.Request, &edit); err != nil {
 		return nil, ReplayOut{}, err
 	}
-	res := live.Sender.Send(ctx, f)
-	out := ReplayOut{ID: res.FlowID, Status: res.Status, Size: res.Size, DurationMS: float64(res.Duration) / float64(time.Millisecond)}
+	var res replay.Result
+	if f.Kind == session.WebSocket {
+		res = live.Sender.SendWebSocket(ctx, f, msgs, in.AtOnce)
+	} else {
+		res = live.Sender.Send(ctx, f)
+	}
+	out := ReplayOut{ID: res.FlowID, Status: res.Status, Size: res.Size, Sent: res.Sent, DurationMS: float64(res.Duration) / float64(time.Millisecond)}
 	if res.Err != nil {
 		out.Error = res.Err.Error()
 	}

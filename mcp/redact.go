@@ -52,6 +52,26 @@ func redactFlow(f *session.Flow) *session.Flow {
 	return g
 }
 
+// redactMessages returns copies of WebSocket messages whose text payloads
+// that hold JSON have their sensitive fields redacted, as bodies do.
+func redactMessages(msgs []session.Message) []session.Message {
+	out := make([]session.Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = m
+		if m.Opcode != session.OpText {
+			continue
+		}
+		if t := bytes.TrimLeft(m.Data, " \t\r\n"); len(t) == 0 || (t[0] != '{' && t[0] != '[') {
+			continue
+		}
+		if data, changed := redactJSON(m.Data); changed {
+			out[i].Data = data
+			out[i].Size = int64(len(data)) + max(0, m.Size-int64(len(m.Data)))
+		}
+	}
+	return out
+}
+
 func redactHeader(h http.Header) {
 	for _, name := range redactedHeaders {
 		vs := h[name]

@@ -23,6 +23,7 @@ type Row struct {
 	Protocol    string     `json:"protocol" jsonschema:"the client's protocol: HTTP/1.1, HTTP/2.0, websocket or tunnel"`
 	Marked      bool       `json:"marked" jsonschema:"marked by the user"`
 	Comment     string     `json:"comment" jsonschema:"the user's comment"`
+	Listener    string     `json:"listener,omitempty" jsonschema:"the siphon listener the client came in on, as MODE@PORT (regular@8080, socks5@1080, reverse:URL@8081; replay for siphon's own listener for replays); absent for imported flows"`
 }
 
 // FlowError is a flow's failure.
@@ -44,6 +45,7 @@ func RowOf(f *session.Flow) Row {
 		DurationMS:  float64(f.Duration()) / float64(time.Millisecond),
 		Marked:      f.Marked,
 		Comment:     f.Comment,
+		Listener:    f.Listener,
 	}
 	if f.Request != nil {
 		r.Method, r.URL, r.Protocol = f.Request.Method, f.Request.URL, f.Request.Proto

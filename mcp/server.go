@@ -89,6 +89,14 @@ func (s *Server) view(f *session.Flow) *session.Flow {
 	return redactFlow(f)
 }
 
+// viewMessages is view for a WebSocket flow's messages.
+func (s *Server) viewMessages(msgs []session.Message) []session.Message {
+	if s.cfg.NoRedact || len(msgs) == 0 {
+		return msgs
+	}
+	return redactMessages(msgs)
+}
+
 // url is a URL as a tool shows it.
 func (s *Server) url(u string) string {
 	if s.cfg.NoRedact {

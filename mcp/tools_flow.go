@@ -32,7 +32,6 @@ type FlowOut struct {
 	Source   string             `json:"source" jsonschema:"live, replay, mock or imported"`
 	Client   Peer               `json:"client" jsonschema:"the client's connection to siphon"`
 	Server   Peer               `json:"server" jsonschema:"siphon's connection to the origin"`
-	Listener string             `json:"listener,omitempty" jsonschema:"the siphon listener the client came in on, as MODE@PORT (regular@8080, socks5@1080, reverse:URL@8081)"`
 	Request  *Message           `json:"request,omitempty"`
 	Original *Message           `json:"original_request,omitempty" jsonschema:"the request as the client sent it, when it was edited before being forwarded"`
 	Response *Message           `json:"response,omitempty" jsonschema:"absent when the flow failed before a response"`
@@ -143,8 +142,8 @@ func (s *Server) getFlow(ctx context.Context, _ *sdk.CallToolRequest, in IDIn) (
 func (s *Server) flowOut(f *session.Flow) FlowOut {
 	f = s.view(f)
 	out := FlowOut{Row: RowOf(f), Source: f.Source.String(), Redacted: !s.cfg.NoRedact,
-		Client: Peer(f.Client),
-		Server: Peer(f.Server), Listener: f.Listener,
+		Client:  Peer(f.Client),
+		Server:  Peer(f.Server),
 		Timings: map[string]float64{}}
 	if f.Err != nil {
 		out.Error.Hint = f.Err.Hint

@@ -83,6 +83,13 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 		// h2 origin an empty DATA frame after the headers.
 		req.Body = http.NoBody
 	}
+	if r.Method == http.MethodConnect && st.lm != nil && st.lm.Kind == Reverse {
+		// As over HTTP/1.1 (refuseConnect). An extended CONNECT (RFC
+		// 8441) never gets here: the server does not offer it, and
+		// resets such a stream.
+		p.deliver(w, p.refusedConnect(req, st))
+		return
+	}
 	req.URL.Scheme, req.URL.Host = "https", r.Host
 	p.fixTarget(req, st)
 	if isCertHost(req.URL.Host) || p.isSelf(req.URL.Host) {

@@ -85,13 +85,7 @@ func (p *Proxy) serveReverse(cc *clientConn, lm *listenMode) {
 // reverse listener stands in for one server, and must not become an open
 // forward proxy (it asks for no credentials). The refusal is a flow.
 func (p *Proxy) refuseConnect(ctx *martian.Context, req *http.Request, st *connState) {
-	f := st.newFlow(session.HTTP, connectRequest(req.URL.Host), session.Now())
-	f.State = session.Failed
-	f.Err = &session.Error{Phase: session.PhaseClient, Msg: "CONNECT " + req.URL.Host + " refused: this is a reverse proxy for " + st.lm.Target.String(),
-		Hint: "send proxy clients to a regular or socks5 listener"}
-	f.Timings.Complete = session.Now()
-	p.cfg.Recorder.Add(f)
-	res := textResponse(req, http.StatusMethodNotAllowed, "siphon: this is a reverse proxy for "+st.lm.Target.String()+"; it does not tunnel CONNECT\n")
+	res := p.refusedConnect(req, st)
 	res.Close = true
 	conn, brw, err := ctx.Session().Hijack()
 	if err != nil {
@@ -100,6 +94,21 @@ func (p *Proxy) refuseConnect(ctx *martian.Context, req *http.Request, st *connS
 	res.Write(brw)
 	brw.Flush()
 	conn.Close()
+}
+
+// refusedConnect records the refusal of a CONNECT a reverse listener got
+// (over HTTP/1.1 or as an HTTP/2 stream) as a failed flow, and returns the
+// 405 that explains it to the client.
+func (p *Proxy) refusedConnect(req *http.Request, st *connState) *http.Response {
+	q := connectRequest(req.URL.Host)
+	q.Proto = req.Proto
+	f := st.newFlow(session.HTTP, q, session.Now())
+	f.State = session.Failed
+	f.Err = &session.Error{Phase: session.PhaseClient, Msg: "CONNECT " + req.URL.Host + " refused: this is a reverse proxy for " + st.lm.Target.String(),
+		Hint: "send proxy clients to a regular or socks5 listener"}
+	f.Timings.Complete = session.Now()
+	p.cfg.Recorder.Add(f)
+	return textResponse(req, http.StatusMethodNotAllowed, "siphon: this is a reverse proxy for "+st.lm.Target.String()+"; it does not tunnel CONNECT\n")
 }
 
 // closeOnShutdown closes cc's connection when Shutdown starts, until stop

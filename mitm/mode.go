@@ -29,6 +29,10 @@ type Mode struct {
 	// KeepHost keeps the client's Host header on requests a Reverse
 	// listener sends on; by default it is the Target's, as mitmproxy does.
 	KeepHost bool
+	// Name, when set, is what flows record as their listener instead of
+	// the mode and port: siphon's own loopback listener for replays,
+	// opened when no regular listener is, calls itself "replay".
+	Name string
 }
 
 // String is the mode in mitmproxy's --mode syntax, without the address:
@@ -119,8 +123,12 @@ func (m *listenMode) rewrite(req *http.Request) {
 }
 
 // ListenerName is what flows that come in on a listener at addr in mode m
-// record as their Listener: the mode and the port, "socks5@1080".
+// record as their Listener: the mode and the port, "socks5@1080", or
+// m.Name when set.
 func ListenerName(m Mode, addr net.Addr) string {
+	if m.Name != "" {
+		return m.Name
+	}
 	name := m.String()
 	if tcp, ok := addr.(*net.TCPAddr); ok {
 		name += fmt.Sprintf("@%d", tcp.Port)

@@ -30,6 +30,34 @@ const maxTail = 30 * time.Second
 var handshakeHeaders = []string{"Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Accept",
 	"Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol", "Content-Length"}
 
+// MessageReader reads a flow's WebSocket messages a window at a time;
+// *session.Store is one.
+type MessageReader interface {
+	Messages(flowID string, offset, n int) ([]session.Message, error)
+}
+
+// ClientMessages reads the messages the client sent on WebSocket flow id,
+// in order, a window at a time: the server's, which a replay does not
+// send, are left out, so that a long download stays out of memory.
+func ClientMessages(r MessageReader, id string) ([]session.Message, error) {
+	const window = 1024
+	var out []session.Message
+	for off := 0; ; off += window {
+		msgs, err := r.Messages(id, off, window)
+		if err != nil {
+			return nil, fmt.Errorf("read messages of flow %s: %w", id, err)
+		}
+		for _, m := range msgs {
+			if m.Dir == session.Up {
+				out = append(out, m)
+			}
+		}
+		if len(msgs) < window {
+			return out, nil
+		}
+	}
+}
+
 // SendWebSocket re-opens f's WebSocket through siphon (the same URL and
 // end-to-end headers, a new Sec-WebSocket-Key; permessage-deflate and
 // subprotocols offered as the client did) and sends the client messages

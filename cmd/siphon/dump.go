@@ -25,7 +25,7 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	o.register(fs)
 	read := fs.String("read", "", "print the flows of this session file and exit, without starting the proxy")
 	asJSON := fs.Bool("json", false, "print one JSON object per flow per line (the fields of the MCP list_flows rows), for jq")
-	wsMessages := fs.Bool("ws-messages", false, "print a WebSocket's messages under its line, one per line: direction, time offset, size, type, preview")
+	wsMessages := fs.Bool("ws-messages", false, "print each WebSocket message as it passes, after its flow's client and URL: direction, time offset, size, type, preview (with --read: under its flow's line)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -109,11 +109,15 @@ func serveDump(ctx context.Context, o *proxyOptions, c *checked, line func(*sess
 
 // running is a started proxy with its session store and log.
 type running struct {
-	ca       *certs.CA
-	store    *session.Store
-	proxy    *mitm.Proxy
-	addr     net.Addr // the first regular listener's (replays go through it), else the first
-	addrs    []net.Addr
+	ca    *certs.CA
+	store *session.Store
+	proxy *mitm.Proxy
+	addr  net.Addr // the first regular listener's, else the first
+	addrs []net.Addr
+	// replay is where replays go: the first regular listener, or one of
+	// siphon's own on loopback when every listener is reverse or SOCKS5
+	// (neither takes a proxy request for any URL).
+	replay   net.Addr
 	specs    []listenSpec // the listeners, in the order of addrs
 	logger   *slog.Logger
 	served   chan error // receives the first listener's end
@@ -182,6 +186,14 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 	if err != nil {
 		return nil, err
 	}
+	if !hasRegular(specs) {
+		hidden, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("listen for replays on loopback: %w", err)
+		}
+		l = append(l, hidden) // the last, past specs: served apart below
+	}
 	path := o.session
 	if path == "" {
 		if path, err = newSessionPath(home, time.Now()); err != nil {
@@ -230,16 +242,24 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 		return nil, err
 	}
 	r := &running{ca: ca, store: store, proxy: proxy, logger: logger, specs: specs,
-		served: make(chan error, len(l)), closeLog: closeLog, pass: pass}
-	for i, ln := range l {
+		served: make(chan error, len(l)+1), closeLog: closeLog, pass: pass}
+	for i, ln := range l[:len(specs)] {
 		r.addrs = append(r.addrs, ln.Addr())
 		if r.addr == nil && specs[i].mode.Kind == mitm.Regular {
 			r.addr = ln.Addr()
 		}
 		go func() { r.served <- proxy.ServeMode(ln, specs[i].mode) }()
 	}
+	r.replay = r.addr
 	if r.addr == nil {
 		r.addr = r.addrs[0]
+		// Replays need a regular listener (reverse and SOCKS5 ones take
+		// no proxy request for any URL): this one is on loopback,
+		// announced nowhere, and its flows record "replay" as their
+		// listener.
+		hidden := l[len(l)-1]
+		r.replay = hidden.Addr()
+		go func() { r.served <- proxy.ServeMode(hidden, mitm.Mode{Name: "replay"}) }()
 	}
 	return r, nil
 }

@@ -48,14 +48,46 @@ type child struct {
 }
 
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // signalled on each Write, once waitFor made it
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	ch := s.changed
+	s.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	return n, err
+}
+
+// waitFor waits until ok is true of everything written so far, and
+// returns it; it fails the test after 20 seconds.
+func (s *syncBuffer) waitFor(t *testing.T, what string, ok func(string) bool) string {
+	t.Helper()
+	s.mu.Lock()
+	if s.changed == nil {
+		s.changed = make(chan struct{}, 1)
+	}
+	ch := s.changed
+	s.mu.Unlock()
+	timeout := time.After(20 * time.Second)
+	for {
+		if out := s.String(); ok(out) {
+			return out
+		}
+		select {
+		case <-ch:
+		case <-timeout:
+			t.Fatalf("no %s after 20s:\n%s", what, s.String())
+		}
+	}
 }
 
 func (s *syncBuffer) String() string {

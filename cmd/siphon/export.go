@@ -30,7 +30,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("export: want one session file (siphon export --format curl SESSION)")
 	}
 	f := strings.ToLower(*format)
-	if f != "raw" {
+	if f != string(replay.FormatRaw) {
 		if _, err := replay.ParseFormat(f); err != nil {
 			return usagef("export: bad --format %q: want %s", *format, exportFormats)
 		}
@@ -142,52 +142,22 @@ type writeError struct{ err error }
 func (e *writeError) Error() string { return e.err.Error() }
 
 func (ex *exporter) one(f *session.Flow) error {
-	var text []byte
-	switch ex.format {
-	case "curl", "httpie":
-		opts := replay.ShellOptions{}
-		var bodyPath string
-		if ex.dir != "" {
-			opts.BodyFile = fmt.Sprintf("%s.%d.body", ex.base, f.Seq)
-			bodyPath = filepath.Join(ex.dir, opts.BodyFile)
+	opts := replay.ShellOptions{}
+	var bodyPath string
+	if ex.dir != "" {
+		opts.BodyFile = fmt.Sprintf("%s.%d.body", ex.base, f.Seq)
+		bodyPath = filepath.Join(ex.dir, opts.BodyFile)
+	}
+	text, body, err := replay.Entry(replay.Format(ex.format), f, opts)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		// Bodies go beside the output file, named after it; the command
+		// reads them relative to its directory.
+		if err := os.WriteFile(bodyPath, body, 0o600); err != nil {
+			return &writeError{fmt.Errorf("export: write body of flow #%d: %w", f.Seq, err)}
 		}
-		cmd, err := replay.CurlCommand(f, opts)
-		if ex.format == "httpie" {
-			cmd, err = replay.HTTPieCommand(f, opts)
-		}
-		if err != nil {
-			return err
-		}
-		if cmd.Body != nil {
-			// Bodies go beside the output file, named after it; the
-			// command reads them relative to its directory.
-			if err := os.WriteFile(bodyPath, cmd.Body, 0o600); err != nil {
-				return &writeError{fmt.Errorf("export: write body of flow #%d: %w", f.Seq, err)}
-			}
-		}
-		text = []byte(fmt.Sprintf("# #%d %s\n%s\n", f.Seq, requestLine(f), cmd.Text))
-	case "raw", "raw-request", "raw-response":
-		var b strings.Builder
-		fmt.Fprintf(&b, "### #%d %s\n", f.Seq, requestLine(f))
-		if ex.format != "raw-response" {
-			q, err := replay.RawRequest(f)
-			if err != nil {
-				return err
-			}
-			b.Write(q)
-		}
-		if ex.format != "raw-request" {
-			p, err := replay.RawResponse(f)
-			if err != nil && ex.format == "raw-response" {
-				return err
-			}
-			if b.Len() > 0 && ex.format == "raw" {
-				b.WriteString("\n")
-			}
-			b.Write(p)
-		}
-		b.WriteString("\n")
-		text = []byte(b.String())
 	}
 	if ex.written > 0 {
 		text = append([]byte("\n"), text...)

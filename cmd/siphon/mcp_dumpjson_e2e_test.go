@@ -20,7 +20,7 @@ import (
 
 // TestDumpJSONLinesMatchListFlows is acceptance 4: siphon dump --json and
 // dump --read FILE --json print one JSON object per flow, with the fields
-// and values list_flows gives for it.
+// and values list_flows gives for it, the listener it came in on included.
 func TestDumpJSONLinesMatchListFlows(t *testing.T) {
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -34,15 +34,22 @@ func TestDumpJSONLinesMatchListFlows(t *testing.T) {
 	deadAddr := closed.Addr().String()
 	closed.Close() // a port nothing listens on: a dial error flow
 
-	c := startDump(t, "", "--json")
+	c := startDump(t, "", "--json", "--mode", "regular@0", "--mode", "socks5@0")
 	proxyURL, _ := url.Parse("http://" + c.addr)
-	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxyURL)}, Timeout: 20 * time.Second}
-	for _, u := range []string{origin.URL + "/a?q=1", "http://" + deadAddr + "/gone"} {
-		resp, err := client.Get(u)
+	_, socks, _ := strings.Cut(c.stderr.String(), "SOCKS5 proxy listening on socks5h://")
+	socks, _, _ = strings.Cut(socks, " ")
+	socksURL, _ := url.Parse("socks5h://" + socks)
+	for _, x := range []struct {
+		proxy  *url.URL
+		target string
+	}{{proxyURL, origin.URL + "/a?q=1"}, {proxyURL, "http://" + deadAddr + "/gone"}, {socksURL, origin.URL + "/socks"}} {
+		client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(x.proxy)}, Timeout: 20 * time.Second}
+		resp, err := client.Get(x.target)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		client.CloseIdleConnections()
 	}
 	if code := c.stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, c.stderr)
@@ -64,8 +71,8 @@ func TestDumpJSONLinesMatchListFlows(t *testing.T) {
 	if err := json.Unmarshal(data, &page); err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Flows) != 2 || len(live) != 2 || len(stored) != 2 {
-		t.Fatalf("%d rows, %d live lines, %d stored lines; want 2 each:\n%s", len(page.Flows), len(live), len(stored), c.stdout)
+	if len(page.Flows) != 3 || len(live) != 3 || len(stored) != 3 {
+		t.Fatalf("%d rows, %d live lines, %d stored lines; want 3 each:\n%s", len(page.Flows), len(live), len(stored), c.stdout)
 	}
 	byID := map[string]map[string]any{}
 	for _, r := range page.Flows {
@@ -84,6 +91,11 @@ func TestDumpJSONLinesMatchListFlows(t *testing.T) {
 	}
 	if e, ok := stored[1]["error"].(map[string]any); !ok || e["phase"] != "dial" {
 		t.Errorf("the failed flow's line: %v", stored[1])
+	}
+	_, regularPort, _ := net.SplitHostPort(c.addr)
+	_, socksPort, _ := net.SplitHostPort(socks)
+	if stored[0]["listener"] != "regular@"+regularPort || stored[2]["listener"] != "socks5@"+socksPort {
+		t.Errorf("listeners: %v and %v, want regular@%s and socks5@%s", stored[0]["listener"], stored[2]["listener"], regularPort, socksPort)
 	}
 	if stored[0]["status"] != 200.0 || stored[0]["content_type"] != "text/plain" || stored[0]["method"] != "GET" {
 		t.Errorf("the first flow's line: %v", stored[0])

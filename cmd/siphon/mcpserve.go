@@ -81,7 +81,7 @@ func (m *mcpOptions) serve(ctx context.Context, o *proxyOptions, c *checked, r *
 	live := &mcp.Live{AllowActions: m.allowActions, Engine: c.engine}
 	var sender *replay.Sender
 	if m.allowActions {
-		cfg := replay.SenderConfig{Proxy: dialAddr(r.addr), RootCAs: r.ca.Pool(), Marker: m.marker, Messages: clientMessagesOf(r.store)}
+		cfg := replay.SenderConfig{Proxy: dialAddr(r.replay), RootCAs: r.ca.Pool(), Marker: m.marker, Messages: clientMessagesOf(r.store)}
 		if c.auth != nil {
 			cfg.ProxyUser, cfg.ProxyPass = c.auth.User, c.auth.Pass
 		}

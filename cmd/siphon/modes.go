@@ -147,3 +147,13 @@ func (r *running) regularAddr() string {
 	}
 	return ""
 }
+
+// hasRegular reports whether specs open a regular listener.
+func hasRegular(specs []listenSpec) bool {
+	for _, s := range specs {
+		if s.mode.Kind == mitm.Regular {
+			return true
+		}
+	}
+	return false
+}

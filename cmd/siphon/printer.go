@@ -16,7 +16,8 @@ import (
 
 // printer is the proxy's Recorder for siphon dump: it stores every flow
 // and prints one line for each that completes and matches the filter
-// (and, with messages set, the lines of a WebSocket's messages).
+// (and, with messages set, a line for each WebSocket message as it
+// passes, tagged with its flow; see AddMessage).
 // Printing happens on its own goroutine so a slow terminal never holds up
 // the proxy.
 type printer struct {
@@ -24,19 +25,23 @@ type printer struct {
 	filter session.Matcher
 	out    *bufio.Writer
 	format func(*session.Flow) string // one line of output: formatFlow, or formatFlowJSON for --json
-	// messages: print a WebSocket flow's messages under its line
-	// (--ws-messages), read from the store on the printing goroutine.
+	// messages: print each WebSocket message as it passes, and a count
+	// under its flow's line at the close (--ws-messages); messages a
+	// filter could not select while the flow was open are listed under
+	// the line instead, read from the store on the printing goroutine.
 	messages bool
 
 	mu     sync.Mutex
 	lines  []printed
+	ws     map[string]*liveWS // open WebSocket flows, with messages set
 	wake   chan struct{}
 	closed bool
 	done   chan struct{}
 }
 
 func newPrinter(store *session.Store, m session.Matcher, w io.Writer) *printer {
-	p := &printer{store: store, filter: m, out: bufio.NewWriter(w), format: formatFlow, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &printer{store: store, filter: m, out: bufio.NewWriter(w), format: formatFlow, ws: map[string]*liveWS{},
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go p.loop()
 	return p
 }
@@ -54,16 +59,22 @@ func (p *printer) Update(f *session.Flow) error {
 	return err
 }
 
-// AddMessage stores a WebSocket message.
-func (p *printer) AddMessage(flowID string, m session.Message) error {
-	return p.store.AddMessage(flowID, m)
-}
-
 func (p *printer) maybePrint(f *session.Flow) {
+	ws := p.messages && f.Kind == session.WebSocket
 	if f.State != session.Done && f.State != session.Failed {
+		if ws {
+			p.mu.Lock()
+			p.trackWS(f)
+			p.mu.Unlock()
+		}
 		return
 	}
-	item := printed{}
+	item := printed{listing: ws}
+	if ws {
+		p.mu.Lock()
+		p.endWS(f, &item)
+		p.mu.Unlock()
+	}
 	if p.filter != nil && !p.filter.Match(f) {
 		// A body filter may match a WebSocket's messages, which the
 		// store reads from its file: on the printing goroutine, not the
@@ -75,7 +86,7 @@ func (p *printer) maybePrint(f *session.Flow) {
 		item.recheck = true
 	}
 	item.line = p.format(f)
-	if item.recheck || p.messages && f.Kind == session.WebSocket {
+	if item.recheck || ws {
 		item.flow = f.Clone()
 	}
 	p.mu.Lock()
@@ -83,18 +94,26 @@ func (p *printer) maybePrint(f *session.Flow) {
 		p.lines = append(p.lines, item)
 	}
 	p.mu.Unlock()
+	p.signal()
+}
+
+// signal wakes the printing goroutine.
+func (p *printer) signal() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
 	}
 }
 
-// printed is a flow's line waiting to be written, with the flow when its
-// messages follow or decide whether it matches (recheck).
+// printed is a line waiting to be written: a flow's, with the flow when
+// its messages follow or decide whether it matches (recheck), or a
+// WebSocket message's.
 type printed struct {
 	line    string
 	flow    *session.Flow
-	recheck bool // print only if the filter matches flow with its messages
+	recheck bool   // print only if the filter matches flow with its messages
+	listing bool   // list the flow's messages under its line
+	summary string // else, the count of its messages printed live
 }
 
 func (p *printer) loop() {
@@ -111,10 +130,13 @@ func (p *printer) loop() {
 			}
 			p.out.WriteString(l.line)
 			p.out.WriteByte('\n')
-			if l.flow != nil && p.messages {
+			switch {
+			case l.listing:
 				if err := printMessages(p.out, p.store, l.flow); err != nil {
 					fmt.Fprintf(p.out, "  (messages: %v)\n", err)
 				}
+			case l.summary != "":
+				p.writeSummary(l)
 			}
 		}
 		p.out.Flush()

@@ -77,7 +77,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stderr, "siphon: replaying %d flows ×%d, %d at a time; session %s\n",
 		len(flows), *repeat, *concurrency, r.store.Path())
 
-	sender, err := replay.NewSender(replay.SenderConfig{Proxy: r.addr.String(), RootCAs: r.ca.Pool(),
+	sender, err := replay.NewSender(replay.SenderConfig{Proxy: r.replay.String(), RootCAs: r.ca.Pool(),
 		Marker: marker, Timeout: *timeout, Messages: clientMessagesOf(source), AtOnce: *atOnce})
 	if err != nil {
 		return r.stop(err, nil)
@@ -136,28 +136,9 @@ func listReplayable(store *session.Store, m session.Matcher, stderr io.Writer) [
 }
 
 // clientMessagesOf reads the client's messages of a WebSocket flow of
-// store, a window at a time, for its replay (replay.SenderConfig.Messages).
+// store, for its replay (replay.SenderConfig.Messages).
 func clientMessagesOf(store *session.Store) func(id string) ([]session.Message, error) {
-	return func(id string) ([]session.Message, error) { return clientMessages(store, id) }
-}
-
-func clientMessages(store *session.Store, id string) ([]session.Message, error) {
-	const window = 1024
-	var out []session.Message
-	for off := 0; ; off += window {
-		msgs, err := store.Messages(id, off, window)
-		if err != nil {
-			return nil, fmt.Errorf("read messages of flow %s: %w", id, err)
-		}
-		for _, m := range msgs {
-			if m.Dir == session.Up {
-				out = append(out, m)
-			}
-		}
-		if len(msgs) < window {
-			return out, nil
-		}
-	}
+	return func(id string) ([]session.Message, error) { return replay.ClientMessages(store, id) }
 }
 
 // formatResult is one line per replay: the original's number, the round,

@@ -98,7 +98,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	if err != nil {
 		return nil, err
 	}
-	cfg := replay.SenderConfig{Proxy: dialAddr(r.addr), RootCAs: r.ca.Pool(), Marker: marker, Messages: clientMessagesOf(r.store)}
+	cfg := replay.SenderConfig{Proxy: dialAddr(r.replay), RootCAs: r.ca.Pool(), Marker: marker, Messages: clientMessagesOf(r.store)}
 	if c.auth != nil {
 		cfg.ProxyUser, cfg.ProxyPass = c.auth.User, c.auth.Pass
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,5 +107,68 @@ func TestDumpPrintsWebSocketMessages(t *testing.T) {
 	}
 	if _, stderr, code := runSiphon(t, "dump", "--read", c.session, "--ws-messages", "--json"); code != 2 || !strings.Contains(stderr, "--ws-messages") {
 		t.Errorf("--ws-messages --json: exit %d, %s", code, stderr)
+	}
+}
+
+// TestDumpPrintsWebSocketMessagesLive: with --ws-messages each message is
+// printed as it passes, while its connection is open, tagged with its
+// flow's client and URL so that two conversations at once stay apart; the
+// close prints the flow's line and a count. --read lists them under the
+// line as before.
+func TestDumpPrintsWebSocketMessagesLive(t *testing.T) {
+	plain, _, _ := wsOrigins(t, wsEcho())
+	c := startDump(t, "", "--ws-messages")
+	ctx := wsCtx(t)
+	base := "http" + strings.TrimPrefix(plain, "ws")
+	line := func(path, arrow, size, text string) *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^127\.0\.0\.1:\d+ ` + regexp.QuoteMeta(base+path) + ` ` + arrow + ` +\+\d+\.\d{3}s +` + size + ` text +` + text + `$`)
+	}
+	conns := map[string]*websocket.Conn{}
+	for _, path := range []string{"/live", "/other"} {
+		conn := wsClient(t, ctx, c.addr, plain+path, nil, websocket.CompressionDisabled)
+		conns[path] = conn
+		msg := "hello " + path
+		size := strconv.Itoa(len(msg)) + "B"
+		if err := conn.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if _, echo, err := conn.Read(ctx); err != nil || string(echo) != msg {
+			t.Fatalf("echo %q %v", echo, err)
+		}
+		want := []*regexp.Regexp{line(path, "→", size, regexp.QuoteMeta(msg)), line(path, "←", size, regexp.QuoteMeta(msg))}
+		out := c.stdout.waitFor(t, "message lines of "+path+" while it is open", func(out string) bool {
+			return want[0].MatchString(out) && want[1].MatchString(out)
+		})
+		if strings.Contains(out, " -> 101") {
+			t.Fatalf("a flow line was printed while its connection is open:\n%s", out)
+		}
+	}
+	conns["/live"].Close(websocket.StatusNormalClosure, "bye")
+	out := c.stdout.waitFor(t, "the close of /live", func(out string) bool {
+		return strings.Contains(out, " GET "+base+"/live -> 101 ")
+	})
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, " GET "+base+"/live -> 101 ") {
+			if i+1 >= len(lines) || lines[i+1] != "  4 messages printed as they came: 2 →, 2 ←" {
+				t.Errorf("the close's summary:\n%s", out)
+			}
+		}
+	}
+	if strings.Contains(out, " GET "+base+"/other -> ") {
+		t.Errorf("/other is still open but its line is printed:\n%s", out)
+	}
+	conns["/other"].Close(websocket.StatusNormalClosure, "")
+	stoppedSession(t, c)
+	if n := len(regexp.MustCompile(`(?m)^127\.0\.0\.1:\d+ \S+/live [→←] `).FindAllString(c.stdout.String(), -1)); n != 4 {
+		t.Errorf("%d live lines of /live, want 4 (two messages, two closes):\n%s", n, c.stdout)
+	}
+
+	read, stderr, code := runSiphon(t, "dump", "--read", c.session, "--ws-messages")
+	if code != 0 {
+		t.Fatalf("dump --read: %d %s", code, stderr)
+	}
+	if !regexp.MustCompile(`GET ` + regexp.QuoteMeta(base) + `/live -> 101 .*\n  → +\+\d+\.\d{3}s +11B text +hello /live\n  ← `).MatchString(read) {
+		t.Errorf("--read does not list the messages under the line:\n%s", read)
 	}
 }

@@ -48,8 +48,13 @@ func printMessages(w *bufio.Writer, store *session.Store, f *session.Flow) error
 // start of a text, hex of a binary, code and reason of a close. A note
 // and a cut payload are said at the end.
 func formatMessage(m *session.Message, start session.Stamp) string {
+	return "  " + messageFields(m, start)
+}
+
+// messageFields is a message's line without its indent, which a line
+// printed live replaces with its flow's tag.
+func messageFields(m *session.Message, start session.Stamp) string {
 	var b strings.Builder
-	b.WriteString("  ")
 	if m.Dir == session.Up {
 		b.WriteString("→")
 	} else {
