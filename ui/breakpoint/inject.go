@@ -70,8 +70,10 @@ func (m *Model) askPayload(f *session.Flow, dir session.Direction, op session.Op
 	if op == session.OpBinary {
 		label = fmt.Sprintf("hex digits to the %s (enter alone: write them in the editor)", peer(dir))
 		check = func(v string) error {
-			_, err := unhexText([]byte(v))
-			return err
+			if _, err := unhexText([]byte(v)); err != nil {
+				return errors.New("want hex digits, two a byte: 00 ff 10")
+			}
+			return nil
 		}
 	}
 	return m.host.Ask(label, "", check, func(v string) tea.Cmd {

@@ -197,7 +197,7 @@ func Default() Map {
 		// focused WebSocket has one (the one selected in the Messages
 		// tab, else its oldest).
 		bind(ScopeMessageBreak, ActForward, "forward", "a"),
-		bind(ScopeMessageBreak, ActEdit, "edit and forward", "e"),
+		bind(ScopeMessageBreak, ActEdit, "edit", "e"),
 		bind(ScopeMessageBreak, ActDrop, "drop", "X"),
 		bind(ScopeMessageBreak, ActBreakMessages, "pause messages on/off", "B"),
 		bind(ScopeMessageBreak, ActInject, "send a message", "s"),
