@@ -84,7 +84,8 @@ func TestPausedMessageKeys(t *testing.T) {
 	store, ws, _ := streamStore(t)
 	e := newFakeMessages()
 	editor := editorScript(t, `sed -i -e 's/^00 01 ff$/00 02/' -e 's/^hello$/hello, edited/' "$1"`+"\n")
-	tm := startClocked(t, store, 120, 30, WithMessageEngine(e), WithEditor(editor))
+	// Wide enough for the paused count beside the longest message.
+	tm := startClocked(t, store, 180, 30, WithMessageEngine(e), WithEditor(editor))
 	waitScreen(t, tm, "/socket")
 	since, deadline := base.Add(time.Second), clock.Add(time.Minute)
 	e.pause(ws.ID, session.Up, session.OpText, "hello", since, deadline, "the flow's message breakpoint")
