@@ -2,9 +2,9 @@
 // live, virtualised flow list over a session.Store, a flow inspector with
 // decoded and formatted bodies, filtering, sorting, marks, comments, an
 // event log and a help screen built from the key table; with a proxy, it
-// also pauses, edits and answers flows at breakpoints (intercept.Engine),
-// lists and adds rules, replays flows (replay.Sender) and exports them to
-// the clipboard or files.
+// also pauses, edits and answers flows and WebSocket messages at
+// breakpoints (intercept.Engine), sends messages of the user's own, lists
+// and adds rules, replays flows (replay.Sender) and exports them.
 //
 // The root Model only routes: window sizes to every component, keys to the
 // focused one, global keys to itself. Each feature lives in a package of

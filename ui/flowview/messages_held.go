@@ -76,13 +76,15 @@ func heldTick(id string) tea.Cmd {
 }
 
 // heldTicked redraws the time left, and ticks again while the open flow
-// has held messages.
+// (which may have changed since the tick was armed) has held messages.
 func (v *Model) heldTicked(msg heldTickMsg) tea.Cmd {
-	if msg.id != v.id || len(v.msgs.held) == 0 {
+	if len(v.msgs.held) == 0 {
 		v.msgs.ticking = false
 		return nil
 	}
-	v.layoutMessages()
+	if msg.id == v.id {
+		v.layoutMessages()
+	}
 	return heldTick(v.id)
 }
 
