@@ -105,7 +105,7 @@ const (
 
 // ScopeMessageBreak is tried before ScopeIntercept: on a WebSocket with
 // a paused message its keys act on the message.
-const ScopeMessageBreak Scope = "WebSocket messages at a breakpoint (flow list and flow view)"
+const ScopeMessageBreak Scope = "WebSocket intercept (flow list and flow view; a, e, X act on a paused message)"
 
 var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopeMessages, ScopeIntercept, ScopeMessageBreak, ScopePager, ScopeRules, ScopeConnect, ScopeMenu, ScopePrompt, ScopeInput}
 
