@@ -48,8 +48,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 // comment, replay, export) are written once; the rest are the page's own.
 func (m *Model) flowKey(msg tea.KeyMsg) tea.Cmd {
 	scope, f := pages[m.page].scope, m.focused()
-	if b, ok := m.keys.Lookup(keymap.ScopeIntercept, msg); ok {
-		return m.bp.Key(b.Action, f)
+	if cmd, ok := m.bp.HandleKey(msg, f); ok {
+		return cmd
 	}
 	b, ok := m.keys.Lookup(scope, msg)
 	if !ok {

@@ -2,9 +2,9 @@
 // live, virtualised flow list over a session.Store, a flow inspector with
 // decoded and formatted bodies, filtering, sorting, marks, comments, an
 // event log and a help screen built from the key table; with a proxy, it
-// also pauses, edits and answers flows at breakpoints (intercept.Engine),
-// lists and adds rules, replays flows (replay.Sender) and exports them to
-// the clipboard or files.
+// also pauses, edits and answers flows and WebSocket messages at
+// breakpoints (intercept.Engine), sends messages of the user's own, lists
+// and adds rules, replays flows (replay.Sender) and exports them.
 //
 // The root Model only routes: window sizes to every component, keys to the
 // focused one, global keys to itself. Each feature lives in a package of
@@ -113,7 +113,8 @@ func New(store *session.Store, opts ...Option) *Model {
 	m.events = eventlog.NewScreen(o.events, o.keys, st, o.loc)
 	m.screens = [numPages]screen{pageList: m.list, pageFlow: m.flow, pageHelp: help, pageEvents: m.events}
 	xc := export.Config{Store: store, Clip: o.clip, Keys: o.keys, Styles: st}
-	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st}
+	bc := breakpoint.Config{Store: store, Editor: o.editor, ReadOnly: o.readOnly, Keys: o.keys, Styles: st,
+		Messages: o.messageEngine(), Injector: o.injector, Selected: m.flow.PausedSelection}
 	// A nil *replay.Sender or *intercept.Engine in an interface would not
 	// be nil: the features test their interfaces for nil.
 	if o.sender != nil {
@@ -146,8 +147,8 @@ func (m *Model) Init() tea.Cmd {
 	if e := m.opts.events; e != nil {
 		cmds = append(cmds, watch.Signal(m.ctx, e.Changed(), eventsChangedMsg{}))
 	}
-	if e := m.opts.engine; e != nil {
-		cmds = append(cmds, watch.Signal(m.ctx, e.Changed(), engineChangedMsg{}))
+	if c := m.opts.engineChanges(); c != nil {
+		cmds = append(cmds, watch.Signal(m.ctx, c, engineChangedMsg{}))
 	}
 	return tea.Batch(cmds...)
 }
@@ -175,7 +176,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// A rules file that failed to reload is logged.
 		return m, tea.Batch(m.engineChanged(), watch.Signal(m.ctx, m.opts.events.Changed(), msg))
 	case engineChangedMsg:
-		return m, tea.Batch(m.engineChanged(), watch.Signal(m.ctx, m.opts.engine.Changed(), msg))
+		return m, tea.Batch(m.engineChanged(), watch.Signal(m.ctx, m.opts.engineChanges(), msg))
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	case tea.MouseMsg:
@@ -199,11 +200,10 @@ func (m *Model) resize(w, h int) {
 	m.export.SetWidth(w)
 }
 
-// engineChanged takes in a change of the paused flows or the rules, and
-// says when a rules file fails to reload or is fixed.
+// engineChanged takes in a change of the paused flows and messages or
+// the rules, and says when a rules file fails to reload or is fixed.
 func (m *Model) engineChanged() tea.Cmd {
-	m.bp.EngineChanged()
-	return m.rules.EngineChanged(m.page == pageRules)
+	return tea.Batch(m.bp.EngineChanged(), m.rules.EngineChanged(m.page == pageRules))
 }
 
 // View draws the current page, the status bar and the hint bar.

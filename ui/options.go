@@ -11,6 +11,7 @@ import (
 	"github.com/siphonproxy/siphon/ui/export"
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/style"
+	"github.com/siphonproxy/siphon/ui/wsintercept"
 )
 
 // options configure a Model; see the With functions.
@@ -34,6 +35,9 @@ type options struct {
 	editor string
 
 	connect *connect.Config
+
+	messages wsintercept.Engine   // WithMessageEngine's
+	injector wsintercept.Injector // nil: s says there is no proxy
 }
 
 // Option configures a Model.
@@ -84,6 +88,36 @@ func WithProtoTypes(t *grpcmsg.Types) Option { return func(o *options) { o.types
 // can set the intercept filter, resolve paused flows and list rules.
 // Without it the intercept keys say that there is no proxy.
 func WithEngine(e *intercept.Engine) Option { return func(o *options) { o.engine = e } }
+
+// WithMessageEngine sets what holds WebSocket messages at breakpoints,
+// in place of the rules engine's message breakpoints (tests use a fake).
+func WithMessageEngine(e wsintercept.Engine) Option { return func(o *options) { o.messages = e } }
+
+// WithInjector sets what sends messages of the user's own on open
+// WebSocket connections (s): the proxy (*mitm.Proxy). Without it s says
+// that there is no proxy.
+func WithInjector(i wsintercept.Injector) Option { return func(o *options) { o.injector = i } }
+
+// messageEngine is what holds WebSocket messages at breakpoints:
+// WithMessageEngine's, else the rules engine's; nil for none.
+func (o options) messageEngine() wsintercept.Engine {
+	if o.messages != nil || o.engine == nil {
+		return o.messages
+	}
+	return nil // TODO(ws12 merge): return wsintercept.Adapt(o.engine)
+}
+
+// engineChanges is the channel that signals changes of paused flows,
+// paused messages and rules; nil without an engine.
+func (o options) engineChanges() <-chan struct{} {
+	if o.engine != nil {
+		return o.engine.Changed()
+	}
+	if e := o.messageEngine(); e != nil {
+		return e.Changed()
+	}
+	return nil
+}
 
 // WithReplay sets the Sender that re-sends flows through the proxy (r,
 // ctrl+r). Without it the replay keys say that there is no proxy.

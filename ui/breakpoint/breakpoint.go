@@ -1,7 +1,9 @@
-// Package breakpoint is what the UI does with flows paused at
-// breakpoints: the intercept keys (resume, kill, edit, answer, the
-// intercept filter), the round trip of a message through the user's
-// editor as raw HTTP, and the edit of a stored request for replay.
+// Package breakpoint is what the UI does with flows and WebSocket
+// messages paused at breakpoints: the intercept keys (resume, kill, edit,
+// answer, the intercept filter; forward, edit, drop a message, pause a
+// WebSocket's messages), the round trip of a message through the user's
+// editor (raw HTTP, or a WebSocket payload), the edit of a stored request
+// for replay, and messages of the user's own sent on an open WebSocket.
 package breakpoint
 
 import (
@@ -13,6 +15,7 @@ import (
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
+	"github.com/siphonproxy/siphon/ui/wsintercept"
 )
 
 // Engine is what the intercept keys need of the rules engine
@@ -54,6 +57,17 @@ type Config struct {
 	ReadOnly bool   // a session browsed without a proxy
 	Keys     keymap.Map
 	Styles   style.Styles
+
+	// Messages holds WebSocket messages at breakpoints; nil: the message
+	// keys say there is no proxy.
+	Messages wsintercept.Engine
+	// Injector sends messages of the user's own; nil: s says there is no
+	// proxy.
+	Injector wsintercept.Injector
+	// Selected returns the paused message selected in the flow view's
+	// Messages tab when it shows that flow, "" for none (nil: none
+	// ever): the message keys act on it rather than the oldest.
+	Selected func(flowID string) string
 }
 
 // Model handles the intercept keys and the editor's round trips.
@@ -62,6 +76,7 @@ type Model struct {
 	cfg    Config
 	term   Terminal // nil: Bubble Tea's own exec (under teatest)
 	paused int      // flows paused at breakpoints
+	msgs   []wsintercept.PausedMessage
 }
 
 // New returns the intercept keys over cfg.
@@ -85,18 +100,41 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// EngineChanged takes in a change of the paused flows.
-func (m *Model) EngineChanged() {
+// EngineChanged takes in a change of the paused flows and messages; the
+// command sends the paused messages to the other features
+// (wsintercept.PausedMsg).
+func (m *Model) EngineChanged() tea.Cmd {
 	if m.cfg.Engine != nil {
 		m.paused = len(m.cfg.Engine.Paused())
 	}
+	e := m.cfg.Messages
+	if e == nil {
+		return nil
+	}
+	m.msgs = e.PausedMessages()
+	snap := wsintercept.PausedMsg{Messages: m.msgs, Breaking: e.BreakingMessages}
+	return func() tea.Msg { return snap }
 }
 
 // Paused returns how many flows are paused at breakpoints.
 func (m *Model) Paused() int { return m.paused }
 
-// Hints reports whether the hint bar offers the intercept keys for f: it
-// is paused and there is a proxy to resolve it.
-func (m *Model) Hints(f *session.Flow) bool {
-	return f != nil && f.State == session.Intercepted && m.cfg.Engine != nil
+// PausedMessages returns how many WebSocket messages are paused.
+func (m *Model) PausedMessages() int { return len(m.msgs) }
+
+// Hints says what the hint bar offers for f: the keys of a paused flow
+// or message, or those of an open WebSocket, where there is a proxy to
+// act.
+func (m *Model) Hints(f *session.Flow) keymap.Focus {
+	switch {
+	case f == nil:
+	case f.State == session.Intercepted && m.cfg.Engine != nil:
+		return keymap.FocusPausedFlow
+	case f.Kind != session.WebSocket || m.cfg.Messages == nil || closed(f):
+	case len(wsintercept.PausedMsg{Messages: m.msgs}.Of(f.ID)) > 0:
+		return keymap.FocusPausedMessage
+	default:
+		return keymap.FocusWebSocket
+	}
+	return keymap.FocusNone
 }

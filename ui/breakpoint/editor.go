@@ -25,6 +25,10 @@ type editJob struct {
 	// any error not wrapped in finalError, re-opens the editor with the
 	// error noted at the top; a finalError ends the edit, keeping the file.
 	apply func(text []byte) (done string, err error)
+	// next, if apply sets it, runs after a successful apply, off the
+	// event loop (a message sent on a WebSocket).
+	next tea.Cmd
+	ext  string // of the file; "" for .http
 }
 
 // finalError ends an edit: the text cannot be applied however it is
@@ -85,7 +89,11 @@ func (m *Model) openEditor(job *editJob, text []byte, problem error) tea.Cmd {
 // write writes the file the job is edited in, created on the first edit.
 func (job *editJob) write(data []byte) error {
 	if job.path == "" {
-		f, err := os.CreateTemp("", "siphon-edit-*.http")
+		ext := job.ext
+		if ext == "" {
+			ext = ".http"
+		}
+		f, err := os.CreateTemp("", "siphon-edit-*"+ext)
 		if err != nil {
 			return err
 		}
@@ -174,7 +182,7 @@ func (m *Model) read(msg readMsg) tea.Cmd {
 	case err != nil:
 		return tea.Batch(m.host.Say(job.what+": "+err.Error()), m.openEditor(job, text, err))
 	}
-	return tea.Batch(remove(job.path), m.host.Say(done))
+	return tea.Batch(remove(job.path), m.host.Say(done), job.next)
 }
 
 func (m *Model) editorName() string {

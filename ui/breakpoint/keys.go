@@ -18,6 +18,9 @@ import (
 // f is the flow under the cursor or open (nil for none).
 func (m *Model) Key(a keymap.Action, f *session.Flow) tea.Cmd {
 	e := m.cfg.Engine
+	if a == keymap.ActResumeAll && (e != nil || m.cfg.Messages != nil) {
+		return m.host.Say(m.resumeAll())
+	}
 	if e == nil {
 		return m.host.Say(keymap.NoProxy)
 	}
@@ -27,8 +30,6 @@ func (m *Model) Key(a keymap.Action, f *session.Flow) tea.Cmd {
 	case keymap.ActInterceptToggle:
 		e.SetIntercepting(!e.Intercepting())
 		return m.host.Say(m.Status())
-	case keymap.ActResumeAll:
-		return m.host.Say(fmt.Sprintf("resumed %d paused flows", e.ResumeAll()))
 	}
 	if f == nil {
 		return m.host.Say("no flow here")
@@ -185,11 +186,8 @@ func (m *Model) Status() string {
 	if m.cfg.ReadOnly {
 		return ""
 	}
-	if e == nil {
-		return "intercept: off"
-	}
 	s := "intercept: off"
-	if e.Intercepting() {
+	if e != nil && e.Intercepting() {
 		s = "intercept: on (no filter)"
 		if expr := e.InterceptFilter(); expr != "" {
 			s = "intercept: " + style.Printable(expr)
@@ -197,6 +195,9 @@ func (m *Model) Status() string {
 	}
 	if m.paused > 0 {
 		s += fmt.Sprintf(" · ⏸ %d paused", m.paused)
+	}
+	if n := len(m.msgs); n > 0 {
+		s += fmt.Sprintf(" · ⏸ %d paused %s", n, plural(n, "message"))
 	}
 	return s
 }

@@ -208,8 +208,9 @@ func (c columns) render(r rowCells, f *session.Flow, st style.Styles, selected b
 	switch {
 	case selected:
 		return st.Selected.Render(style.Cell(line, width))
-	case f.State == session.Intercepted:
-		// A paused flow waits for the user: the whole row stands out.
+	case r.marker == "⏸":
+		// A paused flow, or a WebSocket with a paused message, waits for
+		// the user: the whole row stands out.
 		return st.Intercepted.Render(ansi.Strip(line))
 	}
 	return line

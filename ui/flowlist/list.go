@@ -18,6 +18,7 @@ import (
 	"github.com/siphonproxy/siphon/ui/keymap"
 	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
+	"github.com/siphonproxy/siphon/ui/wsintercept"
 )
 
 // Store is what the list changes in the session (*session.Store).
@@ -88,6 +89,10 @@ type Model struct {
 	markedOnly bool
 	sortKey    session.SortKey
 	reverse    bool
+
+	// held counts the WebSocket messages paused at breakpoints by flow:
+	// their rows are marked as paused flows' are.
+	held map[string]int
 }
 
 // New returns the list over cfg.View; ctx ends its refreshes.
@@ -192,6 +197,11 @@ func (l *Model) SetFollow(on bool) {
 // change signal.
 func (l *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case wsintercept.PausedMsg:
+		l.held = map[string]int{}
+		for _, p := range msg.Messages {
+			l.held[p.FlowID]++
+		}
 	case changedMsg:
 		// The view is refreshed once the refresh in flight is done. The
 		// wait is re-armed when that refresh ends, not now: under load the
@@ -245,7 +255,11 @@ func (l *Model) View() string {
 			continue
 		}
 		f := l.window[i]
-		b.WriteString(l.fit(l.cols.render(flowCells(f, l.loc), f, l.st, l.offset+i == l.cursor, l.width)))
+		cells := flowCells(f, l.loc)
+		if l.held[f.ID] > 0 {
+			cells.marker = "⏸"
+		}
+		b.WriteString(l.fit(l.cols.render(cells, f, l.st, l.offset+i == l.cursor, l.width)))
 	}
 	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui/keymap"
+	"github.com/siphonproxy/siphon/ui/wsintercept"
 )
 
 // messagesTab is the Messages tab's state: the counts of the open
@@ -26,11 +27,16 @@ type messagesTab struct {
 	loading bool // a load is in flight
 	again   bool // the store changed during it: load once more after it
 	detail  msgDetail
+	// held are the flow's messages paused at a breakpoint, listed after
+	// the stored ones: they have not been relayed yet.
+	held    []wsintercept.PausedMessage
+	ticking bool // a tick redraws the held messages' time left
 }
 
 // msgDetail is the selected message, rendered.
 type msgDetail struct {
 	seq    int64
+	held   string // the pause's id of a held message, "" for a stored one
 	mode   ViewMode
 	lines  []string // nil while a command renders it
 	cancel context.CancelFunc
@@ -50,6 +56,7 @@ type messagesLoadedMsg struct {
 type msgRenderedMsg struct {
 	id    string
 	seq   int64
+	held  string
 	mode  ViewMode
 	lines []string
 }
@@ -60,7 +67,7 @@ func isWebSocket(f *session.Flow) bool { return f.Kind == session.WebSocket }
 // reset forgets the last flow's messages; following is on again.
 func (t *messagesTab) reset(id string) {
 	t.detail.stop()
-	*t = messagesTab{src: t.src, id: id, follow: true}
+	*t = messagesTab{src: t.src, id: id, follow: true, ticking: t.ticking}
 }
 
 func (d *msgDetail) stop() {
@@ -72,18 +79,22 @@ func (d *msgDetail) stop() {
 
 // visible is how many messages the list shows from top.
 func (t *messagesTab) visible(rows int) int {
-	return max(min(rows, int(t.stats.Stored)-t.top), 0)
+	return max(min(rows, t.total()-t.top), 0)
 }
 
-// covers reports whether the window holds every listed message.
+// total is how many messages the tab lists: the stored, then the held.
+func (t *messagesTab) total() int { return int(t.stats.Stored) + len(t.held) }
+
+// covers reports whether the window holds every stored message listed.
 func (t *messagesTab) covers(rows int) bool {
-	return t.winOff <= t.top && t.top+t.visible(rows) <= t.winOff+len(t.win)
+	lo, hi := t.top, min(t.top+t.visible(rows), int(t.stats.Stored))
+	return hi <= lo || (t.winOff <= lo && hi <= t.winOff+len(t.win))
 }
 
 // place keeps the selection in range and on screen; following, it is the
 // newest message.
 func (t *messagesTab) place(rows int) {
-	n := int(t.stats.Stored)
+	n := t.total()
 	if t.follow {
 		t.sel = n - 1
 	}
@@ -94,8 +105,11 @@ func (t *messagesTab) place(rows int) {
 	t.top = max(min(t.top, t.sel, n-rows), t.sel-rows+1, 0)
 }
 
-// message returns the i-th message if the window holds it.
+// message returns the i-th message if the window holds it or it is held.
 func (t *messagesTab) message(i int) *session.Message {
+	if h := i - int(t.stats.Stored); h >= 0 && h < len(t.held) {
+		return heldMessage(t.held[h])
+	}
 	if i < t.winOff || i >= t.winOff+len(t.win) {
 		return nil
 	}
@@ -216,27 +230,27 @@ func (v *Model) messagesKey(msg tea.KeyMsg) (cmd tea.Cmd, handled bool) {
 // too large to render while drawing (see messageDetail).
 func (v *Model) detailCmd() tea.Cmd {
 	t := &v.msgs
-	m := t.message(t.sel)
+	m, held := t.message(t.sel), t.heldID(t.sel)
 	if m == nil || len(m.Data) <= syncRenderCap || m.Opcode == session.OpClose {
 		return nil
 	}
 	d := &t.detail
-	if d.seq == m.Seq && d.mode == v.mode {
+	if d.seq == m.Seq && d.held == held && d.mode == v.mode {
 		return nil // rendered, or being rendered
 	}
 	d.stop()
 	ctx, cancel := context.WithCancel(context.Background())
-	*d = msgDetail{seq: m.Seq, mode: v.mode, cancel: cancel}
+	*d = msgDetail{seq: m.Seq, held: held, mode: v.mode, cancel: cancel}
 	id, msg, mode, st := v.id, *m, v.mode, v.st
 	return func() tea.Msg {
-		return msgRenderedMsg{id: id, seq: msg.Seq, mode: mode, lines: renderMessage(ctx, &msg, mode, st)}
+		return msgRenderedMsg{id: id, seq: msg.Seq, held: held, mode: mode, lines: renderMessage(ctx, &msg, mode, st)}
 	}
 }
 
 // detailRendered takes in a rendered message.
 func (v *Model) detailRendered(msg msgRenderedMsg) {
 	d := &v.msgs.detail
-	if msg.id != v.id || msg.seq != d.seq || msg.mode != d.mode {
+	if msg.id != v.id || msg.seq != d.seq || msg.held != d.held || msg.mode != d.mode {
 		return
 	}
 	d.lines = msg.lines

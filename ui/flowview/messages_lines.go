@@ -39,7 +39,7 @@ func (v *Model) messagesLines(f *session.Flow) []string {
 	if t.err != nil {
 		lines = append(lines, st.Error.Render(style.Printable("cannot read the messages: "+t.err.Error())))
 	}
-	if t.stats.Stored == 0 {
+	if t.total() == 0 {
 		return append(lines, st.Muted.Render("no messages yet"))
 	}
 	start := session.Stamp(0)
@@ -53,9 +53,13 @@ func (v *Model) messagesLines(f *session.Flow) []string {
 	if m == nil {
 		return append(lines, "", v.spin.View()+" loading the message…")
 	}
-	title := fmt.Sprintf("─ message %d %s %s %s at %s ", m.Seq, arrow(m.Dir), msgType(m), style.FormatSize(m.Size), offset(start, m.Time))
-	lines = append(lines, st.Muted.Render(title+strings.Repeat("─", max(v.width-ansi.StringWidth(title), 1))))
-	return append(lines, v.messageDetail(m)...)
+	if h := t.sel - int(t.stats.Stored); h >= 0 {
+		lines = append(lines, v.heldTitle(t.held[h], start)...)
+	} else {
+		title := fmt.Sprintf("─ message %d %s %s %s at %s ", m.Seq, arrow(m.Dir), msgType(m), style.FormatSize(m.Size), offset(start, m.Time))
+		lines = append(lines, st.Muted.Render(title+strings.Repeat("─", max(v.width-ansi.StringWidth(title), 1))))
+	}
+	return append(lines, v.messageDetail(m, t.heldID(t.sel))...)
 }
 
 // messagesHeader says how many messages there are, which is selected,
@@ -63,8 +67,11 @@ func (v *Model) messagesLines(f *session.Flow) []string {
 func (v *Model) messagesHeader(f *session.Flow) string {
 	t := &v.msgs
 	s := fmt.Sprintf("%d messages", t.stats.Stored)
-	if t.stats.Stored > 0 {
-		s = fmt.Sprintf("message %d of %d", t.sel+1, t.stats.Stored)
+	if t.total() > 0 {
+		s = fmt.Sprintf("message %d of %d", t.sel+1, t.total())
+	}
+	if len(t.held) > 0 {
+		s += fmt.Sprintf(" · %d paused", len(t.held))
 	}
 	if f != nil && (f.State == session.Done || f.State == session.Failed) {
 		s += " · connection closed"
@@ -89,7 +96,11 @@ func (v *Model) messageRow(i int, start session.Stamp) string {
 	if m == nil {
 		return st.Muted.Render(style.Cell(fmt.Sprintf("  %d …", i+1), w))
 	}
-	row := fmt.Sprintf("%s %s %9s %8s %-12s ", arrow(m.Dir), style.RCell(fmt.Sprint(m.Seq), 6),
+	seq, held := fmt.Sprint(m.Seq), v.msgs.heldID(i) != ""
+	if held {
+		seq = "⏸"
+	}
+	row := fmt.Sprintf("%s %s %9s %8s %-12s ", arrow(m.Dir), style.RCell(seq, 6),
 		offset(start, m.Time), style.FormatSize(m.Size), msgType(m))
 	var marks string
 	if m.Note != "" {
@@ -99,8 +110,11 @@ func (v *Model) messageRow(i int, start session.Stamp) string {
 		marks += "✂ "
 	}
 	preview := marks + messagePreview(m)
-	if i == v.msgs.sel {
+	switch {
+	case i == v.msgs.sel:
 		return st.Selected.Render(style.Cell("▸"+row+preview, w))
+	case held:
+		return st.Intercepted.Render(style.Cell(" "+row+preview, w))
 	}
 	line := " " + row
 	return line + st.Muted.Render(style.Cell(preview, max(w-ansi.StringWidth(line), 0)))
@@ -149,16 +163,16 @@ func messagePreview(m *session.Message) string {
 // messageDetail is the selected message in full: its note, then its
 // payload in the body view's current mode (rendered while drawing when
 // small, else by detailCmd).
-func (v *Model) messageDetail(m *session.Message) []string {
+func (v *Model) messageDetail(m *session.Message, held string) []string {
 	d := &v.msgs.detail
-	if d.seq == m.Seq && d.mode == v.mode && d.lines != nil {
+	if d.seq == m.Seq && d.held == held && d.mode == v.mode && d.lines != nil {
 		return d.lines
 	}
 	if len(m.Data) > syncRenderCap && m.Opcode != session.OpClose {
 		return []string{v.spin.View() + " rendering the message…"}
 	}
 	d.stop()
-	*d = msgDetail{seq: m.Seq, mode: v.mode, lines: renderMessage(context.Background(), m, v.mode, v.st)}
+	*d = msgDetail{seq: m.Seq, held: held, mode: v.mode, lines: renderMessage(context.Background(), m, v.mode, v.st)}
 	return d.lines
 }
 

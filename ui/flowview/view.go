@@ -22,6 +22,7 @@ import (
 	"github.com/siphonproxy/siphon/ui/pager"
 	"github.com/siphonproxy/siphon/ui/prompt"
 	"github.com/siphonproxy/siphon/ui/style"
+	"github.com/siphonproxy/siphon/ui/wsintercept"
 )
 
 // flowLoadedMsg carries a flow read from the store with its bodies.
@@ -74,11 +75,14 @@ type Model struct {
 
 	msgs   messagesTab // the Messages tab of a WebSocket flow
 	events eventsTab   // the Events tab of an event stream
+	// paused are the WebSocket messages held at breakpoints, all flows'.
+	paused wsintercept.PausedMsg
+	now    func() time.Time
 }
 
 // New returns a flow view that reads flows with load (Store.Get).
 func New(host prompt.Host, load func(id string) (*session.Flow, error), keys keymap.Map, st style.Styles, loc *time.Location, opts ...Option) *Model {
-	v := &Model{tabs: defaultTabs(), host: host, keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st),
+	v := &Model{tabs: defaultTabs(), host: host, keys: keys, st: st, loc: loc, load: load, pager: pager.New(keys, st), now: time.Now,
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Accent))}
 	for _, o := range opts {
 		o(v)
@@ -245,7 +249,11 @@ func (v *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		cmd := v.render()
 		v.layout(true)
-		return tea.Batch(cmd, v.StoreChanged(), v.parseEvents())
+		return tea.Batch(cmd, v.StoreChanged(), v.parseEvents(), v.takeHeld())
+	case wsintercept.PausedMsg:
+		return v.pausedChanged(msg)
+	case heldTickMsg:
+		return v.heldTicked(msg)
 	case messagesLoadedMsg:
 		return v.messagesLoaded(msg)
 	case msgRenderedMsg:
@@ -402,7 +410,7 @@ func (v *Model) MatchInfo() string {
 func (v *Model) View() string {
 	title := v.st.Muted.Render("loading…")
 	if v.flow != nil {
-		title = v.st.Muted.Render(fmt.Sprintf("#%d ", v.flow.Seq)) + oneLine(v.flow, v.st)
+		title = v.st.Muted.Render(fmt.Sprintf("#%d ", v.flow.Seq)) + v.breakingNote() + oneLine(v.flow, v.st)
 	}
 	var names []string
 	for i, t := range v.tabs {

@@ -59,6 +59,11 @@ const (
 	ActEdit            Action = "edit"
 	ActAnswer          Action = "answer"
 
+	ActForward       Action = "forward"
+	ActDrop          Action = "drop"
+	ActBreakMessages Action = "break-messages"
+	ActInject        Action = "inject"
+
 	ActRules     Action = "rules"
 	ActToggle    Action = "toggle"
 	ActNewRule   Action = "new-rule"
@@ -98,7 +103,11 @@ const (
 	ScopeInput     Scope = "inputs (filter, search, comment, paths)"
 )
 
-var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopeMessages, ScopeIntercept, ScopePager, ScopeRules, ScopeConnect, ScopeMenu, ScopePrompt, ScopeInput}
+// ScopeMessageBreak is tried before ScopeIntercept: on a WebSocket with
+// a paused message its keys act on the message.
+const ScopeMessageBreak Scope = "WebSocket intercept (flow list and flow view; a, e, X act on a paused message)"
+
+var scopeOrder = []Scope{ScopeGlobal, ScopeList, ScopeFlow, ScopeMessages, ScopeIntercept, ScopeMessageBreak, ScopePager, ScopeRules, ScopeConnect, ScopeMenu, ScopePrompt, ScopeInput}
 
 // Binding ties keys to an action within a scope.
 type Binding struct {
@@ -183,6 +192,15 @@ func Default() Map {
 		bind(ScopeIntercept, ActAnswer, "answer", "p"),
 		bind(ScopeIntercept, ActIntercept, "intercept filter", "i"),
 		bind(ScopeIntercept, ActInterceptToggle, "intercept on/off", "I"),
+
+		// The keys of a paused flow act on a paused message, where the
+		// focused WebSocket has one (the one selected in the Messages
+		// tab, else its oldest).
+		bind(ScopeMessageBreak, ActForward, "forward", "a"),
+		bind(ScopeMessageBreak, ActEdit, "edit", "e"),
+		bind(ScopeMessageBreak, ActDrop, "drop", "X"),
+		bind(ScopeMessageBreak, ActBreakMessages, "pause messages on/off", "B"),
+		bind(ScopeMessageBreak, ActInject, "send a message", "s"),
 
 		bind(ScopePager, ActUp, "scroll up", "k", "up"),
 		bind(ScopePager, ActDown, "scroll down", "j", "down"),

@@ -53,7 +53,7 @@ func HelpNote(b Binding, readOnly bool) string {
 	switch {
 	case !readOnly:
 		return ""
-	case b.Scope == ScopeIntercept, b.Scope == ScopeRules, b.Action == ActRules,
+	case b.Scope == ScopeIntercept, b.Scope == ScopeMessageBreak, b.Scope == ScopeRules, b.Action == ActRules,
 		b.Action == ActReplay, b.Action == ActReplayAll, b.Action == ActConnect, b.Action == ActPassthrough:
 		return "needs the proxy: not in a read-only session"
 	case Refusal(b, readOnly) != "":
@@ -62,20 +62,41 @@ func HelpNote(b Binding, readOnly bool) string {
 	return ""
 }
 
-// Hints are the bindings the hint bar shows for scope: help first, then,
-// with paused set (a paused flow is focused), what can be done with it,
-// then the scope's keys but the obvious ones and those Refusal refuses
-// (in a read-only session).
-func (km Map) Hints(scope Scope, paused, readOnly bool) []Binding {
+// Focus is what the focused flow offers the hint bar besides its page's
+// keys.
+type Focus uint8
+
+// What a focused flow can be.
+const (
+	FocusNone          Focus = iota
+	FocusPausedFlow          // paused at a breakpoint: resume, kill, edit, answer
+	FocusWebSocket           // an open WebSocket: pause its messages, send one
+	FocusPausedMessage       // an open WebSocket with a message paused: forward, edit, drop
+)
+
+// Hints are the bindings the hint bar shows for scope: help first, then
+// what can be done with the focused flow (a paused flow, an open
+// WebSocket, a paused message), then the scope's keys but the obvious ones
+// and those Refusal refuses (in a read-only session).
+func (km Map) Hints(scope Scope, focus Focus, readOnly bool) []Binding {
 	bs := []Binding{}
 	for _, b := range km.InScope(ScopeGlobal) {
 		if b.Action == ActHelp {
 			bs = append(bs, b)
 		}
 	}
-	if paused {
+	switch focus {
+	case FocusPausedFlow:
 		for _, b := range km.InScope(ScopeIntercept) {
 			if b.Action != ActIntercept && b.Action != ActInterceptToggle {
+				bs = append(bs, b)
+			}
+		}
+	case FocusPausedMessage:
+		bs = append(bs, km.InScope(ScopeMessageBreak)...)
+	case FocusWebSocket:
+		for _, b := range km.InScope(ScopeMessageBreak) {
+			if b.Action == ActBreakMessages || b.Action == ActInject {
 				bs = append(bs, b)
 			}
 		}
