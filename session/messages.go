@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // DefaultMessageCap is the number of WebSocket messages a flow stores when
@@ -37,6 +38,12 @@ type messageState struct {
 	// msgBytes counts the payload bytes of msgPending and msgInflight;
 	// past msgMemLimit, new payloads are not kept (see AddMessage).
 	msgBytes, msgMemLimit int64
+
+	// msgCols is what readMessages selects for Action and Original, found
+	// once (see actionColumns).
+	msgColsOnce sync.Once
+	msgCols     string
+	msgColsErr  error
 }
 
 // messageMemLimit bounds the payload bytes waiting for the writer.
