@@ -131,9 +131,29 @@ func (t *Tap) Err() string {
 // Write parses p, the next bytes of the direction as relayed. It never
 // fails, always consumes all of p, never modifies p and does not keep it.
 func (t *Tap) Write(p []byte) (int, error) {
+	return t.write(p, false), nil
+}
+
+// atBoundary reports whether the bytes so far end between data messages
+// (control frames may still come): nothing of a frame or a fragmented
+// message is pending, and parsing has not stopped at a protocol error.
+func (t *Tap) atBoundary() bool {
+	return !t.inFrame && t.hdrN == 0 && t.msg == nil && !t.closed && t.err.Load() == nil
+}
+
+// write parses p as Write does; with toBoundary it stops at the first
+// message boundary (see atBoundary) and returns how much of p it took, 0
+// when it already was at one.
+func (t *Tap) write(p []byte, toBoundary bool) int {
+	if toBoundary && t.atBoundary() {
+		return 0
+	}
 	n := len(p)
-	t.bytes.Add(int64(n))
+	defer func() { t.bytes.Add(int64(n - len(p))) }()
 	for len(p) > 0 && !t.closed && t.err.Load() == nil {
+		if toBoundary && t.atBoundary() {
+			return n - len(p)
+		}
 		if !t.inFrame {
 			p = p[t.header(p):]
 			continue
@@ -149,7 +169,10 @@ func (t *Tap) Write(p []byte) (int, error) {
 			t.endFrame()
 		}
 	}
-	return n, nil
+	if !toBoundary {
+		p = p[len(p):] // a stopped tap still takes (and counts) every byte
+	}
+	return n - len(p)
 }
 
 // Close ends the direction: a message still being reassembled is emitted
