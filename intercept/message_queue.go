@@ -15,7 +15,7 @@ import (
 
 // PausedMessage is a WebSocket message held at a breakpoint.
 type PausedMessage struct {
-	ID       string            // the pause's id, unique within the Engine
+	ID       string // the pause's id, unique within the Engine
 	FlowID   string
 	Dir      session.Direction // session.Up (client→server) or session.Down
 	Opcode   session.Opcode    // session.OpText or session.OpBinary

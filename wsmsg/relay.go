@@ -67,8 +67,8 @@ type Relay struct {
 	pending  [][]byte   // injected frames waiting for a boundary
 	// queuedMsgs are the messages of pending, recorded once sent.
 	queuedMsgs []session.Message
-	ended    bool
-	wake     atomic.Bool // an injection waits: switch to frames
+	ended      bool
+	wake       atomic.Bool // an injection waits: switch to frames
 
 	catching bool              // frame mode: the tap's messages come to caught
 	caught   []session.Message // what the tap emitted during the last Write

@@ -97,10 +97,10 @@ type frames struct {
 	streaming bool      // cur is too large to hold: its bytes go on as they come
 	queue     []*queued // complete, in order; the head is being decided
 	deciding  bool
-	buffered  int  // bytes held in cur and queue
-	raw       bool // a protocol error: bytes go on as they come, unparsed
-	desync    bool // the peer's inflate window no longer matches (see Relay)
-	failed    bool // the destination failed
+	buffered  int    // bytes held in cur and queue
+	raw       bool   // a protocol error: bytes go on as they come, unparsed
+	desync    bool   // the peer's inflate window no longer matches (see Relay)
+	failed    bool   // the destination failed
 	release   func() // ends the holds: the conversation is closing
 }
 
