@@ -70,8 +70,10 @@ type Relay struct {
 	ended      bool
 	wake       atomic.Bool // an injection waits: switch to frames
 
-	catching bool              // frame mode: the tap's messages come to caught
-	caught   []session.Message // what the tap emitted during the last Write
+	// In frame mode the reader goroutine owns the tap: what it emits goes
+	// to caught, handed over with the bytes that made it.
+	catching bool
+	caught   []session.Message
 }
 
 // NewRelay returns a relay of src to dst through tap, whose messages it
@@ -173,8 +175,11 @@ func (r *Relay) write(b []byte, atBoundary bool) error {
 // Run relays until the source ends or the destination fails, then closes
 // the tap. ctx ending releases held messages (dropped).
 func (r *Relay) Run(ctx context.Context) {
+	framed := false
 	defer func() {
-		r.tap.Close()
+		if !framed { // in frame mode the reader closes it
+			r.tap.Close()
+		}
 		r.wmu.Lock()
 		r.ended = true
 		r.pending, r.queuedMsgs = nil, nil
@@ -193,6 +198,7 @@ func (r *Relay) Run(ctx context.Context) {
 						return
 					}
 					rest := bytes.Clone(p[used:])
+					framed = true
 					r.runFrames(ctx, io.MultiReader(bytes.NewReader(rest), r.src))
 					return
 				}

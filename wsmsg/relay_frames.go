@@ -2,6 +2,7 @@ package wsmsg
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"io"
@@ -10,7 +11,7 @@ import (
 )
 
 // item is what the frame reader hands the relay: a frame's header, a
-// chunk of its payload, or the end of the source.
+// chunk of its payload, or (raw) bytes that cannot be parsed as frames.
 type item struct {
 	hdr    bool // raw is a frame header
 	op     session.Opcode
@@ -18,14 +19,26 @@ type item struct {
 	rsv1   bool
 	length uint64 // the frame's payload length, with hdr
 	raw    []byte
-	end    bool // the source ended (after raw, if any)
+	msgs   []session.Message // what the tap emitted for raw
+	bad    bool              // raw broke the protocol: from here on bytes are not parsed
+	end    bool              // the source ended (after raw, if any)
 }
 
-// readFrames splits src into items until it ends or done is closed. It
-// only finds where frames begin and end; the tap checks them.
-func readFrames(src io.Reader, count func(int), out chan<- item, done <-chan struct{}) {
+// readFrames splits src into items until it ends or done is closed,
+// feeding the tap as it reads: a protocol error is seen at the byte that
+// makes it, and the bytes from there on are handed over as they come.
+// The tap is this goroutine's until it returns, having closed it.
+func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{}) {
+	defer func() {
+		r.catching = false // what Close emits is recorded as is
+		r.tap.Close()
+	}()
 	br := bufio.NewReaderSize(src, 32<<10)
 	send := func(it item) bool {
+		if it.end {
+			r.tap.Close() // what it emits goes with the last bytes
+		}
+		it.msgs, r.caught = r.caught, nil
 		select {
 		case out <- it:
 			return true
@@ -33,22 +46,33 @@ func readFrames(src io.Reader, count func(int), out chan<- item, done <-chan str
 			return false
 		}
 	}
+	feed := func(b []byte) {
+		r.count(len(b))
+		r.tap.write(b, false)
+	}
 	var hdr [14]byte
 	for {
-		n, err := io.ReadFull(br, hdr[:2])
-		if err == nil {
-			need := headerLen(hdr[1])
-			var k int
-			k, err = io.ReadFull(br, hdr[2:need])
+		n, need := 0, 2
+		for n < need {
+			k, err := br.Read(hdr[n:need])
+			feed(hdr[n : n+k])
 			n += k
-		}
-		count(n)
-		if err != nil {
-			send(item{raw: append([]byte(nil), hdr[:n]...), end: true})
-			return
+			if n >= 2 {
+				need = headerLen(hdr[1])
+			}
+			switch {
+			case r.tap.Err() != "":
+				if send(item{raw: bytes.Clone(hdr[:n]), bad: true, end: err != nil}) && err == nil {
+					r.copyRaw(br, send, feed)
+				}
+				return
+			case err != nil:
+				send(item{raw: bytes.Clone(hdr[:n]), end: true})
+				return
+			}
 		}
 		it := item{hdr: true, op: session.Opcode(hdr[0] & 0x0f), fin: hdr[0]&0x80 != 0, rsv1: hdr[0]&0x40 != 0,
-			raw: append([]byte(nil), hdr[:n]...)}
+			raw: bytes.Clone(hdr[:n])}
 		switch rest := hdr[2:n]; hdr[1] & 0x7f {
 		case 126:
 			it.length = uint64(binary.BigEndian.Uint16(rest))
@@ -63,15 +87,23 @@ func readFrames(src io.Reader, count func(int), out chan<- item, done <-chan str
 		for remain := it.length; remain > 0; {
 			buf := make([]byte, min(remain, 32<<10))
 			k, err := br.Read(buf)
-			count(k)
+			feed(buf[:k])
 			remain -= uint64(k)
-			if err != nil {
-				send(item{raw: buf[:k], end: true})
+			if !send(item{raw: buf[:k], end: err != nil}) || err != nil {
 				return
 			}
-			if !send(item{raw: buf[:k]}) {
-				return
-			}
+		}
+	}
+}
+
+// copyRaw hands over the rest of the source as it comes, unparsed.
+func (r *Relay) copyRaw(br *bufio.Reader, send func(item) bool, feed func([]byte)) {
+	for {
+		buf := make([]byte, 32<<10)
+		k, err := br.Read(buf)
+		feed(buf[:k])
+		if !send(item{raw: buf[:k], end: err != nil}) || err != nil {
+			return
 		}
 	}
 }
@@ -81,7 +113,11 @@ type queued struct {
 	raw        []byte // its frames as received
 	m          session.Message
 	compressed bool
-	close      bool // a close frame, sent in order after the messages before it
+	// close marks bytes sent in order after the messages before them, as
+	// they are: a close frame, or bytes after a protocol error; msgs are
+	// recorded as they are sent.
+	close bool
+	msgs  []session.Message
 }
 
 // frames is the state of a relay in frame mode; only runFrames uses it.
@@ -115,7 +151,7 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 	items := make(chan item, 16)
 	done := make(chan struct{})
 	defer close(done)
-	go readFrames(src, r.count, items, done)
+	go r.readFrames(src, items, done)
 	holdCtx, release := context.WithCancel(ctx)
 	defer release()
 	results := make(chan decided, 1)
@@ -162,10 +198,11 @@ func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 	if q.close || s.raw {
 		s.queue = s.queue[1:]
 		s.buffered -= len(q.raw)
-		if s.raw && !q.close {
+		if !q.close {
 			r.cfg.Record(q.m)
 		}
-		s.failed = r.write(q.raw, true) != nil
+		r.record(q.msgs)
+		s.failed = r.write(q.raw, !s.raw) != nil
 		return
 	}
 	if r.cfg.Decide == nil {
@@ -213,19 +250,10 @@ func (r *Relay) apply(s *frames, q *queued, d Decision) {
 // take handles the next item from the source.
 func (r *Relay) take(s *frames, it item, limit int) {
 	if s.raw {
-		r.tap.write(it.raw, false)
-		r.recordCaught()
-		if len(s.queue) == 0 {
-			s.failed = r.write(it.raw, false) != nil
-		} else {
-			s.queue = append(s.queue, &queued{raw: it.raw, close: true})
-			s.buffered += len(it.raw)
-		}
+		r.inOrder(s, it.raw, it.msgs)
 		return
 	}
-	r.caught = r.caught[:0]
-	r.tap.write(it.raw, false)
-	if r.tap.Err() != "" || it.end {
+	if it.bad || it.end {
 		r.toRaw(s, it)
 		return
 	}
@@ -250,9 +278,11 @@ func (r *Relay) take(s *frames, it item, limit int) {
 	}
 	switch {
 	case s.control:
-		r.endControl(s)
+		r.endControl(s, it.msgs)
 	case s.fin:
-		r.endMessage(s)
+		r.endMessage(s, it.msgs)
+	default:
+		r.record(it.msgs) // nothing: a message ends with its last frame
 	}
 }
 
@@ -277,33 +307,29 @@ func (r *Relay) takeData(s *frames, raw []byte, limit int) {
 // endControl sends a complete control frame: at once, or a close frame
 // after the messages waiting before it (a close ends the conversation:
 // messages held at a breakpoint are released, dropped).
-func (r *Relay) endControl(s *frames) {
-	r.recordCaught()
+func (r *Relay) endControl(s *frames, msgs []session.Message) {
 	raw := append([]byte(nil), s.ctl...)
 	if s.op == session.OpClose {
 		s.release()
-	}
-	if s.op == session.OpClose && len(s.queue) > 0 {
-		s.queue = append(s.queue, &queued{raw: raw, close: true})
-		s.buffered += len(raw)
+		r.inOrder(s, raw, msgs)
 		return
 	}
+	r.record(msgs)
 	s.failed = r.write(raw, !s.streaming) != nil
 }
 
 // endMessage queues the data message just completed for its decision, or
 // records it when it went on as it came.
-func (r *Relay) endMessage(s *frames) {
+func (r *Relay) endMessage(s *frames, msgs []session.Message) {
 	q := s.cur
 	s.cur = nil
-	for _, m := range r.caught {
+	for _, m := range msgs {
 		if m.Opcode == session.OpText || m.Opcode == session.OpBinary {
 			q.m = m
 		} else {
 			r.cfg.Record(m)
 		}
 	}
-	r.caught = r.caught[:0]
 	if s.streaming {
 		s.streaming = false
 		q.m.Note = joinNotes(q.m.Note, "not held: larger than the capture limit")
@@ -319,7 +345,6 @@ func (r *Relay) endMessage(s *frames) {
 // them. What was being read is sent as it came.
 func (r *Relay) toRaw(s *frames, it item) {
 	s.raw = true
-	r.recordCaught()
 	var raw []byte
 	if s.cur != nil && !s.streaming {
 		raw = append(raw, s.cur.raw...)
@@ -330,18 +355,24 @@ func (r *Relay) toRaw(s *frames, it item) {
 	}
 	raw = append(raw, it.raw...)
 	s.cur = nil
+	r.inOrder(s, raw, it.msgs)
+}
+
+// inOrder sends raw as it is after the messages waiting before it, and
+// records msgs then.
+func (r *Relay) inOrder(s *frames, raw []byte, msgs []session.Message) {
 	if len(s.queue) == 0 {
-		s.failed = r.write(raw, false) != nil
+		r.record(msgs)
+		s.failed = r.write(raw, !s.raw && !s.streaming) != nil
 		return
 	}
-	s.queue = append(s.queue, &queued{raw: raw, close: true})
+	s.queue = append(s.queue, &queued{raw: raw, close: true, msgs: msgs})
 	s.buffered += len(raw)
 }
 
-// recordCaught records what the tap emitted, as it emitted it.
-func (r *Relay) recordCaught() {
-	for _, m := range r.caught {
+// record records what the tap emitted, as it emitted it.
+func (r *Relay) record(msgs []session.Message) {
+	for _, m := range msgs {
 		r.cfg.Record(m)
 	}
-	r.caught = r.caught[:0]
 }
