@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -77,12 +78,16 @@ func (e *Engine) DecideMessage(ctx context.Context, f *session.Flow, m *session.
 				d.Note = joinNote(d.Note, fmt.Sprintf("rewrite %q: not applied, the message is larger than the capture limit", c.rule.Name))
 				continue
 			}
-			data := d.Data
-			if data == nil {
-				data = m.Data
+			before := d.Data
+			if before == nil {
+				before = m.Data
 			}
+			data := before
 			for _, rp := range rw.replace {
 				data = rp.re.ReplaceAll(data, rp.with)
+			}
+			if bytes.Equal(data, before) {
+				continue // nothing replaced: the message goes on as it came
 			}
 			d.Data = data
 			d.Action = joinNote(d.Action, session.RuleAction("rewritten", c.rule.Name))

@@ -2,6 +2,7 @@ package mitm
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -173,7 +174,11 @@ func waitMessage(t *testing.T, tp *testProxy, flowID, what string, ok func(sessi
 		select {
 		case <-tp.rec.changed:
 		case <-timeout:
-			t.Fatalf("no recorded message %s after 10s; have %+v", what, tp.rec.messages(flowID))
+			var have []string
+			for _, m := range tp.rec.messages(flowID) {
+				have = append(have, fmt.Sprintf("%s %s %dB %q action %q note %q", m.Dir, m.Opcode, m.Size, trim(string(m.Data)), m.Action, m.Note))
+			}
+			t.Fatalf("no recorded message %s after 10s; have %q", what, have)
 		}
 	}
 }
