@@ -3,6 +3,7 @@ package intercept
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -242,5 +243,38 @@ func TestChainPassesMessageDecisions(t *testing.T) {
 	}
 	if Chain(DeciderFunc(func(context.Context, Phase, *session.Flow) Decision { return Decision{} })).(MessageDecider).WantsMessages(f) {
 		t.Error("a chain without message deciders wants messages")
+	}
+}
+
+// TestDocExamplesParse checks that the rules files in the package
+// documentation load.
+func TestDocExamplesParse(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	var cur strings.Builder
+	for _, line := range strings.Split(string(src), "\n") {
+		if code, ok := strings.CutPrefix(line, "//\t"); ok {
+			cur.WriteString(code + "\n")
+			continue
+		}
+		if cur.Len() > 0 {
+			blocks = append(blocks, cur.String())
+			cur.Reset()
+		}
+	}
+	if len(blocks) < 2 {
+		t.Fatalf("found %d examples in doc.go", len(blocks))
+	}
+	for _, b := range blocks {
+		rules, err := Parse([]byte(b), "doc.go", t.TempDir())
+		if err != nil && !strings.Contains(err.Error(), "mock file") { // the first example names a file
+			t.Errorf("example does not load: %v\n%s", err, b)
+		}
+		if err == nil && len(rules) == 0 {
+			t.Errorf("example has no rules:\n%s", b)
+		}
 	}
 }
