@@ -39,10 +39,10 @@ func (e *Engine) WantsMessages(f *session.Flow) bool {
 // DecideMessage applies the message rules to m: the first matching block
 // drops it, every matching rewrite of its direction applies in order, and
 // a matching message breakpoint (while interception is on) or the flow's
-// message breakpoint holds it until ForwardMessage or DropMessage, the
-// intercept timeout (forwarded as the rules left it), or ctx's end
-// (dropped). Rules match the flow with m as its only message, as the peer
-// sent it.
+// message breakpoint holds it (the decision's Wait) until ForwardMessage
+// or DropMessage, the intercept timeout (forwarded as the rules left it),
+// or the end of Wait's ctx (dropped). Rules match the flow with m as its
+// only message, as the peer sent it.
 func (e *Engine) DecideMessage(ctx context.Context, f *session.Flow, m *session.Message) MessageDecision {
 	if f == nil || m == nil || (m.Opcode != session.OpText && m.Opcode != session.OpBinary) {
 		return MessageDecision{}
@@ -108,5 +108,5 @@ func (e *Engine) DecideMessage(ctx context.Context, f *session.Flow, m *session.
 	if data == nil {
 		data = m.Data
 	}
-	return e.holdMessage(ctx, f.ID, m, data, d, pauseBy)
+	return e.holdMessage(f.ID, m, data, d, pauseBy)
 }

@@ -18,10 +18,9 @@ type MessageDecider interface {
 	WantsMessages(f *session.Flow) bool
 	// DecideMessage decides about one text or binary message m, its
 	// payload whole and decoded (inflated), before any of it is sent on.
-	// Unlike Decide it blocks while the message is held at a breakpoint,
-	// holding only that direction of that connection; it returns a drop
-	// when ctx ends (the connection closed). f and m are the proxy's: read
-	// them during the call only.
+	// It does not block: a message held at a breakpoint is a decision
+	// with Wait set. f and m are the proxy's: read them during the call
+	// only.
 	DecideMessage(ctx context.Context, f *session.Flow, m *session.Message) MessageDecision
 }
 
@@ -37,6 +36,13 @@ type MessageDecision struct {
 	Action string
 	// Note is added to the message's note (a timeout, a rewrite skipped).
 	Note string
+	// Wait is set when the message is held at a breakpoint: the caller
+	// holds that direction of the connection and calls Wait, which blocks
+	// until the message is forwarded (as is or edited) or dropped, the
+	// intercept timeout passes (forwarded as the rules left it), or ctx
+	// ends (the connection closed: dropped), and returns the decision to
+	// act on, never with Wait set.
+	Wait func(ctx context.Context) MessageDecision
 }
 
 func (c chain) WantsMessages(f *session.Flow) bool {
@@ -56,7 +62,7 @@ func (c chain) DecideMessage(ctx context.Context, f *session.Flow, m *session.Me
 		if !ok || !md.WantsMessages(f) {
 			continue
 		}
-		if dec := md.DecideMessage(ctx, f, m); dec.Drop || dec.Data != nil || dec.Action != "" || dec.Note != "" {
+		if dec := md.DecideMessage(ctx, f, m); dec.Drop || dec.Data != nil || dec.Action != "" || dec.Note != "" || dec.Wait != nil {
 			return dec
 		}
 	}

@@ -119,9 +119,10 @@ func (e *Engine) resolveMessage(id, op string, fn func(p *pendingMessage) Messag
 	return nil
 }
 
-// holdMessage lists m as paused and waits until it is resolved, its
-// timeout passes, or ctx ends (the connection closed).
-func (e *Engine) holdMessage(ctx context.Context, flowID string, m *session.Message, data []byte, base MessageDecision, by string) MessageDecision {
+// holdMessage lists m as paused and returns the decision whose Wait
+// waits until it is resolved, its timeout passes, or ctx ends (the
+// connection closed).
+func (e *Engine) holdMessage(flowID string, m *session.Message, data []byte, base MessageDecision, by string) MessageDecision {
 	now := time.Now()
 	q := &e.msgs
 	q.mu.Lock()
@@ -134,8 +135,12 @@ func (e *Engine) holdMessage(ctx context.Context, flowID string, m *session.Mess
 	q.byID[p.ID] = p
 	q.mu.Unlock()
 	e.notify()
+	return MessageDecision{Wait: func(ctx context.Context) MessageDecision { return e.waitMessage(ctx, p) }}
+}
 
-	timer := time.NewTimer(e.cfg.Timeout)
+func (e *Engine) waitMessage(ctx context.Context, p *pendingMessage) MessageDecision {
+	q, base := &e.msgs, p.base
+	timer := time.NewTimer(time.Until(p.Deadline))
 	defer timer.Stop()
 	var d MessageDecision
 	select {

@@ -36,11 +36,28 @@ func wsMessage(dir session.Direction, data string) *session.Message {
 	return &session.Message{Dir: dir, Opcode: session.OpText, Data: []byte(data), Size: int64(len(data))}
 }
 
-// decideAsync runs DecideMessage in the background.
+// decideAsync runs DecideMessage, and its Wait in the background.
 func decideAsync(ctx context.Context, e *Engine, f *session.Flow, m *session.Message) <-chan MessageDecision {
 	ch := make(chan MessageDecision, 1)
-	go func() { ch <- e.DecideMessage(ctx, f, m) }()
+	d := e.DecideMessage(ctx, f, m)
+	if d.Wait == nil {
+		ch <- d
+		return ch
+	}
+	go func() { ch <- d.Wait(ctx) }()
 	return ch
+}
+
+// decideWait is DecideMessage, waiting when the message is held.
+func decideWait(ctx context.Context, e *Engine, f *session.Flow, m *session.Message) MessageDecision {
+	d := e.DecideMessage(ctx, f, m)
+	if d.Wait != nil {
+		d = d.Wait(ctx)
+		if d.Wait != nil {
+			panic("Wait returned a decision with Wait")
+		}
+	}
+	return d
 }
 
 func waitMsgs(t *testing.T, e *Engine, n int) []PausedMessage {
@@ -90,6 +107,9 @@ func TestMessageRulesDecide(t *testing.T) {
 	}
 	for _, tc := range cases {
 		d := e.DecideMessage(ctx, f, tc.m)
+		if d.Wait != nil {
+			t.Errorf("%s %q: held", tc.m.Dir, tc.m.Data)
+		}
 		if d.Drop != tc.drop || string(d.Data) != tc.data || d.Action != tc.action || (tc.data == "" && d.Data != nil) {
 			t.Errorf("%s %q: %+v, want drop %v data %q action %q", tc.m.Dir, tc.m.Data, d, tc.drop, tc.data, tc.action)
 		}
@@ -200,7 +220,7 @@ func TestMessageBreakpointForwardEditDrop(t *testing.T) {
 func TestMessageBreakpointTimeoutAndClose(t *testing.T) {
 	e, _ := engineWith(t, Config{Timeout: 20 * time.Millisecond}, messageRules)
 	f := wsFlowAt("http://chat.test/ws")
-	d := e.DecideMessage(context.Background(), f, wsMessage(session.Up, "hold my secret"))
+	d := decideWait(context.Background(), e, f, wsMessage(session.Up, "hold my secret"))
 	if d.Drop || string(d.Data) != "hold my public" || !strings.Contains(d.Note, "intercept timeout") {
 		t.Errorf("after the timeout: %+v", d)
 	}
@@ -222,7 +242,7 @@ func TestMessageBreakpointTimeoutAndClose(t *testing.T) {
 	// rewritten: its payload is not whole.
 	big := wsMessage(session.Up, "hold my secret")
 	big.Truncated, big.Size = true, 1<<30
-	if d := e.DecideMessage(context.Background(), f, big); d.Data != nil || !strings.Contains(d.Note, "not held") || !strings.Contains(d.Note, "not applied") {
+	if d := decideWait(context.Background(), e, f, big); d.Data != nil || !strings.Contains(d.Note, "not held") || !strings.Contains(d.Note, "not applied") {
 		t.Errorf("truncated: %+v", d)
 	}
 }

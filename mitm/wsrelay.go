@@ -80,8 +80,7 @@ func (p *Proxy) wsRelays(res *http.Response, rec *record, rl *relayed, clientW i
 	if md, ok := p.cfg.Decider.(intercept.MessageDecider); ok {
 		cfg.Wants = func() bool { return md.WantsMessages(snap) }
 		cfg.Decide = func(ctx context.Context, m *session.Message) wsmsg.Decision {
-			d := md.DecideMessage(ctx, snap, m)
-			return wsmsg.Decision{Drop: d.Drop, Data: d.Data, Action: d.Action, Note: d.Note}
+			return relayDecision(md.DecideMessage(ctx, snap, m))
 		}
 	}
 	cfg.Count = &rl.upN
@@ -91,4 +90,13 @@ func (p *Proxy) wsRelays(res *http.Response, rec *record, rl *relayed, clientW i
 	rl.ctx = p.ctx
 	p.ws.add(snap.ID, rl)
 	return snap.ID
+}
+
+// relayDecision converts an intercept decision for the relay.
+func relayDecision(d intercept.MessageDecision) wsmsg.Decision {
+	out := wsmsg.Decision{Drop: d.Drop, Data: d.Data, Action: d.Action, Note: d.Note}
+	if d.Wait != nil {
+		out.Wait = func(ctx context.Context) wsmsg.Decision { return relayDecision(d.Wait(ctx)) }
+	}
+	return out
 }

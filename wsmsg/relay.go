@@ -20,6 +20,12 @@ type Decision struct {
 	Data   []byte // when not nil, the payload sent instead
 	Action string // recorded as session.Message.Action
 	Note   string // added to the message's note
+	// Wait, when set, holds the message: the relay calls it on a
+	// goroutine of its own (control frames keep flowing meanwhile) and
+	// acts on what it returns. It must return promptly once ctx ends,
+	// which happens when this direction's source closes or sends a close
+	// frame.
+	Wait func(ctx context.Context) Decision
 }
 
 // RelayConfig configures a Relay.
@@ -29,9 +35,8 @@ type RelayConfig struct {
 	// must be cheap.
 	Wants func() bool
 	// Decide decides about a text or binary message, whole and decoded,
-	// before any of it is sent on. It may block (a breakpoint) until ctx
-	// ends, which happens when this direction's source closes or sends a
-	// close frame; it must then return promptly.
+	// before any of it is sent on. It must not block: a message to hold
+	// is a Decision with Wait set.
 	Decide func(ctx context.Context, m *session.Message) Decision
 	// Record receives every message, with what was done to it; nil means
 	// the tap's Emit.

@@ -18,7 +18,10 @@ type item struct {
 	fin    bool
 	rsv1   bool
 	length uint64 // the frame's payload length, with hdr
-	raw    []byte
+	// payload is how much of the frame's payload follows the header in
+	// raw: all of a small frame whose bytes had already arrived.
+	payload int
+	raw     []byte
 	msgs   []session.Message // what the tap emitted for raw
 	bad    bool              // raw broke the protocol: from here on bytes are not parsed
 	end    bool              // the source ended (after raw, if any)
@@ -81,10 +84,17 @@ func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{})
 		default:
 			it.length = uint64(hdr[1] & 0x7f)
 		}
+		if n := int(it.length); it.length <= 32<<10 && n <= br.Buffered() {
+			// Small and already here: one item, without waiting.
+			it.raw = append(it.raw, make([]byte, n)...)
+			io.ReadFull(br, it.raw[len(it.raw)-n:]) // buffered: cannot fail
+			feed(it.raw[len(it.raw)-n:])
+			it.payload = n
+		}
 		if !send(it) {
 			return
 		}
-		for remain := it.length; remain > 0; {
+		for remain := it.length - uint64(it.payload); remain > 0; {
 			buf := make([]byte, min(remain, 32<<10))
 			k, err := br.Read(buf)
 			feed(buf[:k])
@@ -205,14 +215,17 @@ func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 		s.failed = r.write(q.raw, !s.raw) != nil
 		return
 	}
-	if r.cfg.Decide == nil {
-		s.deciding = true
-		results <- decided{q, Decision{}}
+	var d Decision
+	if r.cfg.Decide != nil {
+		m := q.m
+		d = r.cfg.Decide(ctx, &m)
+	}
+	if d.Wait == nil {
+		r.apply(s, q, d)
 		return
 	}
 	s.deciding = true
-	m := q.m
-	go func() { results <- decided{q, r.cfg.Decide(ctx, &m)} }()
+	go func() { results <- decided{q, d.Wait(ctx)} }()
 }
 
 // apply acts on the decision about the head of the queue.
@@ -258,7 +271,7 @@ func (r *Relay) take(s *frames, it item, limit int) {
 		return
 	}
 	if it.hdr {
-		s.op, s.fin, s.remain, s.control = it.op, it.fin, it.length, it.op >= session.OpClose
+		s.op, s.fin, s.remain, s.control = it.op, it.fin, it.length-uint64(it.payload), it.op >= session.OpClose
 		if s.control {
 			s.ctl = append(s.ctl[:0], it.raw...)
 		} else if s.cur == nil {
@@ -292,7 +305,11 @@ func (r *Relay) takeData(s *frames, raw []byte, limit int) {
 		s.failed = r.write(raw, false) != nil
 		return
 	}
-	s.cur.raw = append(s.cur.raw, raw...)
+	if s.cur.raw == nil {
+		s.cur.raw = raw // the item's own bytes: most messages are one item
+	} else {
+		s.cur.raw = append(s.cur.raw, raw...)
+	}
 	s.buffered += len(raw)
 	if len(s.cur.raw) <= limit || len(s.queue) > 0 || (s.desync && s.cur.compressed) {
 		return

@@ -18,12 +18,14 @@ func holding() (RelayConfig, chan *session.Message, chan Decision) {
 		Wants: func() bool { return true },
 		Decide: func(ctx context.Context, m *session.Message) Decision {
 			asked <- m
-			select {
-			case d := <-answers:
-				return d
-			case <-ctx.Done():
-				return Decision{Drop: true, Action: session.ActionDropped}
-			}
+			return Decision{Wait: func(ctx context.Context) Decision {
+				select {
+				case d := <-answers:
+					return d
+				case <-ctx.Done():
+					return Decision{Drop: true, Action: session.ActionDropped}
+				}
+			}}
 		},
 	}, asked, answers
 }
