@@ -22,9 +22,9 @@ type item struct {
 	// raw: all of a small frame whose bytes had already arrived.
 	payload int
 	raw     []byte
-	msgs   []session.Message // what the tap emitted for raw
-	bad    bool              // raw broke the protocol: from here on bytes are not parsed
-	end    bool              // the source ended (after raw, if any)
+	msgs    []session.Message // what the tap emitted for raw
+	bad     bool              // raw broke the protocol: from here on bytes are not parsed
+	end     bool              // the source ended (after raw, if any)
 }
 
 // readFrames splits src into items until it ends or done is closed,
