@@ -116,4 +116,3 @@ func (r *Relay) copyRaw(br *bufio.Reader, send func(item) bool, feed func([]byte
 		}
 	}
 }
-
