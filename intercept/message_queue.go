@@ -3,12 +3,14 @@ package intercept
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/siphonproxy/siphon/session"
 )
@@ -47,7 +49,9 @@ type messageQueue struct {
 
 // BreakMessages turns on (or off) a breakpoint on every text and binary
 // message of the flow, both directions, until it is turned off. An open
-// connection starts pausing at its next message.
+// connection starts pausing at its next message. Unlike rules'
+// breakpoints it pauses while interception is off too: it is a person's
+// explicit choice for one flow.
 func (e *Engine) BreakMessages(flowID string, on bool) {
 	q := &e.msgs
 	q.mu.Lock()
@@ -88,33 +92,45 @@ func (e *Engine) PausedMessages() []PausedMessage {
 }
 
 // ForwardMessage sends a held message on: unchanged (as the rules left it)
-// when data is nil, else with data as its payload, recorded as edited.
+// when data is nil, else with data as its payload, recorded as edited. An
+// edited text message must be UTF-8 (peers close the connection on
+// anything else); if it is not, the message stays held.
 func (e *Engine) ForwardMessage(id string, data []byte) error {
-	return e.resolveMessage(id, "forward", func(p *pendingMessage) MessageDecision {
-		if data == nil {
-			return p.base
+	return e.resolveMessage(id, "forward", func(p *pendingMessage) (MessageDecision, error) {
+		switch {
+		case data == nil:
+			return p.base, nil
+		case p.Opcode == session.OpText && !utf8.Valid(data):
+			return MessageDecision{}, errors.New("the edited text is not valid UTF-8")
 		}
-		return MessageDecision{Data: append([]byte{}, data...), Action: session.ActionEdited}
+		return MessageDecision{Data: append([]byte{}, data...), Action: session.ActionEdited}, nil
 	})
 }
 
 // DropMessage discards a held message: the peer never gets it.
 func (e *Engine) DropMessage(id string) error {
-	return e.resolveMessage(id, "drop", func(*pendingMessage) MessageDecision {
-		return MessageDecision{Drop: true, Action: session.ActionDropped}
+	return e.resolveMessage(id, "drop", func(*pendingMessage) (MessageDecision, error) {
+		return MessageDecision{Drop: true, Action: session.ActionDropped}, nil
 	})
 }
 
-func (e *Engine) resolveMessage(id, op string, fn func(p *pendingMessage) MessageDecision) error {
+// resolveMessage releases the held message id with the decision fn makes;
+// an error from fn leaves it held.
+func (e *Engine) resolveMessage(id, op string, fn func(p *pendingMessage) (MessageDecision, error)) error {
 	e.msgs.mu.Lock()
 	p := e.msgs.byID[id]
 	if p == nil {
 		e.msgs.mu.Unlock()
 		return fmt.Errorf("%s message %s: %w", op, id, ErrNotPaused)
 	}
+	d, err := fn(p)
+	if err != nil {
+		e.msgs.mu.Unlock()
+		return fmt.Errorf("%s message %s: %w", op, id, err)
+	}
 	delete(e.msgs.byID, id)
 	e.msgs.mu.Unlock()
-	p.done <- fn(p)
+	p.done <- d
 	e.notify()
 	return nil
 }

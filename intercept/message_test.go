@@ -190,6 +190,12 @@ func TestMessageBreakpointForwardEditDrop(t *testing.T) {
 	if err := e.DropMessage("nope"); !errors.Is(err, ErrNotPaused) {
 		t.Errorf("unknown id: %v", err)
 	}
+	if err := e.ForwardMessage(ps[1].ID, []byte("bad \xff")); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("invalid UTF-8 for a text message: %v", err)
+	}
+	if n := len(e.PausedMessages()); n != 1 {
+		t.Fatalf("after a refused edit, %d paused", n)
+	}
 	edit := []byte("edited")
 	if err := e.ForwardMessage(ps[1].ID, edit); err != nil {
 		t.Fatal(err)

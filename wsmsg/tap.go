@@ -1,8 +1,11 @@
 // Package wsmsg turns the bytes of one direction of a WebSocket connection
-// into messages as they are relayed: it parses RFC 6455 frames, reassembles
-// fragmented messages and decompresses permessage-deflate (RFC 7692), for
-// capture only. The relay keeps writing the bytes unchanged; a Tap reads
-// them and never blocks on anything but its own (bounded) work.
+// into messages as they are relayed: a Tap parses RFC 6455 frames,
+// reassembles fragmented messages and decompresses permessage-deflate
+// (RFC 7692), for capture only; it reads the bytes and never blocks on
+// anything but its own (bounded) work. A Relay relays one direction
+// through a Tap: byte for byte while no message must be decided, frame by
+// frame (holding, editing, dropping and injecting messages) once one
+// must.
 package wsmsg
 
 import (
