@@ -44,12 +44,16 @@ func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *recor
 	}
 	rl := &relayed{}
 	clientR := prefixed(drain(brw.Reader), cc.Conn)
+	wsID := ""
 	if isWebSocket(res) {
-		defer p.ws.remove(p.wsRelays(res, rec, rl, cc.Conn, clientR, upstream))
+		wsID = p.wsRelays(res, rec, rl, cc.Conn, clientR, upstream)
 	}
 	stop := publishStream(rec, rl)
 	stats := relayTaps(cc.Conn, clientR, upstream, rl)
 	stop()
+	if wsID != "" {
+		p.ws.remove(wsID) // before the flow says it is closed
+	}
 	rec.finishWith(func(f *session.Flow) { f.Stream = stats }, nil)
 }
 

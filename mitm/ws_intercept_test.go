@@ -159,6 +159,9 @@ func checkMessageActions(t *testing.T, tp *testProxy, e *intercept.Engine, p *ws
 	p.reply(t, text, "bye"+pad)
 	expect(t, "client", p.toClient, text, "bye"+pad)
 
+	if !tp.WebSocketOpen(p.flowID) || tp.WebSocketOpen("no such flow") {
+		t.Error("WebSocketOpen is wrong while the connection is open")
+	}
 	if err := tp.InjectMessage("no such flow", session.Up, session.OpText, []byte("x")); !errors.Is(err, ErrNoWebSocket) {
 		t.Errorf("inject into an unknown flow: %v", err)
 	}
@@ -189,6 +192,9 @@ func checkMessageActions(t *testing.T, tp *testProxy, e *intercept.Engine, p *ws
 	tp.rec.wait(t, "closed WebSocket", func(f *session.Flow) bool {
 		return f.ID == p.flowID && f.State == session.Done
 	})
+	if err := tp.InjectMessage(p.flowID, session.Down, session.OpText, []byte("late")); !errors.Is(err, ErrNoWebSocket) {
+		t.Errorf("inject after the close: %v", err)
+	}
 }
 
 // TestWebSocketMessageBreakpointTimeout checks that the intercept timeout

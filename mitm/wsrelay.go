@@ -61,11 +61,17 @@ func (p *Proxy) InjectMessage(flowID string, dir session.Direction, op session.O
 	if dir == session.Down {
 		r = rl.downR
 	}
-	if err := r.Inject(op, data); err != nil {
+	if err := r.Inject(op, data); errors.Is(err, wsmsg.ErrEnded) {
+		return fmt.Errorf("inject a message into flow %s: %w", flowID, ErrNoWebSocket)
+	} else if err != nil {
 		return fmt.Errorf("inject a message into flow %s (%s): %w", flowID, dir, err)
 	}
 	return nil
 }
+
+// WebSocketOpen reports whether the flow is a WebSocket connection of
+// this proxy that is still open (one InjectMessage can send on).
+func (p *Proxy) WebSocketOpen(flowID string) bool { return p.ws.get(flowID) != nil }
 
 // wsRelays sets up rl to relay both directions of rec's WebSocket frame by
 // frame when needed (see wsmsg.Relay): message rules and breakpoints of
