@@ -267,6 +267,12 @@ func TestWebSocketBreakMessagesMidConnection(t *testing.T) {
 	if held.Dir != session.Down {
 		t.Fatalf("held %+v", held)
 	}
+	// A message injected meanwhile goes first: the held one is not on the
+	// wire yet.
+	if err := tp.InjectMessage(p.flowID, session.Down, session.OpText, []byte("injected while held")); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "client", p.toClient, text, "injected while held")
 	if err := e.ForwardMessage(held.ID, []byte("down edited")); err != nil {
 		t.Fatal(err)
 	}
