@@ -12,6 +12,7 @@ type queued struct {
 	raw        []byte // its frames as received
 	m          session.Message
 	compressed bool
+	undecoded  bool // compressed, and m.Data is not what it decompresses to
 	// close marks bytes sent in order after the messages before them, as
 	// they are: a close frame, or bytes after a protocol error; msgs are
 	// recorded as they are sent.
@@ -105,7 +106,11 @@ func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 		return
 	}
 	var d Decision
-	if r.cfg.Decide != nil {
+	switch {
+	case q.undecoded:
+		// What a person or a rule would see is not the message.
+		d.Note = "not held or rewritten: its compressed payload could not be decompressed whole"
+	case r.cfg.Decide != nil:
 		m := q.m
 		d = r.cfg.Decide(ctx, &m)
 	}
@@ -132,9 +137,9 @@ func (r *Relay) apply(s *frames, q *queued, d Decision) {
 		out = AppendFrame(nil, m.Opcode, d.Data, r.mask)
 		m.Original, m.Data, m.Size, m.Truncated = m.Data, d.Data, int64(len(d.Data)), false
 		s.desync = s.desync || changes
-	case s.desync && q.compressed && m.Truncated:
-		// Its decoded copy is cut short: it cannot be re-sent whole.
-		m.Note = joinNotes(m.Note, "not sent: after an earlier change, compressed messages are re-sent uncompressed, and this one is larger than the capture limit")
+	case s.desync && q.compressed && (m.Truncated || q.undecoded):
+		// Its decoded copy is cut short or wrong: it cannot be re-sent.
+		m.Note = joinNotes(m.Note, "not sent: after an earlier change, compressed messages are re-sent uncompressed, and this one could not be decompressed whole (larger than the capture limit, or bad data)")
 		r.cfg.Record(m)
 		s.failed = true
 		return
@@ -182,6 +187,7 @@ func (r *Relay) take(s *frames, it item, limit int) {
 	case s.control:
 		r.endControl(s, it.msgs)
 	case s.fin:
+		s.cur.undecoded = it.undecoded
 		r.endMessage(s, it.msgs)
 	default:
 		r.record(it.msgs) // nothing: a message ends with its last frame

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/siphonproxy/siphon/session"
 )
@@ -157,5 +158,49 @@ func TestRelaySourceEndsWhileHeld(t *testing.T) {
 	}
 	if len(tr.out.bytes()) == 0 {
 		t.Error("the cut message's bytes were not passed on")
+	}
+}
+
+// TestRelayDesyncedContext checks permessage-deflate with context
+// takeover: after a compressed message is edited, later compressed
+// messages go uncompressed, re-framed from their decoded copy; one that
+// does not decode (bad data) is neither asked about nor sent, and the
+// relay ends, noted.
+func TestRelayDesyncedContext(t *testing.T) {
+	cfg, asked, answers := holding()
+	ext := Extensions{Deflate: &Deflate{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}}
+	tr := startRelayTap(t, Config{Limit: 1 << 20, Extensions: ext}, cfg)
+	msgs := compressed(t, true, []byte("first message, compressed"), []byte("first message, compressed again"))
+	tr.write(t, frameBytes(true, 4, session.OpText, testKey, msgs[0]))
+	<-asked
+	answers <- Decision{Data: []byte("edited"), Action: session.ActionEdited}
+	tr.write(t, frameBytes(true, 4, session.OpText, testKey, msgs[1]))
+	if m := <-asked; string(m.Data) != "first message, compressed again" {
+		t.Fatalf("asked about %q", m.Data)
+	}
+	answers <- Decision{}
+	got := tr.out.waitFor(t, "two frames", func(b []byte) bool { return len(parseFrames(b)) == 2 })
+	for i, want := range []string{"edited", "first message, compressed again"} {
+		if f := parseFrames(got)[i]; f.rsv1 || f.payload != want || !f.masked {
+			t.Errorf("frame %d sent as %+v, want %q uncompressed", i, f, want)
+		}
+	}
+	tr.write(t, frameBytes(true, 4, session.OpText, testKey, []byte{0xff, 0xff, 0xff}))
+	select {
+	case <-tr.done:
+	case m := <-asked:
+		t.Fatalf("asked about an undecodable message %q", m.Data)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay did not stop at a message it cannot re-send")
+	}
+	if len(parseFrames(tr.out.bytes())) != 2 {
+		t.Errorf("sent %q", tr.out.bytes())
+	}
+	var last session.Message
+	for range 3 {
+		last = tr.message(t)
+	}
+	if !strings.Contains(last.Note, "not sent") {
+		t.Errorf("last message %+v", last)
 	}
 }

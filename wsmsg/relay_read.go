@@ -23,7 +23,9 @@ type item struct {
 	raw     []byte
 	msgs    []session.Message // what the tap emitted for raw
 	bad     bool              // raw broke the protocol: from here on bytes are not parsed
-	end     bool              // the source ended (after raw, if any)
+	// undecoded is the tap's undecoded after the data message in msgs.
+	undecoded bool
+	end       bool // the source ended (after raw, if any)
 }
 
 // readFrames splits src into items until it ends or done is closed,
@@ -41,6 +43,7 @@ func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{})
 			r.tap.Close() // what it emits goes with the last bytes
 		}
 		it.msgs, r.caught = r.caught, nil
+		it.undecoded = r.tap.undecoded
 		select {
 		case out <- it:
 			return true

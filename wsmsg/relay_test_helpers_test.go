@@ -115,10 +115,16 @@ type testRelay struct {
 }
 
 func startRelay(t *testing.T, limit int, cfg RelayConfig) *testRelay {
+	return startRelayTap(t, Config{Limit: limit}, cfg)
+}
+
+// startRelayTap is startRelay with the tap's Config (Dir, Emit set).
+func startRelayTap(t *testing.T, tc Config, cfg RelayConfig) *testRelay {
 	t.Helper()
 	pr, pw := io.Pipe()
 	tr := &testRelay{in: pw, out: newSink(), msgs: make(chan session.Message, 64), done: make(chan struct{})}
-	tap := NewTap(Config{Dir: session.Up, Limit: limit, Emit: func(m session.Message) { tr.msgs <- m }})
+	tc.Dir, tc.Emit = session.Up, func(m session.Message) { tr.msgs <- m }
+	tap := NewTap(tc)
 	tr.Relay = NewRelay(tap, pr, tr.out, cfg)
 	go func() { tr.Run(context.Background()); close(tr.done) }()
 	t.Cleanup(func() { pw.Close(); tr.stop(t) })

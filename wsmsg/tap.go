@@ -72,6 +72,11 @@ type Tap struct {
 	scratch []byte   // unmasked copy of a chunk
 	deflate *decoder // nil without permessage-deflate
 	closed  bool
+	// undecoded is set when the last data message was compressed and did
+	// not decompress whole (a lost context, bad data, a bomb, cut short):
+	// its Data is not what the receiver would get. A Relay cannot re-send
+	// such a message uncompressed.
+	undecoded bool
 
 	bytes, frames, messages, pings, pongs atomic.Int64
 	err                                   atomic.Pointer[string]
@@ -302,6 +307,7 @@ func validCloseCode(code int) bool {
 // finishMessage emits the data message being reassembled; note, if set,
 // says why it ends early.
 func (t *Tap) finishMessage(note string) {
+	t.undecoded = false
 	m := t.msg
 	t.msg = nil
 	out := session.Message{Opcode: m.op, Data: m.data, Size: m.size, Truncated: m.truncated}
@@ -310,6 +316,7 @@ func (t *Tap) finishMessage(note string) {
 		r := t.deflate.finish(note == "")
 		out.Data, out.Size, out.Truncated = r.data, r.size, r.truncated
 		inflateNote = r.note
+		t.undecoded = r.note != "" || r.truncated || note != ""
 	}
 	if m.op == session.OpText && !validUTF8Prefix(out.Data, out.Truncated) {
 		utf8Note = "text message is not valid UTF-8"
