@@ -47,7 +47,7 @@ func closest(set *ruleSet, f *session.Flow) *compiled {
 	var best *compiled
 	bestScore := -1
 	for _, c := range set.rules {
-		if c.mock == nil && c.remote == nil && c.rule.Block == nil {
+		if c.mock == nil && c.remote == nil && (c.rule.Block == nil || c.rule.Block.Messages) {
 			continue
 		}
 		score := 0

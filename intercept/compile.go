@@ -29,6 +29,7 @@ type compiled struct {
 	remote *url.URL
 	reqRW  *compiledRewrite
 	resRW  *compiledRewrite
+	msgRW  *compiledMessageRewrite // WebSocket messages
 
 	enabled atomic.Bool
 	hits    *atomic.Int64 // shared with the rule's predecessors across reloads
@@ -96,22 +97,25 @@ func compile(r *Rule, dir string) (*compiled, error) {
 	case r.MapRemote != "":
 		c.remote, err = parseRemote(r.MapRemote)
 	case r.Rewrite != nil:
-		if r.Rewrite.Request == nil && r.Rewrite.Response == nil {
-			return nil, fieldErrorf("rewrite", "rewrite needs a request or a response part")
+		if r.Rewrite.Request == nil && r.Rewrite.Response == nil && r.Rewrite.Messages == nil {
+			return nil, fieldErrorf("rewrite", "rewrite needs a request, a response or a messages part")
 		}
 		if c.reqRW, err = compileRewrite("rewrite.request", r.Rewrite.Request); err == nil {
 			c.resRW, err = compileRewrite("rewrite.response", r.Rewrite.Response)
 		}
+		if err == nil {
+			c.msgRW, err = compileMessageRewrite(r.Rewrite.Messages)
+		}
 	case r.Block != nil:
-		if !r.Block.Drop && !validStatus(r.Block.Status) {
+		if !r.Block.Drop && !r.Block.Messages && !validStatus(r.Block.Status) {
 			err = fieldErrorf("block", "bad status %d: want 100 to 999, or drop", r.Block.Status)
 		}
 	case r.Throttle != nil:
 		if r.Throttle.Latency < 0 || r.Throttle.Bandwidth < 0 || (r.Throttle.Latency == 0 && r.Throttle.Bandwidth == 0) {
 			err = fieldErrorf("throttle", "throttle needs a positive latency or bandwidth")
 		}
-	case r.Breakpoint > BreakBoth:
-		err = fieldErrorf("breakpoint", "bad breakpoint: want request, response or both")
+	case r.Breakpoint > BreakMessages:
+		err = fieldErrorf("breakpoint", "bad breakpoint: want request, response, both or messages")
 	}
 	if err != nil {
 		return nil, err
@@ -226,6 +230,10 @@ func compileRewrite(field string, m *MessageRewrite) (*compiledRewrite, error) {
 	if m == nil {
 		return nil, nil
 	}
+	return compileHTTPRewrite(field, m)
+}
+
+func compileHTTPRewrite(field string, m *MessageRewrite) (*compiledRewrite, error) {
 	switch {
 	case m.Status != 0 && field == "rewrite.request":
 		return nil, fieldErrorf(field+".status", "a request has no status")
@@ -245,12 +253,9 @@ func compileRewrite(field string, m *MessageRewrite) (*compiledRewrite, error) {
 		}
 		cr.remove = append(cr.remove, http.CanonicalHeaderKey(h))
 	}
-	for i, rp := range m.BodyReplace {
-		re, err := regexp.Compile(rp.Regex)
-		if err != nil {
-			return nil, fieldErrorf(fmt.Sprintf("%s.body-replace.%d.regex", field, i), "bad regex %q: %v", rp.Regex, err)
-		}
-		cr.replace = append(cr.replace, compiledReplace{re: re, with: []byte(rp.Replacement)})
+	var err error
+	if cr.replace, err = compileReplace(field, m.BodyReplace); err != nil {
+		return nil, err
 	}
 	if len(cr.set) == 0 && len(cr.remove) == 0 && cr.status == 0 && len(cr.replace) == 0 {
 		return nil, fieldErrorf(field, "rewrite part changes nothing: give set-headers, remove-headers, status or body-replace")
@@ -270,4 +275,45 @@ func checkHeader(field string, h http.Header) error {
 		}
 	}
 	return nil
+}
+
+func compileReplace(field string, rps []Replace) ([]compiledReplace, error) {
+	var out []compiledReplace
+	for i, rp := range rps {
+		re, err := regexp.Compile(rp.Regex)
+		if err != nil {
+			return nil, fieldErrorf(fmt.Sprintf("%s.body-replace.%d.regex", field, i), "bad regex %q: %v", rp.Regex, err)
+		}
+		out = append(out, compiledReplace{re: re, with: []byte(rp.Replacement)})
+	}
+	return out, nil
+}
+
+// compiledMessageRewrite is a WebSocketRewrite ready to act.
+type compiledMessageRewrite struct {
+	replace  []compiledReplace
+	up, down bool // the directions it changes
+}
+
+func compileMessageRewrite(m *WebSocketRewrite) (*compiledMessageRewrite, error) {
+	if m == nil {
+		return nil, nil
+	}
+	cm := &compiledMessageRewrite{}
+	switch m.Direction {
+	case "", "both":
+		cm.up, cm.down = true, true
+	case "up":
+		cm.up = true
+	case "down":
+		cm.down = true
+	default:
+		return nil, fieldErrorf("rewrite.messages.direction", "bad direction %q: want up, down or both", m.Direction)
+	}
+	if len(m.BodyReplace) == 0 {
+		return nil, fieldErrorf("rewrite.messages", "rewrite part changes nothing: give body-replace")
+	}
+	var err error
+	cm.replace, err = compileReplace("rewrite.messages", m.BodyReplace)
+	return cm, err
 }

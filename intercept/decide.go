@@ -195,7 +195,7 @@ func (c *compiled) actsAt(p Phase) bool {
 	if p == ResponsePhase {
 		return c.resRW != nil
 	}
-	return c.reqRW != nil || c.mock != nil || c.remote != nil || c.rule.Block != nil || c.rule.Throttle != nil
+	return c.reqRW != nil || c.mock != nil || c.remote != nil || (c.rule.Block != nil && !c.rule.Block.Messages) || c.rule.Throttle != nil
 }
 
 // response builds the mock's answer; the body bytes are shared, never

@@ -46,6 +46,7 @@ type Engine struct {
 	breakOn      atomic.Pointer[breakFilter]
 
 	queue   queue
+	msgs    messageQueue // WebSocket messages held at breakpoints
 	changed chan struct{}
 }
 
@@ -59,7 +60,8 @@ type ruleFile struct {
 
 // ruleSet is the immutable list of rules decisions are made with.
 type ruleSet struct {
-	rules []*compiled
+	rules    []*compiled
+	msgRules []*compiled // those that act on WebSocket messages
 }
 
 // New returns an Engine without rules, with interception on.
@@ -74,6 +76,7 @@ func New(cfg Config) *Engine {
 		changed:   make(chan struct{}, 1),
 	}
 	e.queue.byID = map[string]*pending{}
+	e.msgs.byID, e.msgs.breaking = map[string]*pendingMessage{}, map[string]bool{}
 	e.intercepting.Store(true)
 	e.set.Store(&ruleSet{})
 	return e
@@ -172,7 +175,13 @@ func (e *Engine) publish() {
 			c.enabled.Store(on)
 		}
 	}
-	e.set.Store(&ruleSet{rules: rules})
+	set := &ruleSet{rules: rules}
+	for _, c := range rules {
+		if c.actsOnMessages() {
+			set.msgRules = append(set.msgRules, c)
+		}
+	}
+	e.set.Store(set)
 	e.notify()
 }
 
@@ -198,6 +207,7 @@ func (e *Engine) MockOnly() bool { return e.cfg.MockOnly }
 func (c *compiled) hit() { c.hits.Add(1) }
 
 var (
-	_ Decider    = (*Engine)(nil)
-	_ BodyWanter = (*Engine)(nil)
+	_ Decider        = (*Engine)(nil)
+	_ BodyWanter     = (*Engine)(nil)
+	_ MessageDecider = (*Engine)(nil)
 )

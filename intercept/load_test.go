@@ -44,6 +44,12 @@ func TestLoadFileErrorsNameFileAndLine(t *testing.T) {
 		{"empty rewrite part", "- name: a\n  match: ~all\n  rewrite:\n    response: {}\n", 4, "changes nothing"},
 		{"bad bandwidth", "- name: a\n  match: ~all\n  throttle:\n    bandwidth: fast\n", 4, `bad bandwidth "fast"`},
 		{"empty throttle", "- name: a\n  match: ~all\n  throttle: {}\n", 3, "throttle needs a positive latency or bandwidth"},
+		{"bad message breakpoint", "- name: a\n  match: ~all\n  breakpoint: message\n", 3, `bad breakpoint "message": want request, response, both or messages`},
+		{"bad block messages", "- name: a\n  match: ~all\n  block: mesages\n", 3, `bad block "mesages"`},
+		{"bad message direction", "- name: a\n  match: ~all\n  rewrite:\n    messages:\n      body-replace: [{regex: x, replace: y}]\n      direction: sideways\n", 6, `bad rewrite.messages.direction "sideways"`},
+		{"bad message regex", "- name: a\n  match: ~all\n  rewrite:\n    messages:\n      body-replace:\n        - regex: '(x'\n", 6, "bad regex"},
+		{"empty message rewrite", "- name: a\n  match: ~all\n  rewrite:\n    messages: {direction: up}\n", 4, "rewrite.messages needs body-replace"},
+		{"unknown key in message rewrite", "- name: a\n  match: ~all\n  rewrite:\n    messages:\n      set-headers: {A: b}\n", 5, `unknown key "set-headers" in rewrite.messages`},
 		{"duplicate key", "- name: a\n  match: ~all\n  match: ~d x\n  block: 403\n", 3, `duplicate key "match" in rule (first at line 2)`},
 		{"duplicate name", "- name: a\n  match: ~all\n  block: 403\n- name: a\n  match: ~all\n  block: 404\n", 4, `duplicate rule name "a" (first at line 1)`},
 	}
@@ -210,6 +216,21 @@ func TestMarshalRoundTrips(t *testing.T) {
 - name: bp
   match: ~u /login
   breakpoint: response
+- name: hold messages
+  match: ~websocket & ~bq x
+  breakpoint: messages
+- name: no pings
+  match: ~bs ping
+  block: messages
+- name: ws rewrite
+  match: ~d chat
+  rewrite:
+    response: {set-headers: {X-A: b}}
+    messages: {body-replace: [{regex: 'a+', replace: b}], direction: down}
+- name: ws rewrite both
+  match: ~d chat
+  rewrite:
+    messages: {body-replace: [{regex: x, replace: y}]}
 `
 	rules, err := Parse([]byte(src), "in.yaml", dir)
 	if err != nil {

@@ -42,12 +42,15 @@ const (
 	BreakRequest
 	BreakResponse
 	BreakBoth
+	// BreakMessages pauses each WebSocket message of a matching flow (a
+	// message at a time, its own direction only), not the flow itself.
+	BreakMessages
 )
 
-var breakpointNames = [...]string{"", "request", "response", "both"}
+var breakpointNames = [...]string{"", "request", "response", "both", "messages"}
 
-// String returns the phase as a rules file writes it: request, response
-// or both ("" for NoBreakpoint).
+// String returns the phase as a rules file writes it: request, response,
+// both or messages ("" for NoBreakpoint).
 func (b Breakpoint) String() string {
 	if int(b) < len(breakpointNames) {
 		return breakpointNames[b]
@@ -79,10 +82,23 @@ type Mock struct {
 	Delay time.Duration // wait this long before answering
 }
 
-// Rewrite changes messages on their way through.
+// Rewrite changes messages on their way through: the HTTP request and
+// response, and the WebSocket messages of a matching flow.
 type Rewrite struct {
 	Request  *MessageRewrite
 	Response *MessageRewrite
+	Messages *WebSocketRewrite
+}
+
+// WebSocketRewrite changes the payloads of WebSocket messages (text and
+// binary; close, ping and pong are never changed). The rule's match is
+// asked about the flow with only that message visible to body filters
+// (~b, ~bq client to server, ~bs server to client).
+type WebSocketRewrite struct {
+	BodyReplace []Replace
+	// Direction is "up" (client to server), "down", or "both" (also when
+	// empty).
+	Direction string
 }
 
 // MessageRewrite is the change made to one message. Headers are set
@@ -102,10 +118,13 @@ type Replace struct {
 }
 
 // Block refuses a request: with a status (and a short body saying which
-// rule blocked it), or by closing the client's connection.
+// rule blocked it), or by closing the client's connection. With Messages,
+// it drops the matching WebSocket messages instead (the rule's match sees
+// each message as WebSocketRewrite's does) and leaves requests alone.
 type Block struct {
-	Status int
-	Drop   bool
+	Status   int
+	Drop     bool
+	Messages bool
 }
 
 // Throttle slows a flow down, to simulate a slow network.
@@ -161,6 +180,9 @@ func (r *Rule) Clone() *Rule {
 	}
 	if r.Rewrite != nil {
 		c.Rewrite = &Rewrite{Request: r.Rewrite.Request.clone(), Response: r.Rewrite.Response.clone()}
+		if m := r.Rewrite.Messages; m != nil {
+			c.Rewrite.Messages = &WebSocketRewrite{BodyReplace: append([]Replace(nil), m.BodyReplace...), Direction: m.Direction}
+		}
 	}
 	if r.Block != nil {
 		b := *r.Block

@@ -41,8 +41,10 @@ func (rd *ruleReader) fields(n *yaml.Node) {
 				r.Breakpoint = BreakResponse
 			case "both":
 				r.Breakpoint = BreakBoth
+			case "messages":
+				r.Breakpoint = BreakMessages
 			default:
-				rd.errorf(v.Line, "bad breakpoint %q: want request, response or both", s)
+				rd.errorf(v.Line, "bad breakpoint %q: want request, response, both or messages", s)
 			}
 		case "mock":
 			r.Mock = rd.mock(v)
@@ -53,12 +55,14 @@ func (rd *ruleReader) fields(n *yaml.Node) {
 			}
 		case "rewrite":
 			r.Rewrite = &Rewrite{}
-			rd.mapping(v, "rewrite", []string{"request", "response"}, func(part string, pv *yaml.Node) {
-				m := rd.messageRewrite(pv, "rewrite."+part)
-				if part == "request" {
-					r.Rewrite.Request = m
-				} else {
-					r.Rewrite.Response = m
+			rd.mapping(v, "rewrite", []string{"request", "response", "messages"}, func(part string, pv *yaml.Node) {
+				switch part {
+				case "request":
+					r.Rewrite.Request = rd.messageRewrite(pv, "rewrite.request")
+				case "response":
+					r.Rewrite.Response = rd.messageRewrite(pv, "rewrite.response")
+				default:
+					r.Rewrite.Messages = rd.webSocketRewrite(pv)
 				}
 			})
 		case "block":
@@ -110,31 +114,63 @@ func (rd *ruleReader) messageRewrite(n *yaml.Node, field string) *MessageRewrite
 		case "status":
 			rd.decode(v, sub, &m.Status, "an HTTP status such as 200")
 		case "body-replace":
-			v = resolve(v)
-			if v.Kind != yaml.SequenceNode {
-				rd.errorf(v.Line, "%s is a list of {regex, replace} pairs", sub)
-				return
-			}
-			for i, item := range v.Content {
-				var rp Replace
-				item = resolve(item)
-				rd.lines[fmt.Sprintf("%s.%d", sub, i)] = item.Line
-				rd.mapping(item, sub, []string{"regex", "replace"}, func(k string, iv *yaml.Node) {
-					rd.lines[fmt.Sprintf("%s.%d.%s", sub, i, k)] = iv.Line
-					if k == "regex" {
-						rp.Regex, _ = rd.str(iv, sub+" regex")
-					} else {
-						rp.Replacement, _ = rd.str(iv, sub+" replace")
-					}
-				})
-				if rp.Regex == "" {
-					rd.errorf(item.Line, "%s entry needs a regex", sub)
-				}
-				m.BodyReplace = append(m.BodyReplace, rp)
-			}
+			m.BodyReplace = rd.bodyReplace(v, sub)
 		}
 	})
 	return m
+}
+
+// webSocketRewrite reads rewrite.messages: body-replace and direction.
+func (rd *ruleReader) webSocketRewrite(n *yaml.Node) *WebSocketRewrite {
+	m := &WebSocketRewrite{}
+	const field = "rewrite.messages"
+	rd.mapping(n, field, []string{"body-replace", "direction"}, func(key string, v *yaml.Node) {
+		sub := field + "." + key
+		switch key {
+		case "body-replace":
+			m.BodyReplace = rd.bodyReplace(v, sub)
+		case "direction":
+			s, _ := rd.str(v, sub)
+			switch s = strings.ToLower(s); s {
+			case "up", "down", "both":
+				m.Direction = s
+			default:
+				rd.errorf(v.Line, "bad %s %q: want up (client to server), down or both", sub, s)
+			}
+		}
+	})
+	if len(m.BodyReplace) == 0 {
+		rd.errorf(n.Line, "%s needs body-replace", field)
+	}
+	return m
+}
+
+// bodyReplace reads a list of {regex, replace} pairs.
+func (rd *ruleReader) bodyReplace(v *yaml.Node, sub string) []Replace {
+	v = resolve(v)
+	if v.Kind != yaml.SequenceNode {
+		rd.errorf(v.Line, "%s is a list of {regex, replace} pairs", sub)
+		return nil
+	}
+	var out []Replace
+	for i, item := range v.Content {
+		var rp Replace
+		item = resolve(item)
+		rd.lines[fmt.Sprintf("%s.%d", sub, i)] = item.Line
+		rd.mapping(item, sub, []string{"regex", "replace"}, func(k string, iv *yaml.Node) {
+			rd.lines[fmt.Sprintf("%s.%d.%s", sub, i, k)] = iv.Line
+			if k == "regex" {
+				rp.Regex, _ = rd.str(iv, sub+" regex")
+			} else {
+				rp.Replacement, _ = rd.str(iv, sub+" replace")
+			}
+		})
+		if rp.Regex == "" {
+			rd.errorf(item.Line, "%s entry needs a regex", sub)
+		}
+		out = append(out, rp)
+	}
+	return out
 }
 
 func (rd *ruleReader) block(n *yaml.Node) *Block {
@@ -145,8 +181,11 @@ func (rd *ruleReader) block(n *yaml.Node) *Block {
 	if strings.EqualFold(s, "drop") {
 		return &Block{Drop: true}
 	}
+	if strings.EqualFold(s, "messages") {
+		return &Block{Messages: true}
+	}
 	var status int
-	if !rd.decode(n, "block", &status, "an HTTP status such as 403, or drop") {
+	if !rd.decode(n, "block", &status, "an HTTP status such as 403, drop, or messages") {
 		return &Block{}
 	}
 	return &Block{Status: status}

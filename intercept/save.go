@@ -31,6 +31,11 @@ type (
 	rewriteYAML struct {
 		Request  *messageYAML `yaml:"request,omitempty"`
 		Response *messageYAML `yaml:"response,omitempty"`
+		Messages *wsYAML      `yaml:"messages,omitempty"`
+	}
+	wsYAML struct {
+		BodyReplace []replaceYAML `yaml:"body-replace,omitempty"`
+		Direction   string        `yaml:"direction,omitempty"`
 	}
 	messageYAML struct {
 		SetHeaders    map[string]any `yaml:"set-headers,omitempty"`
@@ -72,11 +77,17 @@ func Marshal(rules []*Rule) ([]byte, error) {
 		}
 		if rw := r.Rewrite; rw != nil {
 			y.Rewrite = &rewriteYAML{Request: messageOf(rw.Request), Response: messageOf(rw.Response)}
+			if m := rw.Messages; m != nil {
+				y.Rewrite.Messages = &wsYAML{BodyReplace: replacesOf(m.BodyReplace), Direction: m.Direction}
+			}
 		}
 		if b := r.Block; b != nil {
 			y.Block = b.Status
 			if b.Drop {
 				y.Block = "drop"
+			}
+			if b.Messages {
+				y.Block = "messages"
 			}
 		}
 		if t := r.Throttle; t != nil {
@@ -101,10 +112,16 @@ func messageOf(m *MessageRewrite) *messageYAML {
 		return nil
 	}
 	y := &messageYAML{SetHeaders: headerYAML(m.SetHeaders), RemoveHeaders: m.RemoveHeaders, Status: m.Status}
-	for _, rp := range m.BodyReplace {
-		y.BodyReplace = append(y.BodyReplace, replaceYAML{Regex: rp.Regex, Replace: rp.Replacement})
-	}
+	y.BodyReplace = replacesOf(m.BodyReplace)
 	return y
+}
+
+func replacesOf(rps []Replace) []replaceYAML {
+	var out []replaceYAML
+	for _, rp := range rps {
+		out = append(out, replaceYAML{Regex: rp.Regex, Replace: rp.Replacement})
+	}
+	return out
 }
 
 // headerYAML writes a header with one value as name: value, and with

@@ -138,6 +138,7 @@ type Proxy struct {
 	serving sync.WaitGroup
 
 	page *onboard.Page // the certificate page (siphon.cert, siphon's own address)
+	ws   wsConns       // open WebSocket connections, for InjectMessage
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed when martian has stopped

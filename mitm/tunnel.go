@@ -1,6 +1,7 @@
 package mitm
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -42,12 +43,17 @@ func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *recor
 		return
 	}
 	rl := &relayed{}
+	clientR := prefixed(drain(brw.Reader), cc.Conn)
+	wsID := ""
 	if isWebSocket(res) {
-		rl.up, rl.down = p.wsTaps(res, rec)
+		wsID = p.wsRelays(res, rec, rl, cc.Conn, clientR, upstream)
 	}
 	stop := publishStream(rec, rl)
-	stats := relayTaps(cc.Conn, prefixed(drain(brw.Reader), cc.Conn), upstream, rl)
+	stats := relayTaps(cc.Conn, clientR, upstream, rl)
 	stop()
+	if wsID != "" {
+		p.ws.remove(wsID) // before the flow says it is closed
+	}
 	rec.finishWith(func(f *session.Flow) { f.Stream = stats }, nil)
 }
 
@@ -90,6 +96,10 @@ func relay(clientW io.Writer, clientR io.Reader, server io.ReadWriter, frames bo
 type relayed struct {
 	upN, downN atomic.Int64
 	up, down   *wsmsg.Tap
+	// upR and downR, when set, relay the WebSocket (its taps are up and
+	// down) until ctx ends.
+	upR, downR *wsmsg.Relay
+	ctx        context.Context
 }
 
 // stats returns the counts so far; closed is when the relay ended, zero
@@ -111,8 +121,14 @@ func (r *relayed) stats(closed time.Time) *session.StreamStats {
 func relayTaps(clientW io.Writer, clientR io.Reader, server io.ReadWriter, rl *relayed) *session.StreamStats {
 	var wg sync.WaitGroup
 	done := make(chan struct{}, 2)
-	copyDir := func(dst io.Writer, src io.Reader, n *atomic.Int64, tap *wsmsg.Tap) {
+	copyDir := func(dst io.Writer, src io.Reader, n *atomic.Int64, tap *wsmsg.Tap, wr *wsmsg.Relay) {
 		defer wg.Done()
+		if wr != nil {
+			wr.Run(rl.ctx) // closes the tap
+			closeWrite(dst)
+			done <- struct{}{}
+			return
+		}
 		buf := make([]byte, 32<<10)
 		for {
 			k, err := src.Read(buf)
@@ -136,8 +152,8 @@ func relayTaps(clientW io.Writer, clientR io.Reader, server io.ReadWriter, rl *r
 		done <- struct{}{}
 	}
 	wg.Add(2)
-	go copyDir(server, clientR, &rl.upN, rl.up)
-	go copyDir(clientW, server, &rl.downN, rl.down)
+	go copyDir(server, clientR, &rl.upN, rl.up, rl.upR)
+	go copyDir(clientW, server, &rl.downN, rl.down, rl.downR)
 	<-done
 	// One side is finished; the other gets a short grace period (a
 	// WebSocket close handshake) before its reads are cut.

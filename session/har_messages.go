@@ -25,6 +25,36 @@ type harMessage struct {
 	Size      int64  `json:"_size,omitempty"` // when it differs from the payload's length
 	Truncated bool   `json:"_truncated,omitempty"`
 	Note      string `json:"_note,omitempty"`
+	// Action is Message.Action; Original the payload before an edit,
+	// encoded as Data is (OriginalEncoding "base64" for text that is not
+	// UTF-8).
+	Action           string  `json:"_action,omitempty"`
+	Original         *string `json:"_original,omitempty"`
+	OriginalEncoding string  `json:"_originalEncoding,omitempty"`
+}
+
+// harPayload encodes a payload as "data" carries it: text as is when it is
+// UTF-8, else base64; encoding is "base64" for text that is not UTF-8.
+func harPayload(op Opcode, b []byte) (data, encoding string) {
+	switch {
+	case op == OpText && utf8.Valid(b):
+		return string(b), ""
+	case op == OpText:
+		return base64.StdEncoding.EncodeToString(b), "base64"
+	}
+	return base64.StdEncoding.EncodeToString(b), ""
+}
+
+// payloadOfHAR decodes what harPayload encoded; ok is false when data
+// should be base64 and is not (it is then kept as written).
+func payloadOfHAR(op Opcode, data, encoding string) (b []byte, ok bool) {
+	if op != OpText || encoding == "base64" {
+		if b, err := base64.StdEncoding.DecodeString(data); err == nil {
+			return b, true
+		}
+		return []byte(data), op == OpText
+	}
+	return []byte(data), true
 }
 
 // harMessagesOf converts a flow's messages to their HAR form.
@@ -34,19 +64,17 @@ func harMessagesOf(msgs []Message) []harMessage {
 	}
 	out := make([]harMessage, len(msgs))
 	for i, m := range msgs {
-		h := harMessage{Type: "send", Opcode: harNum(m.Opcode), Truncated: m.Truncated, Note: m.Note}
+		h := harMessage{Type: "send", Opcode: harNum(m.Opcode), Truncated: m.Truncated, Note: m.Note, Action: m.Action}
 		if m.Dir == Down {
 			h.Type = "receive"
 		}
 		// Microseconds: what a float64 of seconds holds exactly today.
 		h.Time = harNum(float64((int64(m.Time)+500)/1000) / 1e6)
-		switch {
-		case m.Opcode == OpText && utf8.Valid(m.Data):
-			h.Data = string(m.Data)
-		case m.Opcode == OpText:
-			h.Data, h.Encoding = base64.StdEncoding.EncodeToString(m.Data), "base64"
-		default:
-			h.Data = base64.StdEncoding.EncodeToString(m.Data)
+		h.Data, h.Encoding = harPayload(m.Opcode, m.Data)
+		if m.Original != nil {
+			var orig string
+			orig, h.OriginalEncoding = harPayload(m.Opcode, m.Original)
+			h.Original = &orig
 		}
 		if m.Size != int64(len(m.Data)) {
 			h.Size = m.Size
@@ -64,7 +92,7 @@ func messagesOfHAR(hs []harMessage) ([]Message, error) {
 	}
 	out := make([]Message, 0, len(hs))
 	for i, h := range hs {
-		m := Message{Truncated: h.Truncated, Note: h.Note}
+		m := Message{Truncated: h.Truncated, Note: h.Note, Action: h.Action}
 		switch h.Type {
 		case "send":
 			m.Dir = Up
@@ -86,12 +114,13 @@ func messagesOfHAR(hs []harMessage) ([]Message, error) {
 		if t := float64(h.Time); t > 0 {
 			m.Time = Stamp(int64(math.Round(t*1e6)) * 1000) // float64 µs are exact to 2^53
 		}
-		m.Data = []byte(h.Data)
-		if m.Opcode != OpText || h.Encoding == "base64" {
-			if b, err := base64.StdEncoding.DecodeString(h.Data); err == nil {
-				m.Data = b
-			} else if m.Opcode != OpText {
-				m.Note = joinNote(m.Note, "data is not base64: kept as written")
+		var ok bool
+		if m.Data, ok = payloadOfHAR(m.Opcode, h.Data, h.Encoding); !ok {
+			m.Note = joinNote(m.Note, "data is not base64: kept as written")
+		}
+		if h.Original != nil {
+			if m.Original, ok = payloadOfHAR(m.Opcode, *h.Original, h.OriginalEncoding); !ok {
+				m.Note = joinNote(m.Note, "_original is not base64: kept as written")
 			}
 		}
 		if len(m.Data) == 0 {

@@ -22,6 +22,9 @@ func harWSMessages() []Message {
 		{Dir: Down, Time: base + 3000, Opcode: OpText, Data: []byte("a\xffb"), Size: 3, Note: "text message is not valid UTF-8"},
 		{Dir: Down, Time: base + 4000, Opcode: OpText, Data: []byte("cut"), Size: 1 << 20, Truncated: true},
 		{Dir: Up, Time: base + 5000, Opcode: OpClose, Data: ClosePayload(1000, "bye"), Size: 5},
+		{Dir: Up, Time: base + 6000, Opcode: OpText, Data: []byte("edited"), Size: 6, Action: ActionEdited, Original: []byte("orig\xff")},
+		{Dir: Down, Time: base + 7000, Opcode: OpBinary, Data: []byte{1}, Size: 1, Action: RuleAction("rewritten", "r"), Original: []byte{}},
+		{Dir: Down, Time: base + 8000, Opcode: OpText, Data: []byte("hi"), Size: 2, Action: ActionInjected},
 	}
 }
 

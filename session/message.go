@@ -78,7 +78,25 @@ type Message struct {
 	// Note says what was wrong with the message or the frames that carried
 	// it (bad opcode, invalid UTF-8, ...); empty when nothing was.
 	Note string
+	// Action says what siphon did to the message beyond relaying it: one
+	// of the Action* values, or "rewritten by rule NAME" and "dropped by
+	// rule NAME"; empty for a message relayed as it came.
+	Action string
+	// Original is the payload as the peer sent it, when an edit or a rule
+	// changed it (Data is then what was sent on); nil otherwise.
+	Original []byte
 }
+
+// Actions recorded on messages siphon changed, held or sent itself.
+const (
+	ActionEdited   = "edited"   // changed at a breakpoint, then forwarded
+	ActionDropped  = "dropped"  // dropped at a breakpoint (or its connection closed while held)
+	ActionInjected = "injected" // sent by siphon, not by a peer
+)
+
+// RuleAction returns the Action of a message a rule changed: verb is
+// "rewritten" or "dropped".
+func RuleAction(verb, rule string) string { return verb + " by rule " + strconv.Quote(rule) }
 
 // CloseStatus returns the status code and reason of a close message: code
 // 1005 (no status received) for an empty payload, and ok false when m is

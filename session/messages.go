@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // DefaultMessageCap is the number of WebSocket messages a flow stores when
@@ -37,6 +38,12 @@ type messageState struct {
 	// msgBytes counts the payload bytes of msgPending and msgInflight;
 	// past msgMemLimit, new payloads are not kept (see AddMessage).
 	msgBytes, msgMemLimit int64
+
+	// msgCols is what readMessages selects for Action and Original, found
+	// once (see actionColumns).
+	msgColsOnce sync.Once
+	msgCols     string
+	msgColsErr  error
 }
 
 // messageMemLimit bounds the payload bytes waiting for the writer.
@@ -90,11 +97,11 @@ func (s *Store) AddMessage(flowID string, m Message) error {
 	if st.Stored < s.messageCap() {
 		st.Stored++
 		m.Seq = st.Stored
-		if s.stop != nil && len(m.Data) > 0 {
-			if s.msgBytes+int64(len(m.Data)) > s.msgMemLimit {
-				m.Data, m.Truncated, m.Note = nil, true, joinNote(m.Note, noteBehind)
+		if s.stop != nil && len(m.Data)+len(m.Original) > 0 {
+			if s.msgBytes+int64(len(m.Data)+len(m.Original)) > s.msgMemLimit {
+				m.Data, m.Original, m.Truncated, m.Note = nil, nil, true, joinNote(m.Note, noteBehind)
 			}
-			s.msgBytes += int64(len(m.Data))
+			s.msgBytes += int64(len(m.Data) + len(m.Original))
 		}
 		s.msgPending = append(s.msgPending, pendingMessage{flowID: flowID, m: m})
 	}
@@ -187,7 +194,7 @@ func (s *Store) forgetMessagesLocked(ids []string) {
 func payloadBytes(list []pendingMessage) int64 {
 	var n int64
 	for _, p := range list {
-		n += int64(len(p.m.Data))
+		n += int64(len(p.m.Data) + len(p.m.Original))
 	}
 	return n
 }

@@ -19,7 +19,9 @@ const messagesSQL = `CREATE TABLE IF NOT EXISTS messages (
 	size      INTEGER NOT NULL, -- full payload size
 	truncated INTEGER NOT NULL, -- 0 or 1: payload cut at the capture limit
 	note      TEXT NOT NULL,    -- what was wrong with the message, or ''
-	payload   BLOB              -- decompressed, at most the capture limit
+	payload   BLOB,             -- decompressed, at most the capture limit
+	action    TEXT NOT NULL DEFAULT '', -- edited, dropped, injected, rewritten by rule "x", or ''
+	original  BLOB              -- the payload before an edit or rewrite; NULL when unchanged
 );
 CREATE UNIQUE INDEX IF NOT EXISTS messages_flow_seq ON messages (flow_id, seq);
 CREATE TABLE IF NOT EXISTS message_counts (
@@ -33,7 +35,43 @@ func prepareMessages(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, messagesSQL); err != nil {
 		return fmt.Errorf("create messages tables: %w", err)
 	}
+	has, err := hasActionColumns(ctx, db)
+	if err != nil || has {
+		return err
+	}
+	// A file written before messages had actions gains the columns; older
+	// siphons read it as before (they name the columns they select).
+	if _, err := db.ExecContext(ctx, `ALTER TABLE messages ADD COLUMN action TEXT NOT NULL DEFAULT '';
+		ALTER TABLE messages ADD COLUMN original BLOB`); err != nil {
+		return fmt.Errorf("add action columns to messages: %w", err)
+	}
 	return nil
+}
+
+// hasActionColumns reports whether the messages table has the action and
+// original columns.
+func hasActionColumns(ctx context.Context, db *sql.DB) (bool, error) {
+	var n int
+	if err := db.QueryRowContext(ctx,
+		"SELECT count(*) FROM pragma_table_info('messages') WHERE name IN ('action', 'original')").Scan(&n); err != nil {
+		return false, fmt.Errorf("read the messages table's columns: %w", err)
+	}
+	return n == 2, nil
+}
+
+// actionColumns returns what readMessages selects for Action and Original:
+// the columns, or empty values in a file written before they existed
+// (opened read-only, so never given them). Asked once per Store.
+func (s *Store) actionColumns(ctx context.Context) (string, error) {
+	s.msgColsOnce.Do(func() {
+		var has bool
+		has, s.msgColsErr = hasActionColumns(ctx, s.db)
+		s.msgCols = "'', NULL"
+		if has {
+			s.msgCols = "action, original"
+		}
+	})
+	return s.msgCols, s.msgColsErr
 }
 
 // loadMessageStats reads every flow's message counts; table is false for
@@ -70,7 +108,11 @@ func loadMessageStats(ctx context.Context, db *sql.DB) (stats map[string]*Messag
 
 // readMessages reads the stored messages first to last of a flow.
 func (s *Store) readMessages(ctx context.Context, flowID string, first, last int64) ([]Message, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, dir, time, opcode, size, truncated, note, payload
+	cols, err := s.actionColumns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, dir, time, opcode, size, truncated, note, payload, `+cols+`
 		FROM messages WHERE flow_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`, flowID, first, last)
 	if err != nil {
 		return nil, err
@@ -80,7 +122,7 @@ func (s *Store) readMessages(ctx context.Context, flowID string, first, last int
 	for rows.Next() {
 		var m Message
 		var dir string
-		if err := rows.Scan(&m.Seq, &dir, &m.Time, &m.Opcode, &m.Size, &m.Truncated, &m.Note, &m.Data); err != nil {
+		if err := rows.Scan(&m.Seq, &dir, &m.Time, &m.Opcode, &m.Size, &m.Truncated, &m.Note, &m.Data, &m.Action, &m.Original); err != nil {
 			return nil, err
 		}
 		if dir == "down" {
@@ -144,7 +186,8 @@ func (s *Store) endMessagesLocked(b messageBatch, failed bool) {
 func (s *Store) writeMessages(ctx context.Context, tx *sql.Tx, b messageBatch) error {
 	if len(b.msgs) > 0 {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages
-			(flow_id, seq, dir, time, opcode, size, truncated, note, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			(flow_id, seq, dir, time, opcode, size, truncated, note, payload, action, original)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -152,7 +195,7 @@ func (s *Store) writeMessages(ctx context.Context, tx *sql.Tx, b messageBatch) e
 		for _, p := range b.msgs {
 			m := p.m
 			if _, err := stmt.ExecContext(ctx, p.flowID, m.Seq, m.Dir.String(), int64(m.Time), int(m.Opcode),
-				m.Size, m.Truncated, m.Note, m.Data); err != nil {
+				m.Size, m.Truncated, m.Note, m.Data, m.Action, m.Original); err != nil {
 				return fmt.Errorf("flow %s: message %d: %w", p.flowID, m.Seq, err)
 			}
 		}

@@ -45,7 +45,8 @@ func allMessages(t *testing.T, s *Store, id string) []Message {
 
 func sameMessage(a, b Message) bool {
 	return a.Seq == b.Seq && a.Dir == b.Dir && a.Time == b.Time && a.Opcode == b.Opcode &&
-		bytes.Equal(a.Data, b.Data) && a.Size == b.Size && a.Truncated == b.Truncated && a.Note == b.Note
+		bytes.Equal(a.Data, b.Data) && a.Size == b.Size && a.Truncated == b.Truncated && a.Note == b.Note &&
+		a.Action == b.Action && bytes.Equal(a.Original, b.Original) && (a.Original == nil) == (b.Original == nil)
 }
 
 func TestMessagesStoredAndReopened(t *testing.T) {
@@ -62,6 +63,12 @@ func TestMessagesStoredAndReopened(t *testing.T) {
 		}
 		if i == 6 {
 			m.Truncated, m.Size, m.Note = true, 1<<20, "text message is not valid UTF-8"
+		}
+		if i == 7 {
+			m.Action, m.Original = ActionEdited, []byte("before the edit")
+		}
+		if i == 8 {
+			m.Action = RuleAction("dropped", "no pings")
 		}
 		select { // drain, so the signal below is AddMessage's
 		case <-s.Changed():

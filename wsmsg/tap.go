@@ -1,8 +1,11 @@
 // Package wsmsg turns the bytes of one direction of a WebSocket connection
-// into messages as they are relayed: it parses RFC 6455 frames, reassembles
-// fragmented messages and decompresses permessage-deflate (RFC 7692), for
-// capture only. The relay keeps writing the bytes unchanged; a Tap reads
-// them and never blocks on anything but its own (bounded) work.
+// into messages as they are relayed: a Tap parses RFC 6455 frames,
+// reassembles fragmented messages and decompresses permessage-deflate
+// (RFC 7692), for capture only; it reads the bytes and never blocks on
+// anything but its own (bounded) work. A Relay relays one direction
+// through a Tap: byte for byte while no message must be decided, frame by
+// frame (holding, editing, dropping and injecting messages) once one
+// must.
 package wsmsg
 
 import (
@@ -69,6 +72,11 @@ type Tap struct {
 	scratch []byte   // unmasked copy of a chunk
 	deflate *decoder // nil without permessage-deflate
 	closed  bool
+	// undecoded is set when the last data message was compressed and did
+	// not decompress whole (a lost context, bad data, a bomb, cut short):
+	// its Data is not what the receiver would get. A Relay cannot re-send
+	// such a message uncompressed.
+	undecoded bool
 
 	bytes, frames, messages, pings, pongs atomic.Int64
 	err                                   atomic.Pointer[string]
@@ -131,9 +139,29 @@ func (t *Tap) Err() string {
 // Write parses p, the next bytes of the direction as relayed. It never
 // fails, always consumes all of p, never modifies p and does not keep it.
 func (t *Tap) Write(p []byte) (int, error) {
+	return t.write(p, false), nil
+}
+
+// atBoundary reports whether the bytes so far end between data messages
+// (control frames may still come): nothing of a frame or a fragmented
+// message is pending, and parsing has not stopped at a protocol error.
+func (t *Tap) atBoundary() bool {
+	return !t.inFrame && t.hdrN == 0 && t.msg == nil && !t.closed && t.err.Load() == nil
+}
+
+// write parses p as Write does; with toBoundary it stops at the first
+// message boundary (see atBoundary) and returns how much of p it took, 0
+// when it already was at one.
+func (t *Tap) write(p []byte, toBoundary bool) int {
+	if toBoundary && t.atBoundary() {
+		return 0
+	}
 	n := len(p)
-	t.bytes.Add(int64(n))
+	defer func() { t.bytes.Add(int64(n - len(p))) }()
 	for len(p) > 0 && !t.closed && t.err.Load() == nil {
+		if toBoundary && t.atBoundary() {
+			return n - len(p)
+		}
 		if !t.inFrame {
 			p = p[t.header(p):]
 			continue
@@ -149,7 +177,10 @@ func (t *Tap) Write(p []byte) (int, error) {
 			t.endFrame()
 		}
 	}
-	return n, nil
+	if !toBoundary {
+		p = p[len(p):] // a stopped tap still takes (and counts) every byte
+	}
+	return n - len(p)
 }
 
 // Close ends the direction: a message still being reassembled is emitted
@@ -276,6 +307,7 @@ func validCloseCode(code int) bool {
 // finishMessage emits the data message being reassembled; note, if set,
 // says why it ends early.
 func (t *Tap) finishMessage(note string) {
+	t.undecoded = false
 	m := t.msg
 	t.msg = nil
 	out := session.Message{Opcode: m.op, Data: m.data, Size: m.size, Truncated: m.truncated}
@@ -284,6 +316,7 @@ func (t *Tap) finishMessage(note string) {
 		r := t.deflate.finish(note == "")
 		out.Data, out.Size, out.Truncated = r.data, r.size, r.truncated
 		inflateNote = r.note
+		t.undecoded = r.note != "" || r.truncated || note != ""
 	}
 	if m.op == session.OpText && !validUTF8Prefix(out.Data, out.Truncated) {
 		utf8Note = "text message is not valid UTF-8"

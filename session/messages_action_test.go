@@ -1,0 +1,42 @@
+package session
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// TestMessageActionsInOldFile checks that a file whose messages table
+// predates Action and Original is read (read-only: empty values) and,
+// opened for writing, gains the columns and keeps both old and new rows.
+func TestMessageActionsInOldFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := openStore(t, path, Options{})
+	f := wsFlow()
+	s.Add(f)
+	mustClose(t, s)
+	// As a file written before messages had actions.
+	execRaw(t, path, "DROP TABLE messages", `CREATE TABLE messages (flow_id TEXT NOT NULL, seq INTEGER NOT NULL,
+		dir TEXT NOT NULL, time INTEGER NOT NULL, opcode INTEGER NOT NULL, size INTEGER NOT NULL,
+		truncated INTEGER NOT NULL, note TEXT NOT NULL, payload BLOB)`,
+		`INSERT INTO messages VALUES ('`+f.ID+`', 1, 'up', 0, 1, 3, 0, '', 'old')`,
+		`INSERT INTO message_counts VALUES ('`+f.ID+`', 1, 1)`)
+
+	ro := openStore(t, path, Options{ReadOnly: true})
+	got, err := ro.Messages(f.ID, 0, 10)
+	if err != nil || len(got) != 1 || string(got[0].Data) != "old" || got[0].Action != "" || got[0].Original != nil {
+		t.Fatalf("read-only, old table: %+v, %v", got, err)
+	}
+	mustClose(t, ro)
+
+	s = openStore(t, path, Options{})
+	if err := s.AddMessage(f.ID, Message{Dir: Down, Opcode: OpText, Data: []byte("new"), Size: 3,
+		Action: ActionEdited, Original: []byte("was")}); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
+	ro = openStore(t, path, Options{ReadOnly: true})
+	got = allMessages(t, ro, f.ID)
+	if len(got) != 2 || got[0].Action != "" || got[1].Action != ActionEdited || string(got[1].Original) != "was" {
+		t.Fatalf("after a writer added the columns: %+v", got)
+	}
+}

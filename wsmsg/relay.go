@@ -1,0 +1,229 @@
+package wsmsg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// Decision is what happens to one message a Relay holds. The zero value
+// forwards it unchanged.
+type Decision struct {
+	Drop   bool   // the peer never gets the message
+	Data   []byte // when not nil, the payload sent instead
+	Action string // recorded as session.Message.Action
+	Note   string // added to the message's note
+	// Wait, when set, holds the message: the relay calls it on a
+	// goroutine of its own (control frames keep flowing meanwhile) and
+	// acts on what it returns. It must return promptly once ctx ends,
+	// which happens when this direction's source closes or sends a close
+	// frame.
+	Wait func(ctx context.Context) Decision
+}
+
+// RelayConfig configures a Relay.
+type RelayConfig struct {
+	// Wants reports whether messages must be decided from now on; nil
+	// means never. It is asked for every chunk the relay copies, so it
+	// must be cheap.
+	Wants func() bool
+	// Decide decides about a text or binary message, whole and decoded,
+	// before any of it is sent on. It must not block: a message to hold
+	// is a Decision with Wait set.
+	Decide func(ctx context.Context, m *session.Message) Decision
+	// Record receives every message, with what was done to it; nil means
+	// the tap's Emit.
+	Record func(session.Message)
+	// Count, when set, counts the bytes read from the source.
+	Count *atomic.Int64
+}
+
+// Relay relays one direction of a WebSocket connection. While no message
+// must be decided it copies bytes as they come, only tapping them. Once
+// Wants says yes, or a message is injected, it switches at the next
+// message boundary to relaying frame by frame, and stays so for the rest
+// of the connection: each text and binary message is then held whole (up
+// to the tap's limit) until Decide has decided, while control frames
+// (ping, pong, and those inside a fragmented message) go on at once and a
+// close frame follows the messages before it.
+//
+// A changed or injected message is sent as one uncompressed frame, masked
+// when it goes to the server. With permessage-deflate context takeover a
+// peer inflates each compressed message with the window of the ones
+// before; once a compressed message was changed or dropped that window no
+// longer matches, so every later compressed message of the direction is
+// sent uncompressed, re-framed from its decoded copy.
+type Relay struct {
+	tap  *Tap
+	src  io.Reader
+	dst  io.Writer
+	cfg  RelayConfig
+	mask bool // frames siphon writes go to the server
+
+	wmu      sync.Mutex // serialises writes to dst
+	boundary bool       // dst is between data messages
+	pending  [][]byte   // injected frames waiting for a boundary
+	// queuedMsgs are the messages of pending, recorded once sent.
+	queuedMsgs []session.Message
+	ended      bool
+	wake       atomic.Bool // an injection waits: switch to frames
+
+	// In frame mode the reader goroutine owns the tap: what it emits goes
+	// to caught, handed over with the bytes that made it.
+	catching bool
+	caught   []session.Message
+}
+
+// NewRelay returns a relay of src to dst through tap, whose messages it
+// records. tap must be new, and is the relay's from now on.
+func NewRelay(tap *Tap, src io.Reader, dst io.Writer, cfg RelayConfig) *Relay {
+	if cfg.Record == nil {
+		cfg.Record = tap.cfg.Emit
+	}
+	if cfg.Record == nil {
+		cfg.Record = func(session.Message) {}
+	}
+	r := &Relay{tap: tap, src: src, dst: dst, cfg: cfg, mask: tap.client, boundary: true}
+	tap.cfg.Emit = r.emit
+	return r
+}
+
+func (r *Relay) emit(m session.Message) {
+	if r.catching {
+		r.caught = append(r.caught, m)
+		return
+	}
+	r.cfg.Record(m)
+}
+
+// Tap returns the relay's tap (for its counts).
+func (r *Relay) Tap() *Tap { return r.tap }
+
+// ErrEnded is returned by Inject once the relay has stopped.
+var ErrEnded = errors.New("the connection is closed")
+
+// Inject sends a text or binary message of siphon's own between data
+// messages: at once when the direction is between messages, else as soon
+// as the message being relayed ends. It is recorded with Action
+// session.ActionInjected when sent. An error says why it cannot be sent;
+// nil means it was sent or queued.
+func (r *Relay) Inject(op session.Opcode, data []byte) error {
+	switch {
+	case op != session.OpText && op != session.OpBinary:
+		return fmt.Errorf("inject %s message: only text and binary messages can be injected", op)
+	case op == session.OpText && !utf8.Valid(data):
+		return errors.New("inject text message: it is not valid UTF-8 (send it as binary)")
+	}
+	frame := AppendFrame(nil, op, data, r.mask)
+	m := session.Message{Dir: r.tap.cfg.Dir, Opcode: op, Data: bytes.Clone(data), Size: int64(len(data)), Action: session.ActionInjected}
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	switch {
+	case r.ended:
+		return fmt.Errorf("inject %s message: %w", op, ErrEnded)
+	case r.tap.Err() != "":
+		return fmt.Errorf("inject %s message: this direction had a protocol error (%s), so siphon no longer knows where its messages begin", op, r.tap.Err())
+	case r.boundary && len(r.pending) == 0:
+		m.Time = r.tap.cfg.Now()
+		if _, err := r.dst.Write(frame); err != nil {
+			return fmt.Errorf("inject %s message: %w", op, err)
+		}
+		r.cfg.Record(m)
+		return nil
+	}
+	r.pending = append(r.pending, frame)
+	r.queuedMsgs = append(r.queuedMsgs, m)
+	r.wake.Store(true)
+	return nil
+}
+
+// flushLocked sends the injected frames waiting for a boundary; r.wmu is
+// held and dst is at a boundary.
+func (r *Relay) flushLocked() error {
+	for len(r.pending) > 0 {
+		frame, m := r.pending[0], r.queuedMsgs[0]
+		r.pending, r.queuedMsgs = r.pending[1:], r.queuedMsgs[1:]
+		m.Time = r.tap.cfg.Now()
+		if _, err := r.dst.Write(frame); err != nil {
+			return err
+		}
+		r.cfg.Record(m)
+	}
+	r.wake.Store(false)
+	return nil
+}
+
+// write sends b on; atBoundary says whether dst is between data messages
+// after it. Injected frames waiting for a boundary follow.
+func (r *Relay) write(b []byte, atBoundary bool) error {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	if len(b) > 0 {
+		if _, err := r.dst.Write(b); err != nil {
+			return err
+		}
+	}
+	r.boundary = atBoundary
+	if atBoundary && len(r.pending) > 0 {
+		return r.flushLocked()
+	}
+	return nil
+}
+
+// Run relays until the source ends or the destination fails, then closes
+// the tap. ctx ending releases held messages (dropped).
+func (r *Relay) Run(ctx context.Context) {
+	framed := false
+	defer func() {
+		if !framed { // in frame mode the reader closes it
+			r.tap.Close()
+		}
+		r.wmu.Lock()
+		r.ended = true
+		r.pending, r.queuedMsgs = nil, nil
+		r.wmu.Unlock()
+	}()
+	buf := make([]byte, 32<<10)
+	for {
+		k, err := r.src.Read(buf)
+		if k > 0 {
+			p := buf[:k]
+			if r.wake.Load() || (r.cfg.Wants != nil && r.tap.Err() == "" && r.cfg.Wants()) {
+				used := r.tap.write(p, true)
+				if r.tap.atBoundary() {
+					r.count(used)
+					if r.write(p[:used], true) != nil {
+						return
+					}
+					rest := bytes.Clone(p[used:])
+					framed = true
+					r.runFrames(ctx, io.MultiReader(bytes.NewReader(rest), r.src))
+					return
+				}
+				r.tap.write(p[used:], false)
+			} else {
+				r.tap.write(p, false)
+			}
+			r.count(k)
+			if r.write(p, r.tap.atBoundary()) != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (r *Relay) count(n int) {
+	if r.cfg.Count != nil && n > 0 {
+		r.cfg.Count.Add(int64(n))
+	}
+}

@@ -1,0 +1,290 @@
+package wsmsg
+
+import (
+	"context"
+	"io"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// queued is a complete data message (or a close frame) waiting to be sent.
+type queued struct {
+	raw        []byte // its frames as received
+	m          session.Message
+	compressed bool
+	undecoded  bool // compressed, and m.Data is not what it decompresses to
+	// close marks bytes sent in order after the messages before them, as
+	// they are: a close frame, or bytes after a protocol error; msgs are
+	// recorded as they are sent.
+	close bool
+	msgs  []session.Message
+}
+
+// frames is the state of a relay in frame mode; only runFrames uses it.
+type frames struct {
+	// The frame being read.
+	op      session.Opcode
+	fin     bool
+	control bool
+	remain  uint64
+	ctl     []byte // a control frame's bytes so far
+
+	cur       *queued   // the data message being read
+	streaming bool      // cur is too large to hold: its bytes go on as they come
+	queue     []*queued // complete, in order; the head is being decided
+	deciding  bool
+	buffered  int    // bytes held in cur and queue
+	raw       bool   // a protocol error: bytes go on as they come, unparsed
+	desync    bool   // the peer's inflate window no longer matches (see Relay)
+	failed    bool   // the destination failed
+	release   func() // ends the holds: the conversation is closing
+}
+
+type decided struct {
+	q *queued
+	d Decision
+}
+
+// runFrames relays frame by frame (see Relay) until src ends.
+func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
+	r.catching = true
+	items := make(chan item, 16)
+	done := make(chan struct{})
+	defer close(done)
+	go r.readFrames(src, items, done)
+	holdCtx, release := context.WithCancel(ctx)
+	defer release()
+	results := make(chan decided, 1)
+	s := &frames{release: release}
+	limit := r.tap.cfg.Limit
+	ended := false
+	for !s.failed && !(ended && len(s.queue) == 0) {
+		if !s.deciding && len(s.queue) > 0 {
+			r.next(holdCtx, s, results)
+			continue
+		}
+		in := items
+		if ended || (s.buffered > limit && len(s.queue) > 0) {
+			in = nil // hold back the source until the queue drains
+		}
+		select {
+		case it := <-in:
+			r.take(s, it, limit)
+			if it.end {
+				ended = true
+				release()
+			}
+			if s.raw && s.deciding {
+				release() // bytes flow unparsed: what is held goes (dropped)
+			}
+		case res := <-results:
+			s.deciding = false
+			r.apply(s, res.q, res.d)
+		case <-ctx.Done():
+			release()
+			ctx = context.Background() // once
+		}
+	}
+	if s.deciding {
+		release()
+		<-results // Decide returns promptly once released
+	}
+}
+
+// next starts deciding the head of the queue, or sends it when it needs
+// no decision.
+func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
+	q := s.queue[0]
+	if q.close || s.raw {
+		s.queue = s.queue[1:]
+		s.buffered -= len(q.raw)
+		if !q.close {
+			r.cfg.Record(q.m)
+		}
+		r.record(q.msgs)
+		s.failed = r.write(q.raw, !s.raw) != nil
+		return
+	}
+	var d Decision
+	switch {
+	case q.undecoded:
+		// What a person or a rule would see is not the message.
+		d.Note = "not held or rewritten: its compressed payload could not be decompressed whole"
+	case r.cfg.Decide != nil:
+		m := q.m
+		d = r.cfg.Decide(ctx, &m)
+	}
+	if d.Wait == nil {
+		r.apply(s, q, d)
+		return
+	}
+	s.deciding = true
+	go func() { results <- decided{q, d.Wait(ctx)} }()
+}
+
+// apply acts on the decision about the head of the queue.
+func (r *Relay) apply(s *frames, q *queued, d Decision) {
+	s.queue = s.queue[1:]
+	s.buffered -= len(q.raw)
+	m := q.m
+	m.Action, m.Note = d.Action, joinNotes(m.Note, d.Note)
+	changes := q.compressed && r.tap.deflate != nil && r.tap.deflate.takeover
+	var out []byte
+	switch {
+	case d.Drop:
+		s.desync = s.desync || changes
+	case d.Data != nil:
+		out = AppendFrame(nil, m.Opcode, d.Data, r.mask)
+		m.Original, m.Data, m.Size, m.Truncated = m.Data, d.Data, int64(len(d.Data)), false
+		s.desync = s.desync || changes
+	case s.desync && q.compressed && (m.Truncated || q.undecoded):
+		// Its decoded copy is cut short or wrong: it cannot be re-sent.
+		m.Note = joinNotes(m.Note, "not sent: after an earlier change, compressed messages are re-sent uncompressed, and this one could not be decompressed whole (larger than the capture limit, or bad data)")
+		r.cfg.Record(m)
+		s.failed = true
+		return
+	case s.desync && q.compressed:
+		out = AppendFrame(nil, m.Opcode, m.Data, r.mask)
+	default:
+		out = q.raw
+	}
+	r.cfg.Record(m)
+	if out != nil {
+		s.failed = r.write(out, true) != nil
+	}
+}
+
+// take handles the next item from the source.
+func (r *Relay) take(s *frames, it item, limit int) {
+	if s.raw {
+		r.inOrder(s, it.raw, it.msgs)
+		return
+	}
+	if it.bad || it.end {
+		r.toRaw(s, it)
+		return
+	}
+	if it.hdr {
+		s.op, s.fin, s.remain, s.control = it.op, it.fin, it.length-uint64(it.payload), it.op >= session.OpClose
+		if s.control {
+			s.ctl = append(s.ctl[:0], it.raw...)
+		} else if s.cur == nil {
+			s.cur = &queued{compressed: it.rsv1 && r.tap.deflate != nil}
+		}
+	} else {
+		s.remain -= uint64(len(it.raw))
+		if s.control {
+			s.ctl = append(s.ctl, it.raw...)
+		}
+	}
+	if !s.control {
+		r.takeData(s, it.raw, limit)
+	}
+	if s.remain > 0 {
+		return
+	}
+	switch {
+	case s.control:
+		r.endControl(s, it.msgs)
+	case s.fin:
+		s.cur.undecoded = it.undecoded
+		r.endMessage(s, it.msgs)
+	default:
+		r.record(it.msgs) // nothing: a message ends with its last frame
+	}
+}
+
+// takeData holds (or, streaming, sends) the bytes of a data frame.
+func (r *Relay) takeData(s *frames, raw []byte, limit int) {
+	if s.streaming {
+		s.failed = r.write(raw, false) != nil
+		return
+	}
+	if s.cur.raw == nil {
+		s.cur.raw = raw // the item's own bytes: most messages are one item
+	} else {
+		s.cur.raw = append(s.cur.raw, raw...)
+	}
+	s.buffered += len(raw)
+	if len(s.cur.raw) <= limit || len(s.queue) > 0 || (s.desync && s.cur.compressed) {
+		return
+	}
+	// Too large to hold whole: it goes on as it comes, undecided.
+	s.streaming = true
+	s.buffered -= len(s.cur.raw)
+	s.failed = r.write(s.cur.raw, false) != nil
+	s.cur.raw = nil
+}
+
+// endControl sends a complete control frame: at once, or a close frame
+// after the messages waiting before it (a close ends the conversation:
+// messages held at a breakpoint are released, dropped).
+func (r *Relay) endControl(s *frames, msgs []session.Message) {
+	raw := append([]byte(nil), s.ctl...)
+	if s.op == session.OpClose {
+		s.release()
+		r.inOrder(s, raw, msgs)
+		return
+	}
+	r.record(msgs)
+	s.failed = r.write(raw, !s.streaming) != nil
+}
+
+// endMessage queues the data message just completed for its decision, or
+// records it when it went on as it came.
+func (r *Relay) endMessage(s *frames, msgs []session.Message) {
+	q := s.cur
+	s.cur = nil
+	for _, m := range msgs {
+		if m.Opcode == session.OpText || m.Opcode == session.OpBinary {
+			q.m = m
+		} else {
+			r.cfg.Record(m)
+		}
+	}
+	if s.streaming {
+		s.streaming = false
+		q.m.Note = joinNotes(q.m.Note, "not held: larger than the capture limit")
+		r.cfg.Record(q.m)
+		s.failed = r.write(nil, true) != nil
+		return
+	}
+	s.queue = append(s.queue, q)
+}
+
+// toRaw handles a protocol error, or the source's end: the bytes of this
+// direction go on unparsed, as the tap's do, after the messages before
+// them. What was being read is sent as it came.
+func (r *Relay) toRaw(s *frames, it item) {
+	s.raw = true
+	var raw []byte
+	if s.cur != nil && !s.streaming {
+		raw = append(raw, s.cur.raw...)
+		s.buffered -= len(s.cur.raw)
+	}
+	if s.control && s.remain > 0 {
+		raw = append(raw, s.ctl...) // the control frame read so far
+	}
+	raw = append(raw, it.raw...)
+	s.cur = nil
+	r.inOrder(s, raw, it.msgs)
+}
+
+// inOrder sends raw as it is after the messages waiting before it, and
+// records msgs then.
+func (r *Relay) inOrder(s *frames, raw []byte, msgs []session.Message) {
+	if len(s.queue) == 0 {
+		r.record(msgs)
+		s.failed = r.write(raw, !s.raw && !s.streaming) != nil
+		return
+	}
+	s.queue = append(s.queue, &queued{raw: raw, close: true, msgs: msgs})
+	s.buffered += len(raw)
+}
+
+// record records what the tap emitted, as it emitted it.
+func (r *Relay) record(msgs []session.Message) {
+	for _, m := range msgs {
+		r.cfg.Record(m)
+	}
+}
