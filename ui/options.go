@@ -104,7 +104,7 @@ func (o options) messageEngine() wsintercept.Engine {
 	if o.messages != nil || o.engine == nil {
 		return o.messages
 	}
-	return nil // TODO(ws12 merge): return wsintercept.Adapt(o.engine)
+	return wsintercept.Adapt(o.engine)
 }
 
 // engineChanges is the channel that signals changes of paused flows,

@@ -1,9 +1,3 @@
-//go:build ws12
-
-// This file needs intercept's message breakpoints and mitm's
-// InjectMessage (the ws12 branch); the build constraint goes once both
-// are on main.
-
 package ui
 
 import (

@@ -121,7 +121,7 @@ func startTUI(ctx context.Context, o *proxyOptions, c *checked, setup tuiSetup) 
 	}
 	m := ui.New(r.store, ui.WithListen(r.regularAddr()), ui.WithListeners(otherListeners(r)), ui.WithCAPath(r.ca.CertPath()), ui.WithEvents(events), ui.WithFilter(o.filter),
 		ui.WithEngine(c.engine), ui.WithReplay(sender), ui.WithClipboard(clip), ui.WithEditor(setup.editor), ui.WithConnect(connectConfig(r, c)),
-		ui.WithProtoTypes(c.types))
+		ui.WithProtoTypes(c.types), ui.WithInjector(r.proxy))
 	stop := func(err error) error {
 		if err == nil {
 			select {

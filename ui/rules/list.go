@@ -168,6 +168,8 @@ func ruleAction(r *intercept.Rule) string {
 		return "map-remote " + style.Printable(r.MapRemote)
 	case r.Rewrite != nil:
 		return "rewrite"
+	case r.Block != nil && r.Block.Messages:
+		return "block messages"
 	case r.Block != nil && r.Block.Drop:
 		return "block drop"
 	case r.Block != nil:
