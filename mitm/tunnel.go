@@ -156,16 +156,26 @@ func relayTaps(clientW io.Writer, clientR io.Reader, server io.ReadWriter, rl *r
 	go copyDir(clientW, server, &rl.downN, rl.down, rl.downR)
 	<-done
 	// One side is finished; the other gets a short grace period (a
-	// WebSocket close handshake) before its reads are cut.
-	deadline := time.Now().Add(5 * time.Second)
-	for _, c := range []any{clientW, server} {
-		if d, ok := c.(interface{ SetReadDeadline(time.Time) error }); ok {
-			d.SetReadDeadline(deadline)
+	// WebSocket close handshake) before both connections are closed. A
+	// read deadline would not do: the origin's side of a WebSocket is
+	// Go's upgraded response body, which has none, and an origin that
+	// waits for a close frame would keep the relay (and Proxy.Close)
+	// waiting for ever.
+	cut := time.AfterFunc(relayGrace, func() {
+		for _, c := range []any{clientW, server} {
+			if cl, ok := c.(io.Closer); ok {
+				cl.Close()
+			}
 		}
-	}
+	})
 	wg.Wait()
+	cut.Stop()
 	return rl.stats(time.Now())
 }
+
+// relayGrace is how long the other direction of a relay may go on once
+// one direction has ended.
+const relayGrace = 5 * time.Second
 
 func closeWrite(w io.Writer) {
 	if cw, ok := w.(interface{ CloseWrite() error }); ok {
