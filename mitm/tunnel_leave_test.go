@@ -59,7 +59,7 @@ func TestWebSocketEndsWhenClientLeavesFirst(t *testing.T) {
 		t.Fatalf("handshake: %v %v", res, err)
 	}
 	conn.Close()
-	deadline := time.After(15*time.Second)
+	deadline := time.After(15 * time.Second)
 	for {
 		tp.rec.mu.Lock()
 		ended := false
