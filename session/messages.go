@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
+	"sync/atomic"
 )
 
 // DefaultMessageCap is the number of WebSocket messages a flow stores when
@@ -40,10 +40,8 @@ type messageState struct {
 	msgBytes, msgMemLimit int64
 
 	// msgCols is what readMessages selects for Action and Original, found
-	// once (see actionColumns).
-	msgColsOnce sync.Once
-	msgCols     string
-	msgColsErr  error
+	// once (see actionColumns); "" until found.
+	msgCols atomic.Pointer[string]
 }
 
 // messageMemLimit bounds the payload bytes waiting for the writer.

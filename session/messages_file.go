@@ -30,48 +30,80 @@ CREATE TABLE IF NOT EXISTS message_counts (
 	seen    INTEGER NOT NULL  -- messages relayed; more than stored past the cap
 )`
 
-// prepareMessages creates the messages tables in a writable file.
+// prepareMessages creates the messages tables in a writable file, and
+// gives a file written before messages had actions their columns (older
+// siphons read it as before: they name the columns they select). One
+// transaction, so that a failure leaves the file as it was rather than
+// with one column of two.
 func prepareMessages(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, messagesSQL); err != nil {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
 		return fmt.Errorf("create messages tables: %w", err)
 	}
-	has, err := hasActionColumns(ctx, db)
-	if err != nil || has {
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, messagesSQL); err != nil {
+		return fmt.Errorf("create messages tables: %w", err)
+	}
+	have, err := actionColumnsIn(ctx, tx)
+	if err != nil {
 		return err
 	}
-	// A file written before messages had actions gains the columns; older
-	// siphons read it as before (they name the columns they select).
-	if _, err := db.ExecContext(ctx, `ALTER TABLE messages ADD COLUMN action TEXT NOT NULL DEFAULT '';
-		ALTER TABLE messages ADD COLUMN original BLOB`); err != nil {
-		return fmt.Errorf("add action columns to messages: %w", err)
+	for _, c := range []struct{ name, def string }{{"action", "TEXT NOT NULL DEFAULT ''"}, {"original", "BLOB"}} {
+		if have[c.name] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE messages ADD COLUMN "+c.name+" "+c.def); err != nil {
+			return fmt.Errorf("add the %s column to messages: %w", c.name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create messages tables: %w", err)
 	}
 	return nil
 }
 
-// hasActionColumns reports whether the messages table has the action and
-// original columns.
-func hasActionColumns(ctx context.Context, db *sql.DB) (bool, error) {
-	var n int
-	if err := db.QueryRowContext(ctx,
-		"SELECT count(*) FROM pragma_table_info('messages') WHERE name IN ('action', 'original')").Scan(&n); err != nil {
-		return false, fmt.Errorf("read the messages table's columns: %w", err)
+// actionColumnsIn returns which of the action and original columns the
+// messages table has.
+func actionColumnsIn(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, "SELECT name FROM pragma_table_info('messages') WHERE name IN ('action', 'original')")
+	if err != nil {
+		return nil, fmt.Errorf("read the messages table's columns: %w", err)
 	}
-	return n == 2, nil
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("read the messages table's columns: %w", err)
+		}
+		have[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the messages table's columns: %w", err)
+	}
+	return have, nil
 }
 
 // actionColumns returns what readMessages selects for Action and Original:
 // the columns, or empty values in a file written before they existed
-// (opened read-only, so never given them). Asked once per Store.
+// (opened read-only, so never given them). Found once per Store; an error
+// (a cancelled ctx, a busy file) is not kept, so the next read asks again.
 func (s *Store) actionColumns(ctx context.Context) (string, error) {
-	s.msgColsOnce.Do(func() {
-		var has bool
-		has, s.msgColsErr = hasActionColumns(ctx, s.db)
-		s.msgCols = "'', NULL"
-		if has {
-			s.msgCols = "action, original"
-		}
-	})
-	return s.msgCols, s.msgColsErr
+	if cols := s.msgCols.Load(); cols != nil {
+		return *cols, nil
+	}
+	have, err := actionColumnsIn(ctx, s.db)
+	if err != nil {
+		return "", err
+	}
+	cols := "'', NULL"
+	if have["action"] && have["original"] {
+		cols = "action, original"
+	}
+	s.msgCols.Store(&cols)
+	return cols, nil
 }
 
 // loadMessageStats reads every flow's message counts; table is false for
