@@ -23,12 +23,14 @@ const watchDelay = 50 * time.Millisecond
 type clientWatch struct {
 	cc     *clientConn
 	cancel context.CancelCauseFunc
-	done   chan struct{}
 
 	mu    sync.Mutex
 	ended bool
 	timer *time.Timer
 	stop  func()
+	// done is closed when the watch ends; made when it starts (most
+	// exchanges end before it does).
+	done chan struct{}
 }
 
 // watchClient starts watching req's client connection for a hang-up once
@@ -37,7 +39,7 @@ type clientWatch struct {
 // errClientGone. The watch must be ended before martian reads from the
 // connection again.
 func (p *Proxy) watchClient(req *http.Request, cancel context.CancelCauseFunc) *clientWatch {
-	w := &clientWatch{cc: p.connOf(req), cancel: cancel, done: make(chan struct{})}
+	w := &clientWatch{cc: p.connOf(req), cancel: cancel}
 	if w.cc == nil {
 		return w
 	}
@@ -69,11 +71,13 @@ func (w *clientWatch) start() {
 	if gone == nil {
 		return
 	}
+	done := make(chan struct{})
+	w.done = done
 	go func() {
 		select {
 		case <-gone:
 			w.cancel(errClientGone)
-		case <-w.done:
+		case <-done:
 		}
 	}()
 }
@@ -83,7 +87,9 @@ func (w *clientWatch) end() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.ended = true
-	close(w.done)
+	if w.done != nil {
+		close(w.done)
+	}
 	if w.timer != nil {
 		w.timer.Stop()
 	}
