@@ -42,6 +42,13 @@ func (t *tracedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	watch := t.p.watchClient(req, cancel)
 	res, err := t.base.RoundTrip(req.WithContext(ctx))
 	watch.end()
+	if err == nil && errors.Is(context.Cause(ctx), errClientGone) {
+		// The response raced the hang-up: Go's transport returns one that
+		// arrives while it cancels the request (a TLS origin answers the
+		// close_notify it sends then). Nobody is left to receive it.
+		res.Body.Close()
+		err = errClientGone
+	}
 	if err != nil {
 		cancel(err)
 		if b := bodyOf(req); b != nil {
