@@ -36,10 +36,8 @@ func (t *tracedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return settleAfter(req, res), nil
 	}
-	// The context is never cancelled once the response has come: that
-	// would cut its body short. It holds nothing that needs releasing.
-	ctx, cancel := context.WithCancelCause(httptrace.WithClientTrace(req.Context(), rec.trace()))
-	watch := t.p.watchClient(req, cancel)
+	up, watch := t.p.watchClient(req)
+	ctx := httptrace.WithClientTrace(up, rec.trace())
 	res, err := t.base.RoundTrip(req.WithContext(ctx))
 	watch.end()
 	if err == nil && errors.Is(context.Cause(ctx), errClientGone) {
@@ -50,7 +48,6 @@ func (t *tracedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = errClientGone
 	}
 	if err != nil {
-		cancel(err)
 		if b := bodyOf(req); b != nil {
 			// Before the 502, so that it can say Connection: close when
 			// the rest of the body cannot be read (see modifyResponse).

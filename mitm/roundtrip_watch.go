@@ -33,22 +33,43 @@ type clientWatch struct {
 	done chan struct{}
 }
 
-// watchClient starts watching req's client connection for a hang-up once
-// the request body (if any) has been read to its end: until then what the
-// client sends is the body, which the transport reads. cancel receives
-// errClientGone. The watch must be ended before martian reads from the
-// connection again.
-func (p *Proxy) watchClient(req *http.Request, cancel context.CancelCauseFunc) *clientWatch {
-	w := &clientWatch{cc: p.connOf(req), cancel: cancel}
-	if w.cc == nil {
-		return w
+// watchClient returns the context req goes upstream with and starts
+// watching req's client connection for a hang-up once the request body
+// (if any) has been read to its end: until then what the client sends is
+// the body, which the transport reads. A hang-up cancels the context with
+// errClientGone; nothing else does: once the response has come, that
+// would cut its body short. The watch must be ended before martian reads
+// from the connection again.
+func (p *Proxy) watchClient(req *http.Request) (context.Context, *clientWatch) {
+	cc := p.connOf(req)
+	if cc == nil || req.Context() != context.Background() {
+		// HTTP/2 streams learn of hang-ups through their own context
+		// (see serveStream).
+		return req.Context(), nil
 	}
+	ctx, cancel := cc.upstreamContext()
+	w := &clientWatch{cc: cc, cancel: cancel}
 	if b := bodyOf(req); b != nil {
 		b.whenComplete(w.startLater)
 	} else {
 		w.startLater()
 	}
-	return w
+	return ctx, w
+}
+
+// upstreamContext is the context of the requests this connection's client
+// sends upstream, and its cancel. It is one per connection, not one per
+// request (a cancelCtx per request, with the transport's own registered
+// under it, cost five allocations and 500 bytes an exchange): only a
+// client that hung up cancels it, and the connection serves no further
+// request then.
+func (c *clientConn) upstreamContext() (context.Context, context.CancelCauseFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.up == nil {
+		c.up, c.upCancel = context.WithCancelCause(context.Background())
+	}
+	return c.up, c.upCancel
 }
 
 // startLater starts the watch after watchDelay, unless it has ended.
@@ -82,8 +103,12 @@ func (w *clientWatch) start() {
 	}()
 }
 
-// end stops the watch and waits for its reader to stop.
+// end stops the watch and waits for its reader to stop. A nil watch
+// (see watchClient) has nothing to stop.
 func (w *clientWatch) end() {
+	if w == nil {
+		return
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.ended = true
