@@ -103,6 +103,7 @@ type clientConn struct {
 
 	up       context.Context // see upstreamContext
 	upCancel context.CancelCauseFunc
+	watches  watchClock // see clientWatch
 }
 
 func (c *clientConn) Read(b []byte) (int, error) {
