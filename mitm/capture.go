@@ -4,8 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -200,17 +198,9 @@ func snapshotRequest(req *http.Request) *session.Request {
 }
 
 func snapshotResponse(res *http.Response) *session.Response {
-	code := strconv.Itoa(res.StatusCode)
-	reason := strings.TrimSpace(strings.TrimPrefix(res.Status, code))
-	if reason == "" {
-		reason = http.StatusText(res.StatusCode)
-	}
-	return &session.Response{
-		Status: res.StatusCode,
-		Reason: reason,
-		Proto:  res.Proto,
-		Header: res.Header.Clone(),
-	}
+	r := responseHead(res)
+	r.Header = res.Header.Clone()
+	return r
 }
 
 // capture keeps the first limit bytes of a body and counts the rest.

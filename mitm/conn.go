@@ -3,6 +3,7 @@ package mitm
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -99,6 +100,10 @@ type clientConn struct {
 	tooLarge  bool
 	closed    bool
 	abandoned bool // the rest is a request body nobody reads; see abandon
+
+	up       context.Context // see upstreamContext
+	upCancel context.CancelCauseFunc
+	watches  watchClock // see clientWatch
 }
 
 func (c *clientConn) Read(b []byte) (int, error) {

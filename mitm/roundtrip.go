@@ -36,14 +36,18 @@ func (t *tracedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return settleAfter(req, res), nil
 	}
-	// The context is never cancelled once the response has come: that
-	// would cut its body short. It holds nothing that needs releasing.
-	ctx, cancel := context.WithCancelCause(httptrace.WithClientTrace(req.Context(), rec.trace()))
-	watch := t.p.watchClient(req, cancel)
+	up, watch := t.p.watchClient(req)
+	ctx := httptrace.WithClientTrace(up, rec.trace())
 	res, err := t.base.RoundTrip(req.WithContext(ctx))
 	watch.end()
+	if err == nil && errors.Is(context.Cause(ctx), errClientGone) {
+		// The response raced the hang-up: Go's transport returns one that
+		// arrives while it cancels the request (a TLS origin answers the
+		// close_notify it sends then). Nobody is left to receive it.
+		res.Body.Close()
+		err = errClientGone
+	}
 	if err != nil {
-		cancel(err)
 		if b := bodyOf(req); b != nil {
 			// Before the 502, so that it can say Connection: close when
 			// the rest of the body cannot be read (see modifyResponse).
@@ -71,30 +75,39 @@ func isHeaderTimeout(err error) bool {
 }
 
 func (r *record) trace() *httptrace.ClientTrace {
-	at := func(set func(t *session.Timings, now session.Stamp)) {
-		now := session.Now()
-		r.touch(func(f *session.Flow) { set(&f.Timings, now) })
-	}
+	// Each hook is one closure over r; the setters capture nothing, so
+	// they cost no allocation of their own.
 	return &httptrace.ClientTrace{
-		DNSStart:     func(httptrace.DNSStartInfo) { at(func(t *session.Timings, n session.Stamp) { t.DNSStart = n }) },
-		DNSDone:      func(httptrace.DNSDoneInfo) { at(func(t *session.Timings, n session.Stamp) { t.DNSDone = n }) },
-		ConnectStart: func(string, string) { at(func(t *session.Timings, n session.Stamp) { t.ConnectStart = n }) },
-		ConnectDone: func(string, string, error) {
-			at(func(t *session.Timings, n session.Stamp) { t.ConnectDone = n })
+		DNSStart: func(httptrace.DNSStartInfo) { r.stamp(func(t *session.Timings, n session.Stamp) { t.DNSStart = n }) },
+		DNSDone:  func(httptrace.DNSDoneInfo) { r.stamp(func(t *session.Timings, n session.Stamp) { t.DNSDone = n }) },
+		ConnectStart: func(string, string) {
+			r.stamp(func(t *session.Timings, n session.Stamp) { t.ConnectStart = n })
 		},
-		TLSHandshakeStart: func() { at(func(t *session.Timings, n session.Stamp) { t.TLSStart = n }) },
+		ConnectDone: func(string, string, error) {
+			r.stamp(func(t *session.Timings, n session.Stamp) { t.ConnectDone = n })
+		},
+		TLSHandshakeStart: func() { r.stamp(func(t *session.Timings, n session.Stamp) { t.TLSStart = n }) },
 		TLSHandshakeDone: func(tls.ConnectionState, error) {
-			at(func(t *session.Timings, n session.Stamp) { t.TLSDone = n })
+			r.stamp(func(t *session.Timings, n session.Stamp) { t.TLSDone = n })
 		},
 		GotConn: func(info httptrace.GotConnInfo) {
 			addr := info.Conn.RemoteAddr().String()
 			r.touch(func(f *session.Flow) { f.Server.Addr = addr })
 		},
 		WroteRequest: func(httptrace.WroteRequestInfo) {
-			at(func(t *session.Timings, n session.Stamp) { t.RequestSent = n })
+			r.stamp(func(t *session.Timings, n session.Stamp) { t.RequestSent = n })
 		},
-		GotFirstResponseByte: func() { at(func(t *session.Timings, n session.Stamp) { t.FirstByte = n }) },
+		GotFirstResponseByte: func() { r.stamp(func(t *session.Timings, n session.Stamp) { t.FirstByte = n }) },
 	}
+}
+
+// stamp sets one of the flow's timings to now, without publishing (see
+// touch).
+func (r *record) stamp(set func(t *session.Timings, now session.Stamp)) {
+	now := session.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	set(&r.f.Timings, now)
 }
 
 // classify turns a round-trip error into a flow error a person can act on.
