@@ -42,7 +42,10 @@ func CheckLoopback(addr string) error {
 // "Authorization: Bearer token". The SDK refuses requests whose Host is not
 // local (DNS rebinding).
 func (s *Server) Handler(token string) http.Handler {
-	mcpHandler := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s.srv }, &sdk.StreamableHTTPOptions{Logger: s.cfg.Logger})
+	var mcpHandler http.Handler = sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s.srv }, &sdk.StreamableHTTPOptions{Logger: s.cfg.Logger})
+	if s.cfg.Busy != nil {
+		mcpHandler = newPacer(s.cfg.Busy).handler(mcpHandler)
+	}
 	want := []byte("Bearer " + token)
 	mux := http.NewServeMux()
 	mux.Handle(Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -30,6 +30,10 @@ type Config struct {
 	// Logger receives the SDK's and the server's diagnostics; nil
 	// discards them.
 	Logger *slog.Logger
+	// Busy, when set, says whether the proxy is capturing now: the live
+	// server (Handler) then keeps MCP requests to a small share of the
+	// time, so that agents reading never slow the capture (see pacer).
+	Busy func() bool
 }
 
 // Server is siphon's MCP server. It is safe for concurrent use: each tool

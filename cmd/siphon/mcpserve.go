@@ -10,12 +10,14 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/siphonproxy/siphon/intercept"
 	"github.com/siphonproxy/siphon/mcp"
 	"github.com/siphonproxy/siphon/mitm"
 	"github.com/siphonproxy/siphon/replay"
+	"github.com/siphonproxy/siphon/session"
 )
 
 // mcpOptions are the flags of the live MCP server (siphon --mcp ADDR,
@@ -110,7 +112,7 @@ func (m *mcpOptions) serve(ctx context.Context, o *proxyOptions, c *checked, r *
 	// siphon.log during capture. Only its warnings are kept.
 	logger := slog.New(minLevel{r.logger.Handler(), slog.LevelWarn})
 	srv := mcp.New(mcp.Config{Source: mcp.StoreSource{Store: r.store}, NoRedact: m.noRedact, Version: versionString(),
-		Live: live, Logger: logger})
+		Live: live, Logger: logger, Busy: capturing(r.store)})
 	token := m.token
 	if token == "" {
 		token = mcp.NewToken()
@@ -166,4 +168,23 @@ func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(name string) slog.Handler {
 	return minLevel{h.Handler.WithGroup(name), h.min}
+}
+
+// capturing reports whether st took flows at a load's pace (100 a second
+// or more) over the last quarter second: then the MCP server paces agents
+// so that they never slow the capture.
+func capturing(st *session.Store) func() bool {
+	const window, least = 250 * time.Millisecond, 25
+	var mu sync.Mutex
+	last, at, busy := st.Len(), time.Now(), false
+	return func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if now := time.Now(); now.Sub(at) >= window {
+			n := st.Len()
+			busy = n-last >= least*int(now.Sub(at)/window)
+			last, at = n, now
+		}
+		return busy
+	}
 }
