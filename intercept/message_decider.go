@@ -22,6 +22,10 @@ type MessageDecider interface {
 	// with Wait set. f and m are the proxy's: read them during the call
 	// only.
 	DecideMessage(ctx context.Context, f *session.Flow, m *session.Message) MessageDecision
+	// MessagesEnded is called once the WebSocket connection of the flow
+	// has closed and its messages are all relayed or released: state kept
+	// for the flow (its message breakpoint) is dropped.
+	MessagesEnded(flowID string)
 }
 
 // MessageDecision is what happens to one WebSocket message. The zero
@@ -67,6 +71,14 @@ func (c chain) DecideMessage(ctx context.Context, f *session.Flow, m *session.Me
 		}
 	}
 	return MessageDecision{}
+}
+
+func (c chain) MessagesEnded(flowID string) {
+	for _, d := range c {
+		if md, ok := d.(MessageDecider); ok {
+			md.MessagesEnded(flowID)
+		}
+	}
 }
 
 var _ MessageDecider = chain(nil)

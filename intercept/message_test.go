@@ -154,6 +154,25 @@ func TestWantsMessages(t *testing.T) {
 	}
 }
 
+// TestMessagesEndedForgetsTheFlow checks that a closed connection's
+// message breakpoint is forgotten, through a Chain too, and no other's.
+func TestMessagesEndedForgetsTheFlow(t *testing.T) {
+	e := New(Config{})
+	e.BreakMessages("closed", true)
+	e.BreakMessages("open", true)
+	Chain(e).(MessageDecider).MessagesEnded("closed")
+	e.MessagesEnded("never seen")
+	if e.BreakingMessages("closed") || !e.BreakingMessages("open") {
+		t.Error("MessagesEnded forgot the wrong flows")
+	}
+	e.MessagesEnded("open")
+	e.msgs.mu.Lock()
+	defer e.msgs.mu.Unlock()
+	if len(e.msgs.breaking) != 0 || e.msgs.breakingN.Load() != 0 || len(e.msgs.byID) != 0 {
+		t.Errorf("per-flow state left: breaking %v (%d), paused %d", e.msgs.breaking, e.msgs.breakingN.Load(), len(e.msgs.byID))
+	}
+}
+
 func TestMessageBreakpointForwardEditDrop(t *testing.T) {
 	e, _ := engineWith(t, Config{}, messageRules)
 	f := wsFlowAt("http://chat.test/ws")

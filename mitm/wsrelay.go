@@ -98,6 +98,15 @@ func (p *Proxy) wsRelays(res *http.Response, rec *record, rl *relayed, clientW i
 	return snap.ID
 }
 
+// wsEnded unlists the closed WebSocket connection of the flow and lets
+// the Decider forget what it kept for it.
+func (p *Proxy) wsEnded(id string) {
+	p.ws.remove(id)
+	if md, ok := p.cfg.Decider.(intercept.MessageDecider); ok {
+		md.MessagesEnded(id)
+	}
+}
+
 // relayDecision converts an intercept decision for the relay.
 func relayDecision(d intercept.MessageDecision) wsmsg.Decision {
 	out := wsmsg.Decision{Drop: d.Drop, Data: d.Data, Action: d.Action, Note: d.Note}
