@@ -89,9 +89,11 @@ func (p *Proxy) wsRelays(res *http.Response, rec *record, rl *relayed, clientW i
 			return relayDecision(md.DecideMessage(ctx, snap, m))
 		}
 	}
-	cfg.Count = &rl.upN
+	// Each direction's end tells the other that its destination's peer
+	// has closed: what is held for that peer can no longer reach it.
+	cfg.Count, cfg.SourceEnded = &rl.upN, func() { rl.downR.PeerClosed() }
 	rl.upR = wsmsg.NewRelay(rl.up, clientR, server, cfg)
-	cfg.Count = &rl.downN
+	cfg.Count, cfg.SourceEnded = &rl.downN, func() { rl.upR.PeerClosed() }
 	rl.downR = wsmsg.NewRelay(rl.down, server, clientW, cfg)
 	rl.ctx = p.ctx
 	p.ws.add(snap.ID, rl)
