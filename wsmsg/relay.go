@@ -25,7 +25,8 @@ type Decision struct {
 	// acts on what it returns. It must return promptly once ctx ends,
 	// which happens when this direction's source ends, its destination's
 	// peer closes its side while messages wait (see Relay.PeerClosed), or
-	// the relay's ctx ends, or the source sends a close frame.
+	// the relay's ctx ends. A close frame from the source does not end it:
+	// the close waits behind the held message.
 	Wait func(ctx context.Context) Decision
 }
 

@@ -20,10 +20,12 @@ func TestRelayPeerClosedWhileHeld(t *testing.T) {
 	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("held A")))
 	<-asked
 	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("next B")))
+	tr.write(t, frameBytes(true, 0, session.OpClose, testKey, []byte{3, 232}))
 	tr.PeerClosed()
 	want := []struct{ data, action, note string }{
 		{"held A", session.ActionDropped, ""},
 		{"next B", session.ActionDropped, notDeliveredNote},
+		{"\x03\xe8", "", notDeliveredNote},
 	}
 	for _, w := range want {
 		m := tr.message(t)

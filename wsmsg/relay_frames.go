@@ -262,12 +262,11 @@ func (r *Relay) takeData(s *frames, raw []byte, limit int) {
 }
 
 // endControl sends a complete control frame: at once, or a close frame
-// after the messages waiting before it (a close ends the conversation:
-// messages held at a breakpoint are released, dropped).
+// after the messages waiting before it, which are still decided as they
+// would have been: data and close keep their order within a direction.
 func (r *Relay) endControl(s *frames, msgs []session.Message) {
 	raw := append([]byte(nil), s.ctl...)
 	if s.op == session.OpClose {
-		s.release()
 		r.inOrder(s, raw, msgs)
 		return
 	}

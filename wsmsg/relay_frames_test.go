@@ -204,3 +204,27 @@ func TestRelayDesyncedContext(t *testing.T) {
 		t.Errorf("last message %+v", last)
 	}
 }
+
+// TestRelayCloseWaitsBehindHeldMessage checks that a close frame does not
+// overtake a held message, nor release it: once it is forwarded, the
+// message goes on, then the close; a ping goes on at once meanwhile.
+func TestRelayCloseWaitsBehindHeldMessage(t *testing.T) {
+	cfg, asked, answers := holding()
+	tr := startRelay(t, 1<<20, cfg)
+	held := frameBytes(true, 0, session.OpText, testKey, []byte("held"))
+	ping := frameBytes(true, 0, session.OpPing, testKey, nil)
+	closing := frameBytes(true, 0, session.OpClose, testKey, []byte{3, 232})
+	tr.write(t, held)
+	<-asked
+	tr.write(t, closing)
+	tr.write(t, ping)
+	tr.out.waitFor(t, "the ping alone", func(b []byte) bool { return bytes.Equal(b, ping) })
+	answers <- Decision{} // still held: the close did not release it
+	want := append(append(bytes.Clone(ping), held...), closing...)
+	tr.out.waitFor(t, "the message, then the close", func(b []byte) bool { return bytes.Equal(b, want) })
+	for _, w := range []string{"held", "\x03\xe8"} {
+		if m := tr.message(t); string(m.Data) != w || m.Action != "" || m.Note != "" {
+			t.Errorf("recorded %+v, want %q relayed", m, w)
+		}
+	}
+}
