@@ -88,6 +88,7 @@ func (p *Proxy) wsRelays(res *http.Response, rec *record, rl *relayed, clientW i
 		cfg.Decide = func(ctx context.Context, m *session.Message) wsmsg.Decision {
 			return relayDecision(md.DecideMessage(ctx, snap, m))
 		}
+		cfg.Undecided = func(m *session.Message, why string) string { return md.SkippedMessage(snap, m, why) }
 	}
 	// Each direction's end tells the other that its destination's peer
 	// has closed: what is held for that peer can no longer reach it.

@@ -49,6 +49,11 @@ type RelayConfig struct {
 	// peer closed its side, or reading failed), on the relay's goroutine.
 	// A proxy tells the other direction's relay (see PeerClosed).
 	SourceEnded func()
+	// Undecided, when set, returns the note for a text or binary message
+	// that went on without a decision because of why ("larger than the
+	// capture limit"): what rules or breakpoints did not do to it, or ""
+	// when none would have acted.
+	Undecided func(m *session.Message, why string) string
 }
 
 // Relay relays one direction of a WebSocket connection. While no message

@@ -44,3 +44,12 @@ func (r *Relay) record(msgs []session.Message) {
 		r.cfg.Record(m)
 	}
 }
+
+// undecided is the note for m, which went on without a decision because
+// of why (see RelayConfig.Undecided).
+func (r *Relay) undecided(m *session.Message, why string) string {
+	if r.cfg.Undecided == nil {
+		return ""
+	}
+	return r.cfg.Undecided(m, why)
+}

@@ -153,7 +153,7 @@ func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 	switch {
 	case q.undecoded:
 		// What a person or a rule would see is not the message.
-		d.Note = "not held or rewritten: its compressed payload could not be decompressed whole"
+		d.Note = r.undecided(&q.m, "its compressed payload could not be decompressed whole")
 	case r.cfg.Decide != nil:
 		m := q.m
 		d = r.cfg.Decide(ctx, &m)
@@ -287,7 +287,7 @@ func (r *Relay) endMessage(s *frames, msgs []session.Message) {
 	}
 	if s.streaming {
 		s.streaming = false
-		q.m.Note = joinNotes(q.m.Note, "not held: larger than the capture limit")
+		q.m.Note = joinNotes(q.m.Note, r.undecided(&q.m, "larger than the capture limit"))
 		// Not delivered whole if anything of it was not (gone is sticky).
 		r.send(s, nil, true, q.m)
 		return

@@ -3,6 +3,7 @@ package wsmsg
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -123,16 +124,23 @@ func TestRelayFrameModeProtocolError(t *testing.T) {
 }
 
 // TestRelayStreamsMessagesTooLargeToHold checks that a message larger than
-// the limit goes on as it comes, undecided, and the next one is held.
+// the limit goes on as it comes, undecided, noted as Undecided says, and
+// the next one is held.
 func TestRelayStreamsMessagesTooLargeToHold(t *testing.T) {
 	cfg, asked, answers := holding()
+	cfg.Undecided = func(m *session.Message, why string) string {
+		if m.Size != 100 {
+			return fmt.Sprintf("asked about a message of %d bytes", m.Size)
+		}
+		return "not held: " + why
+	}
 	tr := startRelay(t, 16, cfg)
 	big := frameBytes(true, 0, session.OpBinary, testKey, bytes.Repeat([]byte("x"), 100))
 	tr.write(t, big[:60])
 	tr.out.waitFor(t, "the start of the large message", func(b []byte) bool { return len(b) == 60 })
 	tr.write(t, big[60:])
 	tr.out.waitFor(t, "the large message", func(b []byte) bool { return bytes.Equal(b, big) })
-	if m := tr.message(t); m.Size != 100 || !strings.Contains(m.Note, "not held") {
+	if m := tr.message(t); m.Size != 100 || m.Note != "not held: larger than the capture limit" || m.Action != "" {
 		t.Errorf("recorded %+v", m)
 	}
 	small := frameBytes(true, 0, session.OpText, testKey, []byte("small"))
