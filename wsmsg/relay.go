@@ -270,8 +270,9 @@ func (r *Relay) Run(ctx context.Context) {
 // write succeeded.
 func (r *Relay) copied(p []byte, atBoundary bool) bool {
 	msgs := r.caught
-	r.caught = nil
-	return r.write(p, atBoundary, msgs...) == nil
+	err := r.write(p, atBoundary, msgs...)
+	r.caught = msgs[:0] // recorded by value: the array is free again
+	return err == nil
 }
 
 func (r *Relay) count(n int) {
