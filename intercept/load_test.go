@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -91,6 +92,29 @@ func TestLoadFileReportsEveryMistake(t *testing.T) {
 	}
 	if !reflect.DeepEqual(lines, []int{6, 10}) {
 		t.Errorf("lines %v, want [6 10]: %v", lines, fes)
+	}
+}
+
+// TestLoadFileReportsEveryMistakeOfOneRule checks that a rule with a bad
+// regex and a bad direction has both reported, each at its line.
+func TestLoadFileReportsEveryMistakeOfOneRule(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "r.yaml", `
+- name: two mistakes
+  match: ~websocket
+  rewrite:
+    messages:
+      body-replace:
+        - regex: '('
+          replace: x
+      direction: sideways
+`)
+	fes := fileErrors(t, loadErr(LoadFile(path)))
+	var got []string
+	for _, fe := range fes {
+		got = append(got, fmt.Sprintf("%d %s", fe.Line, fe.Msg))
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], `7 bad regex "("`) || !strings.HasPrefix(got[1], `9 bad rewrite.messages.direction "sideways"`) {
+		t.Errorf("errors %q, want the bad regex at line 7 and the bad direction at line 9", got)
 	}
 }
 

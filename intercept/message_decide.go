@@ -110,3 +110,45 @@ func (e *Engine) DecideMessage(ctx context.Context, f *session.Flow, m *session.
 	}
 	return e.holdMessage(f.ID, m, data, d, pauseBy)
 }
+
+// SkippedMessage says what DecideMessage would have done to m, which went
+// on without a decision because of why (see MessageDecider): a matching
+// block means "not dropped", else matching rewrites of m's direction "not
+// rewritten" and a breakpoint that would have held it "not held". Rules
+// that did not act do not count a hit.
+func (e *Engine) SkippedMessage(f *session.Flow, m *session.Message, why string) string {
+	if f == nil || m == nil || (m.Opcode != session.OpText && m.Opcode != session.OpBinary) {
+		return ""
+	}
+	view := *f
+	msg := *m
+	view.Messages = func(yield func(session.Message) bool) { yield(msg) }
+	held := e.BreakingMessages(f.ID)
+	rewritten := false
+	intercepting := e.intercepting.Load()
+	for _, c := range e.set.Load().msgRules {
+		rw := c.msgRW
+		switch {
+		case !c.enabled.Load(),
+			rw != nil && !(m.Dir == session.Up && rw.up || m.Dir == session.Down && rw.down),
+			c.rule.Breakpoint == BreakMessages && !intercepting,
+			!c.match.Match(&view):
+			continue
+		case c.rule.Block != nil:
+			return "not dropped: " + why
+		case rw != nil:
+			rewritten = true
+		default:
+			held = true
+		}
+	}
+	switch {
+	case held && rewritten:
+		return "not held or rewritten: " + why
+	case held:
+		return "not held: " + why
+	case rewritten:
+		return "not rewritten: " + why
+	}
+	return ""
+}

@@ -22,6 +22,15 @@ type MessageDecider interface {
 	// with Wait set. f and m are the proxy's: read them during the call
 	// only.
 	DecideMessage(ctx context.Context, f *session.Flow, m *session.Message) MessageDecision
+	// SkippedMessage returns a note on what DecideMessage would have done
+	// to m, which went on without a decision because of why ("larger than
+	// the capture limit"): "not held: why", "not rewritten: why", "not
+	// dropped: why", or "" when nothing would have acted. It does not block.
+	SkippedMessage(f *session.Flow, m *session.Message, why string) string
+	// MessagesEnded is called once the WebSocket connection of the flow
+	// has closed and its messages are all relayed or released: state kept
+	// for the flow (its message breakpoint) is dropped.
+	MessagesEnded(flowID string)
 }
 
 // MessageDecision is what happens to one WebSocket message. The zero
@@ -67,6 +76,26 @@ func (c chain) DecideMessage(ctx context.Context, f *session.Flow, m *session.Me
 		}
 	}
 	return MessageDecision{}
+}
+
+// SkippedMessage returns the note of the first MessageDecider that has one.
+func (c chain) SkippedMessage(f *session.Flow, m *session.Message, why string) string {
+	for _, d := range c {
+		if md, ok := d.(MessageDecider); ok && md.WantsMessages(f) {
+			if note := md.SkippedMessage(f, m, why); note != "" {
+				return note
+			}
+		}
+	}
+	return ""
+}
+
+func (c chain) MessagesEnded(flowID string) {
+	for _, d := range c {
+		if md, ok := d.(MessageDecider); ok {
+			md.MessagesEnded(flowID)
+		}
+	}
 }
 
 var _ MessageDecider = chain(nil)

@@ -65,6 +65,14 @@ func (e *Engine) BreakMessages(flowID string, on bool) {
 	e.notify()
 }
 
+// MessagesEnded forgets the flow's message breakpoint: its connection has
+// closed (see MessageDecider).
+func (e *Engine) MessagesEnded(flowID string) {
+	if e.BreakingMessages(flowID) {
+		e.BreakMessages(flowID, false)
+	}
+}
+
 // BreakingMessages reports whether BreakMessages is on for the flow.
 func (e *Engine) BreakingMessages(flowID string) bool {
 	if e.msgs.breakingN.Load() == 0 {

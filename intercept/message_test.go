@@ -154,6 +154,25 @@ func TestWantsMessages(t *testing.T) {
 	}
 }
 
+// TestMessagesEndedForgetsTheFlow checks that a closed connection's
+// message breakpoint is forgotten, through a Chain too, and no other's.
+func TestMessagesEndedForgetsTheFlow(t *testing.T) {
+	e := New(Config{})
+	e.BreakMessages("closed", true)
+	e.BreakMessages("open", true)
+	Chain(e).(MessageDecider).MessagesEnded("closed")
+	e.MessagesEnded("never seen")
+	if e.BreakingMessages("closed") || !e.BreakingMessages("open") {
+		t.Error("MessagesEnded forgot the wrong flows")
+	}
+	e.MessagesEnded("open")
+	e.msgs.mu.Lock()
+	defer e.msgs.mu.Unlock()
+	if len(e.msgs.breaking) != 0 || e.msgs.breakingN.Load() != 0 || len(e.msgs.byID) != 0 {
+		t.Errorf("per-flow state left: breaking %v (%d), paused %d", e.msgs.breaking, e.msgs.breakingN.Load(), len(e.msgs.byID))
+	}
+}
+
 func TestMessageBreakpointForwardEditDrop(t *testing.T) {
 	e, _ := engineWith(t, Config{}, messageRules)
 	f := wsFlowAt("http://chat.test/ws")
@@ -250,6 +269,44 @@ func TestMessageBreakpointTimeoutAndClose(t *testing.T) {
 	big.Truncated, big.Size = true, 1<<30
 	if d := decideWait(context.Background(), e, f, big); d.Data != nil || !strings.Contains(d.Note, "not held") || !strings.Contains(d.Note, "not applied") {
 		t.Errorf("truncated: %+v", d)
+	}
+}
+
+// TestSkippedMessageSaysWhatDidNotHappen checks the note for a message
+// that went on undecided: it names only what a rule or breakpoint would
+// have done to it.
+func TestSkippedMessageSaysWhatDidNotHappen(t *testing.T) {
+	e, _ := engineWith(t, Config{}, messageRules)
+	f := wsFlowAt("http://chat.test/ws")
+	const why = "larger than the capture limit"
+	cases := []struct {
+		m    *session.Message
+		want string
+	}{
+		{wsMessage(session.Up, "my secret"), "not rewritten: " + why},
+		{wsMessage(session.Down, "my secret"), ""}, // "up" rewrites only up
+		{wsMessage(session.Up, "hold it"), "not held: " + why},
+		{wsMessage(session.Up, "hold my colour"), "not held or rewritten: " + why},
+		{wsMessage(session.Down, "spam, colour"), "not dropped: " + why},
+		{wsMessage(session.Up, "nothing"), ""},
+	}
+	for _, tc := range cases {
+		if got := e.SkippedMessage(f, tc.m, why); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.m.Dir, tc.m.Data, got, tc.want)
+		}
+	}
+	e.SetIntercepting(false)
+	if got := e.SkippedMessage(f, wsMessage(session.Up, "hold it"), why); got != "" {
+		t.Errorf("interception off: %q", got)
+	}
+	e.BreakMessages(f.ID, true)
+	if got := Chain(e).(MessageDecider).SkippedMessage(f, wsMessage(session.Up, "nothing"), why); got != "not held: "+why {
+		t.Errorf("the flow's message breakpoint, through a Chain: %q", got)
+	}
+	for _, r := range e.Rules() {
+		if r.Hits != 0 {
+			t.Errorf("rule %s counted %d hits for messages it did not act on", r.ID, r.Hits)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package intercept
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -161,6 +162,11 @@ func (rd *ruleReader) bodyReplace(v *yaml.Node, sub string) []Replace {
 			rd.lines[fmt.Sprintf("%s.%d.%s", sub, i, k)] = iv.Line
 			if k == "regex" {
 				rp.Regex, _ = rd.str(iv, sub+" regex")
+				// Checked here, so that it is reported with the rule's
+				// other mistakes: compile sees only rules read whole.
+				if _, err := regexp.Compile(rp.Regex); err != nil {
+					rd.errorf(iv.Line, "bad regex %q: %v", rp.Regex, err)
+				}
 			} else {
 				rp.Replacement, _ = rd.str(iv, sub+" replace")
 			}

@@ -52,7 +52,7 @@ func (p *Proxy) pipeUpgrade(ctx *martian.Context, res *http.Response, rec *recor
 	stats := relayTaps(cc.Conn, clientR, upstream, rl)
 	stop()
 	if wsID != "" {
-		p.ws.remove(wsID) // before the flow says it is closed
+		p.wsEnded(wsID) // before the flow says it is closed
 	}
 	rec.finishWith(func(f *session.Flow) { f.Stream = stats }, nil)
 }

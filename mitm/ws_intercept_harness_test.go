@@ -29,6 +29,7 @@ type wsPair struct {
 	toClient   chan wsMsg           // what the client received
 	toServer   chan wsMsg           // what the origin received
 	clientDone chan error           // the client's reader ended
+	serverDone chan error           // the origin's reader ended
 	flowID     string
 	ctx        context.Context
 	srv        *websocket.Conn
@@ -48,7 +49,7 @@ func dialWS(t *testing.T, tp *testProxy, origin *httptest.Server, secure bool, m
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	p := &wsPair{server: make(chan *websocket.Conn, 1), toClient: make(chan wsMsg, 64), toServer: make(chan wsMsg, 64),
-		clientDone: make(chan error, 1), ctx: ctx}
+		clientDone: make(chan error, 1), serverDone: make(chan error, 1), ctx: ctx}
 	origin.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: mode, CompressionThreshold: 1})
 		if err != nil {
@@ -59,6 +60,7 @@ func dialWS(t *testing.T, tp *testProxy, origin *httptest.Server, secure bool, m
 		for {
 			typ, b, err := c.Read(ctx)
 			if err != nil {
+				p.serverDone <- err
 				return
 			}
 			p.toServer <- wsMsg{typ, string(b)}

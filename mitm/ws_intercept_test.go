@@ -247,6 +247,9 @@ func TestWebSocketHeldMessageReleasedOnClose(t *testing.T) {
 			t.Errorf("hard %v: the origin got %q", hard, got.data)
 		default:
 		}
+		if e.BreakingMessages(p.flowID) {
+			t.Errorf("hard %v: the closed connection's message breakpoint is still on", hard)
+		}
 	}
 }
 

@@ -88,14 +88,26 @@ func (p *Proxy) wsRelays(res *http.Response, rec *record, rl *relayed, clientW i
 		cfg.Decide = func(ctx context.Context, m *session.Message) wsmsg.Decision {
 			return relayDecision(md.DecideMessage(ctx, snap, m))
 		}
+		cfg.Undecided = func(m *session.Message, why string) string { return md.SkippedMessage(snap, m, why) }
 	}
-	cfg.Count = &rl.upN
+	// Each direction's end tells the other that its destination's peer
+	// has closed: what is held for that peer can no longer reach it.
+	cfg.Count, cfg.SourceEnded = &rl.upN, func() { rl.downR.PeerClosed() }
 	rl.upR = wsmsg.NewRelay(rl.up, clientR, server, cfg)
-	cfg.Count = &rl.downN
+	cfg.Count, cfg.SourceEnded = &rl.downN, func() { rl.upR.PeerClosed() }
 	rl.downR = wsmsg.NewRelay(rl.down, server, clientW, cfg)
 	rl.ctx = p.ctx
 	p.ws.add(snap.ID, rl)
 	return snap.ID
+}
+
+// wsEnded unlists the closed WebSocket connection of the flow and lets
+// the Decider forget what it kept for it.
+func (p *Proxy) wsEnded(id string) {
+	p.ws.remove(id)
+	if md, ok := p.cfg.Decider.(intercept.MessageDecider); ok {
+		md.MessagesEnded(id)
+	}
 }
 
 // relayDecision converts an intercept decision for the relay.

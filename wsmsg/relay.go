@@ -23,8 +23,10 @@ type Decision struct {
 	// Wait, when set, holds the message: the relay calls it on a
 	// goroutine of its own (control frames keep flowing meanwhile) and
 	// acts on what it returns. It must return promptly once ctx ends,
-	// which happens when this direction's source closes or sends a close
-	// frame.
+	// which happens when this direction's source ends, its destination's
+	// peer closes its side while messages wait (see Relay.PeerClosed), or
+	// the relay's ctx ends. A close frame from the source does not end it:
+	// the close waits behind the held message.
 	Wait func(ctx context.Context) Decision
 }
 
@@ -43,6 +45,15 @@ type RelayConfig struct {
 	Record func(session.Message)
 	// Count, when set, counts the bytes read from the source.
 	Count *atomic.Int64
+	// SourceEnded, when set, is called once the source has ended (its
+	// peer closed its side, or reading failed), on the relay's goroutine.
+	// A proxy tells the other direction's relay (see PeerClosed).
+	SourceEnded func()
+	// Undecided, when set, returns the note for a text or binary message
+	// that went on without a decision because of why ("larger than the
+	// capture limit"): what rules or breakpoints did not do to it, or ""
+	// when none would have acted.
+	Undecided func(m *session.Message, why string) string
 }
 
 // Relay relays one direction of a WebSocket connection. While no message
@@ -53,6 +64,12 @@ type RelayConfig struct {
 // to the tap's limit) until Decide has decided, while control frames
 // (ping, pong, and those inside a fragmented message) go on at once and a
 // close frame follows the messages before it.
+//
+// A message is recorded once its fate is known: in frame mode when it is
+// sent on, dropped, or found undeliverable (the destination failed, or its
+// peer closed while the message waited: Action session.ActionDropped, noted
+// "not delivered"); while bytes are copied, once the chunk that ends it was
+// written.
 //
 // A changed or injected message is sent as one uncompressed frame, masked
 // when it goes to the server. With permessage-deflate context takeover a
@@ -75,6 +92,9 @@ type Relay struct {
 	ended      bool
 	wake       atomic.Bool // an injection waits: switch to frames
 
+	peer     chan struct{} // closed by PeerClosed
+	peerOnce sync.Once
+
 	// In frame mode the reader goroutine owns the tap: what it emits goes
 	// to caught, handed over with the bytes that made it.
 	catching bool
@@ -90,7 +110,7 @@ func NewRelay(tap *Tap, src io.Reader, dst io.Writer, cfg RelayConfig) *Relay {
 	if cfg.Record == nil {
 		cfg.Record = func(session.Message) {}
 	}
-	r := &Relay{tap: tap, src: src, dst: dst, cfg: cfg, mask: tap.client, boundary: true}
+	r := &Relay{tap: tap, src: src, dst: dst, cfg: cfg, mask: tap.client, boundary: true, peer: make(chan struct{})}
 	tap.cfg.Emit = r.emit
 	return r
 }
@@ -102,6 +122,14 @@ func (r *Relay) emit(m session.Message) {
 	}
 	r.cfg.Record(m)
 }
+
+// PeerClosed tells the relay that the peer it sends to has closed its side
+// of the connection (the other direction's source ended). Once a message
+// is held, then or later, it is released and neither it nor anything after
+// it is sent: each is recorded as not delivered. Until then messages keep
+// going on as they come (a peer that only half-closed still reads them).
+// Safe for concurrent use; calling it again does nothing.
+func (r *Relay) PeerClosed() { r.peerOnce.Do(func() { close(r.peer) }) }
 
 // Tap returns the relay's tap (for its counts).
 func (r *Relay) Tap() *Tap { return r.tap }
@@ -152,6 +180,7 @@ func (r *Relay) flushLocked() error {
 		r.pending, r.queuedMsgs = r.pending[1:], r.queuedMsgs[1:]
 		m.Time = r.tap.cfg.Now()
 		if _, err := r.dst.Write(frame); err != nil {
+			r.cfg.Record(notDelivered(m))
 			return err
 		}
 		r.cfg.Record(m)
@@ -160,16 +189,19 @@ func (r *Relay) flushLocked() error {
 	return nil
 }
 
-// write sends b on; atBoundary says whether dst is between data messages
-// after it. Injected frames waiting for a boundary follow.
-func (r *Relay) write(b []byte, atBoundary bool) error {
+// write sends b on and records msgs, the messages b ends (as not delivered
+// when the write fails); atBoundary says whether dst is between data
+// messages after it. Injected frames waiting for a boundary follow.
+func (r *Relay) write(b []byte, atBoundary bool, msgs ...session.Message) error {
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
 	if len(b) > 0 {
 		if _, err := r.dst.Write(b); err != nil {
+			r.recordSent(false, msgs...)
 			return err
 		}
 	}
+	r.recordSent(true, msgs...)
 	r.boundary = atBoundary
 	if atBoundary && len(r.pending) > 0 {
 		return r.flushLocked()
@@ -184,12 +216,20 @@ func (r *Relay) Run(ctx context.Context) {
 	defer func() {
 		if !framed { // in frame mode the reader closes it
 			r.tap.Close()
+			r.record(r.caught) // what Close emitted: nothing more is written
+			r.catching, r.caught = false, nil
 		}
 		r.wmu.Lock()
 		r.ended = true
+		for _, m := range r.queuedMsgs {
+			r.cfg.Record(notDelivered(m))
+		}
 		r.pending, r.queuedMsgs = nil, nil
 		r.wmu.Unlock()
 	}()
+	// What the tap emits is recorded once the bytes that end it are
+	// written (see copied).
+	r.catching = true
 	buf := make([]byte, 32<<10)
 	for {
 		k, err := r.src.Read(buf)
@@ -199,7 +239,7 @@ func (r *Relay) Run(ctx context.Context) {
 				used := r.tap.write(p, true)
 				if r.tap.atBoundary() {
 					r.count(used)
-					if r.write(p[:used], true) != nil {
+					if !r.copied(p[:used], true) {
 						return
 					}
 					rest := bytes.Clone(p[used:])
@@ -212,14 +252,27 @@ func (r *Relay) Run(ctx context.Context) {
 				r.tap.write(p, false)
 			}
 			r.count(k)
-			if r.write(p, r.tap.atBoundary()) != nil {
+			if !r.copied(p, r.tap.atBoundary()) {
 				return
 			}
 		}
 		if err != nil {
+			if r.cfg.SourceEnded != nil {
+				r.cfg.SourceEnded()
+			}
 			return
 		}
 	}
+}
+
+// copied writes p, copied from the source, and records the messages it
+// ended: as not delivered when the write failed. It reports whether the
+// write succeeded.
+func (r *Relay) copied(p []byte, atBoundary bool) bool {
+	msgs := r.caught
+	err := r.write(p, atBoundary, msgs...)
+	r.caught = msgs[:0] // recorded by value: the array is free again
+	return err == nil
 }
 
 func (r *Relay) count(n int) {

@@ -3,6 +3,7 @@ package wsmsg
 import (
 	"context"
 	"io"
+	"sync"
 
 	"github.com/siphonproxy/siphon/session"
 )
@@ -33,11 +34,16 @@ type frames struct {
 	streaming bool      // cur is too large to hold: its bytes go on as they come
 	queue     []*queued // complete, in order; the head is being decided
 	deciding  bool
-	buffered  int    // bytes held in cur and queue
-	raw       bool   // a protocol error: bytes go on as they come, unparsed
-	desync    bool   // the peer's inflate window no longer matches (see Relay)
-	failed    bool   // the destination failed
-	release   func() // ends the holds: the conversation is closing
+	buffered  int  // bytes held in cur and queue
+	raw       bool // a protocol error: bytes go on as they come, unparsed
+	desync    bool // the peer's inflate window no longer matches (see Relay)
+	failed    bool // the destination failed, or cannot be written on consistently: stop
+	// gone: nothing more is sent; what comes is recorded as not delivered.
+	// Set once the destination failed, or its peer closed while messages
+	// waited (see Relay.PeerClosed).
+	gone       bool
+	peerClosed bool
+	release    func() // ends the holds: the conversation is closing
 }
 
 type decided struct {
@@ -50,15 +56,22 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 	r.catching = true
 	items := make(chan item, 16)
 	done := make(chan struct{})
-	defer close(done)
-	go r.readFrames(src, items, done)
+	var handoff sync.Mutex
+	go r.readFrames(src, items, done, &handoff)
 	holdCtx, release := context.WithCancel(ctx)
 	defer release()
 	results := make(chan decided, 1)
 	s := &frames{release: release}
 	limit := r.tap.cfg.Limit
 	ended := false
+	peer := r.peer
 	for !s.failed && !(ended && len(s.queue) == 0) {
+		if s.peerClosed && !s.gone && s.deciding {
+			// A message is held, and those behind it wait: none can be
+			// delivered now.
+			s.gone = true
+			release()
+		}
 		if !s.deciding && len(s.queue) > 0 {
 			r.next(holdCtx, s, results)
 			continue
@@ -73,6 +86,9 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 			if it.end {
 				ended = true
 				release()
+				if r.cfg.SourceEnded != nil {
+					r.cfg.SourceEnded()
+				}
 			}
 			if s.raw && s.deciding {
 				release() // bytes flow unparsed: what is held goes (dropped)
@@ -80,14 +96,42 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 		case res := <-results:
 			s.deciding = false
 			r.apply(s, res.q, res.d)
+		case <-peer:
+			s.peerClosed, peer = true, nil
 		case <-ctx.Done():
 			release()
 			ctx = context.Background() // once
 		}
 	}
-	if s.deciding {
-		release()
-		<-results // Decide returns promptly once released
+	// The destination failed: what waits is recorded, not delivered.
+	s.gone = true
+	release()
+	for len(s.queue) > 0 {
+		if !s.deciding {
+			r.next(holdCtx, s, results)
+			continue
+		}
+		res := <-results // Decide returns promptly once released
+		s.deciding = false
+		r.apply(s, res.q, res.d)
+	}
+	r.stopFrames(items, done, &handoff)
+}
+
+// stopFrames stops the frame reader, recording the messages of what it
+// read and the relay did not take as not delivered (it records the rest
+// itself). Only a failed relay leaves any.
+func (r *Relay) stopFrames(items <-chan item, done chan struct{}, handoff *sync.Mutex) {
+	close(done)
+	handoff.Lock() // a hand-over under way ends promptly: done is closed
+	defer handoff.Unlock()
+	for {
+		select {
+		case it := <-items:
+			r.recordSent(false, it.msgs...)
+		default:
+			return
+		}
 	}
 }
 
@@ -95,21 +139,21 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 // no decision.
 func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 	q := s.queue[0]
-	if q.close || s.raw {
+	if q.close || s.raw || s.gone {
 		s.queue = s.queue[1:]
 		s.buffered -= len(q.raw)
+		msgs := q.msgs
 		if !q.close {
-			r.cfg.Record(q.m)
+			msgs = append([]session.Message{q.m}, msgs...)
 		}
-		r.record(q.msgs)
-		s.failed = r.write(q.raw, !s.raw) != nil
+		r.send(s, q.raw, !s.raw, msgs...)
 		return
 	}
 	var d Decision
 	switch {
 	case q.undecoded:
 		// What a person or a rule would see is not the message.
-		d.Note = "not held or rewritten: its compressed payload could not be decompressed whole"
+		d.Note = r.undecided(&q.m, "its compressed payload could not be decompressed whole")
 	case r.cfg.Decide != nil:
 		m := q.m
 		d = r.cfg.Decide(ctx, &m)
@@ -137,7 +181,7 @@ func (r *Relay) apply(s *frames, q *queued, d Decision) {
 		out = AppendFrame(nil, m.Opcode, d.Data, r.mask)
 		m.Original, m.Data, m.Size, m.Truncated = m.Data, d.Data, int64(len(d.Data)), false
 		s.desync = s.desync || changes
-	case s.desync && q.compressed && (m.Truncated || q.undecoded):
+	case s.desync && q.compressed && (m.Truncated || q.undecoded) && !s.gone:
 		// Its decoded copy is cut short or wrong: it cannot be re-sent.
 		m.Note = joinNotes(m.Note, "not sent: after an earlier change, compressed messages are re-sent uncompressed, and this one could not be decompressed whole (larger than the capture limit, or bad data)")
 		r.cfg.Record(m)
@@ -148,10 +192,11 @@ func (r *Relay) apply(s *frames, q *queued, d Decision) {
 	default:
 		out = q.raw
 	}
-	r.cfg.Record(m)
-	if out != nil {
-		s.failed = r.write(out, true) != nil
+	if d.Drop {
+		r.cfg.Record(m)
+		return
 	}
+	r.send(s, out, true, m)
 }
 
 // take handles the next item from the source.
@@ -197,7 +242,7 @@ func (r *Relay) take(s *frames, it item, limit int) {
 // takeData holds (or, streaming, sends) the bytes of a data frame.
 func (r *Relay) takeData(s *frames, raw []byte, limit int) {
 	if s.streaming {
-		s.failed = r.write(raw, false) != nil
+		r.send(s, raw, false) // once gone, nothing more of it is
 		return
 	}
 	if s.cur.raw == nil {
@@ -212,22 +257,20 @@ func (r *Relay) takeData(s *frames, raw []byte, limit int) {
 	// Too large to hold whole: it goes on as it comes, undecided.
 	s.streaming = true
 	s.buffered -= len(s.cur.raw)
-	s.failed = r.write(s.cur.raw, false) != nil
+	r.send(s, s.cur.raw, false)
 	s.cur.raw = nil
 }
 
 // endControl sends a complete control frame: at once, or a close frame
-// after the messages waiting before it (a close ends the conversation:
-// messages held at a breakpoint are released, dropped).
+// after the messages waiting before it, which are still decided as they
+// would have been: data and close keep their order within a direction.
 func (r *Relay) endControl(s *frames, msgs []session.Message) {
 	raw := append([]byte(nil), s.ctl...)
 	if s.op == session.OpClose {
-		s.release()
 		r.inOrder(s, raw, msgs)
 		return
 	}
-	r.record(msgs)
-	s.failed = r.write(raw, !s.streaming) != nil
+	r.send(s, raw, !s.streaming, msgs...)
 }
 
 // endMessage queues the data message just completed for its decision, or
@@ -244,9 +287,9 @@ func (r *Relay) endMessage(s *frames, msgs []session.Message) {
 	}
 	if s.streaming {
 		s.streaming = false
-		q.m.Note = joinNotes(q.m.Note, "not held: larger than the capture limit")
-		r.cfg.Record(q.m)
-		s.failed = r.write(nil, true) != nil
+		q.m.Note = joinNotes(q.m.Note, r.undecided(&q.m, "larger than the capture limit"))
+		// Not delivered whole if anything of it was not (gone is sticky).
+		r.send(s, nil, true, q.m)
 		return
 	}
 	s.queue = append(s.queue, q)
@@ -274,17 +317,9 @@ func (r *Relay) toRaw(s *frames, it item) {
 // records msgs then.
 func (r *Relay) inOrder(s *frames, raw []byte, msgs []session.Message) {
 	if len(s.queue) == 0 {
-		r.record(msgs)
-		s.failed = r.write(raw, !s.raw && !s.streaming) != nil
+		r.send(s, raw, !s.raw && !s.streaming, msgs...)
 		return
 	}
 	s.queue = append(s.queue, &queued{raw: raw, close: true, msgs: msgs})
 	s.buffered += len(raw)
-}
-
-// record records what the tap emitted, as it emitted it.
-func (r *Relay) record(msgs []session.Message) {
-	for _, m := range msgs {
-		r.cfg.Record(m)
-	}
 }

@@ -3,6 +3,7 @@ package wsmsg
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -123,16 +124,23 @@ func TestRelayFrameModeProtocolError(t *testing.T) {
 }
 
 // TestRelayStreamsMessagesTooLargeToHold checks that a message larger than
-// the limit goes on as it comes, undecided, and the next one is held.
+// the limit goes on as it comes, undecided, noted as Undecided says, and
+// the next one is held.
 func TestRelayStreamsMessagesTooLargeToHold(t *testing.T) {
 	cfg, asked, answers := holding()
+	cfg.Undecided = func(m *session.Message, why string) string {
+		if m.Size != 100 {
+			return fmt.Sprintf("asked about a message of %d bytes", m.Size)
+		}
+		return "not held: " + why
+	}
 	tr := startRelay(t, 16, cfg)
 	big := frameBytes(true, 0, session.OpBinary, testKey, bytes.Repeat([]byte("x"), 100))
 	tr.write(t, big[:60])
 	tr.out.waitFor(t, "the start of the large message", func(b []byte) bool { return len(b) == 60 })
 	tr.write(t, big[60:])
 	tr.out.waitFor(t, "the large message", func(b []byte) bool { return bytes.Equal(b, big) })
-	if m := tr.message(t); m.Size != 100 || !strings.Contains(m.Note, "not held") {
+	if m := tr.message(t); m.Size != 100 || m.Note != "not held: larger than the capture limit" || m.Action != "" {
 		t.Errorf("recorded %+v", m)
 	}
 	small := frameBytes(true, 0, session.OpText, testKey, []byte("small"))
@@ -202,5 +210,29 @@ func TestRelayDesyncedContext(t *testing.T) {
 	}
 	if !strings.Contains(last.Note, "not sent") {
 		t.Errorf("last message %+v", last)
+	}
+}
+
+// TestRelayCloseWaitsBehindHeldMessage checks that a close frame does not
+// overtake a held message, nor release it: once it is forwarded, the
+// message goes on, then the close; a ping goes on at once meanwhile.
+func TestRelayCloseWaitsBehindHeldMessage(t *testing.T) {
+	cfg, asked, answers := holding()
+	tr := startRelay(t, 1<<20, cfg)
+	held := frameBytes(true, 0, session.OpText, testKey, []byte("held"))
+	ping := frameBytes(true, 0, session.OpPing, testKey, nil)
+	closing := frameBytes(true, 0, session.OpClose, testKey, []byte{3, 232})
+	tr.write(t, held)
+	<-asked
+	tr.write(t, closing)
+	tr.write(t, ping)
+	tr.out.waitFor(t, "the ping alone", func(b []byte) bool { return bytes.Equal(b, ping) })
+	answers <- Decision{} // still held: the close did not release it
+	want := append(append(bytes.Clone(ping), held...), closing...)
+	tr.out.waitFor(t, "the message, then the close", func(b []byte) bool { return bytes.Equal(b, want) })
+	for _, w := range []string{"held", "\x03\xe8"} {
+		if m := tr.message(t); string(m.Data) != w || m.Action != "" || m.Note != "" {
+			t.Errorf("recorded %+v, want %q relayed", m, w)
+		}
 	}
 }

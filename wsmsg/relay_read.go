@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"sync"
 
 	"github.com/siphonproxy/siphon/session"
 )
@@ -31,8 +32,10 @@ type item struct {
 // readFrames splits src into items until it ends or done is closed,
 // feeding the tap as it reads: a protocol error is seen at the byte that
 // makes it, and the bytes from there on are handed over as they come.
-// The tap is this goroutine's until it returns, having closed it.
-func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{}) {
+// The tap is this goroutine's until it returns, having closed it. Each
+// hand-over holds handoff, so that once done is closed and handoff taken,
+// no item comes after what out holds (see stopFrames).
+func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{}, handoff *sync.Mutex) {
 	defer func() {
 		r.catching = false // what Close emits is recorded as is
 		r.tap.Close()
@@ -44,12 +47,20 @@ func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{})
 		}
 		it.msgs, r.caught = r.caught, nil
 		it.undecoded = r.tap.undecoded
+		handoff.Lock()
+		defer handoff.Unlock()
 		select {
-		case out <- it:
-			return true
 		case <-done:
-			return false
+		default:
+			select {
+			case out <- it:
+				return true
+			case <-done:
+			}
 		}
+		// The relay stopped (its destination failed): never sent.
+		r.recordSent(false, it.msgs...)
+		return false
 	}
 	feed := func(b []byte) {
 		r.count(len(b))

@@ -1,0 +1,131 @@
+package wsmsg
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siphonproxy/siphon/session"
+)
+
+// TestRelayPeerClosedWhileHeld checks that once the destination's peer has
+// closed, the held message and those queued behind it are released and
+// recorded as not delivered, and none of them is sent.
+func TestRelayPeerClosedWhileHeld(t *testing.T) {
+	cfg, asked, _ := holding()
+	tr := startRelay(t, 1<<20, cfg)
+	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("held A")))
+	<-asked
+	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("next B")))
+	tr.write(t, frameBytes(true, 0, session.OpClose, testKey, []byte{3, 232}))
+	tr.PeerClosed()
+	want := []struct{ data, action, note string }{
+		{"held A", session.ActionDropped, ""},
+		{"next B", session.ActionDropped, notDeliveredNote},
+		{"\x03\xe8", "", notDeliveredNote},
+	}
+	for _, w := range want {
+		m := tr.message(t)
+		if string(m.Data) != w.data || m.Action != w.action || !strings.Contains(m.Note, w.note) {
+			t.Errorf("recorded %q action %q note %q, want %q %q %q", m.Data, m.Action, m.Note, w.data, w.action, w.note)
+		}
+	}
+	// Later messages, held or not, go nowhere either.
+	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("late")))
+	if m := tr.message(t); m.Action != session.ActionDropped || !strings.Contains(m.Note, notDeliveredNote) {
+		t.Errorf("a later message recorded as %+v", m)
+	}
+	if b := tr.out.bytes(); len(b) != 0 {
+		t.Errorf("sent %q to a peer that closed", b)
+	}
+}
+
+// TestRelayPeerClosedWithNothingHeld checks that a peer's close alone
+// changes nothing: a peer that only half-closed still gets messages.
+func TestRelayPeerClosedWithNothingHeld(t *testing.T) {
+	tr := startRelay(t, 1<<20, RelayConfig{Wants: func() bool { return true }, Decide: func(context.Context, *session.Message) Decision { return Decision{} }})
+	tr.PeerClosed()
+	frame := frameBytes(true, 0, session.OpText, testKey, []byte("still read"))
+	tr.write(t, frame)
+	tr.out.waitFor(t, "the message", func(b []byte) bool { return string(b) == string(frame) })
+	if m := tr.message(t); m.Action != "" || m.Note != "" {
+		t.Errorf("recorded %+v", m)
+	}
+}
+
+// failing is a destination whose writes fail once fail is closed.
+type failing struct {
+	fail chan struct{}
+	sink *sink
+}
+
+func (f *failing) Write(p []byte) (int, error) {
+	select {
+	case <-f.fail:
+		return 0, errors.New("connection reset")
+	default:
+		return f.sink.Write(p)
+	}
+}
+
+// TestRelayRecordsFailedWritesAsNotDelivered checks, in both modes, that a
+// message whose bytes could not be written is recorded as not delivered,
+// and those queued behind it too.
+func TestRelayRecordsFailedWritesAsNotDelivered(t *testing.T) {
+	for _, framed := range []bool{false, true} {
+		pr, pw := io.Pipe()
+		msgs := make(chan session.Message, 16)
+		dst := &failing{fail: make(chan struct{}), sink: newSink()}
+		cfg := RelayConfig{Record: func(m session.Message) { msgs <- m }}
+		asked := make(chan *session.Message, 4)
+		if framed {
+			cfg.Wants = func() bool { return true }
+			cfg.Decide = func(_ context.Context, m *session.Message) Decision {
+				asked <- m
+				if string(m.Data) != "first" {
+					return Decision{}
+				}
+				return Decision{Wait: func(ctx context.Context) Decision {
+					<-dst.fail
+					return Decision{}
+				}}
+			}
+		}
+		r := NewRelay(NewTap(Config{Dir: session.Up}), pr, dst, cfg)
+		done := make(chan struct{})
+		go func() { r.Run(context.Background()); close(done) }()
+		if !framed {
+			close(dst.fail)
+		}
+		pw.Write(frameBytes(true, 0, session.OpText, testKey, []byte("first")))
+		if framed {
+			<-asked
+			pw.Write(frameBytes(true, 0, session.OpText, testKey, []byte("second")))
+			close(dst.fail)
+		}
+		// It stops at the failed write, its source still open.
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("framed %v: the relay did not stop", framed)
+		}
+		n := 1
+		if framed {
+			n = 2
+		}
+		for range n {
+			select {
+			case m := <-msgs:
+				if m.Action != session.ActionDropped || !strings.Contains(m.Note, notDeliveredNote) {
+					t.Errorf("framed %v: recorded %q action %q note %q", framed, m.Data, m.Action, m.Note)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("framed %v: a message was not recorded", framed)
+			}
+		}
+		pw.Close()
+	}
+}
