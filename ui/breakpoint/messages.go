@@ -73,10 +73,14 @@ func (m *Model) MessageKey(a keymap.Action, f *session.Flow) tea.Cmd {
 // also sends the change to the flow view, which says it.
 func (m *Model) toggleBreak(f *session.Flow) tea.Cmd {
 	e := m.cfg.Messages
-	on := !e.BreakingMessages(f.ID)
-	if on && closed(f) {
-		return m.host.Say(fmt.Sprintf("the connection of flow #%d is closed: no message will pass to pause", f.Seq))
+	if closed(f) {
+		// The engine may still hold the switch of a closed connection.
+		if e.BreakingMessages(f.ID) {
+			e.BreakMessages(f.ID, false)
+		}
+		return tea.Batch(m.host.Say(fmt.Sprintf("the connection of flow #%d is closed: no message passes on it to pause", f.Seq)), m.EngineChanged())
 	}
+	on := !e.BreakingMessages(f.ID)
 	e.BreakMessages(f.ID, on)
 	say := fmt.Sprintf("pausing every message of flow #%d, both directions: a forwards, e edits, X drops", f.Seq)
 	if !on {
