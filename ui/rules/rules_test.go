@@ -34,7 +34,8 @@ func (h *fakeHost) Ask(_, _ string, check func(string) error, then func(string) 
 
 func (h *fakeHost) Confirm(_ string, then func() tea.Cmd) tea.Cmd { return then() }
 
-func (h *fakeHost) Asking() bool { return false }
+func (h *fakeHost) Asking() bool                                               { return false }
+func (h *fakeHost) Choose(string, []prompt.Choice, func(rune) tea.Cmd) tea.Cmd { return nil }
 
 // fakeEngine holds rules in memory and records where it saved them.
 type fakeEngine struct {
