@@ -137,7 +137,7 @@ func TestBreakMessagesKey(t *testing.T) {
 	e.pause(ws.ID, session.Up, session.OpText, "held", base, clock.Add(time.Minute), "the flow's message breakpoint")
 	waitScreen(t, tm, "message 1 of 1 · 1 paused")
 	press(tm, keymap.ScopeMessageBreak, keymap.ActBreakMessages)
-	waitScreen(t, tm, "the messages of flow #1 pass again; 1 paused message still wait for a, e or X")
+	waitScreen(t, tm, "the messages of flow #1 pass again; 1 paused message still waits for a, e or X")
 	press(tm, keymap.ScopeFlow, keymap.ActBack)
 	press(tm, keymap.ScopeList, keymap.ActDown) // the event stream
 	press(tm, keymap.ScopeMessageBreak, keymap.ActBreakMessages)

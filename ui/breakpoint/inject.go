@@ -69,7 +69,7 @@ func (m *Model) askPayload(f *session.Flow, dir session.Direction, op session.Op
 // it is sent.
 func (m *Model) injectEdit(f *session.Flow, dir session.Direction, op session.Opcode) *editJob {
 	what := fmt.Sprintf("a new %s message to the %s on flow #%d", op, peer(dir), f.Seq)
-	job := &editJob{what: what, shown: payloadText(nil, op), ext: ".txt"}
+	job := &editJob{what: what, shown: payloadText(nil, op), ext: ".txt", unchanged: "nothing was sent"}
 	job.apply = func(text []byte) (string, error) {
 		data, err := parsePayload(text, job.shown, op)
 		if err != nil {

@@ -77,7 +77,7 @@ func TestMessageKeysOnAFakeEngine(t *testing.T) {
 		"flow #6 has no paused message",
 		"the connection of flow #7 is closed: nothing can be sent on it (r replays the conversation on a new one)",
 		"flow #8 is not a WebSocket: only WebSocket messages can be paused or sent",
-		"resumed 0 paused flows and forwarded 1 paused message",
+		"forwarded 1 paused message",
 	}
 	if !slices.Equal(host.said, want) {
 		t.Errorf("said\n%q\nwant\n%q", host.said, want)
@@ -107,5 +107,17 @@ func TestBreakMessagesOnClosedFlow(t *testing.T) {
 	want := "the connection of flow #7 is closed: no message passes on it to pause"
 	if !slices.Equal(host.said, []string{want, want}) || e.breaking["w"] {
 		t.Errorf("said %q, breaking %v; want %q twice, off", host.said, e.breaking["w"], want)
+	}
+}
+
+// Emptying the editor of a new message sends nothing and says so.
+func TestInjectEmptiedSaysNothingSent(t *testing.T) {
+	ws := &session.Flow{ID: "w", Seq: 5, Kind: session.WebSocket, State: session.Pending}
+	e := &fakeMessages{}
+	host := &fakeHost{}
+	m := New(host, Config{Messages: e, Injector: e, Keys: keymap.Default(), Styles: style.NewStyles(style.DefaultTheme())})
+	m.read(readMsg{job: m.injectEdit(ws, session.Up, session.OpText)})
+	if want := []string{"the file was emptied: nothing was sent"}; !slices.Equal(host.said, want) {
+		t.Errorf("said %q, want %q", host.said, want)
 	}
 }

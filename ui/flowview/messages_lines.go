@@ -33,8 +33,8 @@ func (v *Model) messagesLines(f *session.Flow) []string {
 	t.place(rows)
 	lines := []string{v.messagesHeader(f)}
 	if t.stats.Capped() {
-		lines = append(lines, st.Warning.Render(fmt.Sprintf("message cap reached: %d messages stored, %d more only counted",
-			t.stats.Stored, t.stats.Seen-t.stats.Stored)))
+		lines = append(lines, st.Warning.Render(fmt.Sprintf("message cap reached: %s stored, %d more only counted",
+			style.Count(int(t.stats.Stored), "message"), t.stats.Seen-t.stats.Stored)))
 	}
 	if t.err != nil {
 		lines = append(lines, st.Error.Render(style.Printable("cannot read the messages: "+t.err.Error())))
@@ -66,7 +66,7 @@ func (v *Model) messagesLines(f *session.Flow) []string {
 // whether the connection is open, and whether the list follows.
 func (v *Model) messagesHeader(f *session.Flow) string {
 	t := &v.msgs
-	s := fmt.Sprintf("%d messages", t.stats.Stored)
+	s := style.Count(int(t.stats.Stored), "message")
 	if t.total() > 0 {
 		s = fmt.Sprintf("message %d of %d", t.sel+1, t.total())
 	}

@@ -193,7 +193,7 @@ func (m *Model) save() tea.Cmd {
 				if abs, err := filepath.Abs(path); err == nil {
 					path = abs
 				}
-				return prompt.Statusf("saved %d rules to %s (siphon --rules %s loads them)", n, path, path)
+				return prompt.Statusf("saved %s to %s (siphon --rules %s loads them)", style.Count(n, "rule"), path, path)
 			}
 		}
 		if _, err := os.Stat(path); err == nil {

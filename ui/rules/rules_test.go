@@ -88,7 +88,7 @@ func TestSaveRulesInCommand(t *testing.T) {
 	if !ok || len(e.saved) != 1 || e.saved[0] != path {
 		t.Fatalf("after the command: message %#v, saved to %q", msg, e.saved)
 	}
-	if want := "saved 1 rules to " + path + " (siphon --rules " + path + " loads them)"; msg.Text != want {
+	if want := "saved 1 rule to " + path + " (siphon --rules " + path + " loads them)"; msg.Text != want {
 		t.Errorf("message %q, want %q", msg.Text, want)
 	}
 }
