@@ -56,3 +56,27 @@ func TestDumpMessagesSayTheAction(t *testing.T) {
 		}
 	}
 }
+
+// TestDumpOneMessageSummary checks the close's count of a WebSocket that
+// sent one message.
+func TestDumpOneMessageSummary(t *testing.T) {
+	store, err := session.Open(filepath.Join(t.TempDir(), "s.db"), session.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var out strings.Builder
+	p := newPrinter(store, nil, &out)
+	p.messages = true
+	f := &session.Flow{Kind: session.WebSocket, State: session.Pending, Request: &session.Request{Method: "GET", URL: "http://x.test/chat"}}
+	p.Add(f)
+	if err := p.AddMessage(f.ID, session.Message{Dir: session.Up, Opcode: session.OpText, Data: []byte("hi"), Size: 2}); err != nil {
+		t.Fatal(err)
+	}
+	f.State = session.Done
+	p.Update(f)
+	p.close()
+	if !strings.Contains(out.String(), "\n  1 message printed as they came: 1 →, 0 ←\n") {
+		t.Errorf("printed:\n%s", out.String())
+	}
+}

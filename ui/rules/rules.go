@@ -183,7 +183,7 @@ func (m *Model) save() tea.Cmd {
 		}
 		return nil
 	}
-	return m.host.Ask(fmt.Sprintf("save %d added rules to", n), "siphon-rules.yaml", check, func(p string) tea.Cmd {
+	return m.host.Ask(fmt.Sprintf("save %s to", style.Count(n, "added rule")), "siphon-rules.yaml", check, func(p string) tea.Cmd {
 		path := prompt.ExpandHome(p)
 		save := func() tea.Cmd {
 			return func() tea.Msg {
