@@ -70,12 +70,14 @@ func actionWords(m *session.Message) string {
 }
 
 // siphonNotes are the starts of the notes siphon adds about what it did
-// (package intercept and the relay in wsmsg, the session writer), as
-// against those about what a peer sent, which the capture adds. Notes
+// or did not do (package intercept and the relay in wsmsg: "forwarded
+// unchanged after the … intercept timeout", "not held: …", "not
+// delivered: …", "rewrite "x": not applied …"; the session writer), as
+// against those about what a peer sent, which the capture adds (a bad
+// frame, a bad close payload, invalid UTF-8, broken compression). Notes
 // are joined with "; ".
 var siphonNotes = []string{
-	"forwarded unchanged", "the connection closed while", "not held", "not sent",
-	"rewrite ", "payload not kept",
+	"forwarded unchanged", "the connection closed", "not ", "rewrite ", "payload not kept",
 }
 
 // splitNote parts a message's note into the protocol problems and
