@@ -57,9 +57,9 @@ func TestMessagesNoteKinds(t *testing.T) {
 	both := msgAt(20, session.Up, session.OpText, "caf\xe9")
 	both.Note = "text message is not valid UTF-8; the connection closed while the message was held"
 	both.Action = session.ActionDropped
-	skipped := msgAt(30, session.Down, session.OpText, "big")
+	skipped := msgAt(5, session.Down, session.OpText, "big")
 	skipped.Note = "not rewritten: larger than the capture limit"
-	src.add(timedOut, both, skipped)
+	src.add(skipped, timedOut, both)
 	v := openMessages(t, wsFlow(session.Done), src, 100, 30)
 	s := screen(v)
 	for _, want := range []string{"ⓘ late", "✗ dropped ⚠ ⓘ caf", "ⓘ big",
