@@ -66,7 +66,7 @@ func TestBadInput(t *testing.T) {
 			must(t, store.Flush()) // the body now comes from the file
 
 			tm := start(t, store, 80, 24)
-			waitScreen(t, tm, "1 flows")
+			waitScreen(t, tm, "· 1 flow ·")
 			press(tm, keymap.ScopeList, keymap.ActOpen)
 			for range c.tab {
 				press(tm, keymap.ScopeFlow, keymap.ActNextTab)

@@ -10,7 +10,7 @@ import (
 // key routes a key: to an open prompt or menu, else global keys, else the
 // page.
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
-	if keys := keymap.Split(msg); len(keys) > 1 && !m.line.Asking() {
+	if keys := keymap.Split(msg); len(keys) > 1 && !m.line.TakesText() {
 		var cmds []tea.Cmd
 		for _, k := range keys {
 			cmds = append(cmds, m.key(k))

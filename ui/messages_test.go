@@ -93,7 +93,7 @@ func TestEventsTabLive(t *testing.T) {
 	for range 3 {
 		press(tm, keymap.ScopeFlow, keymap.ActNextTab)
 	}
-	waitScreen(t, tm, "[Events]", "1 events · streaming", `"content": "Hello"`, "answer (openai-chat)", "end: not yet")
+	waitScreen(t, tm, "[Events]", "1 event · streaming", `"content": "Hello"`, "answer (openai-chat)", "end: not yet")
 	body := string(sse.Response.Body.Data) + openAIChunk("gpt-4o-mini", ", world") +
 		`data: {"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\n" +
 		`data: {"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}}` + "\n\n"

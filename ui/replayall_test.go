@@ -84,7 +84,7 @@ func TestReplayAllAsksFirst(t *testing.T) {
 	typeText(tm, "~m GET")
 	waitScreen(t, tm, "1/3 flows")
 	press(tm, keymap.ScopeList, keymap.ActReplayAll)
-	waitScreen(t, tm, "replayed 1 flows: 1 sent, 0 errors")
+	waitScreen(t, tm, "replayed 1 flow: 1 sent, 0 errors")
 	if got := proxy.requests(); len(got) != 4 || got[3] != want[0] {
 		t.Fatalf("sent %q, want the GET again", got)
 	}

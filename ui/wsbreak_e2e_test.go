@@ -118,14 +118,14 @@ func TestWebSocketBreakpointsThroughTheProxy(t *testing.T) {
 	expect("origin", toServer, websocket.MessageText, "after the drop") // not "drop me"
 
 	press(tm, keymap.ScopeMessageBreak, keymap.ActInject)
-	typeText(tm, "s")
-	typeText(tm, "t")
+	choose(tm, "s")
+	choose(tm, "t")
 	typeText(tm, `{"op":"say","text":"injected"}`)
 	expect("origin", toServer, websocket.MessageText, `{"op":"say","text":"injected"}`)
 	waitScreen(t, tm, "sent a 30B text message to the server on flow #1")
 	press(tm, keymap.ScopeMessageBreak, keymap.ActInject)
-	typeText(tm, "c")
-	typeText(tm, "b")
+	choose(tm, "c")
+	choose(tm, "b")
 	typeText(tm, "00 ff 10")
 	expect("client", toClient, websocket.MessageBinary, "\x00\xff\x10")
 	waitScreen(t, tm, "sent a 3B binary message to the client on flow #1")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/siphonproxy/siphon/internal/testutil"
@@ -136,7 +137,7 @@ func TestBreakMessagesKey(t *testing.T) {
 	e.pause(ws.ID, session.Up, session.OpText, "held", base, clock.Add(time.Minute), "the flow's message breakpoint")
 	waitScreen(t, tm, "message 1 of 1 · 1 paused")
 	press(tm, keymap.ScopeMessageBreak, keymap.ActBreakMessages)
-	waitScreen(t, tm, "the messages of flow #1 pass again; 1 paused message still wait for a, e or X")
+	waitScreen(t, tm, "the messages of flow #1 pass again; 1 paused message still waits for a, e or X")
 	press(tm, keymap.ScopeFlow, keymap.ActBack)
 	press(tm, keymap.ScopeList, keymap.ActDown) // the event stream
 	press(tm, keymap.ScopeMessageBreak, keymap.ActBreakMessages)
@@ -167,14 +168,14 @@ func TestInjectMessage(t *testing.T) {
 			"sent a 30B text message to the server on flow #1"},
 		{"c", "b", "00 ff 10", injected{ws.ID, session.Down, session.OpBinary, []byte{0, 0xff, 0x10}},
 			"sent a 3B binary message to the client on flow #1"},
-		{"client", "text", "", injected{ws.ID, session.Down, session.OpText, []byte("line one\nline two")},
+		{"c", "", "", injected{ws.ID, session.Down, session.OpText, []byte("line one\nline two")},
 			"sent a 17B text message to the client on flow #1"},
 	} {
 		press(tm, keymap.ScopeMessageBreak, keymap.ActInject)
-		waitScreen(t, tm, "send on flow #1 to the server (s, enter) or the client (c)")
-		typeText(tm, c.dir)
-		waitScreen(t, tm, "as text (t, enter) or binary (b)")
-		typeText(tm, c.op)
+		waitScreen(t, tm, "send on flow #1 to: s/enter the server · c the client")
+		choose(tm, c.dir)
+		waitScreen(t, tm, "send it as: t/enter text · b binary")
+		choose(tm, c.op)
 		typeText(tm, c.payload)
 		got := testutil.Receive(t, inj.sent, "injected message")
 		if got.flowID != c.want.flowID || got.dir != c.want.dir || got.op != c.want.op || !bytes.Equal(got.data, c.want.data) {
@@ -183,10 +184,28 @@ func TestInjectMessage(t *testing.T) {
 		waitScreen(t, tm, c.done)
 	}
 
-	// Hex digits are checked as they are typed.
+	// Words pasted without bracketed paste arrive as bursts of runes
+	// between spaces; up, left, esc and enter among them are text.
 	press(tm, keymap.ScopeMessageBreak, keymap.ActInject)
-	typeText(tm, "c")
-	typeText(tm, "b")
+	choose(tm, "")
+	choose(tm, "")
+	waitScreen(t, tm, "text to the server")
+	for i, w := range []string{"move", "up", "then", "left", "esc", "enter"} {
+		if i > 0 {
+			tm.Send(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
+		}
+		tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(w)})
+	}
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	if got := testutil.Receive(t, inj.sent, "injected message"); string(got.data) != "move up then left esc enter" {
+		t.Errorf("pasted words sent as %q", got.data)
+	}
+
+	// Hex digits are checked as they are typed; c and b typed in one
+	// burst answer both questions.
+	press(tm, keymap.ScopeMessageBreak, keymap.ActInject)
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("cb")})
+	waitScreen(t, tm, "hex digits to the client")
 	tm.Type("0g")
 	waitScreen(t, tm, "want hex digits, two a byte: 00 ff 10")
 	press(tm, keymap.ScopeInput, keymap.ActCancel)
@@ -194,8 +213,8 @@ func TestInjectMessage(t *testing.T) {
 	// The proxy's refusal is shown; nothing is said to have been sent.
 	inj.err = errors.New("the connection is closing")
 	press(tm, keymap.ScopeMessageBreak, keymap.ActInject)
-	typeText(tm, "")
-	typeText(tm, "")
+	choose(tm, "")
+	choose(tm, "")
 	typeText(tm, "hi")
 	testutil.Receive(t, inj.sent, "injected message")
 	waitScreen(t, tm, "could not send a 2B text message to the server on flow #1: the connection is closing. Nothing was sent")
@@ -205,4 +224,13 @@ func TestInjectMessage(t *testing.T) {
 		t.Errorf("sent more than asked: %+v", extra)
 	default:
 	}
+}
+
+// choose answers a one-key question: the key, or enter for "".
+func choose(tm *teatest.TestModel, k string) {
+	if k == "" {
+		tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+		return
+	}
+	tm.Type(k)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/ui"
 )
 
 // rulesReloadInterval is how often the rules files are checked for changes.
@@ -95,7 +96,7 @@ func announceRules(w io.Writer, o *proxyOptions, e *intercept.Engine, headless b
 			breakpoints = append(breakpoints, r.Rule.Name)
 		}
 	}
-	fmt.Fprintf(w, "siphon: %d rules from %s\n", len(rules), strings.Join(o.rules, ", "))
+	fmt.Fprintf(w, "siphon: %s from %s\n", ui.Count(len(rules), "rule"), strings.Join(o.rules, ", "))
 	if o.mockOnly {
 		fmt.Fprintln(w, "siphon: --mock-only: requests no rule answers get 502")
 	}

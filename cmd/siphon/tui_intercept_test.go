@@ -255,7 +255,7 @@ func TestTUIRulesView(t *testing.T) {
 	h.wait("rules are loaded from this file")
 	saved := filepath.Join(dir, "added.yaml")
 	h.typeLine(saved)
-	h.wait("saved 1 rules to " + saved)
+	h.wait("saved 1 rule to " + saved)
 	back, err := intercept.LoadFile(saved)
 	must(t, err)
 	if len(back) != 1 || back[0].Block == nil || back[0].Block.Status != 451 || back[0].Match != `~m ^GET$ & ~u /users` {

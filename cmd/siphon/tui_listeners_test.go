@@ -36,7 +36,7 @@ func TestTUIListeners(t *testing.T) {
 
 	// The harness has read the first frames: the bar is drawn again as the
 	// flow arrives.
-	h.wait("/through-socks", " "+r.addrs[0].String()+" + "+socks+" · session.db · 1 flows")
+	h.wait("/through-socks", " "+r.addrs[0].String()+" + "+socks+" · session.db · 1 flow ·")
 	h.press(keymap.ScopeList, keymap.ActOpen)
 	h.wait("[Request]")
 	h.press(keymap.ScopeFlow, keymap.ActNextTab)

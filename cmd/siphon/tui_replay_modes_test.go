@@ -29,7 +29,7 @@ func TestTUIReplayReverseOnly(t *testing.T) {
 	if first.Header.Get("X-Rule") != "" {
 		t.Fatalf("capture: the rule for replays applied to a reverse flow")
 	}
-	h.wait("/api/one", "1 flows")
+	h.wait("/api/one", "· 1 flow ·")
 
 	h.press(keymap.ScopeList, keymap.ActReplay)
 	again := origin.next(t)

@@ -78,7 +78,7 @@ func TestTUIWholeProgram(t *testing.T) {
 	press := func(tm *teatest.TestModel, scope keymap.Scope, a keymap.Action) { tm.Send(km.KeyMsg(scope, a)) }
 	tm := teatest.NewTestModel(t, ui.New(r.store, ui.WithListen(r.addr.String()), ui.WithEvents(events)),
 		teatest.WithInitialTermSize(120, 40))
-	waitScreen(t, tm, "/previous-run", "1 flows")
+	waitScreen(t, tm, "/previous-run", "· 1 flow ·")
 
 	for _, p := range []string{"/api/users", "/page", "/missing", "/other"} {
 		res, err := client.Get(originSrv.URL + p)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui"
 )
 
 // liveWS is what the printer knows of an open WebSocket flow while
@@ -85,7 +86,7 @@ func (p *printer) endWS(f *session.Flow, item *printed) {
 		return
 	}
 	item.listing = false
-	item.summary = fmt.Sprintf("  %d messages printed as they came: %d →, %d ←", w.up+w.down, w.up, w.down)
+	item.summary = fmt.Sprintf("  %s printed as they came: %d →, %d ←", ui.Count(w.up+w.down, "message"), w.up, w.down)
 }
 
 // writeSummary writes the close-time lines of a WebSocket whose messages

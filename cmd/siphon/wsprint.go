@@ -45,8 +45,9 @@ func printMessages(w *bufio.Writer, store *session.Store, f *session.Flow) error
 // formatMessage is the one-line form of a WebSocket message, indented
 // under its flow's line: direction (→ client to server, ← server to
 // client), time since the flow started, size, type, and a preview: the
-// start of a text, hex of a binary, code and reason of a close. A note
-// and a cut payload are said at the end.
+// start of a text, hex of a binary, code and reason of a close. A cut
+// payload, what siphon did to the message (with the start of the payload
+// an edit or a rule replaced) and a note are said at the end.
 func formatMessage(m *session.Message, start session.Stamp) string {
 	return "  " + messageFields(m, start)
 }
@@ -70,6 +71,13 @@ func messageFields(m *session.Message, start session.Stamp) string {
 	}
 	if m.Truncated {
 		b.WriteString(" (truncated)")
+	}
+	if m.Action != "" {
+		b.WriteString(" [" + printable(m.Action))
+		if m.Original != nil {
+			b.WriteString("; was: " + preview(&session.Message{Opcode: m.Opcode, Data: m.Original}))
+		}
+		b.WriteString("]")
 	}
 	if m.Note != "" {
 		b.WriteString(" [" + printable(m.Note) + "]")

@@ -1,6 +1,7 @@
 package breakpoint
 
 import (
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -19,6 +20,7 @@ func (h *fakeHost) Say(text string) tea.Cmd {
 func (h *fakeHost) Ask(string, string, func(string) error, func(string) tea.Cmd) tea.Cmd { return nil }
 func (h *fakeHost) Confirm(string, func() tea.Cmd) tea.Cmd                               { return nil }
 func (h *fakeHost) Asking() bool                                                         { return false }
+func (h *fakeHost) Choose(string, []prompt.Choice, func(rune) tea.Cmd) tea.Cmd           { return nil }
 
 // fakeEngine holds paused flows and records what the keys resolve.
 type fakeEngine struct {

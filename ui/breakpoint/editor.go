@@ -29,6 +29,17 @@ type editJob struct {
 	// event loop (a message sent on a WebSocket).
 	next tea.Cmd
 	ext  string // of the file; "" for .http
+	// unchanged says what leaving the editor without a message, or its
+	// failing, did; "" for "WHAT is unchanged".
+	unchanged string
+}
+
+// unchangedSay is what an edit that changed nothing says.
+func (job *editJob) unchangedSay() string {
+	if job.unchanged != "" {
+		return job.unchanged
+	}
+	return job.what + " is unchanged"
 }
 
 // finalError ends an edit: the text cannot be applied however it is
@@ -156,7 +167,7 @@ func (c terminalCommand) SetStderr(w io.Writer) {
 func (m *Model) edited(msg EditedMsg) tea.Cmd {
 	job := msg.job
 	if msg.err != nil {
-		return tea.Batch(remove(job.path), m.host.Say(fmt.Sprintf("editor %q failed (%v): %s is unchanged", m.editorName(), msg.err, job.what)))
+		return tea.Batch(remove(job.path), m.host.Say(fmt.Sprintf("editor %q failed (%v): %s", m.editorName(), msg.err, job.unchangedSay())))
 	}
 	return func() tea.Msg {
 		data, err := os.ReadFile(job.path)
@@ -172,7 +183,7 @@ func (m *Model) read(msg readMsg) tea.Cmd {
 	}
 	text, _ := stripNotes(msg.data)
 	if len(bytes.TrimSpace(text)) == 0 {
-		return tea.Batch(remove(job.path), m.host.Say("the file was emptied: "+job.what+" is unchanged"))
+		return tea.Batch(remove(job.path), m.host.Say("the file was emptied: "+job.unchangedSay()))
 	}
 	done, err := job.apply(text)
 	var fe finalError

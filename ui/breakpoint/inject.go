@@ -13,9 +13,9 @@ import (
 )
 
 // inject asks for a message of the user's own and sends it on f's open
-// connection: to whom (enter: the server), as text or binary (enter:
-// text), and the payload on one line, or in the editor when that line is
-// left empty.
+// connection: to whom (s or enter: the server, c: the client), as text or
+// binary (t or enter: text, b: binary), each a single key, and the
+// payload on one line, or in the editor when that line is left empty.
 func (m *Model) inject(f *session.Flow) tea.Cmd {
 	switch {
 	case m.cfg.Injector == nil:
@@ -23,44 +23,20 @@ func (m *Model) inject(f *session.Flow) tea.Cmd {
 	case closed(f):
 		return m.host.Say(fmt.Sprintf("the connection of flow #%d is closed: nothing can be sent on it (r replays the conversation on a new one)", f.Seq))
 	}
-	return m.host.Ask(fmt.Sprintf("send on flow #%d to the server (s, enter) or the client (c)", f.Seq), "", check(direction),
-		func(v string) tea.Cmd {
-			dir, _ := direction(v)
-			return m.host.Ask("as text (t, enter) or binary (b)", "", check(opcode), func(v string) tea.Cmd {
-				op, _ := opcode(v)
+	return m.host.Choose(fmt.Sprintf("send on flow #%d to", f.Seq), []prompt.Choice{{Key: 's', Label: "the server"}, {Key: 'c', Label: "the client"}},
+		func(to rune) tea.Cmd {
+			dir := session.Up
+			if to == 'c' {
+				dir = session.Down
+			}
+			return m.host.Choose("send it as", []prompt.Choice{{Key: 't', Label: "text"}, {Key: 'b', Label: "binary"}}, func(as rune) tea.Cmd {
+				op := session.OpText
+				if as == 'b' {
+					op = session.OpBinary
+				}
 				return m.askPayload(f, dir, op)
 			})
 		})
-}
-
-// direction reads the answer to inject's first question.
-func direction(v string) (session.Direction, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "s", "server":
-		return session.Up, nil
-	case "c", "client":
-		return session.Down, nil
-	}
-	return 0, errors.New("type s (the server) or c (the client)")
-}
-
-// opcode reads the answer to inject's second question.
-func opcode(v string) (session.Opcode, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "t", "text":
-		return session.OpText, nil
-	case "b", "binary":
-		return session.OpBinary, nil
-	}
-	return 0, errors.New("type t (text) or b (binary)")
-}
-
-// check makes a prompt's check of a reader of answers.
-func check[T any](read func(string) (T, error)) func(string) error {
-	return func(v string) error {
-		_, err := read(v)
-		return err
-	}
 }
 
 // askPayload reads the payload on one line (binary as hex digits); an
@@ -93,7 +69,7 @@ func (m *Model) askPayload(f *session.Flow, dir session.Direction, op session.Op
 // it is sent.
 func (m *Model) injectEdit(f *session.Flow, dir session.Direction, op session.Opcode) *editJob {
 	what := fmt.Sprintf("a new %s message to the %s on flow #%d", op, peer(dir), f.Seq)
-	job := &editJob{what: what, shown: payloadText(nil, op), ext: ".txt"}
+	job := &editJob{what: what, shown: payloadText(nil, op), ext: ".txt", unchanged: "nothing was sent"}
 	job.apply = func(text []byte) (string, error) {
 		data, err := parsePayload(text, job.shown, op)
 		if err != nil {

@@ -197,7 +197,7 @@ func (m *Model) Status() string {
 		s += fmt.Sprintf(" · ⏸ %d paused", m.paused)
 	}
 	if n := len(m.msgs); n > 0 {
-		s += fmt.Sprintf(" · ⏸ %d paused %s", n, plural(n, "message"))
+		s += " · ⏸ " + style.Count(n, "paused message")
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package breakpoint
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/intercept"
@@ -17,7 +18,7 @@ import (
 // paused message where f has one, B and s on any flow, else the keys of a
 // paused flow (Key). handled is false for other keys.
 func (m *Model) HandleKey(msg tea.KeyMsg, f *session.Flow) (cmd tea.Cmd, handled bool) {
-	if b, ok := m.cfg.Keys.Lookup(keymap.ScopeMessageBreak, msg); ok {
+	if b, ok := m.cfg.Keys.Lookup(keymap.ScopeMessageBreak, msg); ok && b.Action != keymap.ActResumeAll {
 		if b.Action == keymap.ActBreakMessages || b.Action == keymap.ActInject || (f != nil && m.hasPaused(f.ID)) {
 			return m.MessageKey(b.Action, f), true
 		}
@@ -73,16 +74,20 @@ func (m *Model) MessageKey(a keymap.Action, f *session.Flow) tea.Cmd {
 // also sends the change to the flow view, which says it.
 func (m *Model) toggleBreak(f *session.Flow) tea.Cmd {
 	e := m.cfg.Messages
-	on := !e.BreakingMessages(f.ID)
-	if on && closed(f) {
-		return m.host.Say(fmt.Sprintf("the connection of flow #%d is closed: no message will pass to pause", f.Seq))
+	if closed(f) {
+		// The engine may still hold the switch of a closed connection.
+		if e.BreakingMessages(f.ID) {
+			e.BreakMessages(f.ID, false)
+		}
+		return tea.Batch(m.host.Say(fmt.Sprintf("the connection of flow #%d is closed: no message passes on it to pause", f.Seq)), m.EngineChanged())
 	}
+	on := !e.BreakingMessages(f.ID)
 	e.BreakMessages(f.ID, on)
 	say := fmt.Sprintf("pausing every message of flow #%d, both directions: a forwards, e edits, X drops", f.Seq)
 	if !on {
 		say = fmt.Sprintf("the messages of flow #%d pass again", f.Seq)
 		if n := m.pausedCount(f.ID); n > 0 {
-			say += fmt.Sprintf("; %d paused %s still wait for a, e or X", n, plural(n, "message"))
+			say += fmt.Sprintf("; %s still %s for a, e or X", style.Count(n, "paused message"), map[bool]string{true: "waits", false: "wait"}[n == 1])
 		}
 	}
 	return tea.Batch(m.host.Say(say), m.EngineChanged())
@@ -102,10 +107,18 @@ func (m *Model) resumeAll() string {
 			}
 		}
 	}
-	if msgs == 0 {
-		return fmt.Sprintf("resumed %d paused flows", flows)
+	// Say only what happened.
+	var did []string
+	if flows > 0 {
+		did = append(did, "resumed "+style.Count(flows, "paused flow"))
 	}
-	return fmt.Sprintf("resumed %d paused flows and forwarded %d paused %s", flows, msgs, plural(msgs, "message"))
+	if msgs > 0 {
+		did = append(did, "forwarded "+style.Count(msgs, "paused message"))
+	}
+	if len(did) == 0 {
+		return "nothing was paused"
+	}
+	return strings.Join(did, " and ")
 }
 
 // focusedMessage returns the paused message of a flow that the keys act
@@ -169,10 +182,3 @@ func peer(d session.Direction) string {
 
 // closed reports whether f's connection has ended.
 func closed(f *session.Flow) bool { return f.State == session.Done || f.State == session.Failed }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}

@@ -14,8 +14,9 @@ import (
 // fakeMessages holds paused messages; forwarding one that is not held
 // fails as the engine does.
 type fakeMessages struct {
-	paused []wsintercept.PausedMessage
-	done   []string
+	paused   []wsintercept.PausedMessage
+	done     []string
+	breaking map[string]bool
 }
 
 func (e *fakeMessages) PausedMessages() []wsintercept.PausedMessage { return e.paused }
@@ -30,9 +31,14 @@ func (e *fakeMessages) DropMessage(id string) error {
 	e.done = append(e.done, "drop "+id)
 	return intercept.ErrNotPaused
 }
-func (e *fakeMessages) BreakMessages(string, bool)   {}
-func (e *fakeMessages) BreakingMessages(string) bool { return false }
-func (e *fakeMessages) Changed() <-chan struct{}     { return nil }
+func (e *fakeMessages) BreakMessages(id string, on bool) {
+	if e.breaking == nil {
+		e.breaking = map[string]bool{}
+	}
+	e.breaking[id] = on
+}
+func (e *fakeMessages) BreakingMessages(id string) bool { return e.breaking[id] }
+func (e *fakeMessages) Changed() <-chan struct{}        { return nil }
 func (e *fakeMessages) InjectMessage(string, session.Direction, session.Opcode, []byte) error {
 	return nil
 }
@@ -71,7 +77,7 @@ func TestMessageKeysOnAFakeEngine(t *testing.T) {
 		"flow #6 has no paused message",
 		"the connection of flow #7 is closed: nothing can be sent on it (r replays the conversation on a new one)",
 		"flow #8 is not a WebSocket: only WebSocket messages can be paused or sent",
-		"resumed 0 paused flows and forwarded 1 paused message",
+		"forwarded 1 paused message",
 	}
 	if !slices.Equal(host.said, want) {
 		t.Errorf("said\n%q\nwant\n%q", host.said, want)
@@ -85,5 +91,33 @@ func TestMessageKeysOnAFakeEngine(t *testing.T) {
 	none.MessageKey(keymap.ActInject, ws)
 	if got := host.said[len(host.said)-2:]; got[0] != keymap.NoProxy || got[1] != keymap.NoProxy || none.Hints(ws) != keymap.FocusNone {
 		t.Errorf("without an engine: said %q", got)
+	}
+}
+
+// B on a closed WebSocket says the connection is closed, even while the
+// engine still has the flow's switch on (it was on when the connection
+// closed), and turns the switch off.
+func TestBreakMessagesOnClosedFlow(t *testing.T) {
+	done := &session.Flow{ID: "w", Seq: 7, Kind: session.WebSocket, State: session.Done}
+	e := &fakeMessages{breaking: map[string]bool{"w": true}}
+	host := &fakeHost{}
+	m := New(host, Config{Messages: e, Injector: e, Keys: keymap.Default(), Styles: style.NewStyles(style.DefaultTheme())})
+	m.MessageKey(keymap.ActBreakMessages, done)
+	m.MessageKey(keymap.ActBreakMessages, done)
+	want := "the connection of flow #7 is closed: no message passes on it to pause"
+	if !slices.Equal(host.said, []string{want, want}) || e.breaking["w"] {
+		t.Errorf("said %q, breaking %v; want %q twice, off", host.said, e.breaking["w"], want)
+	}
+}
+
+// Emptying the editor of a new message sends nothing and says so.
+func TestInjectEmptiedSaysNothingSent(t *testing.T) {
+	ws := &session.Flow{ID: "w", Seq: 5, Kind: session.WebSocket, State: session.Pending}
+	e := &fakeMessages{}
+	host := &fakeHost{}
+	m := New(host, Config{Messages: e, Injector: e, Keys: keymap.Default(), Styles: style.NewStyles(style.DefaultTheme())})
+	m.read(readMsg{job: m.injectEdit(ws, session.Up, session.OpText)})
+	if want := []string{"the file was emptied: nothing was sent"}; !slices.Equal(host.said, want) {
+		t.Errorf("said %q, want %q", host.said, want)
 	}
 }

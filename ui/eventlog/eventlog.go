@@ -131,7 +131,11 @@ func Lines(events []Event, total int, st style.Styles, loc *time.Location) []str
 	}
 	var out []string
 	if total > len(events) {
-		out = append(out, st.Muted.Render(fmt.Sprintf("(%d older events are only in siphon.log)", total-len(events))))
+		older := fmt.Sprintf("(%d older events are only in siphon.log)", total-len(events))
+		if total-len(events) == 1 {
+			older = "(1 older event is only in siphon.log)"
+		}
+		out = append(out, st.Muted.Render(older))
 	}
 	for _, e := range events {
 		level := st.Muted

@@ -31,7 +31,8 @@ func (h *fakeHost) Confirm(q string, then func() tea.Cmd) tea.Cmd {
 	h.question, h.yes = q, then
 	return nil
 }
-func (h *fakeHost) Asking() bool { return h.yes != nil }
+func (h *fakeHost) Asking() bool                                               { return h.yes != nil }
+func (h *fakeHost) Choose(string, []prompt.Choice, func(rune) tea.Cmd) tea.Cmd { return nil }
 
 // fakeStore holds flows in memory.
 type fakeStore []*session.Flow

@@ -116,9 +116,9 @@ func (m *Model) replayPlanned(p planMsg) tea.Cmd {
 	}
 	run := func() tea.Cmd {
 		ctx, s, get, flows := m.ctx, m.cfg.Sender, m.cfg.Store.Get, p.flows
-		return tea.Batch(m.host.Say(fmt.Sprintf("replaying %d flows…", len(flows))), func() tea.Msg {
+		return tea.Batch(m.host.Say("replaying "+style.Count(len(flows), "flow")+"…"), func() tea.Msg {
 			sum := s.SendAll(ctx, flows, func(f *session.Flow) (*session.Flow, error) { return get(f.ID) })
-			return prompt.Statusf("replayed %d flows: %s", len(flows), sum)
+			return prompt.Statusf("replayed %s: %s", style.Count(len(flows), "flow"), sum)
 		})
 	}
 	if len(p.unsafe) == 0 {
@@ -133,7 +133,7 @@ func (m *Model) replayPlanned(p planMsg) tea.Cmd {
 		n += c.n
 		methods = append(methods, style.Printable(c.method))
 	}
-	return m.host.Confirm(fmt.Sprintf("replay %d flows, %d of them %s?", len(p.flows), n, strings.Join(methods, "/")), run)
+	return m.host.Confirm(fmt.Sprintf("replay %s, %d of them %s?", style.Count(len(p.flows), "flow"), n, strings.Join(methods, "/")), run)
 }
 
 // Sender re-sends flows through the proxy.

@@ -1,6 +1,7 @@
 package flowlist
 
 import (
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"net/http"
 	"testing"
 
@@ -16,8 +17,9 @@ func (h typingHost) Say(string) tea.Cmd { return nil }
 func (h typingHost) Ask(_, _ string, _ func(string) error, then func(string) tea.Cmd) tea.Cmd {
 	return then(h.answer)
 }
-func (h typingHost) Confirm(_ string, then func() tea.Cmd) tea.Cmd { return then() }
-func (h typingHost) Asking() bool                                  { return false }
+func (h typingHost) Confirm(_ string, then func() tea.Cmd) tea.Cmd              { return then() }
+func (h typingHost) Asking() bool                                               { return false }
+func (h typingHost) Choose(string, []prompt.Choice, func(rune) tea.Cmd) tea.Cmd { return nil }
 
 // updates records the flows saved.
 type updates struct{ saved []*session.Flow }

@@ -42,7 +42,7 @@ func (l *Model) Key(msg tea.KeyMsg, a keymap.Action) tea.Cmd {
 		if l.total == 0 {
 			return nil
 		}
-		return l.host.Confirm(fmt.Sprintf("delete all %d flows from the session?", l.total), l.clear)
+		return l.host.Confirm(fmt.Sprintf("delete all %s from the session?", style.Count(l.total, "flow")), l.clear)
 	case keymap.ActDelete:
 		if sel := l.Selected(); sel != nil {
 			if err := l.store.Delete(sel.ID); err != nil {
@@ -138,9 +138,9 @@ func (l *Model) Status() []string {
 	} else if at := l.listening(); at != "" {
 		parts = append(parts, at)
 	}
-	counts := fmt.Sprintf("%d flows", l.total)
+	counts := style.Count(l.total, "flow")
 	if l.shown != l.total || l.filterExpr != "" || l.markedOnly {
-		counts = fmt.Sprintf("%d/%d flows", l.shown, l.total)
+		counts = fmt.Sprintf("%d/%s", l.shown, style.Count(l.total, "flow"))
 	}
 	parts = append(parts, filepath.Base(l.file), counts)
 	if l.filterExpr != "" {

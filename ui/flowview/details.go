@@ -37,7 +37,7 @@ func detailsTab(f *session.Flow, st style.Styles, width int, loc *time.Location,
 	if s := f.Stream; s != nil {
 		v := fmt.Sprintf("%s up, %s down", style.FormatSize(s.BytesUp), style.FormatSize(s.BytesDown))
 		if f.Kind == session.WebSocket {
-			v += fmt.Sprintf(", %d frames up, %d down", s.FramesUp, s.FramesDown)
+			v += fmt.Sprintf(", %s up, %d down", style.Count(int(s.FramesUp), "frame"), s.FramesDown)
 		}
 		lines = append(lines, row("traffic", v))
 	}

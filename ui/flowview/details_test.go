@@ -97,3 +97,13 @@ func TestTimingReusedConnection(t *testing.T) {
 		t.Errorf("wait starts at column %d, send ends at %d", wait[0], send[1])
 	}
 }
+
+// A WebSocket of one frame each way says frame, not frames.
+func TestDetailsOneFrame(t *testing.T) {
+	f := wsFlow(session.Done)
+	f.Stream = &session.StreamStats{BytesUp: 5, BytesDown: 7, FramesUp: 1, FramesDown: 1}
+	got := ansi.Strip(strings.Join(detailsTab(f, style.NewStyles(style.DefaultTheme()), 100, time.UTC, false), "\n"))
+	if !strings.Contains(got, "5B up, 7B down, 1 frame up, 1 down") {
+		t.Errorf("details:\n%s", got)
+	}
+}

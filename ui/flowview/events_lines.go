@@ -20,9 +20,9 @@ func (v *Model) eventsLines(f *session.Flow) []string {
 	if a := t.answer; a.Shape != sse.Unknown {
 		lines = append(answerLines(a, st), "")
 	}
-	head := fmt.Sprintf("%d events", t.count)
+	head := style.Count(t.count, "event")
 	if c := t.parser.Comments(); c > 0 {
-		head += fmt.Sprintf(" · %d comments", c)
+		head += " · " + style.Count(int(c), "comment")
 	}
 	switch {
 	case f.State == session.Pending || f.State == session.Intercepted:

@@ -46,7 +46,7 @@ func TestEventsLive(t *testing.T) {
 	body := []byte(stream[:strings.Index(stream, "id: 2")+4])
 	v := openEvents(t, func() *session.Flow { return sseFlow(session.Pending, body) })
 	s := screen(v)
-	for _, want := range []string{"[Events]", "1 events · 1 comments · streaming", "#1 event: tick  id: 1  retry: 3,000 ms", `    "n": 1,`} {
+	for _, want := range []string{"[Events]", "1 event · 1 comment · streaming", "#1 event: tick  id: 1  retry: 3,000 ms", `    "n": 1,`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("first part: screen lacks %q:\n%s", want, s)
 		}
@@ -55,7 +55,7 @@ func TestEventsLive(t *testing.T) {
 	body = []byte(stream)
 	run(t, v, v.Reload())
 	s = screen(v)
-	for _, want := range []string{"2 events · 1 comments · streaming", "#2 event: message  id: 2", "  line one", "  line two"} {
+	for _, want := range []string{"2 events · 1 comment · streaming", "#2 event: message  id: 2", "  line one", "  line two"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("second part: screen lacks %q:\n%s", want, s)
 		}
@@ -68,7 +68,7 @@ func TestEventsLive(t *testing.T) {
 	// as the standard says, and the tab says so.
 	v.flow.State = session.Done
 	v.layout(true)
-	if s := screen(v); !strings.Contains(s, "2 events · 1 comments · the last event was never ended") {
+	if s := screen(v); !strings.Contains(s, "2 events · 1 comment · the last event was never ended") {
 		t.Errorf("the end of the stream:\n%s", s)
 	}
 }

@@ -105,7 +105,7 @@ func messageCount(m *grpcmsg.Messages) string {
 	if n == 1 {
 		return " · 1 message"
 	}
-	return fmt.Sprintf(" · %d messages", n)
+	return " · " + style.Count(n, "message")
 }
 
 // formatLines styles grpcmsg's text of one side: its "#" lines are notes,

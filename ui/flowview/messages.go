@@ -231,7 +231,7 @@ func (v *Model) messagesKey(msg tea.KeyMsg) (cmd tea.Cmd, handled bool) {
 func (v *Model) detailCmd() tea.Cmd {
 	t := &v.msgs
 	m, held := t.message(t.sel), t.heldID(t.sel)
-	if m == nil || len(m.Data) <= syncRenderCap || m.Opcode == session.OpClose {
+	if m == nil || len(m.Data)+len(m.Original) <= syncRenderCap || m.Opcode == session.OpClose {
 		return nil
 	}
 	d := &t.detail

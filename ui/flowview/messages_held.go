@@ -111,11 +111,12 @@ func (v *Model) heldTitle(p wsintercept.PausedMessage, start session.Stamp) []st
 // verbs say what the keys of a held message do, in the line over it.
 var verbs = map[keymap.Action]string{keymap.ActForward: "forwards", keymap.ActEdit: "edits", keymap.ActDrop: "drops"}
 
-// breakingNote is the flow view title's note on a WebSocket whose every
-// message pauses (B), before the URL that may fill the line; "" for other
-// flows.
+// breakingNote is the flow view title's note on an open WebSocket whose
+// every message pauses (B), before the URL that may fill the line; "" for
+// other flows, and once the connection is closed, whatever the engine
+// still says: no message will pass to pause.
 func (v *Model) breakingNote() string {
-	if v.flow == nil || !isWebSocket(v.flow) || !v.paused.BreakingFlow(v.id) {
+	if v.flow == nil || !isWebSocket(v.flow) || v.flow.State == session.Done || v.flow.State == session.Failed || !v.paused.BreakingFlow(v.id) {
 		return ""
 	}
 	note := "⏸ pausing messages"

@@ -67,3 +67,13 @@ func TestHeldMessages(t *testing.T) {
 		t.Error("ticking on without held messages")
 	}
 }
+
+// A closed connection's title does not claim its messages pause, even
+// while the engine still has the flow's switch on.
+func TestClosedFlowNotPausing(t *testing.T) {
+	v := openMessages(t, wsFlow(session.Done), &fakeMessages{}, 100, 30)
+	v.Update(wsintercept.PausedMsg{Breaking: func(id string) bool { return id == "ws" }})
+	if s := screen(v); strings.Contains(s, "pausing messages") {
+		t.Errorf("a closed flow's title says its messages pause:\n%s", s)
+	}
+}

@@ -33,8 +33,8 @@ func (v *Model) messagesLines(f *session.Flow) []string {
 	t.place(rows)
 	lines := []string{v.messagesHeader(f)}
 	if t.stats.Capped() {
-		lines = append(lines, st.Warning.Render(fmt.Sprintf("message cap reached: %d messages stored, %d more only counted",
-			t.stats.Stored, t.stats.Seen-t.stats.Stored)))
+		lines = append(lines, st.Warning.Render(fmt.Sprintf("message cap reached: %s stored, %d more only counted",
+			style.Count(int(t.stats.Stored), "message"), t.stats.Seen-t.stats.Stored)))
 	}
 	if t.err != nil {
 		lines = append(lines, st.Error.Render(style.Printable("cannot read the messages: "+t.err.Error())))
@@ -66,7 +66,7 @@ func (v *Model) messagesLines(f *session.Flow) []string {
 // whether the connection is open, and whether the list follows.
 func (v *Model) messagesHeader(f *session.Flow) string {
 	t := &v.msgs
-	s := fmt.Sprintf("%d messages", t.stats.Stored)
+	s := style.Count(int(t.stats.Stored), "message")
 	if t.total() > 0 {
 		s = fmt.Sprintf("message %d of %d", t.sel+1, t.total())
 	}
@@ -102,14 +102,7 @@ func (v *Model) messageRow(i int, start session.Stamp) string {
 	}
 	row := fmt.Sprintf("%s %s %9s %8s %-12s ", arrow(m.Dir), style.RCell(seq, 6),
 		offset(start, m.Time), style.FormatSize(m.Size), msgType(m))
-	var marks string
-	if m.Note != "" {
-		marks += "⚠ "
-	}
-	if m.Truncated {
-		marks += "✂ "
-	}
-	preview := marks + messagePreview(m)
+	preview := rowMarks(m) + messagePreview(m)
 	switch {
 	case i == v.msgs.sel:
 		return st.Selected.Render(style.Cell("▸"+row+preview, w))
@@ -168,7 +161,7 @@ func (v *Model) messageDetail(m *session.Message, held string) []string {
 	if d.seq == m.Seq && d.held == held && d.mode == v.mode && d.lines != nil {
 		return d.lines
 	}
-	if len(m.Data) > syncRenderCap && m.Opcode != session.OpClose {
+	if len(m.Data)+len(m.Original) > syncRenderCap && m.Opcode != session.OpClose {
 		return []string{v.spin.View() + " rendering the message…"}
 	}
 	d.stop()
@@ -178,11 +171,33 @@ func (v *Model) messageDetail(m *session.Message, held string) []string {
 
 // renderMessage renders a message's payload with the body views: JSON
 // pretty-printed, text as text, binary as hex (v cycles the modes).
+// An edited or rewritten message is followed by its original payload,
+// rendered the same way.
 func renderMessage(ctx context.Context, m *session.Message, mode ViewMode, st style.Styles) []string {
 	var lines []string
-	if m.Note != "" {
-		lines = append(lines, st.Warning.Render(style.Printable("note: "+m.Note)))
+	if w := actionWords(m); w != "" {
+		lines = append(lines, st.Intercepted.Render(w))
 	}
+	problems, own := splitNote(m.Note)
+	if problems != "" {
+		lines = append(lines, st.Warning.Render(style.Printable(markProblem+" note: "+problems)))
+	}
+	if own != "" {
+		lines = append(lines, st.Muted.Render(style.Printable(markSiphon+" siphon: "+own)))
+	}
+	lines = append(lines, renderPayload(ctx, m, mode, st)...)
+	if m.Original == nil {
+		return lines
+	}
+	orig := session.Message{Opcode: m.Opcode, Data: m.Original, Size: int64(len(m.Original))}
+	lines = append(lines, "", st.Title.Render("original payload, as the peer sent it:"))
+	return append(lines, renderPayload(ctx, &orig, mode, st)...)
+}
+
+// renderPayload renders one payload: a close message's code and reason,
+// else the body views' lines.
+func renderPayload(ctx context.Context, m *session.Message, mode ViewMode, st style.Styles) []string {
+	var lines []string
 	if m.Opcode == session.OpClose {
 		code, reason, ok := m.CloseStatus()
 		if !ok {

@@ -1,6 +1,7 @@
 package flowview
 
 import (
+	"github.com/siphonproxy/siphon/ui/prompt"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ func (quietHost) Say(string) tea.Cmd                                            
 func (quietHost) Ask(string, string, func(string) error, func(string) tea.Cmd) tea.Cmd { return nil }
 func (quietHost) Confirm(string, func() tea.Cmd) tea.Cmd                               { return nil }
 func (quietHost) Asking() bool                                                         { return false }
+func (quietHost) Choose(string, []prompt.Choice, func(rune) tea.Cmd) tea.Cmd           { return nil }
 
 // The tab bar and the tab keys follow the tabs table: every entry is
 // drawn (for a gRPC call, which has every tab), tab steps through them

@@ -306,7 +306,7 @@ func (v *Model) act(a keymap.Action) tea.Cmd {
 		}
 	case keymap.ActSearch:
 		return v.host.Ask("search", "", nil, func(q string) tea.Cmd {
-			return v.host.Say(fmt.Sprintf("%d matching lines", v.Search(q)))
+			return v.host.Say(style.Count(v.Search(q), "matching line"))
 		})
 	case keymap.ActOriginal:
 		if v.flow != nil && v.flow.Original == nil {

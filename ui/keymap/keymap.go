@@ -201,6 +201,9 @@ func Default() Map {
 		bind(ScopeMessageBreak, ActDrop, "drop", "X"),
 		bind(ScopeMessageBreak, ActBreakMessages, "pause messages on/off", "B"),
 		bind(ScopeMessageBreak, ActInject, "send a message", "s"),
+		// The intercept scope's A, listed here too: it forwards every
+		// paused message (breakpoint.HandleKey passes it on).
+		bind(ScopeMessageBreak, ActResumeAll, "forward all paused", "A"),
 
 		bind(ScopePager, ActUp, "scroll up", "k", "up"),
 		bind(ScopePager, ActDown, "scroll down", "j", "down"),

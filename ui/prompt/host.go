@@ -17,6 +17,9 @@ type Host interface {
 	// for none) as it is typed; then runs with the text if the user
 	// confirms it.
 	Ask(label, value string, check func(string) error, then func(string) tea.Cmd) tea.Cmd
+	// Choose asks a question answered by one key, one of choices (enter
+	// takes the first); then runs with the key typed.
+	Choose(question string, choices []Choice, then func(answer rune) tea.Cmd) tea.Cmd
 	// Confirm asks a yes/no question; then runs on yes.
 	Confirm(question string, then func() tea.Cmd) tea.Cmd
 	// Asking reports whether a prompt is open, so that a question asked

@@ -57,8 +57,17 @@ func (l *Line) Confirm(question string, then func() tea.Cmd) tea.Cmd {
 	return l.open(NewConfirm(question, l.keys, l.st), func(string) tea.Cmd { return then() }, nil)
 }
 
+// Choose implements Host.
+func (l *Line) Choose(question string, choices []Choice, then func(rune) tea.Cmd) tea.Cmd {
+	return l.open(NewChoice(question, choices, l.keys, l.st), func(v string) tea.Cmd { return then([]rune(v)[0]) }, nil)
+}
+
 // Asking implements Host.
 func (l *Line) Asking() bool { return l.prompt != nil }
+
+// TakesText reports whether the prompt open reads text: keys that arrive
+// together are then text, not separate keys to split.
+func (l *Line) TakesText() bool { return l.prompt != nil && l.prompt.input != nil }
 
 func (l *Line) open(p Model, then func(string) tea.Cmd, cmd tea.Cmd) tea.Cmd {
 	p.SetWidth(l.width)

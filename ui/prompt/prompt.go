@@ -1,11 +1,13 @@
 // Package prompt draws the bottom lines of the screen when the UI asks
-// something: a yes/no question or a checked one-line input. Its Host is
+// something: a yes/no question, a one-key choice or a checked one-line
+// input. Its Host is
 // what features ask of the root: say, ask, confirm.
 package prompt
 
 import (
 	"errors"
 	"strings"
+	"unicode"
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -32,7 +34,8 @@ type Model struct {
 	st       style.Styles
 	width    int
 	question string
-	input    *textinput.Model // nil for a yes/no question
+	input    *textinput.Model // nil for a yes/no question or a choice
+	choices  []Choice         // a one-key choice's answers, the first the default
 	check    func(string) error
 	err      error
 	result   *Result // set when the prompt has ended
@@ -41,6 +44,18 @@ type Model struct {
 // NewConfirm returns a yes/no question.
 func NewConfirm(question string, keys keymap.Map, st style.Styles) Model {
 	return Model{keys: keys, st: st, question: question}
+}
+
+// Choice is one answer to a one-key question: typing Key answers it.
+type Choice struct {
+	Key   rune
+	Label string // what the answer means: "the server"
+}
+
+// NewChoice returns a question answered by one key, one of choices; enter
+// takes the first. The answer's Value is its key.
+func NewChoice(question string, choices []Choice, keys keymap.Map, st style.Styles) Model {
+	return Model{keys: keys, st: st, question: question, choices: choices}
 }
 
 // NewInput returns a one-line input that starts with value and is checked
@@ -90,11 +105,22 @@ func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		return p, nil
 	}
+	if p.choices != nil {
+		return p.choose(km), nil
+	}
 	scope := keymap.ScopePrompt
 	if p.input != nil {
 		scope = keymap.ScopeInput
 	}
-	if b, found := p.keys.Lookup(scope, km); found {
+	// Runes that arrive together (a paste without bracketed paste, keys
+	// typed faster than they are read) are text: a word such as "up" or
+	// "esc" is not the key of that name.
+	burst := p.input != nil && km.Type == tea.KeyRunes && len(km.Runes) > 1
+	if burst {
+		km.Paste = true
+		msg = km
+	}
+	if b, found := p.keys.Lookup(scope, km); found && !burst {
 		switch b.Action {
 		case keymap.ActConfirm:
 			if p.err != nil {
@@ -116,6 +142,34 @@ func (p Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	return p, cmd
 }
 
+// choose takes a key of a one-key choice: one of its keys answers, enter
+// takes the first, cancel (esc) cancels; other keys do nothing.
+func (p Model) choose(km tea.KeyMsg) Model {
+	if len(p.choices) == 0 {
+		p.result = &Result{}
+		return p
+	}
+	if b, found := p.keys.Lookup(keymap.ScopeInput, km); found {
+		switch b.Action {
+		case keymap.ActConfirm:
+			p.result = &Result{Value: string(p.choices[0].Key), OK: true}
+			return p
+		case keymap.ActCancel:
+			p.result = &Result{}
+			return p
+		}
+	}
+	if km.Type != tea.KeyRunes || len(km.Runes) != 1 {
+		return p
+	}
+	for _, c := range p.choices {
+		if unicode.ToLower(km.Runes[0]) == c.Key {
+			p.result = &Result{Value: string(c.Key), OK: true}
+		}
+	}
+	return p
+}
+
 // done ends the prompt. The owner acts on Result in the same Update, so
 // that keys typed right after enter are not taken as more input.
 func (p *Model) done(ok bool) {
@@ -131,6 +185,18 @@ func (p Model) Result() *Result { return p.result }
 
 // View draws two lines: the question or input, and help or the error.
 func (p Model) View() string {
+	if p.choices != nil {
+		var answers []string
+		for i, c := range p.choices {
+			a := string(c.Key) + " " + c.Label
+			if i == 0 {
+				a = string(c.Key) + "/enter " + c.Label
+			}
+			answers = append(answers, a)
+		}
+		return style.Cell(p.st.Accent.Render(p.question+": ")+p.st.Muted.Render(strings.Join(answers, " · ")), p.width) + "\n" +
+			keymap.HintLine(p.keys.InScope(keymap.ScopeInput), p.st, p.width)
+	}
 	if p.input == nil {
 		return style.Cell(p.st.Accent.Render(p.question)+p.st.Muted.Render("  (y/n)"), p.width) + "\n" +
 			keymap.HintLine(p.keys.InScope(keymap.ScopePrompt), p.st, p.width)

@@ -19,11 +19,16 @@ func TestRuleActionNamesMessageRules(t *testing.T) {
 - name: drop
   match: ~d x
   block: drop
+- name: gold
+  match: ~websocket
+  rewrite:
+    messages:
+      body-replace: [{regex: 'a', replace: 'b'}]
 `), "rules.yaml", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"block messages", "breakpoint messages", "block drop"}
+	want := []string{"block messages", "breakpoint messages", "block drop", "rewrite messages"}
 	for i, r := range rs {
 		if got := ruleAction(r); got != want[i] {
 			t.Errorf("rule %q: action %q, want %q", r.Name, got, want[i])

@@ -166,6 +166,10 @@ func ruleAction(r *intercept.Rule) string {
 		return fmt.Sprintf("mock %d", status)
 	case r.MapRemote != "":
 		return "map-remote " + style.Printable(r.MapRemote)
+	case r.Rewrite != nil && r.Rewrite.Messages != nil && r.Rewrite.Request == nil && r.Rewrite.Response == nil:
+		return "rewrite messages"
+	case r.Rewrite != nil && r.Rewrite.Messages != nil:
+		return "rewrite, rewrite messages"
 	case r.Rewrite != nil:
 		return "rewrite"
 	case r.Block != nil && r.Block.Messages:

@@ -183,7 +183,7 @@ func (m *Model) save() tea.Cmd {
 		}
 		return nil
 	}
-	return m.host.Ask(fmt.Sprintf("save %d added rules to", n), "siphon-rules.yaml", check, func(p string) tea.Cmd {
+	return m.host.Ask(fmt.Sprintf("save %s to", style.Count(n, "added rule")), "siphon-rules.yaml", check, func(p string) tea.Cmd {
 		path := prompt.ExpandHome(p)
 		save := func() tea.Cmd {
 			return func() tea.Msg {
@@ -193,7 +193,7 @@ func (m *Model) save() tea.Cmd {
 				if abs, err := filepath.Abs(path); err == nil {
 					path = abs
 				}
-				return prompt.Statusf("saved %d rules to %s (siphon --rules %s loads them)", n, path, path)
+				return prompt.Statusf("saved %s to %s (siphon --rules %s loads them)", style.Count(n, "rule"), path, path)
 			}
 		}
 		if _, err := os.Stat(path); err == nil {

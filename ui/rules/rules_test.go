@@ -34,7 +34,8 @@ func (h *fakeHost) Ask(_, _ string, check func(string) error, then func(string) 
 
 func (h *fakeHost) Confirm(_ string, then func() tea.Cmd) tea.Cmd { return then() }
 
-func (h *fakeHost) Asking() bool { return false }
+func (h *fakeHost) Asking() bool                                               { return false }
+func (h *fakeHost) Choose(string, []prompt.Choice, func(rune) tea.Cmd) tea.Cmd { return nil }
 
 // fakeEngine holds rules in memory and records where it saved them.
 type fakeEngine struct {
@@ -87,7 +88,7 @@ func TestSaveRulesInCommand(t *testing.T) {
 	if !ok || len(e.saved) != 1 || e.saved[0] != path {
 		t.Fatalf("after the command: message %#v, saved to %q", msg, e.saved)
 	}
-	if want := "saved 1 rules to " + path + " (siphon --rules " + path + " loads them)"; msg.Text != want {
+	if want := "saved 1 rule to " + path + " (siphon --rules " + path + " loads them)"; msg.Text != want {
 		t.Errorf("message %q, want %q", msg.Text, want)
 	}
 }

@@ -121,3 +121,12 @@ func Overlay(screen string, lines []string) string {
 	}
 	return strings.Join(rows, "\n")
 }
+
+// Count is n and a noun, the noun plural unless n is 1: "1 flow",
+// "3 paused messages" (the last word takes the s).
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
