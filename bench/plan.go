@@ -21,6 +21,7 @@ type plan struct {
 	echoSize   int           // bytes per WebSocket message
 	storeFlows int           // flows recorded to measure the store
 	openFlows  int           // flows in the session whose opening is timed
+	scaleFlows int           // requests through siphon dump in the scale scenario
 }
 
 // fullPlan is the measured run: under 10 minutes on two cores with
@@ -32,7 +33,7 @@ func fullPlan() plan {
 		newConnC: 8, newHosts: 200, downloadMB: 1024,
 		sseReqs: 10, sseEvents: 5, sseGap: 50 * time.Millisecond,
 		echoes: 2000, echoSize: 64,
-		storeFlows: 50_000, openFlows: 100_000,
+		storeFlows: 50_000, openFlows: 100_000, scaleFlows: 1_000_000,
 	}
 }
 
@@ -45,6 +46,6 @@ func smokePlan() plan {
 		newConnC: 4, newHosts: 5, downloadMB: 16,
 		sseReqs: 2, sseEvents: 3, sseGap: 5 * time.Millisecond,
 		echoes: 20, echoSize: 64,
-		storeFlows: 1000, openFlows: 1000,
+		storeFlows: 1000, openFlows: 1000, scaleFlows: 2000,
 	}
 }

@@ -96,6 +96,9 @@ func runScenario(ctx context.Context, e *env, sc *scenario) *scenarioResult {
 		}
 	}
 	reps := e.plan.reps
+	if sc.reps > 0 {
+		reps = sc.reps
+	}
 	if sc.ui && len(legs) < 2 {
 		reps = 0 // one of the two failed to start: nothing to compare
 	}

@@ -23,6 +23,7 @@ type scenario struct {
 	// must open (the checks verify them and the protocol); 0 otherwise.
 	h2Conns int
 	metrics []metric
+	reps    int // repetitions whatever the plan says, when not 0
 	run     func(ctx context.Context, e *env, l *leg, rep int) (measurement, error)
 }
 
@@ -67,6 +68,7 @@ func scenarios(p plan) []*scenario {
 		sseScenario(),
 		echoScenario(),
 		storeScenario(p),
+		scaleScenario(p),
 	}
 }
 
