@@ -63,7 +63,7 @@ func (s *Store) Update(f *Flow) error {
 		s.mu.Unlock()
 		return fmt.Errorf("update flow %s: %w", f.ID, ErrNotFound)
 	}
-	prev := e.meta.Load()
+	prev := e.snapshot()
 	c.Seq = prev.Seq
 	if c.HeadersUnloaded && !prev.HeadersUnloaded {
 		// The headers are not in the file yet: keep the ones in memory
@@ -162,7 +162,7 @@ func (s *Store) Get(id string) (*Flow, error) {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("get flow %s: %w", id, ErrNotFound)
 	}
-	meta, parts := e.meta.Load(), e.parts
+	meta, parts := e.snapshot(), e.parts
 	s.mu.Unlock()
 	f, err := s.withBodies(meta, parts)
 	if err != nil {

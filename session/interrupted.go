@@ -16,7 +16,7 @@ func (s *Store) markInterrupted() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.order {
-		f := e.meta.Load()
+		f := e.snapshot()
 		if f.State != Pending && f.State != Intercepted {
 			continue
 		}

@@ -86,8 +86,9 @@ type Store struct {
 	journal     []*entry
 	journalBase uint64
 	epoch       uint64
-	seq         int64  // highest Seq handed out
-	ctypes      ctypes // shared by light snapshots
+	seq         int64      // highest Seq handed out
+	ctypes      ctypes     // shared by light snapshots
+	compact     *compactor // interns the compact rows' strings
 	closed      bool
 	writerState
 	messageState
@@ -129,8 +130,9 @@ func (p *bodyParts) get(i int) bodyPart {
 }
 
 // entry is one flow in the index. meta is the flow without body bytes
-// (bodies Unloaded, headers too once committed: see light.go); it is
-// replaced on Update, never modified, and may be read without mu. The
+// (bodies Unloaded, headers too once committed: see light.go), or nil
+// while row holds it; it is replaced on Update, never modified, and may be
+// read without mu (through snapshot). The
 // other fields are guarded by Store.mu.
 type entry struct {
 	pos  int // index in Store.order
@@ -142,6 +144,39 @@ type entry struct {
 	// replaces meta without changing the version.
 	version atomic.Uint64
 	parts   *bodyParts // nil once the bodies are in the file
+	// row is the flow's compact form (compact.go), read when meta is nil:
+	// it is stored before meta is cleared, and left behind (unread) when
+	// meta is set again.
+	row atomic.Pointer[compactRow]
+}
+
+// snapshot returns the flow's current snapshot: meta, or a Flow built from
+// its compact row (a new one each call, equal to the light snapshot it
+// stands for).
+func (e *entry) snapshot() *Flow {
+	if f := e.meta.Load(); f != nil {
+		return f
+	}
+	return e.row.Load().flow(e.id)
+}
+
+// seq is the flow's Seq, without building a snapshot.
+func (e *entry) seq() int64 {
+	if f := e.meta.Load(); f != nil {
+		return f.Seq
+	}
+	return e.row.Load().seq
+}
+
+// setLight replaces the snapshot by f, a light one, in compact form when
+// it fits; s.mu is held.
+func (s *Store) setLightLocked(e *entry, f *Flow) {
+	if r, ok := s.compact.row(f); ok {
+		e.row.Store(r)
+		e.meta.Store(nil)
+		return
+	}
+	e.meta.Store(f)
 }
 
 // journalLimit is the journal length past which its older half is dropped

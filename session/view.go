@@ -49,19 +49,24 @@ type ViewStats struct {
 // slot is what the view knows of one flow of the store's order.
 type slot struct {
 	e   *entry
-	f   *Flow  // the snapshot last seen
-	rev uint64 // the entry's version when f was matched
-	hit bool   // f matched
+	rev uint64  // the entry's version when it was matched
+	key viewKey // its sort key then, when it matched
+	hit bool    // it matched
 }
 
 // viewRow is one shown flow: the entry and the sort key of the snapshot
 // it was sorted by, copied here so that sorting 100k rows touches only
 // this slice.
 type viewRow struct {
-	e   *entry
-	s   string // the key of a text order
-	n   int64  // the key of a numeric order
+	e *entry
+	viewKey
 	seq int64
+}
+
+// viewKey is a flow's place in a sort order.
+type viewKey struct {
+	s string // the key of a text order
+	n int64  // the key of a numeric order
 }
 
 func makeRow(key SortKey, e *entry, f *Flow) viewRow {
@@ -76,9 +81,6 @@ func makeRow(key SortKey, e *entry, f *Flow) viewRow {
 	}
 	return r
 }
-
-// sameKey reports whether two rows of one flow sort to the same place.
-func sameKey(a, b viewRow) bool { return a.s == b.s && a.n == b.n }
 
 // compareRows orders rows as SortKey.compare orders their flows.
 func compareRows(a, b viewRow) int {
@@ -206,12 +208,14 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 					return
 				}
 				e := order[i]
-				rev := e.version.Load() // before meta: see entry.version
-				f := e.meta.Load()
-				_, hit, _, _ := mt.match(e, f)
-				slots[i] = slot{e: e, f: f, rev: rev, hit: hit}
+				rev := e.version.Load() // before the snapshot: see entry.version
+				f := e.snapshot()
+				_, hit, _, _ := mt.match(e, rev, f)
+				slots[i] = slot{e: e, rev: rev, hit: hit}
 				if hit {
-					parts[c] = append(parts[c], makeRow(q.key, e, f))
+					r := makeRow(q.key, e, f)
+					slots[i].key = r.viewKey
+					parts[c] = append(parts[c], r)
 				}
 			}
 		})
@@ -259,39 +263,39 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal 
 		}
 	}
 	for i, e := range visit {
-		rev := e.version.Load() // before meta: see entry.version
-		f := e.meta.Load()
-		if i < n && slots[i].f == f {
-			continue
-		}
+		rev := e.version.Load() // before the snapshot: see entry.version
 		if i < n && slots[i].rev == rev {
-			// The same flow made light (light.go): nothing to match again,
-			// but hold the light snapshot, not the heavy one.
-			slots[i].f = f
+			// Unchanged, or the same flow made light (light.go): nothing
+			// to match again.
 			continue
 		}
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		_, hit, _, _ := mt.match(e, f)
+		f := e.snapshot()
+		_, hit, _, _ := mt.match(e, rev, f)
+		var r viewRow
+		if hit {
+			r = makeRow(q.key, e, f)
+		}
 		if i < n {
-			if slots[i].hit && hit && sameKey(makeRow(q.key, e, slots[i].f), makeRow(q.key, e, f)) {
+			old := slots[i]
+			slots[i] = slot{e: e, rev: rev, key: r.viewKey, hit: hit}
+			if old.hit && hit && old.key == r.viewKey {
 				// Still shown, in the same place: rows read the entry's
 				// latest snapshot, so nothing is copied (a flow completing
 				// in a time-ordered list is the common change).
-				slots[i].f, slots[i].rev = f, rev
 				changed = true
 				continue
 			}
-			if slots[i].hit {
-				gone = append(gone, makeRow(q.key, e, slots[i].f))
+			if old.hit {
+				gone = append(gone, viewRow{e: e, viewKey: old.key, seq: f.Seq})
 			}
-			slots[i].f, slots[i].rev, slots[i].hit = f, rev, hit
 		} else {
-			slots = append(slots, slot{e: e, f: f, rev: rev, hit: hit})
+			slots = append(slots, slot{e: e, rev: rev, key: r.viewKey, hit: hit})
 		}
 		if hit {
-			added = append(added, makeRow(q.key, e, f))
+			added = append(added, r)
 		}
 		changed = true
 	}
@@ -386,7 +390,7 @@ func (v *View) Window(offset, n int) []*Flow {
 	for i := range out {
 		// The entry's latest snapshot: a row stays put while its flow
 		// changes without moving in the order (see update).
-		out[i] = rows[position(offset+i, len(rows), rev)].e.meta.Load()
+		out[i] = rows[position(offset+i, len(rows), rev)].e.snapshot()
 	}
 	return out
 }

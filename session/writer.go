@@ -71,7 +71,7 @@ func (s *Store) commit() error {
 	}
 	rows := make([]row, 0, len(s.pending))
 	for _, e := range s.pending {
-		rows = append(rows, row{e: e, meta: e.meta.Load(), parts: e.parts, version: e.version.Load()})
+		rows = append(rows, row{e: e, meta: e.snapshot(), parts: e.parts, version: e.version.Load()})
 	}
 	deletes, clearAll := s.deletes, s.clearAll
 	s.pending = make(map[string]*entry, len(rows))
@@ -106,7 +106,7 @@ func (s *Store) commit() error {
 				if s.ctypes == nil {
 					s.ctypes = ctypes{}
 				}
-				e.meta.Store(s.ctypes.lighten(r.meta))
+				s.setLightLocked(e, s.ctypes.lighten(r.meta))
 				s.noteLocked(e)
 			}
 		}
