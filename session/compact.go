@@ -22,16 +22,18 @@ import (
 // compactRow is a plain committed flow, as small as it can be; its fields
 // are never modified once it is published.
 type compactRow struct {
-	shape     *shape
-	url       string // in the store's arena
-	client    string // the client's address, in the arena
+	shape *shape
+	// strs is the URL followed by the client's address, in the store's
+	// arena: one string header for the two.
+	strs      string
 	seq       int64
-	received  Stamp                    // Timings.RequestReceived
-	connected Stamp                    // Timings.ClientConnect
-	offsets   [len(offsetFields)]int32 // the other timings, see offsetFields
-	reqSize   int64
+	received  Stamp // Timings.RequestReceived
+	connected Stamp // Timings.ClientConnect
 	respSize  int64
-	status    int32
+	reqSize   int32
+	offsets   [len(offsetFields)]int32 // the other timings, see offsetFields
+	urlLen    uint16
+	status    int16
 	flags     uint8
 }
 
@@ -112,19 +114,23 @@ func newCompactor() *compactor {
 	return &compactor{shapes: make(map[shapeKey]*shape)}
 }
 
-// str returns s as a string in the arena: one block for many small
+// str2 returns a+b as a string in the arena: one block for many small
 // strings instead of an allocation each. Blocks are never written twice,
 // so the strings stay valid as long as a row refers to them.
-func (c *compactor) str(s string) string {
-	if len(s) == 0 || len(s) > arenaChunk/8 {
-		return s
+func (c *compactor) str2(a, b string) string {
+	n := len(a) + len(b)
+	switch {
+	case n == 0:
+		return ""
+	case n > arenaChunk/8:
+		return a + b
 	}
-	if len(c.arena)+len(s) > cap(c.arena) {
+	if len(c.arena)+n > cap(c.arena) {
 		c.arena = make([]byte, 0, arenaChunk)
 	}
 	start := len(c.arena)
-	c.arena = append(c.arena, s...)
-	return unsafe.String(&c.arena[start], len(s))
+	c.arena = append(append(c.arena, a...), b...)
+	return unsafe.String(&c.arena[start], n)
 }
 
 // row returns the compact form of f, a light snapshot, or ok false when f
@@ -141,7 +147,11 @@ func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
 	if sh.reqCT, sh.hasReqCT, ok1 = onlyCT(f.Request.Header); !ok1 {
 		return nil, false
 	}
-	r := &compactRow{seq: f.Seq, status: noStatus, reqSize: f.Request.Body.Size,
+	q := f.Request
+	if q.Body.Size != int64(int32(q.Body.Size)) || len(q.URL) > math.MaxUint16 {
+		return nil, false
+	}
+	r := &compactRow{seq: f.Seq, status: noStatus, reqSize: int32(q.Body.Size), urlLen: uint16(len(q.URL)),
 		received: f.Timings.RequestReceived, connected: f.Timings.ClientConnect}
 	if f.Request.Body.Truncated {
 		r.flags |= rowReqTruncated
@@ -150,7 +160,7 @@ func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
 		r.flags |= rowMarked
 	}
 	if p := f.Response; p != nil {
-		if p.Trailer != nil || p.Status != int(int32(p.Status)) {
+		if p.Trailer != nil || p.Status != int(int16(p.Status)) {
 			return nil, false
 		}
 		if sh.respCT, sh.hasRespCT, ok2 = onlyCT(p.Header); !ok2 {
@@ -158,7 +168,7 @@ func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
 		}
 		sh.respProto, sh.reason = p.Proto, p.Reason
 		r.flags |= rowResponse
-		r.status, r.respSize = int32(p.Status), p.Body.Size
+		r.status, r.respSize = int16(p.Status), p.Body.Size
 		if p.Body.Truncated {
 			r.flags |= rowRespTruncated
 		}
@@ -191,7 +201,7 @@ func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
 		c.shapes[sh] = p
 		r.shape = p
 	}
-	r.url, r.client = c.str(f.Request.URL), c.str(f.Client.Addr)
+	r.strs = c.str2(q.URL, f.Client.Addr)
 	return r, true
 }
 
@@ -237,10 +247,10 @@ func bodiesUnloaded(f *Flow) bool {
 func (r *compactRow) flow(id string) *Flow {
 	sh := r.shape
 	f := &Flow{ID: id, Seq: r.seq, State: sh.state, Source: sh.source, Kind: sh.kind,
-		Client: Peer{Addr: r.client, SNI: sh.clientSNI, TLSVersion: sh.clientTLS, ALPN: sh.clientALPN},
+		Client: Peer{Addr: r.strs[r.urlLen:], SNI: sh.clientSNI, TLSVersion: sh.clientTLS, ALPN: sh.clientALPN},
 		Server: sh.server,
-		Request: &Request{Method: sh.method, URL: r.url, Proto: sh.reqProto,
-			Body: Body{Size: r.reqSize, Truncated: r.flags&rowReqTruncated != 0, Unloaded: true}},
+		Request: &Request{Method: sh.method, URL: r.strs[:r.urlLen], Proto: sh.reqProto,
+			Body: Body{Size: int64(r.reqSize), Truncated: r.flags&rowReqTruncated != 0, Unloaded: true}},
 		Marked: r.flags&rowMarked != 0, HeadersUnloaded: true, Listener: sh.listener,
 	}
 	f.Request.Header = sh.reqHeader

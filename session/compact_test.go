@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,8 +25,8 @@ func compactCases() map[string]struct {
 		f.Timings = Timings{ClientConnect: t - 5e9, ClientTLSStart: t - 5e9 + 1000, ClientTLSDone: t - 4e9,
 			RequestReceived: t, DNSStart: t + 1, DNSDone: t + 2, ConnectStart: t + 3, ConnectDone: t + 4,
 			TLSStart: t + 5, TLSDone: t + 6, RequestSent: t + 7, FirstByte: t + 8, Complete: t + 2e9}
-		f.Request.Body = Body{Data: []byte("x"), Size: 1 << 40, Truncated: true}
-		f.Response.Body.Truncated = true
+		f.Request.Body = Body{Data: []byte("x"), Size: 1 << 30, Truncated: true}
+		f.Response.Body.Size, f.Response.Body.Truncated = 1<<40, true
 		f.Marked = true
 		return f
 	}
@@ -51,6 +52,8 @@ func compactCases() map[string]struct {
 		"grpc status":       {with(func(f *Flow) { f.Response.Trailer = http.Header{"Grpc-Status": {"0"}} }), false},
 		"slow":              {with(func(f *Flow) { f.Timings.Complete = f.Timings.RequestReceived.Add(3 * time.Second) }), false},
 		"timing before":     {with(func(f *Flow) { f.Timings.FirstByte = f.Timings.RequestReceived.Add(-3 * time.Second) }), false},
+		"huge request body": {with(func(f *Flow) { f.Request.Body.Size = 1 << 31 }), false},
+		"long URL":          {with(func(f *Flow) { f.Request.URL += "?" + strings.Repeat("a", 1<<16) }), false},
 		"no request moment": {with(func(f *Flow) { f.Timings.RequestReceived = 0 }), false},
 	}
 }
