@@ -180,14 +180,18 @@ func (s *Store) setLightLocked(e *entry, f *Flow) {
 }
 
 // journalLimit is the journal length past which its older half is dropped
-// (when it is also longer than twice the session): a View that falls that
-// far behind walks every flow once instead.
-const journalLimit = 8192
+// (when it is also longer than twice the session, or than journalMax): a
+// View that falls that far behind walks every flow once instead. A
+// million-flow session would otherwise keep two million entries in it.
+const (
+	journalLimit = 8192
+	journalMax   = 1 << 16
+)
 
 // noteLocked journals a change to e; s.mu is held.
 func (s *Store) noteLocked(e *entry) {
 	s.journal = append(s.journal, e)
-	if len(s.journal) > journalLimit && len(s.journal) > 2*len(s.order) {
+	if len(s.journal) > journalLimit && (len(s.journal) > 2*len(s.order) || len(s.journal) > journalMax) {
 		k := len(s.journal) / 2
 		s.journal = append([]*entry(nil), s.journal[k:]...)
 		s.journalBase += uint64(k)
