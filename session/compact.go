@@ -245,29 +245,43 @@ func bodiesUnloaded(f *Flow) bool {
 // flow returns the light snapshot r stands for, the flow with ID id: a
 // new Flow each call, sharing only read-only header maps with others.
 func (r *compactRow) flow(id string) *Flow {
+	return r.flowInto(id, new(scratch))
+}
+
+// scratch is the memory of one snapshot built from a compact row, reused
+// by a loop that matches or sorts many flows and keeps none of them.
+type scratch struct {
+	f    Flow
+	req  Request
+	resp Response
+}
+
+// flowInto is flow, built in sc: valid until sc is used again.
+func (r *compactRow) flowInto(id string, sc *scratch) *Flow {
 	sh := r.shape
-	f := &Flow{ID: id, Seq: r.seq, State: sh.state, Source: sh.source, Kind: sh.kind,
-		Client: Peer{Addr: r.strs[r.urlLen:], SNI: sh.clientSNI, TLSVersion: sh.clientTLS, ALPN: sh.clientALPN},
-		Server: sh.server,
-		Request: &Request{Method: sh.method, URL: r.strs[:r.urlLen], Proto: sh.reqProto,
-			Body: Body{Size: int64(r.reqSize), Truncated: r.flags&rowReqTruncated != 0, Unloaded: true}},
-		Marked: r.flags&rowMarked != 0, HeadersUnloaded: true, Listener: sh.listener,
+	sc.req = Request{Method: sh.method, URL: r.strs[:r.urlLen], Proto: sh.reqProto, Header: sh.reqHeader,
+		Body: Body{Size: int64(r.reqSize), Truncated: r.flags&rowReqTruncated != 0, Unloaded: true}}
+	sc.f = Flow{ID: id, Seq: r.seq, State: sh.state, Source: sh.source, Kind: sh.kind,
+		Client:  Peer{Addr: r.strs[r.urlLen:], SNI: sh.clientSNI, TLSVersion: sh.clientTLS, ALPN: sh.clientALPN},
+		Server:  sh.server,
+		Request: &sc.req,
+		Marked:  r.flags&rowMarked != 0, HeadersUnloaded: true, Listener: sh.listener,
 	}
-	f.Request.Header = sh.reqHeader
 	if r.flags&rowResponse != 0 {
-		f.Response = &Response{Status: int(r.status), Reason: sh.reason, Proto: sh.respProto,
-			Body:   Body{Size: r.respSize, Truncated: r.flags&rowRespTruncated != 0, Unloaded: true},
-			Header: sh.respHeader}
+		sc.resp = Response{Status: int(r.status), Reason: sh.reason, Proto: sh.respProto, Header: sh.respHeader,
+			Body: Body{Size: r.respSize, Truncated: r.flags&rowRespTruncated != 0, Unloaded: true}}
+		sc.f.Response = &sc.resp
 	}
-	f.Timings.RequestReceived, f.Timings.ClientConnect = r.received, r.connected
+	t := &sc.f.Timings
+	t.RequestReceived, t.ClientConnect = r.received, r.connected
 	for i, fld := range offsetFields {
 		if d := r.offsets[i]; d != noStamp {
 			base := r.received
 			if fld.connected {
 				base = r.connected
 			}
-			*fld.get(&f.Timings) = base + Stamp(d)
+			*fld.get(t) = base + Stamp(d)
 		}
 	}
-	return f
+	return &sc.f
 }

@@ -96,7 +96,8 @@ func (s *Store) Count(m Matcher) int {
 // scan calls yield with every flow m matches, in Seq order, until yield
 // returns false. own says whether the flow is a fresh copy (headers and
 // bodies loaded) rather than the index's snapshot, which must not be
-// modified.
+// modified nor kept once yield returns (it may be built in scratch
+// memory, compact.go).
 func (s *Store) scan(m Matcher, seen bool, yield func(f *Flow, own bool) bool) {
 	s.mu.Lock()
 	order := s.order // never modified in place; see Store.order
@@ -105,9 +106,10 @@ func (s *Store) scan(m Matcher, seen bool, yield func(f *Flow, own bool) bool) {
 	mt := newMatching(s, m, "list flows")
 	mt.seen = seen
 	mt.prepareAll(context.Background())
+	var sc scratch // yield copies what it keeps (see listed)
 	for _, e := range order {
 		rev := e.version.Load() // before the snapshot: see entry.version
-		f, hit, own, ok := mt.match(e, rev, e.snapshot())
+		f, hit, own, ok := mt.match(e, rev, e.snapshotIn(&sc))
 		if !ok {
 			continue // deleted since the scan began
 		}

@@ -160,6 +160,15 @@ func (e *entry) snapshot() *Flow {
 	return e.row.Load().flow(e.id)
 }
 
+// snapshotIn is snapshot, built in sc when the flow is a compact row: for
+// a loop that keeps none of the snapshots, valid until sc is used again.
+func (e *entry) snapshotIn(sc *scratch) *Flow {
+	if f := e.meta.Load(); f != nil {
+		return f
+	}
+	return e.row.Load().flowInto(e.id, sc)
+}
+
 // seq is the flow's Seq, without building a snapshot.
 func (e *entry) seq() int64 {
 	if f := e.meta.Load(); f != nil {

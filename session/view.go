@@ -193,9 +193,22 @@ func samePrefix(slots []slot, order []*entry) bool {
 // matched in as many chunks as there are CPUs: a filter over 100k flows is
 // the one wait a user feels.
 func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
-	slots := make([]slot, len(order))
+	// The previous slots' memory is reused (a million flows' slots are
+	// 48 MB): on failure the view is rebuilt next time (built false).
+	slots := v.slots[:0]
+	if cap(slots) < len(order) {
+		slots = make([]slot, len(order))
+	}
+	slots = slots[:len(order)]
+	v.slots, v.built = nil, false
 	chunks := min(runtime.GOMAXPROCS(0), max(len(order)/4096, 1))
+	// Without a matcher every flow is shown, each at its own index;
+	// otherwise each chunk collects its hits.
+	var all []viewRow
 	parts := make([][]viewRow, chunks)
+	if q.m == nil {
+		all = make([]viewRow, len(order))
+	}
 	base := newMatching(v.s, q.m, "view flows")
 	base.prepareAll(ctx)
 	var wg sync.WaitGroup
@@ -203,19 +216,24 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 		lo, hi := c*len(order)/chunks, (c+1)*len(order)/chunks
 		wg.Go(func() {
 			mt := base.fork()
+			var sc scratch // the matcher and makeRow keep nothing of f
 			for i := lo; i < hi; i++ {
 				if i%1024 == 0 && ctx.Err() != nil {
 					return
 				}
 				e := order[i]
 				rev := e.version.Load() // before the snapshot: see entry.version
-				f := e.snapshot()
+				f := e.snapshotIn(&sc)
 				_, hit, _, _ := mt.match(e, rev, f)
 				slots[i] = slot{e: e, rev: rev, hit: hit}
 				if hit {
 					r := makeRow(q.key, e, f)
 					slots[i].key = r.viewKey
-					parts[c] = append(parts[c], r)
+					if all != nil {
+						all[i] = r
+					} else {
+						parts[c] = append(parts[c], r)
+					}
 				}
 			}
 		})
@@ -224,7 +242,10 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rows := slices.Concat(parts...)
+	rows := all
+	if rows == nil {
+		rows = slices.Concat(parts...)
+	}
 	if q.key != SortTime {
 		slices.SortFunc(rows, compareRows)
 	}
