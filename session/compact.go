@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/binary"
 	"math"
 	"net/http"
 	"unsafe"
@@ -11,29 +12,30 @@ import (
 // every flow repeats (method, protocols, content types, listener, the
 // origin's address). A plain flow, the common kind, is kept in a compact
 // row instead (issue 17: a million flows in a few hundred MiB): the
-// strings every flow repeats go in one interned shape, the URL and the
-// client's address in an append-only arena, the thirteen timings as two
-// moments and eleven 32-bit offsets. Readers get the very same light
+// strings every flow repeats go in one interned shape; the URL, the
+// client's address and the timings (as varint offsets from the request's
+// arrival) in an append-only arena. Readers get the very same light
 // snapshot back (compactRow.flow), built when asked for. A flow that does
 // not fit (an error, a stream, an edited request, a comment, gRPC status
 // fields, a timing more than two seconds from its base) keeps its light
 // Flow.
 
-// compactRow is a plain committed flow, as small as it can be; its fields
-// are never modified once it is published.
+// compactRow is a plain committed flow, as small as it can be (64
+// bytes); its fields are never modified once it is published.
 type compactRow struct {
 	shape *shape
-	// strs is the URL followed by the client's address, in the store's
-	// arena: one string header for the two.
+	// strs is, in the store's arena, the URL, the client's address and
+	// the timings other than RequestReceived (see timingFields): a 16-bit
+	// mask of those that happened, then each as a zigzag varint offset
+	// from RequestReceived.
 	strs      string
 	seq       int64
 	received  Stamp // Timings.RequestReceived
-	connected Stamp // Timings.ClientConnect
 	respSize  int64
 	reqSize   int32
-	offsets   [len(offsetFields)]int32 // the other timings, see offsetFields
 	urlLen    uint16
 	status    int16
+	clientLen uint8
 	flags     uint8
 }
 
@@ -45,27 +47,61 @@ const (
 	rowResponse // the flow has a Response
 )
 
-// noStamp is the offset of a timing that did not happen.
-const noStamp = math.MinInt32
+// timingFields are the timings a compactRow keeps in its strs, in order.
+var timingFields = [...]func(t *Timings) *Stamp{
+	func(t *Timings) *Stamp { return &t.ClientConnect },
+	func(t *Timings) *Stamp { return &t.ClientTLSStart },
+	func(t *Timings) *Stamp { return &t.ClientTLSDone },
+	func(t *Timings) *Stamp { return &t.DNSStart },
+	func(t *Timings) *Stamp { return &t.DNSDone },
+	func(t *Timings) *Stamp { return &t.ConnectStart },
+	func(t *Timings) *Stamp { return &t.ConnectDone },
+	func(t *Timings) *Stamp { return &t.TLSStart },
+	func(t *Timings) *Stamp { return &t.TLSDone },
+	func(t *Timings) *Stamp { return &t.RequestSent },
+	func(t *Timings) *Stamp { return &t.FirstByte },
+	func(t *Timings) *Stamp { return &t.Complete },
+}
 
-// offsetFields are the timings a compactRow keeps as offsets, and from
-// which moment: the client's TLS handshake from its connection, the rest
-// from the request.
-var offsetFields = [...]struct {
-	get       func(*Timings) *Stamp
-	connected bool
-}{
-	{func(t *Timings) *Stamp { return &t.ClientTLSStart }, true},
-	{func(t *Timings) *Stamp { return &t.ClientTLSDone }, true},
-	{func(t *Timings) *Stamp { return &t.DNSStart }, false},
-	{func(t *Timings) *Stamp { return &t.DNSDone }, false},
-	{func(t *Timings) *Stamp { return &t.ConnectStart }, false},
-	{func(t *Timings) *Stamp { return &t.ConnectDone }, false},
-	{func(t *Timings) *Stamp { return &t.TLSStart }, false},
-	{func(t *Timings) *Stamp { return &t.TLSDone }, false},
-	{func(t *Timings) *Stamp { return &t.RequestSent }, false},
-	{func(t *Timings) *Stamp { return &t.FirstByte }, false},
-	{func(t *Timings) *Stamp { return &t.Complete }, false},
+// appendTimings appends the encoding of t's timings to b (see strs).
+func appendTimings(b []byte, t *Timings) []byte {
+	var mask uint16
+	for i, get := range timingFields {
+		if *get(t) != 0 {
+			mask |= 1 << i
+		}
+	}
+	b = binary.LittleEndian.AppendUint16(b, mask)
+	for _, get := range timingFields {
+		if v := *get(t); v != 0 {
+			b = binary.AppendVarint(b, int64(v-t.RequestReceived))
+		}
+	}
+	return b
+}
+
+// readTimings sets t's timings from their encoding in b.
+func readTimings(b string, t *Timings) {
+	mask := uint16(b[0]) | uint16(b[1])<<8
+	b = b[2:]
+	for i, get := range timingFields {
+		if mask&(1<<i) == 0 {
+			continue
+		}
+		// A varint by hand: binary.Varint takes a []byte, b is a string.
+		var u uint64
+		var shift uint
+		for k := 0; ; k++ {
+			c := b[k]
+			u |= uint64(c&0x7f) << shift
+			if c < 0x80 {
+				b = b[k+1:]
+				break
+			}
+			shift += 7
+		}
+		*get(t) = t.RequestReceived + Stamp(int64(u>>1)^-int64(u&1))
+	}
 }
 
 // shapeKey is what many flows share: every field of a plain flow's light
@@ -114,23 +150,20 @@ func newCompactor() *compactor {
 	return &compactor{shapes: make(map[shapeKey]*shape)}
 }
 
-// str2 returns a+b as a string in the arena: one block for many small
+// str3 returns a+b+c as a string in the arena: one block for many small
 // strings instead of an allocation each. Blocks are never written twice,
 // so the strings stay valid as long as a row refers to them.
-func (c *compactor) str2(a, b string) string {
-	n := len(a) + len(b)
-	switch {
-	case n == 0:
-		return ""
-	case n > arenaChunk/8:
-		return a + b
+func (k *compactor) str3(a, b string, c []byte) string {
+	n := len(a) + len(b) + len(c)
+	if n > arenaChunk/8 {
+		return a + b + string(c)
 	}
-	if len(c.arena)+n > cap(c.arena) {
-		c.arena = make([]byte, 0, arenaChunk)
+	if len(k.arena)+n > cap(k.arena) {
+		k.arena = make([]byte, 0, arenaChunk)
 	}
-	start := len(c.arena)
-	c.arena = append(append(c.arena, a...), b...)
-	return unsafe.String(&c.arena[start], n)
+	start := len(k.arena)
+	k.arena = append(append(append(k.arena, a...), b...), c...)
+	return unsafe.String(&k.arena[start], n)
 }
 
 // row returns the compact form of f, a light snapshot, or ok false when f
@@ -148,11 +181,12 @@ func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
 		return nil, false
 	}
 	q := f.Request
-	if q.Body.Size != int64(int32(q.Body.Size)) || len(q.URL) > math.MaxUint16 {
+	if q.Body.Size != int64(int32(q.Body.Size)) || len(q.URL) > math.MaxUint16 || len(f.Client.Addr) > math.MaxUint8 ||
+		f.Timings.RequestReceived == 0 {
 		return nil, false
 	}
-	r := &compactRow{seq: f.Seq, status: noStatus, reqSize: int32(q.Body.Size), urlLen: uint16(len(q.URL)),
-		received: f.Timings.RequestReceived, connected: f.Timings.ClientConnect}
+	r := &compactRow{seq: f.Seq, status: noStatus, reqSize: int32(q.Body.Size), received: f.Timings.RequestReceived,
+		urlLen: uint16(len(q.URL)), clientLen: uint8(len(f.Client.Addr))}
 	if f.Request.Body.Truncated {
 		r.flags |= rowReqTruncated
 	}
@@ -173,21 +207,6 @@ func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
 			r.flags |= rowRespTruncated
 		}
 	}
-	for i, fld := range offsetFields {
-		base := r.received
-		if fld.connected {
-			base = r.connected
-		}
-		t := *fld.get(&f.Timings)
-		switch d := int64(t) - int64(base); {
-		case t == 0:
-			r.offsets[i] = noStamp
-		case base == 0 || d <= noStamp || d > math.MaxInt32:
-			return nil, false
-		default:
-			r.offsets[i] = int32(d)
-		}
-	}
 	if r.shape = c.shapes[sh]; r.shape == nil {
 		if len(c.shapes) >= shapeLimit {
 			return nil, false
@@ -201,7 +220,8 @@ func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
 		c.shapes[sh] = p
 		r.shape = p
 	}
-	r.strs = c.str2(q.URL, f.Client.Addr)
+	var tb [2 + len(timingFields)*binary.MaxVarintLen64]byte
+	r.strs = c.str3(q.URL, f.Client.Addr, appendTimings(tb[:0], &f.Timings))
 	return r, true
 }
 
@@ -259,10 +279,11 @@ type scratch struct {
 // flowInto is flow, built in sc: valid until sc is used again.
 func (r *compactRow) flowInto(id string, sc *scratch) *Flow {
 	sh := r.shape
+	client := int(r.urlLen) + int(r.clientLen)
 	sc.req = Request{Method: sh.method, URL: r.strs[:r.urlLen], Proto: sh.reqProto, Header: sh.reqHeader,
 		Body: Body{Size: int64(r.reqSize), Truncated: r.flags&rowReqTruncated != 0, Unloaded: true}}
 	sc.f = Flow{ID: id, Seq: r.seq, State: sh.state, Source: sh.source, Kind: sh.kind,
-		Client:  Peer{Addr: r.strs[r.urlLen:], SNI: sh.clientSNI, TLSVersion: sh.clientTLS, ALPN: sh.clientALPN},
+		Client:  Peer{Addr: r.strs[r.urlLen:client], SNI: sh.clientSNI, TLSVersion: sh.clientTLS, ALPN: sh.clientALPN},
 		Server:  sh.server,
 		Request: &sc.req,
 		Marked:  r.flags&rowMarked != 0, HeadersUnloaded: true, Listener: sh.listener,
@@ -272,16 +293,7 @@ func (r *compactRow) flowInto(id string, sc *scratch) *Flow {
 			Body: Body{Size: r.respSize, Truncated: r.flags&rowRespTruncated != 0, Unloaded: true}}
 		sc.f.Response = &sc.resp
 	}
-	t := &sc.f.Timings
-	t.RequestReceived, t.ClientConnect = r.received, r.connected
-	for i, fld := range offsetFields {
-		if d := r.offsets[i]; d != noStamp {
-			base := r.received
-			if fld.connected {
-				base = r.connected
-			}
-			*fld.get(t) = base + Stamp(d)
-		}
-	}
+	sc.f.Timings.RequestReceived = r.received
+	readTimings(r.strs[client:], &sc.f.Timings)
 	return &sc.f
 }

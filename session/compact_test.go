@@ -1,6 +1,7 @@
 package session
 
 import (
+	"math"
 	"net/http"
 	"path/filepath"
 	"reflect"
@@ -50,9 +51,13 @@ func compactCases() map[string]struct {
 		"stream":            {with(func(f *Flow) { f.Kind, f.Stream = WebSocket, &StreamStats{BytesUp: 1} }), false},
 		"two types":         {with(func(f *Flow) { f.Response.Header["Content-Type"] = []string{"a/b", "c/d"} }), false},
 		"grpc status":       {with(func(f *Flow) { f.Response.Trailer = http.Header{"Grpc-Status": {"0"}} }), false},
-		"slow":              {with(func(f *Flow) { f.Timings.Complete = f.Timings.RequestReceived.Add(3 * time.Second) }), false},
-		"timing before":     {with(func(f *Flow) { f.Timings.FirstByte = f.Timings.RequestReceived.Add(-3 * time.Second) }), false},
+		"slow":              {with(func(f *Flow) { f.Timings.Complete = f.Timings.RequestReceived.Add(3 * time.Hour) }), true},
+		"timing before":     {with(func(f *Flow) { f.Timings.FirstByte = f.Timings.RequestReceived.Add(-3 * time.Second) }), true},
 		"huge request body": {with(func(f *Flow) { f.Request.Body.Size = 1 << 31 }), false},
+		"extreme timings": {with(func(f *Flow) {
+			f.Timings.ClientConnect, f.Timings.Complete, f.Timings.DNSStart = 1, math.MaxInt64, math.MinInt64
+		}), true},
+		"long address":      {with(func(f *Flow) { f.Client.Addr = strings.Repeat("a", 256) }), false},
 		"long URL":          {with(func(f *Flow) { f.Request.URL += "?" + strings.Repeat("a", 1<<16) }), false},
 		"no request moment": {with(func(f *Flow) { f.Timings.RequestReceived = 0 }), false},
 	}
