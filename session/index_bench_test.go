@@ -33,7 +33,7 @@ func committedStore(b *testing.B, n int) (s *Store, heap float64) {
 	for _, e := range s.order {
 		f := e.meta.Load()
 		stripBodies(f, nil)
-		e.parts = nil
+		delete(s.bodies, e)
 		s.setLightLocked(e, s.ctypes.lighten(f))
 	}
 	s.journal, s.journalBase = nil, s.journalBase+uint64(len(s.journal))

@@ -157,7 +157,7 @@ func (mt *matching) prepareAll(ctx context.Context) {
 	mt.s.mu.Lock()
 	for _, e := range mt.s.order {
 		rev := e.version.Load()
-		if f := e.meta.Load(); (f == nil || f.HeadersUnloaded) && (!mt.bodies || e.parts == nil) {
+		if f := e.meta.Load(); (f == nil || f.HeadersUnloaded) && (!mt.bodies || mt.s.bodies[e] == nil) {
 			before[e.id] = verdict{e: e, rev: rev}
 		}
 	}
@@ -292,7 +292,7 @@ func (mt *matching) match(e *entry, rev uint64, f *Flow) (seen *Flow, hit, own, 
 	switch {
 	case mt.bodies:
 		mt.s.mu.Lock()
-		parts := e.parts
+		parts := mt.s.bodies[e]
 		mt.s.mu.Unlock()
 		full, err = mt.s.withBodies(f, parts)
 	case mt.headers && f.HeadersUnloaded:

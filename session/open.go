@@ -230,6 +230,7 @@ func newStore(abs string, opts Options, db *sql.DB, read, readMeta *sql.Stmt, lo
 		kick:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		byID:     make(map[string]*entry, len(loaded.entries)),
+		bodies:   make(map[*entry]*bodyParts),
 		order:    loaded.entries,
 		seq:      loaded.maxSeq,
 	}

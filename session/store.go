@@ -86,10 +86,14 @@ type Store struct {
 	journal     []*entry
 	journalBase uint64
 	epoch       uint64
-	seq         int64      // highest Seq handed out
-	ctypes      ctypes     // shared by light snapshots
-	compact     *compactor // interns the compact rows' strings
-	closed      bool
+	seq         int64  // highest Seq handed out
+	ctypes      ctypes // shared by light snapshots
+	// bodies holds the body bytes still in memory, by entry: only flows
+	// not yet committed have any, so a field in every entry would cost a
+	// million-flow session 8 MB for nothing.
+	bodies  map[*entry]*bodyParts
+	compact *compactor // interns the compact rows' strings
+	closed  bool
 	writerState
 	messageState
 
@@ -121,6 +125,16 @@ type bodyPart struct {
 // releasing Store.mu.
 type bodyParts [numParts]bodyPart
 
+// setPartsLocked records e's bodies in memory; nil when all are in the
+// file. s.mu is held.
+func (s *Store) setPartsLocked(e *entry, p *bodyParts) {
+	if p == nil {
+		delete(s.bodies, e)
+		return
+	}
+	s.bodies[e] = p
+}
+
 // get returns part i; a nil *bodyParts means every body is in the file.
 func (p *bodyParts) get(i int) bodyPart {
 	if p == nil {
@@ -143,7 +157,6 @@ type entry struct {
 	// version with an older snapshot. Making a snapshot light (light.go)
 	// replaces meta without changing the version.
 	version atomic.Uint64
-	parts   *bodyParts // nil once the bodies are in the file
 	// row is the flow's compact form (compact.go), read when meta is nil:
 	// it is stored before meta is cleared, and left behind (unread) when
 	// meta is set again.

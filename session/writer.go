@@ -71,7 +71,7 @@ func (s *Store) commit() error {
 	}
 	rows := make([]row, 0, len(s.pending))
 	for _, e := range s.pending {
-		rows = append(rows, row{e: e, meta: e.snapshot(), parts: e.parts, version: e.version.Load()})
+		rows = append(rows, row{e: e, meta: e.snapshot(), parts: s.bodies[e], version: e.version.Load()})
 	}
 	deletes, clearAll := s.deletes, s.clearAll
 	s.pending = make(map[string]*entry, len(rows))
@@ -100,7 +100,7 @@ func (s *Store) commit() error {
 			// memory, unless the flow changed while we were writing.
 			e := r.e
 			if s.byID[e.id] == e && e.version.Load() == r.version && final(r.meta.State) {
-				e.parts = nil
+				delete(s.bodies, e)
 				// And its headers: the snapshot goes light (light.go).
 				// Journalled, so that views let go of the heavy one.
 				if s.ctypes == nil {
