@@ -166,18 +166,20 @@ func (k *compactor) str3(a, b string, c []byte) string {
 	return unsafe.String(&k.arena[start], n)
 }
 
-// row returns the compact form of f, a light snapshot, or ok false when f
-// is not a plain flow.
-func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
-	if !f.HeadersUnloaded || f.Request == nil || f.Original != nil || f.Err != nil || f.Stream != nil ||
-		f.Comment != "" || f.Messages != nil || f.Request.Trailer != nil || !bodiesUnloaded(f) {
+// row returns the compact form of the light snapshot of f, or ok false
+// when f is not a plain flow. f is a light snapshot, or a committed flow
+// with its headers (then ct shares the light headers' Content-Type maps):
+// making the light snapshot first would allocate one per flow for nothing.
+func (c *compactor) row(f *Flow, ct ctypes) (_ *compactRow, ok bool) {
+	if f.Request == nil || f.Original != nil || f.Err != nil || f.Stream != nil ||
+		f.Comment != "" || f.Messages != nil || !bodiesUnloaded(f) || !lightTrailerNil(f.HeadersUnloaded, f.Request.Trailer) {
 		return nil, false
 	}
 	sh := shapeKey{state: f.State, source: f.Source, kind: f.Kind,
 		method: f.Request.Method, reqProto: f.Request.Proto, listener: f.Listener,
 		clientSNI: f.Client.SNI, clientTLS: f.Client.TLSVersion, clientALPN: f.Client.ALPN, server: f.Server}
 	var ok1, ok2 bool
-	if sh.reqCT, sh.hasReqCT, ok1 = onlyCT(f.Request.Header); !ok1 {
+	if sh.reqCT, sh.hasReqCT, ok1 = onlyCT(f.HeadersUnloaded, f.Request.Header); !ok1 {
 		return nil, false
 	}
 	q := f.Request
@@ -194,10 +196,10 @@ func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
 		r.flags |= rowMarked
 	}
 	if p := f.Response; p != nil {
-		if p.Trailer != nil || p.Status != int(int16(p.Status)) {
+		if !lightTrailerNil(f.HeadersUnloaded, p.Trailer) || p.Status != int(int16(p.Status)) {
 			return nil, false
 		}
-		if sh.respCT, sh.hasRespCT, ok2 = onlyCT(p.Header); !ok2 {
+		if sh.respCT, sh.hasRespCT, ok2 = onlyCT(f.HeadersUnloaded, p.Header); !ok2 {
 			return nil, false
 		}
 		sh.respProto, sh.reason = p.Proto, p.Reason
@@ -213,9 +215,9 @@ func (c *compactor) row(f *Flow) (_ *compactRow, ok bool) {
 		}
 		sh.method, sh.reqProto, sh.respProto = clone(sh.method), clone(sh.reqProto), clone(sh.respProto)
 		sh.reason, sh.listener = clone(sh.reason), clone(sh.listener)
-		p := &shape{shapeKey: sh, reqHeader: f.Request.Header}
+		p := &shape{shapeKey: sh, reqHeader: lightHeader(f.HeadersUnloaded, f.Request.Header, ct)}
 		if f.Response != nil {
-			p.respHeader = f.Response.Header
+			p.respHeader = lightHeader(f.HeadersUnloaded, f.Response.Header, ct)
 		}
 		c.shapes[sh] = p
 		r.shape = p
@@ -238,17 +240,52 @@ func clone(s string) string {
 	return string(append([]byte(nil), s...))
 }
 
-// onlyCT reads a light header: its Content-Type value if it has exactly
-// one. ok is false for anything else a light header may hold (several
-// values, gRPC status fields), which a compact row cannot.
-func onlyCT(h http.Header) (ct string, has, ok bool) {
-	switch {
-	case h == nil:
-		return "", false, true
-	case len(h) == 1 && len(h["Content-Type"]) == 1:
-		return h["Content-Type"][0], true, true
+// onlyCT reads what the light form of h (h itself when light) holds: its
+// Content-Type value if it has exactly one. ok is false for anything else
+// a light header may hold (several values, gRPC status fields), which a
+// compact row cannot.
+func onlyCT(light bool, h http.Header) (ct string, has, ok bool) {
+	if !light && hasStatus(h) {
+		return "", false, false
 	}
-	return "", false, false
+	vs := h["Content-Type"]
+	switch {
+	case light && len(h) > 1, len(vs) > 1:
+		return "", false, false
+	case len(vs) == 1:
+		return vs[0], true, true
+	case light && h != nil: // an empty light header is not nil: keep it as it is
+		return "", false, false
+	}
+	return "", false, true
+}
+
+// lightTrailerNil reports whether the light form of the trailer tr (tr itself
+// when light) is nil, as a compact row has it.
+func lightTrailerNil(light bool, tr http.Header) bool {
+	if light {
+		return tr == nil
+	}
+	return !hasStatus(tr)
+}
+
+// hasStatus reports whether h has a gRPC status field, which light
+// snapshots keep (lightgrpc.go).
+func hasStatus(h http.Header) bool {
+	for _, k := range lightStatusKeys {
+		if _, ok := h[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// lightHeader is the light form of h, shared (h itself when light).
+func lightHeader(light bool, h http.Header, ct ctypes) http.Header {
+	if light {
+		return h
+	}
+	return ct.ctypeHeader(h)
 }
 
 // bodiesUnloaded reports whether every body of f is Unloaded with no

@@ -74,7 +74,11 @@ func TestCompactRowIsTheLightSnapshot(t *testing.T) {
 		f.ID, f.Seq = "id-"+name, 42
 		stripBodies(f, nil)
 		light := ct.lighten(f)
-		r, ok := c.row(light)
+		r, ok := c.row(light, nil)
+		rh, okh := c.row(f, ct)
+		if ok != okh {
+			t.Errorf("%s: fits a compact row = %v as a light snapshot, %v with its headers", name, ok, okh)
+		}
 		if ok != tc.fits {
 			t.Errorf("%s: fits a compact row = %v, want %v", name, ok, tc.fits)
 			continue
@@ -84,6 +88,9 @@ func TestCompactRowIsTheLightSnapshot(t *testing.T) {
 		}
 		if got := r.flow(light.ID); !reflect.DeepEqual(got, light) {
 			t.Errorf("%s: compact row reads back\n %+v\nwant the light snapshot\n %+v", name, got, light)
+		}
+		if got := rh.flow(light.ID); !reflect.DeepEqual(got, light) {
+			t.Errorf("%s: compact row made with the headers reads back\n %+v\nwant the light snapshot\n %+v", name, got, light)
 		}
 	}
 }

@@ -34,7 +34,7 @@ func committedStore(b *testing.B, n int) (s *Store, heap float64) {
 		f := e.meta.Load()
 		stripBodies(f, nil)
 		delete(s.bodies, e)
-		s.setLightLocked(e, s.ctypes.lighten(f))
+		s.lightenLocked(e, f)
 	}
 	s.journal, s.journalBase = nil, s.journalBase+uint64(len(s.journal))
 	s.mu.Unlock()

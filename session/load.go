@@ -125,7 +125,7 @@ func (res *loadResult) decode(dec *metaDecoder, b *loadBatch) {
 		}
 		f.ID, f.Seq = id, b.seqs[i]
 		e := &entry{id: id}
-		if r, ok := res.compact.row(f); ok {
+		if r, ok := res.compact.row(f, nil); ok {
 			e.row.Store(r)
 		} else {
 			e.meta.Store(f)

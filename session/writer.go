@@ -103,10 +103,7 @@ func (s *Store) commit() error {
 				delete(s.bodies, e)
 				// And its headers: the snapshot goes light (light.go).
 				// Journalled, so that views let go of the heavy one.
-				if s.ctypes == nil {
-					s.ctypes = ctypes{}
-				}
-				s.setLightLocked(e, s.ctypes.lighten(r.meta))
+				s.lightenLocked(e, r.meta)
 				s.noteLocked(e)
 			}
 		}
