@@ -108,6 +108,10 @@ func (s *Store) commit() error {
 			}
 		}
 	}
+	if len(s.bodies) == 0 {
+		// A map keeps the buckets it grew to: let go of a burst's.
+		s.bodies = make(map[*entry]*bodyParts)
+	}
 	s.finishAttemptLocked(err)
 	s.mu.Unlock()
 	if err != nil {
