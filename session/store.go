@@ -182,6 +182,14 @@ func (e *entry) snapshotIn(sc *scratch) *Flow {
 	return e.row.Load().flowInto(e.id, sc)
 }
 
+// state is the flow's State, without building a snapshot.
+func (e *entry) state() State {
+	if f := e.meta.Load(); f != nil {
+		return f.State
+	}
+	return e.row.Load().shape.state
+}
+
 // seq is the flow's Seq, without building a snapshot.
 func (e *entry) seq() int64 {
 	if f := e.meta.Load(); f != nil {
