@@ -58,6 +58,8 @@ func scaleScenario(p plan) *scenario {
 	}
 	return &scenario{
 		key: "scale", title: n + " small requests through siphon dump, c=32", reps: 1,
+		// At 1,000 flows/s or more, with five minutes for the rest.
+		timeout: time.Duration(p.scaleFlows)*time.Millisecond + 5*time.Minute,
 		metrics: metrics,
 		run: func(ctx context.Context, e *env, _ *leg, _ int) (measurement, error) {
 			return runScale(ctx, e, noTmux == nil)

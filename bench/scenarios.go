@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/siphonproxy/siphon/bench/internal/load"
 	"github.com/siphonproxy/siphon/bench/internal/origin"
@@ -23,7 +24,8 @@ type scenario struct {
 	// must open (the checks verify them and the protocol); 0 otherwise.
 	h2Conns int
 	metrics []metric
-	reps    int // repetitions whatever the plan says, when not 0
+	reps    int           // repetitions whatever the plan says, when not 0
+	timeout time.Duration // bound on a repetition instead of plan.legTimeout, when not 0
 	run     func(ctx context.Context, e *env, l *leg, rep int) (measurement, error)
 }
 
