@@ -180,7 +180,7 @@ func openInUI(ctx context.Context, bin, dir, path string, n int) (took time.Dura
 	defer t.close()
 	counts := regexp.MustCompile(`\b(\d+) flows\b`)
 	want := strconv.Itoa(n)
-	err = t.waitScreen(ctx, time.Minute, nil, func(screen string) bool {
+	err = t.waitScreen(ctx, 5*time.Minute, nil, func(screen string) bool {
 		m := counts.FindStringSubmatch(screen)
 		return m != nil && m[1] == want
 	})
