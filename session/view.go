@@ -17,7 +17,9 @@ import (
 // pass over every flow.
 //
 // The flows a View returns are the store's own snapshots, shared and not
-// copied: callers must not modify them (Clone first, then Store.Update).
+// copied, or built from its compact rows (compact.go) and sharing their
+// header maps: callers must not modify them (Clone first, then
+// Store.Update).
 //
 // All methods are safe for concurrent use. Refresh calls are serialised;
 // Window, Len and Index read the result of the last completed Refresh and
@@ -397,8 +399,8 @@ func (v *View) Total() int {
 }
 
 // Window returns up to n shown flows starting at position offset, in the
-// view's order. The flows are the store's snapshots: read-only, bodies
-// Unloaded.
+// view's order. The flows are the store's snapshots (see View): read-only,
+// bodies Unloaded.
 func (v *View) Window(offset, n int) []*Flow {
 	v.mu.Lock()
 	rows, rev := v.rows, v.reverse
