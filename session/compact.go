@@ -13,26 +13,22 @@ import (
 // origin's address). A plain flow, the common kind, is kept in a compact
 // row instead (issue 17: a million flows in a few hundred MiB): the
 // strings every flow repeats go in one interned shape; the URL, the
-// client's address and the timings (as varint offsets from the request's
-// arrival) in an append-only arena. Readers get the very same light
-// snapshot back (compactRow.flow), built when asked for. A flow that does
-// not fit (an error, a stream, an edited request, a comment, gRPC status
-// fields, a timing more than two seconds from its base) keeps its light
-// Flow.
+// client's address, the timings (as varint offsets from the request's
+// arrival) and the body sizes in an append-only arena; a 48-byte row
+// points at both. Readers get the very same light snapshot back
+// (compactRow.flow), built when asked for. A flow that does not fit (an
+// error, a stream, an edited request, a comment, gRPC status fields, a
+// URL over 64 KiB) keeps its light Flow.
 
-// compactRow is a plain committed flow, as small as it can be (64
+// compactRow is a plain committed flow, as small as it can be (48
 // bytes); its fields are never modified once it is published.
 type compactRow struct {
 	shape *shape
-	// strs is, in the store's arena, the URL, the client's address and
-	// the timings other than RequestReceived (see timingFields): a 16-bit
-	// mask of those that happened, then each as a zigzag varint offset
-	// from RequestReceived.
+	// strs is, in the store's arena, the URL, the client's address, then
+	// the numbers (see appendNumbers).
 	strs      string
 	seq       int64
 	received  Stamp // Timings.RequestReceived
-	respSize  int64
-	reqSize   int32
 	urlLen    uint16
 	status    int16
 	clientLen uint8
@@ -63,8 +59,12 @@ var timingFields = [...]func(t *Timings) *Stamp{
 	func(t *Timings) *Stamp { return &t.Complete },
 }
 
-// appendTimings appends the encoding of t's timings to b (see strs).
-func appendTimings(b []byte, t *Timings) []byte {
+// appendNumbers appends f's timings and body sizes to b, as a compact
+// row keeps them: a 16-bit mask of the timingFields that happened, each
+// as a zigzag varint offset from RequestReceived, then the request's and
+// the response's body size as zigzag varints.
+func appendNumbers(b []byte, f *Flow) []byte {
+	t := &f.Timings
 	var mask uint16
 	for i, get := range timingFields {
 		if *get(t) != 0 {
@@ -77,30 +77,43 @@ func appendTimings(b []byte, t *Timings) []byte {
 			b = binary.AppendVarint(b, int64(v-t.RequestReceived))
 		}
 	}
-	return b
+	b = binary.AppendVarint(b, f.Request.Body.Size)
+	var resp int64
+	if f.Response != nil {
+		resp = f.Response.Body.Size
+	}
+	return binary.AppendVarint(b, resp)
 }
 
-// readTimings sets t's timings from their encoding in b.
-func readTimings(b string, t *Timings) {
+// readNumbers sets t's timings from their encoding in b (appendNumbers)
+// and returns the body sizes.
+func readNumbers(b string, t *Timings) (reqSize, respSize int64) {
 	mask := uint16(b[0]) | uint16(b[1])<<8
 	b = b[2:]
+	var d int64
 	for i, get := range timingFields {
-		if mask&(1<<i) == 0 {
-			continue
+		if mask&(1<<i) != 0 {
+			d, b = readVarint(b)
+			*get(t) = t.RequestReceived + Stamp(d)
 		}
-		// A varint by hand: binary.Varint takes a []byte, b is a string.
-		var u uint64
-		var shift uint
-		for k := 0; ; k++ {
-			c := b[k]
-			u |= uint64(c&0x7f) << shift
-			if c < 0x80 {
-				b = b[k+1:]
-				break
-			}
-			shift += 7
+	}
+	reqSize, b = readVarint(b)
+	respSize, _ = readVarint(b)
+	return reqSize, respSize
+}
+
+// readVarint reads a zigzag varint off the front of b (binary.Varint,
+// for a string).
+func readVarint(b string) (int64, string) {
+	var u uint64
+	var shift uint
+	for k := 0; ; k++ {
+		c := b[k]
+		u |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return int64(u>>1) ^ -int64(u&1), b[k+1:]
 		}
-		*get(t) = t.RequestReceived + Stamp(int64(u>>1)^-int64(u&1))
+		shift += 7
 	}
 }
 
@@ -183,11 +196,10 @@ func (c *compactor) row(f *Flow, ct ctypes) (_ *compactRow, ok bool) {
 		return nil, false
 	}
 	q := f.Request
-	if q.Body.Size != int64(int32(q.Body.Size)) || len(q.URL) > math.MaxUint16 || len(f.Client.Addr) > math.MaxUint8 ||
-		f.Timings.RequestReceived == 0 {
+	if len(q.URL) > math.MaxUint16 || len(f.Client.Addr) > math.MaxUint8 || f.Timings.RequestReceived == 0 {
 		return nil, false
 	}
-	r := &compactRow{seq: f.Seq, status: noStatus, reqSize: int32(q.Body.Size), received: f.Timings.RequestReceived,
+	r := &compactRow{seq: f.Seq, status: noStatus, received: f.Timings.RequestReceived,
 		urlLen: uint16(len(q.URL)), clientLen: uint8(len(f.Client.Addr))}
 	if f.Request.Body.Truncated {
 		r.flags |= rowReqTruncated
@@ -204,7 +216,7 @@ func (c *compactor) row(f *Flow, ct ctypes) (_ *compactRow, ok bool) {
 		}
 		sh.respProto, sh.reason = p.Proto, p.Reason
 		r.flags |= rowResponse
-		r.status, r.respSize = int16(p.Status), p.Body.Size
+		r.status = int16(p.Status)
 		if p.Body.Truncated {
 			r.flags |= rowRespTruncated
 		}
@@ -222,8 +234,8 @@ func (c *compactor) row(f *Flow, ct ctypes) (_ *compactRow, ok bool) {
 		c.shapes[sh] = p
 		r.shape = p
 	}
-	var tb [2 + len(timingFields)*binary.MaxVarintLen64]byte
-	r.strs = c.str3(q.URL, f.Client.Addr, appendTimings(tb[:0], &f.Timings))
+	var nb [2 + (len(timingFields)+2)*binary.MaxVarintLen64]byte
+	r.strs = c.str3(q.URL, f.Client.Addr, appendNumbers(nb[:0], f))
 	return r, true
 }
 
@@ -317,9 +329,12 @@ type scratch struct {
 func (r *compactRow) flowInto(id string, sc *scratch) *Flow {
 	sh := r.shape
 	client := int(r.urlLen) + int(r.clientLen)
+	sc.f.Timings = Timings{RequestReceived: r.received}
+	reqSize, respSize := readNumbers(r.strs[client:], &sc.f.Timings)
 	sc.req = Request{Method: sh.method, URL: r.strs[:r.urlLen], Proto: sh.reqProto, Header: sh.reqHeader,
-		Body: Body{Size: int64(r.reqSize), Truncated: r.flags&rowReqTruncated != 0, Unloaded: true}}
-	sc.f = Flow{ID: id, Seq: r.seq, State: sh.state, Source: sh.source, Kind: sh.kind,
+		Body: Body{Size: reqSize, Truncated: r.flags&rowReqTruncated != 0, Unloaded: true}}
+	timings := sc.f.Timings
+	sc.f = Flow{ID: id, Seq: r.seq, Timings: timings, State: sh.state, Source: sh.source, Kind: sh.kind,
 		Client:  Peer{Addr: r.strs[r.urlLen:client], SNI: sh.clientSNI, TLSVersion: sh.clientTLS, ALPN: sh.clientALPN},
 		Server:  sh.server,
 		Request: &sc.req,
@@ -327,10 +342,8 @@ func (r *compactRow) flowInto(id string, sc *scratch) *Flow {
 	}
 	if r.flags&rowResponse != 0 {
 		sc.resp = Response{Status: int(r.status), Reason: sh.reason, Proto: sh.respProto, Header: sh.respHeader,
-			Body: Body{Size: r.respSize, Truncated: r.flags&rowRespTruncated != 0, Unloaded: true}}
+			Body: Body{Size: respSize, Truncated: r.flags&rowRespTruncated != 0, Unloaded: true}}
 		sc.f.Response = &sc.resp
 	}
-	sc.f.Timings.RequestReceived = r.received
-	readTimings(r.strs[client:], &sc.f.Timings)
 	return &sc.f
 }

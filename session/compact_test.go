@@ -53,7 +53,7 @@ func compactCases() map[string]struct {
 		"grpc status":       {with(func(f *Flow) { f.Response.Trailer = http.Header{"Grpc-Status": {"0"}} }), false},
 		"slow":              {with(func(f *Flow) { f.Timings.Complete = f.Timings.RequestReceived.Add(3 * time.Hour) }), true},
 		"timing before":     {with(func(f *Flow) { f.Timings.FirstByte = f.Timings.RequestReceived.Add(-3 * time.Second) }), true},
-		"huge request body": {with(func(f *Flow) { f.Request.Body.Size = 1 << 31 }), false},
+		"huge request body": {with(func(f *Flow) { f.Request.Body.Size = 1 << 50 }), true},
 		"extreme timings": {with(func(f *Flow) {
 			f.Timings.ClientConnect, f.Timings.Complete, f.Timings.DNSStart = 1, math.MaxInt64, math.MinInt64
 		}), true},
