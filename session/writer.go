@@ -205,6 +205,7 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageB
 			return fmt.Errorf("save session %s: %w", s.path, err)
 		}
 		defer stmt.Close()
+		var buf []byte
 		for _, r := range rows {
 			if r.meta.HeadersUnloaded {
 				// A light flow handed back (marked, say): its headers are
@@ -219,11 +220,7 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageB
 				}
 				r.meta = lendHeaders(r.meta, full) // only read, to marshal
 			}
-			args, err := rowArgs(r)
-			if err == nil {
-				_, err = stmt.ExecContext(ctx, args...)
-			}
-			if err != nil {
+			if _, err := stmt.ExecContext(ctx, rowArgs(r, &buf)...); err != nil {
 				return fmt.Errorf("save session %s: flow %s: %w", s.path, r.e.id, err)
 			}
 		}
@@ -254,13 +251,11 @@ func storedMeta(ctx context.Context, tx *sql.Tx, id string) (*Flow, error) {
 
 // rowArgs are the upsert's parameters for r: the readable columns, the
 // metadata JSON, the bodies, and for each body whether to keep the stored
-// bytes (it is not in memory).
-func rowArgs(r row) ([]any, error) {
+// bytes (it is not in memory). buf is reused for the JSON.
+func rowArgs(r row, buf *[]byte) []any {
 	f := r.meta
-	meta, err := marshalMeta(f)
-	if err != nil {
-		return nil, err
-	}
+	*buf = appendMeta((*buf)[:0], f)
+	meta := *buf
 	var method, url string
 	if f.Request != nil {
 		method, url = f.Request.Method, f.Request.URL
@@ -275,9 +270,10 @@ func rowArgs(r row) ([]any, error) {
 	if f.Err != nil {
 		errPhase, errMsg = f.Err.Phase, f.Err.Msg
 	}
-	args := []any{f.ID, f.Seq, f.State.String(), f.Kind.String(), f.Source.String(),
+	args := make([]any, 0, 19+2*numParts)
+	args = append(args, f.ID, f.Seq, f.State.String(), f.Kind.String(), f.Source.String(),
 		method, url, f.Host(), status, f.ContentType(), f.Client.Addr, started,
-		int64(f.Duration()), f.Size(), errPhase, errMsg, f.Marked, f.Comment, string(meta)}
+		int64(f.Duration()), f.Size(), errPhase, errMsg, f.Marked, f.Comment, string(meta))
 	for i := range numParts {
 		if p := r.parts.get(i); p.inMem && len(p.data) > 0 {
 			args = append(args, p.data)
@@ -288,5 +284,5 @@ func rowArgs(r row) ([]any, error) {
 	for i := range numParts {
 		args = append(args, !r.parts.get(i).inMem)
 	}
-	return args, nil
+	return args
 }
