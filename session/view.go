@@ -248,8 +248,18 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 	if rows == nil {
 		rows = slices.Concat(parts...)
 	}
-	if q.key != SortTime {
+	switch q.key {
+	case SortTime:
+	case SortMethod, SortURL:
 		slices.SortFunc(rows, compareRows)
+	default:
+		// Numeric keys: the text keys are all "" (compareRows agrees).
+		slices.SortFunc(rows, func(a, b viewRow) int {
+			if c := cmp.Compare(a.n, b.n); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
 	}
 	v.slots = slots
 	v.publish(rows)
