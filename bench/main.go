@@ -46,6 +46,7 @@ type options struct {
 	siphonBin string
 	out       string
 	settle    time.Duration
+	flows     int
 }
 
 func main() {
@@ -59,6 +60,7 @@ func main() {
 	fs.StringVar(&o.only, "only", "", "comma-separated scenario keys to run ("+strings.Join(scenarioKeys(), ",")+")")
 	fs.StringVar(&o.mitmdump, "mitmdump", "", `"auto" (find or install it), "off", or a path; default auto, off in smoke runs`)
 	fs.StringVar(&o.siphonBin, "siphon", "", "siphon binary to measure (default: build ./cmd/siphon)")
+	fs.IntVar(&o.flows, "flows", 0, "requests of the scale scenario (default 1,000,000, smoke 2,000)")
 	fs.StringVar(&o.out, "o", "", "also write the report to this file")
 	fs.DurationVar(&o.settle, "settle", 2*time.Minute, "time the run may spend waiting for other programs to go quiet and re-measuring repetitions they disturbed")
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -106,6 +108,9 @@ func run(ctx context.Context, o options, log io.Writer) (*report, error) {
 	}
 	if o.duration > 0 {
 		p.duration = o.duration
+	}
+	if o.flows > 0 {
+		p.scaleFlows = o.flows
 	}
 	selected, err := pick(scenarios(p), o.only)
 	if err != nil {

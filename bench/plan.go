@@ -23,6 +23,7 @@ type plan struct {
 	openFlows  int           // flows in the session whose opening is timed
 	wsStream   int           // messages of the one-way WebSocket stream
 	mcpCallers int           // concurrent MCP clients of the MCP scenario
+	scaleFlows int           // requests through siphon dump in the scale scenario
 }
 
 // fullPlan is the measured run: about 12 minutes on two cores with
@@ -35,7 +36,7 @@ func fullPlan() plan {
 		sseReqs: 10, sseEvents: 5, sseGap: 50 * time.Millisecond,
 		echoes: 2000, echoSize: 64,
 		storeFlows: 50_000, openFlows: 100_000,
-		wsStream: 50_000, mcpCallers: 8,
+		wsStream: 50_000, mcpCallers: 8, scaleFlows: 1_000_000,
 	}
 }
 
@@ -49,6 +50,6 @@ func smokePlan() plan {
 		sseReqs: 2, sseEvents: 3, sseGap: 5 * time.Millisecond,
 		echoes: 20, echoSize: 64,
 		storeFlows: 1000, openFlows: 1000,
-		wsStream: 500, mcpCallers: 8,
+		wsStream: 500, mcpCallers: 8, scaleFlows: 2000,
 	}
 }

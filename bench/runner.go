@@ -109,6 +109,9 @@ func runScenario(ctx context.Context, e *env, sc *scenario) *scenarioResult {
 		}
 	}
 	reps := e.plan.reps
+	if sc.reps > 0 {
+		reps = sc.reps
+	}
 	if (sc.ui || sc.mcp) && len(legs) < 2 {
 		reps = 0 // one of the two failed to start: nothing to compare
 	}
@@ -217,7 +220,11 @@ func startLegs(e *env, sc *scenario, dir string) (legs []*leg, sessions map[mode
 // runLeg runs one repetition in one mode, bounded by plan.legTimeout, and
 // adds the proxy's CPU share and peak memory to what the scenario measured.
 func runLeg(ctx context.Context, e *env, sc *scenario, l *leg, rep int) (measurement, error) {
-	ctx, cancel := context.WithTimeout(ctx, e.plan.legTimeout)
+	limit := e.plan.legTimeout
+	if sc.timeout > 0 {
+		limit = sc.timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	var cpu0, term0 time.Duration
 	if l.proc != nil {

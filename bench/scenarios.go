@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/siphonproxy/siphon/bench/internal/load"
 	"github.com/siphonproxy/siphon/bench/internal/origin"
@@ -25,6 +26,8 @@ type scenario struct {
 	via     via  // how clients reach the proxies (listen.go)
 	mcp     bool // through siphon dump --mcp, without and with MCP callers (mcpload.go)
 	metrics []metric
+	reps    int           // repetitions whatever the plan says, when not 0
+	timeout time.Duration // bound on a repetition instead of plan.legTimeout, when not 0
 	run     func(ctx context.Context, e *env, l *leg, rep int) (measurement, error)
 }
 
@@ -73,6 +76,7 @@ func scenarios(p plan) []*scenario {
 		wsStreamScenario(p),
 		mcpLoadScenario(),
 		storeScenario(p),
+		scaleScenario(p),
 	}
 }
 

@@ -32,7 +32,8 @@ func (s *Store) Add(f *Flow) {
 	s.seq++
 	f.ID, f.Seq = id, s.seq
 	c.ID, c.Seq = id, s.seq
-	e := &entry{id: id, parts: parts, pos: len(s.order)}
+	e := &entry{id: id, pos: len(s.order)}
+	s.setPartsLocked(e, parts)
 	e.meta.Store(c)
 	s.byID[id] = e
 	s.order = append(s.order, e)
@@ -63,14 +64,15 @@ func (s *Store) Update(f *Flow) error {
 		s.mu.Unlock()
 		return fmt.Errorf("update flow %s: %w", f.ID, ErrNotFound)
 	}
-	prev := e.meta.Load()
+	prev := e.snapshot()
 	c.Seq = prev.Seq
 	if c.HeadersUnloaded && !prev.HeadersUnloaded {
 		// The headers are not in the file yet: keep the ones in memory
 		// (c is the store's own copy, prev's maps are never modified).
 		c = lendHeaders(c, prev)
 	}
-	e.parts = stripBodies(c, &e.parts)
+	old := s.bodies[e]
+	s.setPartsLocked(e, stripBodies(c, &old))
 	e.meta.Store(c)
 	s.noteLocked(e)
 	s.enqueueLocked(e)
@@ -97,6 +99,7 @@ func (s *Store) Delete(ids ...string) error {
 			continue
 		}
 		delete(s.byID, id)
+		delete(s.bodies, e)
 		gone[e] = true
 		if s.stop != nil {
 			delete(s.pending, id)
@@ -131,6 +134,7 @@ func (s *Store) Clear() error {
 		return fmt.Errorf("clear session: %w", ErrClosed)
 	}
 	s.byID = make(map[string]*entry)
+	s.bodies = make(map[*entry]*bodyParts)
 	s.order = nil
 	s.renumberLocked()
 	s.forgetMessagesLocked(nil)
@@ -162,7 +166,7 @@ func (s *Store) Get(id string) (*Flow, error) {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("get flow %s: %w", id, ErrNotFound)
 	}
-	meta, parts := e.meta.Load(), e.parts
+	meta, parts := e.snapshot(), s.bodies[e]
 	s.mu.Unlock()
 	f, err := s.withBodies(meta, parts)
 	if err != nil {

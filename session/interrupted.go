@@ -16,10 +16,10 @@ func (s *Store) markInterrupted() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.order {
-		f := e.meta.Load()
-		if f.State != Pending && f.State != Intercepted {
+		if st := e.state(); st != Pending && st != Intercepted {
 			continue
 		}
+		f := e.snapshot()
 		c := f.Clone() // light, like f: the writer lends it the stored headers
 		c.State = Failed
 		c.Err = &Error{Phase: PhaseInterrupted, Msg: interruptedMsg, Hint: interruptedHint}

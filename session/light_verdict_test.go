@@ -20,7 +20,7 @@ func finishedFlow(i int) *Flow {
 func snapshotOf(s *Store, id string) *Flow {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byID[id].meta.Load()
+	return s.byID[id].snapshot()
 }
 
 // hookMatcher needs headers, and calls hook before each match.

@@ -96,7 +96,8 @@ func (s *Store) Count(m Matcher) int {
 // scan calls yield with every flow m matches, in Seq order, until yield
 // returns false. own says whether the flow is a fresh copy (headers and
 // bodies loaded) rather than the index's snapshot, which must not be
-// modified.
+// modified nor kept once yield returns (it may be built in scratch
+// memory, compact.go).
 func (s *Store) scan(m Matcher, seen bool, yield func(f *Flow, own bool) bool) {
 	s.mu.Lock()
 	order := s.order // never modified in place; see Store.order
@@ -105,8 +106,10 @@ func (s *Store) scan(m Matcher, seen bool, yield func(f *Flow, own bool) bool) {
 	mt := newMatching(s, m, "list flows")
 	mt.seen = seen
 	mt.prepareAll(context.Background())
+	var sc scratch // yield copies what it keeps (see listed)
 	for _, e := range order {
-		f, hit, own, ok := mt.match(e, e.meta.Load())
+		rev := e.version.Load() // before the snapshot: see entry.version
+		f, hit, own, ok := mt.match(e, rev, e.snapshotIn(&sc))
 		if !ok {
 			continue // deleted since the scan began
 		}
@@ -125,7 +128,7 @@ type matching struct {
 	bodies  bool
 	headers bool
 	// stored, when not nil, holds verdicts from one pass over the file
-	// (see prepareAll), by ID: true for a match.
+	// (see prepareAll), by ID.
 	stored map[string]verdict
 	// seen: the caller keeps the flows that match, so a hit is loaded
 	// again for it (List returns flows with what its matcher needed).
@@ -150,12 +153,12 @@ func (mt *matching) prepareAll(ctx context.Context) {
 	// its rows: those of flows whose headers (and, for a body matcher,
 	// bodies) were all in the file by then. Each verdict names its
 	// snapshot, and holds only while the flow still has that snapshot.
-	before := make(map[string]*Flow)
+	before := make(map[string]verdict)
 	mt.s.mu.Lock()
 	for _, e := range mt.s.order {
-		f := e.meta.Load()
-		if f.HeadersUnloaded && (!mt.bodies || e.parts == nil) {
-			before[e.id] = f
+		rev := e.version.Load()
+		if f := e.meta.Load(); (f == nil || f.HeadersUnloaded) && (!mt.bodies || mt.s.bodies[e] == nil) {
+			before[e.id] = verdict{e: e, rev: rev}
 		}
 	}
 	mt.s.mu.Unlock()
@@ -175,15 +178,29 @@ func (mt *matching) prepareAll(ctx context.Context) {
 	mt.stored = stored
 }
 
-// verdict is what a matcher said of one snapshot of a flow.
+// verdict is what a matcher said of one version of a flow (the version
+// of an entry names its snapshot: making it light keeps the version).
 type verdict struct {
-	f   *Flow
+	e   *entry
+	rev uint64
 	hit bool
+}
+
+// lightAt returns v's flow as a light snapshot of v.rev, or nil when the
+// flow changed since (another version, or not light).
+func (v verdict) lightAt() *Flow {
+	if v.e.version.Load() != v.rev { // before the snapshot: see entry.version
+		return nil
+	}
+	if f := v.e.snapshot(); f.HeadersUnloaded {
+		return f
+	}
+	return nil
 }
 
 // headerVerdicts matches the light snapshots in before with their headers
 // from the file.
-func (mt *matching) headerVerdicts(ctx context.Context, before map[string]*Flow) (map[string]verdict, error) {
+func (mt *matching) headerVerdicts(ctx context.Context, before map[string]verdict) (map[string]verdict, error) {
 	// Written on readMetas' goroutine, which ends before readMetas returns.
 	stored := make(map[string]verdict, len(before))
 	dec := newMetaDecoder()
@@ -192,15 +209,20 @@ func (mt *matching) headerVerdicts(ctx context.Context, before map[string]*Flow)
 		for i, id := range b.ids {
 			meta := b.buf[start:b.ends[i]]
 			start = b.ends[i]
-			f := before[id]
-			if f == nil {
+			v, ok := before[id]
+			if !ok {
 				continue
+			}
+			f := v.lightAt()
+			if f == nil {
+				continue // changed meanwhile: left to the per-flow path
 			}
 			full, err := dec.decode(meta)
 			if err != nil {
 				continue // left to the per-flow path, which reports it
 			}
-			stored[id] = verdict{f, mt.m.Match(lendHeaders(f, full))}
+			v.hit = mt.m.Match(lendHeaders(f, full))
+			stored[id] = v
 		}
 	})
 	return stored, err
@@ -209,7 +231,7 @@ func (mt *matching) headerVerdicts(ctx context.Context, before map[string]*Flow)
 // bodyVerdicts matches the light snapshots in before, whose bodies are all
 // in the file, with their headers and bodies from it, a row at a time:
 // bodies can be large.
-func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]*Flow) (map[string]verdict, error) {
+func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]verdict) (map[string]verdict, error) {
 	rows, err := mt.s.db.QueryContext(ctx, "SELECT id, meta, req_body, resp_body, orig_body FROM flows")
 	if err != nil {
 		return nil, err
@@ -224,9 +246,13 @@ func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]*Flow) (
 		if err := rows.Scan(&id, &meta, &disk[partRequest], &disk[partResponse], &disk[partOriginal]); err != nil {
 			return nil, err
 		}
-		f := before[id]
+		v, ok := before[id]
+		if !ok {
+			continue
+		}
+		f := v.lightAt()
 		if f == nil || mt.s.hasMessages(f) {
-			continue // a WebSocket's messages are matched on the per-flow path
+			continue // changed meanwhile, or a WebSocket: its messages are matched on the per-flow path
 		}
 		full, err := dec.decode(meta)
 		if err != nil {
@@ -236,7 +262,8 @@ func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]*Flow) (
 		// bodies of flows in before are all in the file.
 		g := lendHeaders(f, full)
 		fillBodies(g, nil, [numParts][]byte{disk[partRequest], disk[partResponse], disk[partOriginal]})
-		stored[id] = verdict{f, mt.m.Match(g)}
+		v.hit = mt.m.Match(g)
+		stored[id] = v
 	}
 	return stored, rows.Err()
 }
@@ -248,24 +275,24 @@ func (mt *matching) fork() *matching {
 	return &c
 }
 
-// match reports whether m selects the flow of e whose snapshot is f, and
-// returns the flow m saw: f, or a copy with more loaded (own). ok is false
-// when the flow was deleted meanwhile.
-func (mt *matching) match(e *entry, f *Flow) (seen *Flow, hit, own, ok bool) {
+// match reports whether m selects the flow of e whose snapshot is f, of
+// version rev, and returns the flow m saw: f, or a copy with more loaded
+// (own). ok is false when the flow was deleted meanwhile.
+func (mt *matching) match(e *entry, rev uint64, f *Flow) (seen *Flow, hit, own, ok bool) {
 	if mt.m == nil {
 		return f, true, false, true
 	}
 	var full *Flow
 	var err error
 	v, known := mt.stored[f.ID]
-	known = known && v.f == f // a verdict on this very snapshot
+	known = known && v.e == e && v.rev == rev // a verdict on this very snapshot
 	if known && (!v.hit || !mt.seen) {
 		return f, v.hit, false, true
 	}
 	switch {
 	case mt.bodies:
 		mt.s.mu.Lock()
-		parts := e.parts
+		parts := mt.s.bodies[e]
 		mt.s.mu.Unlock()
 		full, err = mt.s.withBodies(f, parts)
 	case mt.headers && f.HeadersUnloaded:

@@ -14,6 +14,7 @@ type loadResult struct {
 	maxSeq  int64
 	skipped []error // rows whose metadata could not be decoded
 	ctypes  ctypes  // shared by the entries' light snapshots
+	compact *compactor
 	// msgStats are the flows' message counts, and msgTable says whether
 	// the file has the messages tables (messages_file.go).
 	msgStats map[string]*MessageStats
@@ -34,7 +35,7 @@ const loadBatchSize = 512
 // loadFlows reads every flow's metadata, not its bodies, as light
 // snapshots.
 func loadFlows(ctx context.Context, db *sql.DB) (*loadResult, error) {
-	res := &loadResult{ctypes: ctypes{}}
+	res := &loadResult{ctypes: ctypes{}, compact: newCompactor()}
 	dec := newMetaDecoder()
 	dec.light = res.ctypes // every flow loaded is in the file
 	err := readMetas(ctx, db, func(b *loadBatch) {
@@ -48,7 +49,7 @@ func loadFlows(ctx context.Context, db *sql.DB) (*loadResult, error) {
 	}
 	// Rows come in insertion order, which is almost Seq order.
 	slices.SortStableFunc(res.entries, func(a, b *entry) int {
-		return cmp.Compare(a.meta.Load().Seq, b.meta.Load().Seq)
+		return cmp.Compare(a.seq(), b.seq())
 	})
 	return res, nil
 }
@@ -124,7 +125,11 @@ func (res *loadResult) decode(dec *metaDecoder, b *loadBatch) {
 		}
 		f.ID, f.Seq = id, b.seqs[i]
 		e := &entry{id: id}
-		e.meta.Store(f)
+		if r, ok := res.compact.row(f, nil); ok {
+			e.row.Store(r)
+		} else {
+			e.meta.Store(f)
+		}
 		res.entries = append(res.entries, e)
 	}
 }

@@ -1,7 +1,10 @@
 package session
 
 // Matcher decides whether a flow belongs to a selection. The filter package
-// builds them from expressions; nil matches everything.
+// builds them from expressions; nil matches everything. Match must neither
+// modify f nor keep it (or anything it points to but strings) after it
+// returns: a Store builds a million-flow pass's snapshots in one reused
+// piece of memory.
 type Matcher interface {
 	Match(f *Flow) bool
 }

@@ -25,10 +25,7 @@ func metaFlows() []*Flow {
 
 func TestMetaRoundTrip(t *testing.T) {
 	for _, f := range metaFlows() {
-		data, err := marshalMeta(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := marshalMeta(f)
 		got, err := unmarshalMeta(data)
 		if err != nil {
 			t.Fatalf("decode %s: %v", data, err)
@@ -62,10 +59,7 @@ func TestMetaDecodeSkipsUnknownKeys(t *testing.T) {
 }
 
 func TestMetaDecodeRejectsBadInput(t *testing.T) {
-	valid, err := marshalMeta(metaFlows()[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	valid := marshalMeta(metaFlows()[0])
 	// Every proper prefix of a valid record is an error, never a panic.
 	for i := range len(valid) {
 		if _, err := unmarshalMeta(valid[:i]); err == nil {
@@ -88,7 +82,7 @@ func TestMetaDecodeRejectsBadInput(t *testing.T) {
 // what it accepts survives another round through the file format.
 func FuzzDecodeMeta(f *testing.F) {
 	for _, fl := range metaFlows() {
-		data, _ := marshalMeta(fl)
+		data := marshalMeta(fl)
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -96,10 +90,7 @@ func FuzzDecodeMeta(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := marshalMeta(fl)
-		if err != nil {
-			t.Fatal(err)
-		}
+		again := marshalMeta(fl)
 		back, err := unmarshalMeta(again)
 		if err != nil {
 			t.Fatalf("re-encoded record does not decode: %v\n%s", err, again)
@@ -114,9 +105,5 @@ func FuzzDecodeMeta(f *testing.F) {
 
 func mustMarshal(t *testing.T, f *Flow) []byte {
 	t.Helper()
-	data, err := marshalMeta(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return marshalMeta(f)
 }

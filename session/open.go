@@ -225,10 +225,12 @@ func newStore(abs string, opts Options, db *sql.DB, read, readMeta *sql.Stmt, lo
 		read:     read,
 		readMeta: readMeta,
 		ctypes:   loaded.ctypes,
+		compact:  loaded.compact,
 		changed:  make(chan struct{}, 1),
 		kick:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		byID:     make(map[string]*entry, len(loaded.entries)),
+		bodies:   make(map[*entry]*bodyParts),
 		order:    loaded.entries,
 		seq:      loaded.maxSeq,
 	}

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -9,8 +8,9 @@ import (
 // flowRecord is the JSON stored in the flows.meta column: every field of a
 // Flow except body bytes. It is the file format, kept apart from the Go
 // struct so that renaming a field in Flow does not change stored sessions.
-// Times are Unix nanoseconds, 0 meaning "did not happen". encoding/json
-// writes it; metaDecoder reads it back, and must follow any change here.
+// Times are Unix nanoseconds, 0 meaning "did not happen". appendMeta
+// writes it, as encoding/json would (TestAppendMetaIsJSON); metaDecoder
+// reads it back; both must follow any change here.
 // JSON strings are UTF-8: invalid bytes in a header value (rare obs-text)
 // are stored as U+FFFD.
 type flowRecord struct {
@@ -101,27 +101,7 @@ type streamRecord struct {
 }
 
 // marshalMeta encodes f's metadata (no body bytes) as stored in flows.meta.
-func marshalMeta(f *Flow) ([]byte, error) {
-	r := flowRecord{
-		ID: f.ID, Seq: f.Seq,
-		State: f.State.String(), Source: f.Source.String(), Kind: f.Kind.String(),
-		Client: peerRecord(f.Client), Server: peerRecord(f.Server),
-		Request: requestToRecord(f.Request), Original: requestToRecord(f.Original),
-		Marked: f.Marked, Comment: f.Comment, Listener: f.Listener,
-		Timings: timingsToRecord(&f.Timings),
-	}
-	if p := f.Response; p != nil {
-		r.Response = &responseRecord{Status: p.Status, Reason: p.Reason, Proto: p.Proto,
-			Header: p.Header, Body: bodyRecord{p.Body.Size, p.Body.Truncated}, Trailer: p.Trailer}
-	}
-	if e := f.Err; e != nil {
-		r.Err = &errorRecord{Phase: e.Phase, Msg: e.Msg, Hint: e.Hint}
-	}
-	if s := f.Stream; s != nil {
-		r.Stream = streamToRecord(s)
-	}
-	return json.Marshal(&r)
-}
+func marshalMeta(f *Flow) []byte { return appendMeta(nil, f) }
 
 func requestToRecord(q *Request) *requestRecord {
 	if q == nil {

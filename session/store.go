@@ -88,7 +88,12 @@ type Store struct {
 	epoch       uint64
 	seq         int64  // highest Seq handed out
 	ctypes      ctypes // shared by light snapshots
-	closed      bool
+	// bodies holds the body bytes still in memory, by entry: only flows
+	// not yet committed have any, so a field in every entry would cost a
+	// million-flow session 8 MB for nothing.
+	bodies  map[*entry]*bodyParts
+	compact *compactor // interns the compact rows' strings
+	closed  bool
 	writerState
 	messageState
 
@@ -120,6 +125,16 @@ type bodyPart struct {
 // releasing Store.mu.
 type bodyParts [numParts]bodyPart
 
+// setPartsLocked records e's bodies in memory; nil when all are in the
+// file. s.mu is held.
+func (s *Store) setPartsLocked(e *entry, p *bodyParts) {
+	if p == nil {
+		delete(s.bodies, e)
+		return
+	}
+	s.bodies[e] = p
+}
+
 // get returns part i; a nil *bodyParts means every body is in the file.
 func (p *bodyParts) get(i int) bodyPart {
 	if p == nil {
@@ -129,8 +144,9 @@ func (p *bodyParts) get(i int) bodyPart {
 }
 
 // entry is one flow in the index. meta is the flow without body bytes
-// (bodies Unloaded, headers too once committed: see light.go); it is
-// replaced on Update, never modified, and may be read without mu. The
+// (bodies Unloaded, headers too once committed: see light.go), or nil
+// while row holds it; it is replaced on Update, never modified, and may be
+// read without mu (through snapshot). The
 // other fields are guarded by Store.mu.
 type entry struct {
 	pos  int // index in Store.order
@@ -141,18 +157,74 @@ type entry struct {
 	// version with an older snapshot. Making a snapshot light (light.go)
 	// replaces meta without changing the version.
 	version atomic.Uint64
-	parts   *bodyParts // nil once the bodies are in the file
+	// row is the flow's compact form (compact.go), read when meta is nil:
+	// it is stored before meta is cleared, and left behind (unread) when
+	// meta is set again.
+	row atomic.Pointer[compactRow]
+}
+
+// snapshot returns the flow's current snapshot: meta, or a Flow built from
+// its compact row (a new one each call, equal to the light snapshot it
+// stands for).
+func (e *entry) snapshot() *Flow {
+	if f := e.meta.Load(); f != nil {
+		return f
+	}
+	return e.row.Load().flow(e.id)
+}
+
+// snapshotIn is snapshot, built in sc when the flow is a compact row: for
+// a loop that keeps none of the snapshots, valid until sc is used again.
+func (e *entry) snapshotIn(sc *scratch) *Flow {
+	if f := e.meta.Load(); f != nil {
+		return f
+	}
+	return e.row.Load().flowInto(e.id, sc)
+}
+
+// state is the flow's State, without building a snapshot.
+func (e *entry) state() State {
+	if f := e.meta.Load(); f != nil {
+		return f.State
+	}
+	return e.row.Load().shape.state
+}
+
+// seq is the flow's Seq, without building a snapshot.
+func (e *entry) seq() int64 {
+	if f := e.meta.Load(); f != nil {
+		return f.Seq
+	}
+	return e.row.Load().seq
+}
+
+// lightenLocked replaces e's snapshot by the light form of f, a committed
+// flow: a compact row when it fits; s.mu is held.
+func (s *Store) lightenLocked(e *entry, f *Flow) {
+	if s.ctypes == nil {
+		s.ctypes = ctypes{}
+	}
+	if r, ok := s.compact.row(f, s.ctypes); ok {
+		e.row.Store(r)
+		e.meta.Store(nil)
+		return
+	}
+	e.meta.Store(s.ctypes.lighten(f))
 }
 
 // journalLimit is the journal length past which its older half is dropped
-// (when it is also longer than twice the session): a View that falls that
-// far behind walks every flow once instead.
-const journalLimit = 8192
+// (when it is also longer than twice the session, or than journalMax): a
+// View that falls that far behind walks every flow once instead. A
+// million-flow session would otherwise keep two million entries in it.
+const (
+	journalLimit = 8192
+	journalMax   = 1 << 16
+)
 
 // noteLocked journals a change to e; s.mu is held.
 func (s *Store) noteLocked(e *entry) {
 	s.journal = append(s.journal, e)
-	if len(s.journal) > journalLimit && len(s.journal) > 2*len(s.order) {
+	if len(s.journal) > journalLimit && (len(s.journal) > 2*len(s.order) || len(s.journal) > journalMax) {
 		k := len(s.journal) / 2
 		s.journal = append([]*entry(nil), s.journal[k:]...)
 		s.journalBase += uint64(k)

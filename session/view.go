@@ -17,7 +17,9 @@ import (
 // pass over every flow.
 //
 // The flows a View returns are the store's own snapshots, shared and not
-// copied: callers must not modify them (Clone first, then Store.Update).
+// copied, or built from its compact rows (compact.go) and sharing their
+// header maps: callers must not modify them (Clone first, then
+// Store.Update).
 //
 // All methods are safe for concurrent use. Refresh calls are serialised;
 // Window, Len and Index read the result of the last completed Refresh and
@@ -49,19 +51,24 @@ type ViewStats struct {
 // slot is what the view knows of one flow of the store's order.
 type slot struct {
 	e   *entry
-	f   *Flow  // the snapshot last seen
-	rev uint64 // the entry's version when f was matched
-	hit bool   // f matched
+	rev uint64  // the entry's version when it was matched
+	key viewKey // its sort key then, when it matched
+	hit bool    // it matched
 }
 
 // viewRow is one shown flow: the entry and the sort key of the snapshot
 // it was sorted by, copied here so that sorting 100k rows touches only
 // this slice.
 type viewRow struct {
-	e   *entry
-	s   string // the key of a text order
-	n   int64  // the key of a numeric order
+	e *entry
+	viewKey
 	seq int64
+}
+
+// viewKey is a flow's place in a sort order.
+type viewKey struct {
+	s string // the key of a text order
+	n int64  // the key of a numeric order
 }
 
 func makeRow(key SortKey, e *entry, f *Flow) viewRow {
@@ -76,9 +83,6 @@ func makeRow(key SortKey, e *entry, f *Flow) viewRow {
 	}
 	return r
 }
-
-// sameKey reports whether two rows of one flow sort to the same place.
-func sameKey(a, b viewRow) bool { return a.s == b.s && a.n == b.n }
 
 // compareRows orders rows as SortKey.compare orders their flows.
 func compareRows(a, b viewRow) int {
@@ -191,9 +195,22 @@ func samePrefix(slots []slot, order []*entry) bool {
 // matched in as many chunks as there are CPUs: a filter over 100k flows is
 // the one wait a user feels.
 func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
-	slots := make([]slot, len(order))
+	// The previous slots' memory is reused (a million flows' slots are
+	// 48 MB): on failure the view is rebuilt next time (built false).
+	slots := v.slots[:0]
+	if cap(slots) < len(order) {
+		slots = make([]slot, len(order))
+	}
+	slots = slots[:len(order)]
+	v.slots, v.built = nil, false
 	chunks := min(runtime.GOMAXPROCS(0), max(len(order)/4096, 1))
+	// Without a matcher every flow is shown, each at its own index;
+	// otherwise each chunk collects its hits.
+	var all []viewRow
 	parts := make([][]viewRow, chunks)
+	if q.m == nil {
+		all = make([]viewRow, len(order))
+	}
 	base := newMatching(v.s, q.m, "view flows")
 	base.prepareAll(ctx)
 	var wg sync.WaitGroup
@@ -201,17 +218,24 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 		lo, hi := c*len(order)/chunks, (c+1)*len(order)/chunks
 		wg.Go(func() {
 			mt := base.fork()
+			var sc scratch // the matcher and makeRow keep nothing of f
 			for i := lo; i < hi; i++ {
 				if i%1024 == 0 && ctx.Err() != nil {
 					return
 				}
 				e := order[i]
-				rev := e.version.Load() // before meta: see entry.version
-				f := e.meta.Load()
-				_, hit, _, _ := mt.match(e, f)
-				slots[i] = slot{e: e, f: f, rev: rev, hit: hit}
+				rev := e.version.Load() // before the snapshot: see entry.version
+				f := e.snapshotIn(&sc)
+				_, hit, _, _ := mt.match(e, rev, f)
+				slots[i] = slot{e: e, rev: rev, hit: hit}
 				if hit {
-					parts[c] = append(parts[c], makeRow(q.key, e, f))
+					r := makeRow(q.key, e, f)
+					slots[i].key = r.viewKey
+					if all != nil {
+						all[i] = r
+					} else {
+						parts[c] = append(parts[c], r)
+					}
 				}
 			}
 		})
@@ -220,9 +244,22 @@ func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rows := slices.Concat(parts...)
-	if q.key != SortTime {
+	rows := all
+	if rows == nil {
+		rows = slices.Concat(parts...)
+	}
+	switch q.key {
+	case SortTime:
+	case SortMethod, SortURL:
 		slices.SortFunc(rows, compareRows)
+	default:
+		// Numeric keys: the text keys are all "" (compareRows agrees).
+		slices.SortFunc(rows, func(a, b viewRow) int {
+			if c := cmp.Compare(a.n, b.n); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
 	}
 	v.slots = slots
 	v.publish(rows)
@@ -259,39 +296,39 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal 
 		}
 	}
 	for i, e := range visit {
-		rev := e.version.Load() // before meta: see entry.version
-		f := e.meta.Load()
-		if i < n && slots[i].f == f {
-			continue
-		}
+		rev := e.version.Load() // before the snapshot: see entry.version
 		if i < n && slots[i].rev == rev {
-			// The same flow made light (light.go): nothing to match again,
-			// but hold the light snapshot, not the heavy one.
-			slots[i].f = f
+			// Unchanged, or the same flow made light (light.go): nothing
+			// to match again.
 			continue
 		}
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		_, hit, _, _ := mt.match(e, f)
+		f := e.snapshot()
+		_, hit, _, _ := mt.match(e, rev, f)
+		var r viewRow
+		if hit {
+			r = makeRow(q.key, e, f)
+		}
 		if i < n {
-			if slots[i].hit && hit && sameKey(makeRow(q.key, e, slots[i].f), makeRow(q.key, e, f)) {
+			old := slots[i]
+			slots[i] = slot{e: e, rev: rev, key: r.viewKey, hit: hit}
+			if old.hit && hit && old.key == r.viewKey {
 				// Still shown, in the same place: rows read the entry's
 				// latest snapshot, so nothing is copied (a flow completing
 				// in a time-ordered list is the common change).
-				slots[i].f, slots[i].rev = f, rev
 				changed = true
 				continue
 			}
-			if slots[i].hit {
-				gone = append(gone, makeRow(q.key, e, slots[i].f))
+			if old.hit {
+				gone = append(gone, viewRow{e: e, viewKey: old.key, seq: f.Seq})
 			}
-			slots[i].f, slots[i].rev, slots[i].hit = f, rev, hit
 		} else {
-			slots = append(slots, slot{e: e, f: f, rev: rev, hit: hit})
+			slots = append(slots, slot{e: e, rev: rev, key: r.viewKey, hit: hit})
 		}
 		if hit {
-			added = append(added, makeRow(q.key, e, f))
+			added = append(added, r)
 		}
 		changed = true
 	}
@@ -372,8 +409,8 @@ func (v *View) Total() int {
 }
 
 // Window returns up to n shown flows starting at position offset, in the
-// view's order. The flows are the store's snapshots: read-only, bodies
-// Unloaded.
+// view's order. The flows are the store's snapshots (see View): read-only,
+// bodies Unloaded.
 func (v *View) Window(offset, n int) []*Flow {
 	v.mu.Lock()
 	rows, rev := v.rows, v.reverse
@@ -386,7 +423,7 @@ func (v *View) Window(offset, n int) []*Flow {
 	for i := range out {
 		// The entry's latest snapshot: a row stays put while its flow
 		// changes without moving in the order (see update).
-		out[i] = rows[position(offset+i, len(rows), rev)].e.meta.Load()
+		out[i] = rows[position(offset+i, len(rows), rev)].e.snapshot()
 	}
 	return out
 }

@@ -71,7 +71,7 @@ func (s *Store) commit() error {
 	}
 	rows := make([]row, 0, len(s.pending))
 	for _, e := range s.pending {
-		rows = append(rows, row{e: e, meta: e.meta.Load(), parts: e.parts, version: e.version.Load()})
+		rows = append(rows, row{e: e, meta: e.snapshot(), parts: s.bodies[e], version: e.version.Load()})
 	}
 	deletes, clearAll := s.deletes, s.clearAll
 	s.pending = make(map[string]*entry, len(rows))
@@ -100,16 +100,17 @@ func (s *Store) commit() error {
 			// memory, unless the flow changed while we were writing.
 			e := r.e
 			if s.byID[e.id] == e && e.version.Load() == r.version && final(r.meta.State) {
-				e.parts = nil
+				delete(s.bodies, e)
 				// And its headers: the snapshot goes light (light.go).
 				// Journalled, so that views let go of the heavy one.
-				if s.ctypes == nil {
-					s.ctypes = ctypes{}
-				}
-				e.meta.Store(s.ctypes.lighten(r.meta))
+				s.lightenLocked(e, r.meta)
 				s.noteLocked(e)
 			}
 		}
+	}
+	if len(s.bodies) == 0 {
+		// A map keeps the buckets it grew to: let go of a burst's.
+		s.bodies = make(map[*entry]*bodyParts)
 	}
 	s.finishAttemptLocked(err)
 	s.mu.Unlock()
@@ -204,6 +205,7 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageB
 			return fmt.Errorf("save session %s: %w", s.path, err)
 		}
 		defer stmt.Close()
+		var buf []byte
 		for _, r := range rows {
 			if r.meta.HeadersUnloaded {
 				// A light flow handed back (marked, say): its headers are
@@ -218,11 +220,7 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageB
 				}
 				r.meta = lendHeaders(r.meta, full) // only read, to marshal
 			}
-			args, err := rowArgs(r)
-			if err == nil {
-				_, err = stmt.ExecContext(ctx, args...)
-			}
-			if err != nil {
+			if _, err := stmt.ExecContext(ctx, rowArgs(r, &buf)...); err != nil {
 				return fmt.Errorf("save session %s: flow %s: %w", s.path, r.e.id, err)
 			}
 		}
@@ -253,13 +251,11 @@ func storedMeta(ctx context.Context, tx *sql.Tx, id string) (*Flow, error) {
 
 // rowArgs are the upsert's parameters for r: the readable columns, the
 // metadata JSON, the bodies, and for each body whether to keep the stored
-// bytes (it is not in memory).
-func rowArgs(r row) ([]any, error) {
+// bytes (it is not in memory). buf is reused for the JSON.
+func rowArgs(r row, buf *[]byte) []any {
 	f := r.meta
-	meta, err := marshalMeta(f)
-	if err != nil {
-		return nil, err
-	}
+	*buf = appendMeta((*buf)[:0], f)
+	meta := *buf
 	var method, url string
 	if f.Request != nil {
 		method, url = f.Request.Method, f.Request.URL
@@ -274,9 +270,10 @@ func rowArgs(r row) ([]any, error) {
 	if f.Err != nil {
 		errPhase, errMsg = f.Err.Phase, f.Err.Msg
 	}
-	args := []any{f.ID, f.Seq, f.State.String(), f.Kind.String(), f.Source.String(),
+	args := make([]any, 0, 19+2*numParts)
+	args = append(args, f.ID, f.Seq, f.State.String(), f.Kind.String(), f.Source.String(),
 		method, url, f.Host(), status, f.ContentType(), f.Client.Addr, started,
-		int64(f.Duration()), f.Size(), errPhase, errMsg, f.Marked, f.Comment, string(meta)}
+		int64(f.Duration()), f.Size(), errPhase, errMsg, f.Marked, f.Comment, string(meta))
 	for i := range numParts {
 		if p := r.parts.get(i); p.inMem && len(p.data) > 0 {
 			args = append(args, p.data)
@@ -287,5 +284,5 @@ func rowArgs(r row) ([]any, error) {
 	for i := range numParts {
 		args = append(args, !r.parts.get(i).inMem)
 	}
-	return args, nil
+	return args
 }

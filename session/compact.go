@@ -1,0 +1,349 @@
+package session
+
+import (
+	"encoding/binary"
+	"math"
+	"net/http"
+	"unsafe"
+)
+
+// A committed flow's light snapshot (light.go) is still a Flow, a Request
+// and a Response: ~560 bytes of structs a flow, most of them strings
+// every flow repeats (method, protocols, content types, listener, the
+// origin's address). A plain flow, the common kind, is kept in a compact
+// row instead (issue 17: a million flows in a few hundred MiB): the
+// strings every flow repeats go in one interned shape; the URL, the
+// client's address, the timings (as varint offsets from the request's
+// arrival) and the body sizes in an append-only arena; a 48-byte row
+// points at both. Readers get the very same light snapshot back
+// (compactRow.flow), built when asked for. A flow that does not fit (an
+// error, a stream, an edited request, a comment, gRPC status fields, a
+// URL over 64 KiB) keeps its light Flow.
+
+// compactRow is a plain committed flow, as small as it can be (48
+// bytes); its fields are never modified once it is published.
+type compactRow struct {
+	shape *shape
+	// strs is, in the store's arena, the URL, the client's address, then
+	// the numbers (see appendNumbers).
+	strs      string
+	seq       int64
+	received  Stamp // Timings.RequestReceived
+	urlLen    uint16
+	status    int16
+	clientLen uint8
+	flags     uint8
+}
+
+// compactRow.flags.
+const (
+	rowMarked uint8 = 1 << iota
+	rowReqTruncated
+	rowRespTruncated
+	rowResponse // the flow has a Response
+)
+
+// timingFields are the timings a compactRow keeps in its strs, in order.
+var timingFields = [...]func(t *Timings) *Stamp{
+	func(t *Timings) *Stamp { return &t.ClientConnect },
+	func(t *Timings) *Stamp { return &t.ClientTLSStart },
+	func(t *Timings) *Stamp { return &t.ClientTLSDone },
+	func(t *Timings) *Stamp { return &t.DNSStart },
+	func(t *Timings) *Stamp { return &t.DNSDone },
+	func(t *Timings) *Stamp { return &t.ConnectStart },
+	func(t *Timings) *Stamp { return &t.ConnectDone },
+	func(t *Timings) *Stamp { return &t.TLSStart },
+	func(t *Timings) *Stamp { return &t.TLSDone },
+	func(t *Timings) *Stamp { return &t.RequestSent },
+	func(t *Timings) *Stamp { return &t.FirstByte },
+	func(t *Timings) *Stamp { return &t.Complete },
+}
+
+// appendNumbers appends f's timings and body sizes to b, as a compact
+// row keeps them: a 16-bit mask of the timingFields that happened, each
+// as a zigzag varint offset from RequestReceived, then the request's and
+// the response's body size as zigzag varints.
+func appendNumbers(b []byte, f *Flow) []byte {
+	t := &f.Timings
+	var mask uint16
+	for i, get := range timingFields {
+		if *get(t) != 0 {
+			mask |= 1 << i
+		}
+	}
+	b = binary.LittleEndian.AppendUint16(b, mask)
+	for _, get := range timingFields {
+		if v := *get(t); v != 0 {
+			b = binary.AppendVarint(b, int64(v-t.RequestReceived))
+		}
+	}
+	b = binary.AppendVarint(b, f.Request.Body.Size)
+	var resp int64
+	if f.Response != nil {
+		resp = f.Response.Body.Size
+	}
+	return binary.AppendVarint(b, resp)
+}
+
+// readNumbers sets t's timings from their encoding in b (appendNumbers)
+// and returns the body sizes.
+func readNumbers(b string, t *Timings) (reqSize, respSize int64) {
+	mask := uint16(b[0]) | uint16(b[1])<<8
+	b = b[2:]
+	var d int64
+	for i, get := range timingFields {
+		if mask&(1<<i) != 0 {
+			d, b = readVarint(b)
+			*get(t) = t.RequestReceived + Stamp(d)
+		}
+	}
+	reqSize, b = readVarint(b)
+	respSize, _ = readVarint(b)
+	return reqSize, respSize
+}
+
+// readVarint reads a zigzag varint off the front of b (binary.Varint,
+// for a string).
+func readVarint(b string) (int64, string) {
+	var u uint64
+	var shift uint
+	for k := 0; ; k++ {
+		c := b[k]
+		u |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return int64(u>>1) ^ -int64(u&1), b[k+1:]
+		}
+		shift += 7
+	}
+}
+
+// shapeKey is what many flows share: every field of a plain flow's light
+// snapshot but its URL, client address, numbers and timings. Shapes are
+// interned by key.
+type shapeKey struct {
+	state               State
+	source              Source
+	kind                Kind
+	method, reqProto    string
+	respProto, reason   string
+	reqCT, respCT       string // the one Content-Type value, "" without
+	hasReqCT, hasRespCT bool
+	listener            string
+	clientSNI           string
+	clientTLS           string
+	clientALPN          string
+	server              Peer
+}
+
+// shape is an interned shapeKey with the light headers its flows share
+// (read-only, nil without a Content-Type).
+type shape struct {
+	shapeKey
+	reqHeader, respHeader http.Header
+}
+
+// shapeLimit bounds the interned shapes; a flow of a new shape past it
+// keeps its light Flow (a session with 65,536 shapes is not one whose
+// memory matters).
+const shapeLimit = 1 << 16
+
+// arenaChunk is the size of the arena's blocks; strings longer than
+// arenaChunk/8 keep their own allocation.
+const arenaChunk = 64 << 10
+
+// compactor turns light snapshots into compact rows: the store's interned
+// shapes and string arena. It is used
+// under Store.mu, or by the one goroutine loading a file.
+type compactor struct {
+	shapes map[shapeKey]*shape
+	arena  []byte // the current block, appended to up to its capacity
+}
+
+func newCompactor() *compactor {
+	return &compactor{shapes: make(map[shapeKey]*shape)}
+}
+
+// str3 returns a+b+c as a string in the arena: one block for many small
+// strings instead of an allocation each. Blocks are never written twice,
+// so the strings stay valid as long as a row refers to them.
+func (k *compactor) str3(a, b string, c []byte) string {
+	n := len(a) + len(b) + len(c)
+	if n > arenaChunk/8 {
+		return a + b + string(c)
+	}
+	if len(k.arena)+n > cap(k.arena) {
+		k.arena = make([]byte, 0, arenaChunk)
+	}
+	start := len(k.arena)
+	k.arena = append(append(append(k.arena, a...), b...), c...)
+	return unsafe.String(&k.arena[start], n)
+}
+
+// row returns the compact form of the light snapshot of f, or ok false
+// when f is not a plain flow. f is a light snapshot, or a committed flow
+// with its headers (then ct shares the light headers' Content-Type maps):
+// making the light snapshot first would allocate one per flow for nothing.
+func (c *compactor) row(f *Flow, ct ctypes) (_ *compactRow, ok bool) {
+	if f.Request == nil || f.Original != nil || f.Err != nil || f.Stream != nil ||
+		f.Comment != "" || f.Messages != nil || !bodiesUnloaded(f) || !lightTrailerNil(f.HeadersUnloaded, f.Request.Trailer) {
+		return nil, false
+	}
+	sh := shapeKey{state: f.State, source: f.Source, kind: f.Kind,
+		method: f.Request.Method, reqProto: f.Request.Proto, listener: f.Listener,
+		clientSNI: f.Client.SNI, clientTLS: f.Client.TLSVersion, clientALPN: f.Client.ALPN, server: f.Server}
+	var ok1, ok2 bool
+	if sh.reqCT, sh.hasReqCT, ok1 = onlyCT(f.HeadersUnloaded, f.Request.Header); !ok1 {
+		return nil, false
+	}
+	q := f.Request
+	if len(q.URL) > math.MaxUint16 || len(f.Client.Addr) > math.MaxUint8 || f.Timings.RequestReceived == 0 {
+		return nil, false
+	}
+	r := &compactRow{seq: f.Seq, status: noStatus, received: f.Timings.RequestReceived,
+		urlLen: uint16(len(q.URL)), clientLen: uint8(len(f.Client.Addr))}
+	if f.Request.Body.Truncated {
+		r.flags |= rowReqTruncated
+	}
+	if f.Marked {
+		r.flags |= rowMarked
+	}
+	if p := f.Response; p != nil {
+		if !lightTrailerNil(f.HeadersUnloaded, p.Trailer) || p.Status != int(int16(p.Status)) {
+			return nil, false
+		}
+		if sh.respCT, sh.hasRespCT, ok2 = onlyCT(f.HeadersUnloaded, p.Header); !ok2 {
+			return nil, false
+		}
+		sh.respProto, sh.reason = p.Proto, p.Reason
+		r.flags |= rowResponse
+		r.status = int16(p.Status)
+		if p.Body.Truncated {
+			r.flags |= rowRespTruncated
+		}
+	}
+	if r.shape = c.shapes[sh]; r.shape == nil {
+		if len(c.shapes) >= shapeLimit {
+			return nil, false
+		}
+		sh.method, sh.reqProto, sh.respProto = clone(sh.method), clone(sh.reqProto), clone(sh.respProto)
+		sh.reason, sh.listener = clone(sh.reason), clone(sh.listener)
+		p := &shape{shapeKey: sh, reqHeader: lightHeader(f.HeadersUnloaded, f.Request.Header, ct)}
+		if f.Response != nil {
+			p.respHeader = lightHeader(f.HeadersUnloaded, f.Response.Header, ct)
+		}
+		c.shapes[sh] = p
+		r.shape = p
+	}
+	var nb [2 + (len(timingFields)+2)*binary.MaxVarintLen64]byte
+	r.strs = c.str3(q.URL, f.Client.Addr, appendNumbers(nb[:0], f))
+	return r, true
+}
+
+// noStatus is never a row's status: rows have a status only with a
+// Response (rowResponse).
+const noStatus = 0
+
+// clone copies a string that may point into a larger one (a URL, a
+// header line) so that an interned shape does not keep the rest alive.
+func clone(s string) string {
+	if s == "" {
+		return ""
+	}
+	return string(append([]byte(nil), s...))
+}
+
+// onlyCT reads what the light form of h (h itself when light) holds: its
+// Content-Type value if it has exactly one. ok is false for anything else
+// a light header may hold (several values, gRPC status fields), which a
+// compact row cannot.
+func onlyCT(light bool, h http.Header) (ct string, has, ok bool) {
+	if !light && hasStatus(h) {
+		return "", false, false
+	}
+	vs := h["Content-Type"]
+	switch {
+	case light && len(h) > 1, len(vs) > 1:
+		return "", false, false
+	case len(vs) == 1:
+		return vs[0], true, true
+	case light && h != nil: // an empty light header is not nil: keep it as it is
+		return "", false, false
+	}
+	return "", false, true
+}
+
+// lightTrailerNil reports whether the light form of the trailer tr (tr itself
+// when light) is nil, as a compact row has it.
+func lightTrailerNil(light bool, tr http.Header) bool {
+	if light {
+		return tr == nil
+	}
+	return !hasStatus(tr)
+}
+
+// hasStatus reports whether h has a gRPC status field, which light
+// snapshots keep (lightgrpc.go).
+func hasStatus(h http.Header) bool {
+	for _, k := range lightStatusKeys {
+		if _, ok := h[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// lightHeader is the light form of h, shared (h itself when light).
+func lightHeader(light bool, h http.Header, ct ctypes) http.Header {
+	if light {
+		return h
+	}
+	return ct.ctypeHeader(h)
+}
+
+// bodiesUnloaded reports whether every body of f is Unloaded with no
+// bytes, as in the store's snapshots.
+func bodiesUnloaded(f *Flow) bool {
+	for _, b := range bodyRefs(f) {
+		if b != nil && (!b.Unloaded || b.Data != nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// flow returns the light snapshot r stands for, the flow with ID id: a
+// new Flow each call, sharing only read-only header maps with others.
+func (r *compactRow) flow(id string) *Flow {
+	return r.flowInto(id, new(scratch))
+}
+
+// scratch is the memory of one snapshot built from a compact row, reused
+// by a loop that matches or sorts many flows and keeps none of them.
+type scratch struct {
+	f    Flow
+	req  Request
+	resp Response
+}
+
+// flowInto is flow, built in sc: valid until sc is used again.
+func (r *compactRow) flowInto(id string, sc *scratch) *Flow {
+	sh := r.shape
+	client := int(r.urlLen) + int(r.clientLen)
+	sc.f.Timings = Timings{RequestReceived: r.received}
+	reqSize, respSize := readNumbers(r.strs[client:], &sc.f.Timings)
+	sc.req = Request{Method: sh.method, URL: r.strs[:r.urlLen], Proto: sh.reqProto, Header: sh.reqHeader,
+		Body: Body{Size: reqSize, Truncated: r.flags&rowReqTruncated != 0, Unloaded: true}}
+	timings := sc.f.Timings
+	sc.f = Flow{ID: id, Seq: r.seq, Timings: timings, State: sh.state, Source: sh.source, Kind: sh.kind,
+		Client:  Peer{Addr: r.strs[r.urlLen:client], SNI: sh.clientSNI, TLSVersion: sh.clientTLS, ALPN: sh.clientALPN},
+		Server:  sh.server,
+		Request: &sc.req,
+		Marked:  r.flags&rowMarked != 0, HeadersUnloaded: true, Listener: sh.listener,
+	}
+	if r.flags&rowResponse != 0 {
+		sc.resp = Response{Status: int(r.status), Reason: sh.reason, Proto: sh.respProto, Header: sh.respHeader,
+			Body: Body{Size: respSize, Truncated: r.flags&rowRespTruncated != 0, Unloaded: true}}
+		sc.f.Response = &sc.resp
+	}
+	return &sc.f
+}
