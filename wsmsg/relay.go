@@ -189,19 +189,22 @@ func (r *Relay) flushLocked() error {
 	return nil
 }
 
-// write sends b on and records msgs, the messages b ends (as not delivered
-// when the write fails); atBoundary says whether dst is between data
-// messages after it. Injected frames waiting for a boundary follow.
+// write records msgs, the messages b ends, and sends b on; atBoundary says
+// whether dst is between data messages after it. Injected frames waiting
+// for a boundary follow. The messages are recorded before their bytes go,
+// so that a peer's answer to them (an echo) is always recorded after
+// them; a write that fails is recorded after them as a note (see
+// failedWrite).
 func (r *Relay) write(b []byte, atBoundary bool, msgs ...session.Message) error {
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
+	r.record(msgs)
 	if len(b) > 0 {
 		if _, err := r.dst.Write(b); err != nil {
-			r.recordSent(false, msgs...)
+			r.failedWrite(len(msgs))
 			return err
 		}
 	}
-	r.recordSent(true, msgs...)
 	r.boundary = atBoundary
 	if atBoundary && len(r.pending) > 0 {
 		return r.flushLocked()

@@ -1,6 +1,10 @@
 package wsmsg
 
-import "github.com/siphonproxy/siphon/session"
+import (
+	"strconv"
+
+	"github.com/siphonproxy/siphon/session"
+)
 
 // notDeliveredNote is added to a message the peer never got whole.
 const notDeliveredNote = "not delivered: the connection closed"
@@ -52,4 +56,19 @@ func (r *Relay) undecided(m *session.Message, why string) string {
 		return ""
 	}
 	return r.cfg.Undecided(m, why)
+}
+
+// failedWrite records that the write carrying the last n messages
+// recorded failed: a note of its own, since those messages were recorded
+// before their bytes went (see write).
+func (r *Relay) failedWrite(n int) {
+	if n == 0 {
+		return
+	}
+	what := "the message above"
+	if n > 1 {
+		what = "the " + strconv.Itoa(n) + " messages above"
+	}
+	r.cfg.Record(session.Message{Dir: r.tap.cfg.Dir, Time: r.tap.cfg.Now(), Opcode: session.OpContinuation,
+		Note: notDeliveredNote + " (" + what + ")"})
 }

@@ -1,6 +1,7 @@
 package wsmsg
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -112,20 +113,56 @@ func TestRelayRecordsFailedWritesAsNotDelivered(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("framed %v: the relay did not stop", framed)
 		}
-		n := 1
-		if framed {
-			n = 2
-		}
-		for range n {
+		// "first" is recorded before its bytes go (so that an answer is
+		// recorded after it), then the failed write as a note; in frame
+		// mode "second", never written, is recorded as not delivered.
+		next := func() session.Message {
 			select {
 			case m := <-msgs:
-				if m.Action != session.ActionDropped || !strings.Contains(m.Note, notDeliveredNote) {
-					t.Errorf("framed %v: recorded %q action %q note %q", framed, m.Data, m.Action, m.Note)
-				}
+				return m
 			case <-time.After(10 * time.Second):
 				t.Fatalf("framed %v: a message was not recorded", framed)
+				return session.Message{}
+			}
+		}
+		if m := next(); string(m.Data) != "first" || m.Action != "" {
+			t.Errorf("framed %v: recorded %q action %q note %q, want first", framed, m.Data, m.Action, m.Note)
+		}
+		if m := next(); m.Opcode != session.OpContinuation || !strings.Contains(m.Note, notDeliveredNote+" (the message above)") {
+			t.Errorf("framed %v: after the failed write, recorded %q opcode %d note %q", framed, m.Data, m.Opcode, m.Note)
+		}
+		if framed {
+			if m := next(); string(m.Data) != "second" || m.Action != session.ActionDropped || !strings.Contains(m.Note, notDeliveredNote) {
+				t.Errorf("recorded %q action %q note %q, want second not delivered", m.Data, m.Action, m.Note)
 			}
 		}
 		pw.Close()
+	}
+}
+
+// echoWriter answers each write at once, as an echo server on loopback
+// can before the relay's Write returns: its answer is recorded then.
+type echoWriter struct{ answer func() }
+
+func (w echoWriter) Write(p []byte) (int, error) { w.answer(); return len(p), nil }
+
+// A message is recorded before its bytes reach the peer, so that the
+// peer's answer is always recorded after it, in both relay modes.
+func TestRelayRecordsBeforeThePeerCanAnswer(t *testing.T) {
+	for _, framed := range []bool{false, true} {
+		var order []string
+		rec := func(m session.Message) { order = append(order, string(m.Data)) }
+		dst := echoWriter{answer: func() { order = append(order, "echo") }}
+		cfg := RelayConfig{Record: rec}
+		if framed {
+			cfg.Wants = func() bool { return true }
+			cfg.Decide = func(context.Context, *session.Message) Decision { return Decision{} }
+		}
+		src := bytes.NewReader(frameBytes(true, 0, session.OpText, testKey, []byte("hello")))
+		r := NewRelay(NewTap(Config{Dir: session.Up}), src, dst, cfg)
+		r.Run(context.Background())
+		if len(order) < 2 || order[0] != "hello" || order[1] != "echo" {
+			t.Errorf("framed %v: recorded in the order %q, want hello before its echo", framed, order)
+		}
 	}
 }
