@@ -136,10 +136,11 @@ func (r *Relay) stopFrames(items <-chan item, done chan struct{}, handoff *sync.
 }
 
 // next starts deciding the head of the queue, or sends it when it needs
-// no decision.
+// no decision. A complete message is decided even after the source ended
+// or broke the protocol: its holds are released (ctx), but rules apply.
 func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 	q := s.queue[0]
-	if q.close || s.raw || s.gone {
+	if q.close || s.gone {
 		s.queue = s.queue[1:]
 		s.buffered -= len(q.raw)
 		msgs := q.msgs
