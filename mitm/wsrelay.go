@@ -43,7 +43,7 @@ func (w *wsConns) get(id string) *relayed {
 
 // ErrNoWebSocket is returned by InjectMessage for a flow that is not an
 // open WebSocket connection of this proxy.
-var ErrNoWebSocket = errors.New("not an open WebSocket connection on this proxy")
+var ErrNoWebSocket = errors.New("mitm: not an open WebSocket connection on this proxy")
 
 // InjectMessage sends a text or binary message of siphon's own on the
 // open WebSocket connection of the flow: to the server with dir
