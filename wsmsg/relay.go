@@ -26,7 +26,10 @@ type Decision struct {
 	// which happens when this direction's source ends, its destination's
 	// peer closes its side while messages wait (see Relay.PeerClosed), or
 	// the relay's ctx ends. A close frame from the source does not end it:
-	// the close waits behind the held message.
+	// the close waits behind the held message. Meanwhile the relay reads
+	// on until what waits (raw and decoded) passes twice the tap's limit;
+	// then it reads only control frames, and notices the source's end
+	// unless more than a little data (64 KiB) was sent before it.
 	Wait func(ctx context.Context) Decision
 }
 
@@ -100,6 +103,8 @@ type Relay struct {
 	// to caught, handed over with the bytes that made it.
 	catching bool
 	caught   []session.Message
+
+	gate *gate // set by tests before Run to watch the budget; nil: a new one
 }
 
 // NewRelay returns a relay of src to dst through tap, whose messages it

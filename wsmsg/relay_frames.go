@@ -34,10 +34,13 @@ type frames struct {
 	streaming bool      // cur is too large to hold: its bytes go on as they come
 	queue     []*queued // complete, in order; the head is being decided
 	deciding  bool
-	buffered  int  // bytes held in cur and queue
-	raw       bool // a protocol error: bytes go on as they come, unparsed
-	desync    bool // the peer's inflate window no longer matches (see Relay)
-	failed    bool // the destination failed, or cannot be written on consistently: stop
+	// buffered counts the bytes held in cur and queue: raw, and the
+	// decoded copy of each queued message (which a compressed message
+	// multiplies). Past the budget the reader is held back (see gate).
+	buffered int
+	raw      bool // a protocol error: bytes go on as they come, unparsed
+	desync   bool // the peer's inflate window no longer matches (see Relay)
+	failed   bool // the destination failed, or cannot be written on consistently: stop
 	// gone: nothing more is sent; what comes is recorded as not delivered.
 	// Set once the destination failed, or its peer closed while messages
 	// waited (see Relay.PeerClosed).
@@ -57,14 +60,19 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 	items := make(chan item, 16)
 	done := make(chan struct{})
 	var handoff sync.Mutex
-	go r.readFrames(src, items, done, &handoff)
+	g := r.gate
+	if g == nil {
+		g = newGate()
+	}
+	ra := newReadAhead(src, done)
+	go r.readFrames(ra, items, done, &handoff, g)
 	holdCtx, release := context.WithCancel(ctx)
 	defer release()
 	results := make(chan decided, 1)
 	s := &frames{release: release}
 	limit := r.tap.cfg.Limit
 	ended := false
-	peer := r.peer
+	peer, srcEnded := r.peer, ra.ended
 	for !s.failed && !(ended && len(s.queue) == 0) {
 		if s.peerClosed && !s.gone && s.deciding {
 			// A message is held, and those behind it wait: none can be
@@ -76,9 +84,12 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 			r.next(holdCtx, s, results)
 			continue
 		}
+		// Past the budget the reader waits (control frames and the
+		// source's end still come) until the queue drains.
+		g.set(s.overBudget(limit), s.buffered)
 		in := items
-		if ended || (s.buffered > limit && len(s.queue) > 0) {
-			in = nil // hold back the source until the queue drains
+		if ended {
+			in = nil
 		}
 		select {
 		case it := <-in:
@@ -96,6 +107,11 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 		case res := <-results:
 			s.deciding = false
 			r.apply(s, res.q, res.d)
+		case <-srcEnded:
+			// Data may still wait before the end, held back by the
+			// gate: what is held goes (dropped), as at the end.
+			srcEnded = nil
+			release()
 		case <-peer:
 			s.peerClosed, peer = true, nil
 		case <-ctx.Done():
@@ -117,6 +133,15 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 	}
 	r.stopFrames(items, done, &handoff)
 }
+
+// overBudget reports whether the relay holds more than it may while a
+// message waits: raw and decoded bytes are each bounded by about limit.
+func (s *frames) overBudget(limit int) bool {
+	return len(s.queue) > 0 && s.buffered > 2*limit
+}
+
+// size is what q counts in frames.buffered.
+func (q *queued) size() int { return len(q.raw) + len(q.m.Data) }
 
 // stopFrames stops the frame reader, recording the messages of what it
 // read and the relay did not take as not delivered (it records the rest
@@ -142,7 +167,7 @@ func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 	q := s.queue[0]
 	if q.close || s.gone {
 		s.queue = s.queue[1:]
-		s.buffered -= len(q.raw)
+		s.buffered -= q.size()
 		msgs := q.msgs
 		if !q.close {
 			msgs = append([]session.Message{q.m}, msgs...)
@@ -170,7 +195,7 @@ func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 // apply acts on the decision about the head of the queue.
 func (r *Relay) apply(s *frames, q *queued, d Decision) {
 	s.queue = s.queue[1:]
-	s.buffered -= len(q.raw)
+	s.buffered -= q.size()
 	m := q.m
 	m.Action, m.Note = d.Action, joinNotes(m.Note, d.Note)
 	changes := q.compressed && r.tap.deflate != nil && r.tap.deflate.takeover
@@ -293,6 +318,7 @@ func (r *Relay) endMessage(s *frames, msgs []session.Message) {
 		r.send(s, nil, true, q.m)
 		return
 	}
+	s.buffered += len(q.m.Data)
 	s.queue = append(s.queue, q)
 }
 
