@@ -13,7 +13,8 @@ type queued struct {
 	raw        []byte // its frames as received
 	m          session.Message
 	compressed bool
-	undecoded  bool // compressed, and m.Data is not what it decompresses to
+	undecoded  bool           // compressed, and m.Data is not what it decompresses to
+	op         session.Opcode // of its first frame
 	// close marks bytes sent in order after the messages before them, as
 	// they are: a close frame, or bytes after a protocol error; msgs are
 	// recorded as they are sent.
@@ -209,7 +210,7 @@ func (r *Relay) apply(s *frames, q *queued, d Decision) {
 		s.desync = s.desync || changes
 	case s.desync && q.compressed && (m.Truncated || q.undecoded) && !s.gone:
 		// Its decoded copy is cut short or wrong: it cannot be re-sent.
-		m.Note = joinNotes(m.Note, "not sent: after an earlier change, compressed messages are re-sent uncompressed, and this one could not be decompressed whole (larger than the capture limit, or bad data)")
+		m.Note = joinNotes(m.Note, unsendableNote)
 		r.cfg.Record(m)
 		s.failed = true
 		return
@@ -240,7 +241,7 @@ func (r *Relay) take(s *frames, it item, limit int) {
 		if s.control {
 			s.ctl = append(s.ctl[:0], it.raw...)
 		} else if s.cur == nil {
-			s.cur = &queued{compressed: it.rsv1 && r.tap.deflate != nil}
+			s.cur = &queued{compressed: it.rsv1 && r.tap.deflate != nil, op: it.op}
 		}
 	} else {
 		s.remain -= uint64(len(it.raw))
@@ -277,6 +278,10 @@ func (r *Relay) takeData(s *frames, raw []byte, limit int) {
 		s.cur.raw = append(s.cur.raw, raw...)
 	}
 	s.buffered += len(raw)
+	if s.desync && s.cur.compressed && len(s.cur.raw) > limit+limit/8+64<<10 {
+		r.unsendable(s)
+		return
+	}
 	if len(s.cur.raw) <= limit || len(s.queue) > 0 || (s.desync && s.cur.compressed) {
 		return
 	}
@@ -285,6 +290,23 @@ func (r *Relay) takeData(s *frames, raw []byte, limit int) {
 	s.buffered -= len(s.cur.raw)
 	r.send(s, s.cur.raw, false)
 	s.cur.raw = nil
+}
+
+// unsendableNote notes a compressed message that cannot be re-sent.
+const unsendableNote = "not sent: after an earlier change, compressed messages are re-sent uncompressed, and this one could not be decompressed whole (larger than the capture limit, or bad data)"
+
+// unsendable stops the relay at a compressed message that, after an
+// earlier change, could only be re-sent uncompressed, and is too large to
+// be decompressed whole (its compressed bytes alone pass the limit, with
+// room for deflate's and framing's overhead): it would end "not sent"
+// anyway, so it is not read to its end.
+func (r *Relay) unsendable(s *frames) {
+	q := s.cur
+	s.buffered -= len(q.raw)
+	s.cur = nil
+	r.cfg.Record(session.Message{Dir: r.tap.cfg.Dir, Time: r.tap.cfg.Now(), Opcode: q.op, Size: int64(len(q.raw)),
+		Truncated: true, Action: session.ActionDropped, Note: unsendableNote + "; the rest of this direction is not relayed"})
+	s.failed, s.gone = true, true
 }
 
 // endControl sends a complete control frame: at once, or a close frame

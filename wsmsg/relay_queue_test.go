@@ -75,3 +75,9 @@ func TestRelayQueuedMessagesAreDecidedWhenTheSourceEnds(t *testing.T) {
 		})
 	}
 }
+
+// timeout is the bound of a wait in these tests.
+func timeout(t *testing.T) <-chan time.Time {
+	t.Helper()
+	return time.After(10 * time.Second)
+}
