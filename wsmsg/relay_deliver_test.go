@@ -129,3 +129,31 @@ func TestRelayRecordsFailedWritesAsNotDelivered(t *testing.T) {
 		pw.Close()
 	}
 }
+
+// TestRelayRecordsEverythingBeforeItReturns checks that a relay stopped by
+// a failed write, its source still open, has recorded the message it was
+// reading when Run returns (not later, when the source closes).
+func TestRelayRecordsEverythingBeforeItReturns(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	msgs := make(chan session.Message, 16)
+	dst := &failing{fail: make(chan struct{}), sink: newSink()}
+	close(dst.fail)
+	cfg := RelayConfig{Record: func(m session.Message) { msgs <- m }, Wants: func() bool { return true }}
+	r := NewRelay(NewTap(Config{Dir: session.Up}), pr, dst, cfg)
+	done := make(chan struct{})
+	go func() { r.Run(context.Background()); close(done) }()
+	pw.Write(frameBytes(false, 0, session.OpText, testKey, []byte("cut")))
+	pw.Write(frameBytes(true, 0, session.OpPing, testKey, nil)) // its write fails
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay did not stop")
+	}
+	for len(msgs) > 0 {
+		if m := <-msgs; string(m.Data) == "cut" {
+			return
+		}
+	}
+	t.Error("the message being read was not recorded before Run returned")
+}

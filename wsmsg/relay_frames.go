@@ -66,7 +66,11 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 		g = newGate()
 	}
 	ra := newReadAhead(src, done)
-	go r.readFrames(ra, items, done, &handoff, g)
+	reading := make(chan struct{})
+	go func() {
+		defer close(reading)
+		r.readFrames(ra, items, done, &handoff, g)
+	}()
 	holdCtx, release := context.WithCancel(ctx)
 	defer release()
 	results := make(chan decided, 1)
@@ -133,6 +137,10 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 		r.apply(s, res.q, res.d)
 	}
 	r.stopFrames(items, done, &handoff)
+	// The reader returns promptly once done is closed; what it records
+	// (the message it was reading, when the relay failed) is recorded
+	// before Run returns, not after the flow may have finished.
+	<-reading
 }
 
 // overBudget reports whether the relay holds more than it may while a

@@ -92,13 +92,17 @@ type readAhead struct {
 	ended chan struct{}
 	more  chan struct{} // capacity 1: buf grew, or err was set
 	room  chan struct{} // capacity 1: buf shrank
+	// done ends a Read waiting for the source: the relay stopped, and
+	// the frame reader returns at once (the fill goroutine may stay
+	// blocked on the source until it is closed; it records nothing).
+	done <-chan struct{}
 }
 
 // readAheadMax bounds what is read ahead of the frame reader.
 const readAheadMax = 64 << 10
 
 func newReadAhead(src io.Reader, done <-chan struct{}) *readAhead {
-	ra := &readAhead{ended: make(chan struct{}), more: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+	ra := &readAhead{ended: make(chan struct{}), more: make(chan struct{}, 1), room: make(chan struct{}, 1), done: done}
 	go ra.fill(src, done)
 	return ra
 }
@@ -157,6 +161,10 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		<-ra.more
+		select {
+		case <-ra.more:
+		case <-ra.done:
+			return 0, io.ErrClosedPipe
+		}
 	}
 }

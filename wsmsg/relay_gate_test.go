@@ -2,7 +2,6 @@ package wsmsg
 
 import (
 	"bytes"
-	"sync/atomic"
 	"testing"
 
 	"github.com/siphonproxy/siphon/session"
@@ -46,18 +45,17 @@ func TestRelayBudgetCountsDecodedCopies(t *testing.T) {
 	for i := range in {
 		in[i] = zeros
 	}
-	var written atomic.Int32
 	go func() {
 		for _, m := range compressed(t, true, in...) {
 			if _, err := tr.in.Write(frameBytes(true, 4, session.OpBinary, testKey, m)); err != nil {
 				return
 			}
-			written.Add(1)
 		}
 	}()
 	buffered := receive(t, closed, "closed read gate")
-	if n := written.Load(); n > 10 || buffered > 3*limit+64<<10 {
-		t.Errorf("the read gate closed with %d bytes buffered after %d messages of %d decoded bytes each", buffered, n, limit)
+	// (What was written may be read ahead, unparsed: bounded too.)
+	if buffered > 3*limit+64<<10 {
+		t.Errorf("the read gate closed with %d bytes buffered (messages of %d decoded bytes each)", buffered, limit)
 	}
 }
 
