@@ -18,7 +18,7 @@ func TestRelayPeerClosedWhileHeld(t *testing.T) {
 	cfg, asked, _ := holding()
 	tr := startRelay(t, 1<<20, cfg)
 	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("held A")))
-	<-asked
+	receive(t, asked, "question")
 	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("next B")))
 	tr.write(t, frameBytes(true, 0, session.OpClose, testKey, []byte{3, 232}))
 	tr.PeerClosed()
@@ -102,7 +102,7 @@ func TestRelayRecordsFailedWritesAsNotDelivered(t *testing.T) {
 		}
 		pw.Write(frameBytes(true, 0, session.OpText, testKey, []byte("first")))
 		if framed {
-			<-asked
+			receive(t, asked, "question")
 			pw.Write(frameBytes(true, 0, session.OpText, testKey, []byte("second")))
 			close(dst.fail)
 		}
