@@ -51,7 +51,9 @@ var ErrNoWebSocket = errors.New("mitm: not an open WebSocket connection on this 
 // session.Down. It goes between data messages, never inside a fragmented
 // one, uncompressed, and is recorded in the flow's messages with Action
 // session.ActionInjected. When a message is being relayed the injected
-// one follows it; nil then means it is queued.
+// one follows it; nil then means it is queued (recorded "not sent" if the
+// connection ends first). Once a close frame went that way no message may
+// follow it: the error then wraps wsmsg.ErrClosing.
 func (p *Proxy) InjectMessage(flowID string, dir session.Direction, op session.Opcode, data []byte) error {
 	rl := p.ws.get(flowID)
 	if rl == nil {
