@@ -15,6 +15,16 @@ import (
 	"github.com/siphonproxy/siphon/session"
 )
 
+// ErrMessageNotPaused is returned by ForwardMessage and DropMessage for a
+// message that is not (or no longer) held. errors.Is also matches it to
+// ErrNotPaused, so a caller may handle flows and messages alike.
+var ErrMessageNotPaused error = messageNotPaused{}
+
+type messageNotPaused struct{}
+
+func (messageNotPaused) Error() string        { return "intercept: message is not paused" }
+func (messageNotPaused) Is(target error) bool { return target == ErrNotPaused }
+
 // PausedMessage is a WebSocket message held at a breakpoint.
 type PausedMessage struct {
 	ID       string // the pause's id, unique within the Engine
@@ -129,7 +139,7 @@ func (e *Engine) resolveMessage(id, op string, fn func(p *pendingMessage) (Messa
 	p := e.msgs.byID[id]
 	if p == nil {
 		e.msgs.mu.Unlock()
-		return fmt.Errorf("%s message %s: %w", op, id, ErrNotPaused)
+		return fmt.Errorf("%s message %s: %w", op, id, ErrMessageNotPaused)
 	}
 	d, err := fn(p)
 	if err != nil {

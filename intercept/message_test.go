@@ -206,7 +206,10 @@ func TestMessageBreakpointForwardEditDrop(t *testing.T) {
 	if err := e.ForwardMessage(p.ID, nil); !errors.Is(err, ErrNotPaused) {
 		t.Errorf("twice: %v", err)
 	}
-	if err := e.DropMessage("nope"); !errors.Is(err, ErrNotPaused) {
+	// Its own wording (not "flow is not paused"), still an ErrNotPaused
+	// for callers that handle both alike.
+	if err := e.DropMessage("nope"); !errors.Is(err, ErrNotPaused) || !errors.Is(err, ErrMessageNotPaused) ||
+		err.Error() != "drop message nope: intercept: message is not paused" {
 		t.Errorf("unknown id: %v", err)
 	}
 	if err := e.ForwardMessage(ps[1].ID, []byte("bad \xff")); err == nil || !strings.Contains(err.Error(), "UTF-8") {

@@ -162,7 +162,8 @@ func checkMessageActions(t *testing.T, tp *testProxy, e *intercept.Engine, p *ws
 	if !tp.WebSocketOpen(p.flowID) || tp.WebSocketOpen("no such flow") {
 		t.Error("WebSocketOpen is wrong while the connection is open")
 	}
-	if err := tp.InjectMessage("no such flow", session.Up, session.OpText, []byte("x")); !errors.Is(err, ErrNoWebSocket) {
+	if err := tp.InjectMessage("no such flow", session.Up, session.OpText, []byte("x")); !errors.Is(err, ErrNoWebSocket) ||
+		!strings.HasSuffix(err.Error(), ": mitm: not an open WebSocket connection on this proxy") {
 		t.Errorf("inject into an unknown flow: %v", err)
 	}
 	if err := tp.InjectMessage(p.flowID, session.Up, session.OpText, []byte("\xff")); err == nil {

@@ -43,7 +43,7 @@ func (w *wsConns) get(id string) *relayed {
 
 // ErrNoWebSocket is returned by InjectMessage for a flow that is not an
 // open WebSocket connection of this proxy.
-var ErrNoWebSocket = errors.New("not an open WebSocket connection on this proxy")
+var ErrNoWebSocket = errors.New("mitm: not an open WebSocket connection on this proxy")
 
 // InjectMessage sends a text or binary message of siphon's own on the
 // open WebSocket connection of the flow: to the server with dir
@@ -51,7 +51,9 @@ var ErrNoWebSocket = errors.New("not an open WebSocket connection on this proxy"
 // session.Down. It goes between data messages, never inside a fragmented
 // one, uncompressed, and is recorded in the flow's messages with Action
 // session.ActionInjected. When a message is being relayed the injected
-// one follows it; nil then means it is queued.
+// one follows it; nil then means it is queued (recorded "not sent" if the
+// connection ends first). Once a close frame went that way no message may
+// follow it: the error then wraps wsmsg.ErrClosing.
 func (p *Proxy) InjectMessage(flowID string, dir session.Direction, op session.Opcode, data []byte) error {
 	rl := p.ws.get(flowID)
 	if rl == nil {

@@ -26,7 +26,10 @@ type Decision struct {
 	// which happens when this direction's source ends, its destination's
 	// peer closes its side while messages wait (see Relay.PeerClosed), or
 	// the relay's ctx ends. A close frame from the source does not end it:
-	// the close waits behind the held message.
+	// the close waits behind the held message. Meanwhile the relay reads
+	// on until what waits (raw and decoded) passes twice the tap's limit;
+	// then it reads only control frames, and notices the source's end
+	// unless more than a little data (64 KiB) was sent before it.
 	Wait func(ctx context.Context) Decision
 }
 
@@ -90,6 +93,7 @@ type Relay struct {
 	// queuedMsgs are the messages of pending, recorded once sent.
 	queuedMsgs []session.Message
 	ended      bool
+	closeSent  bool        // a close frame went to dst: nothing may follow it
 	wake       atomic.Bool // an injection waits: switch to frames
 
 	peer     chan struct{} // closed by PeerClosed
@@ -99,6 +103,8 @@ type Relay struct {
 	// to caught, handed over with the bytes that made it.
 	catching bool
 	caught   []session.Message
+
+	gate *gate // set by tests before Run to watch the budget; nil: a new one
 }
 
 // NewRelay returns a relay of src to dst through tap, whose messages it
@@ -135,13 +141,22 @@ func (r *Relay) PeerClosed() { r.peerOnce.Do(func() { close(r.peer) }) }
 func (r *Relay) Tap() *Tap { return r.tap }
 
 // ErrEnded is returned by Inject once the relay has stopped.
-var ErrEnded = errors.New("the connection is closed")
+var ErrEnded = errors.New("wsmsg: the connection is closed")
+
+// ErrClosing is returned by Inject once a close frame was sent in the
+// relay's direction: no data frame may follow it (RFC 6455 section 5.5.1).
+var ErrClosing = errors.New("wsmsg: a close frame was already sent in this direction")
+
+// notSentNote is added to an injected message discarded unsent.
+const notSentNote = "not sent: the connection ended first"
 
 // Inject sends a text or binary message of siphon's own between data
 // messages: at once when the direction is between messages, else as soon
 // as the message being relayed ends. It is recorded with Action
-// session.ActionInjected when sent. An error says why it cannot be sent;
-// nil means it was sent or queued.
+// session.ActionInjected when sent, or noted "not sent" when the
+// connection ends first. An error says why it cannot be sent (ErrEnded,
+// ErrClosing once a close frame went this way); nil means it was sent or
+// queued.
 func (r *Relay) Inject(op session.Opcode, data []byte) error {
 	switch {
 	case op != session.OpText && op != session.OpBinary:
@@ -156,6 +171,8 @@ func (r *Relay) Inject(op session.Opcode, data []byte) error {
 	switch {
 	case r.ended:
 		return fmt.Errorf("inject %s message: %w", op, ErrEnded)
+	case r.closeSent:
+		return fmt.Errorf("inject %s message: %w", op, ErrClosing)
 	case r.tap.Err() != "":
 		return fmt.Errorf("inject %s message: this direction had a protocol error (%s), so siphon no longer knows where its messages begin", op, r.tap.Err())
 	case r.boundary && len(r.pending) == 0:
@@ -206,10 +223,28 @@ func (r *Relay) write(b []byte, atBoundary bool, msgs ...session.Message) error 
 		}
 	}
 	r.boundary = atBoundary
+	for _, m := range msgs {
+		r.closeSent = r.closeSent || m.Opcode == session.OpClose
+	}
+	if r.closeSent {
+		r.discardPendingLocked()
+		return nil
+	}
 	if atBoundary && len(r.pending) > 0 {
 		return r.flushLocked()
 	}
 	return nil
+}
+
+// discardPendingLocked records the injected messages still waiting as not
+// sent and forgets them; r.wmu is held.
+func (r *Relay) discardPendingLocked() {
+	for _, m := range r.queuedMsgs {
+		m.Note = joinNotes(m.Note, notSentNote)
+		r.cfg.Record(m)
+	}
+	r.pending, r.queuedMsgs = nil, nil
+	r.wake.Store(false)
 }
 
 // Run relays until the source ends or the destination fails, then closes
@@ -224,10 +259,7 @@ func (r *Relay) Run(ctx context.Context) {
 		}
 		r.wmu.Lock()
 		r.ended = true
-		for _, m := range r.queuedMsgs {
-			r.cfg.Record(notDelivered(m))
-		}
-		r.pending, r.queuedMsgs = nil, nil
+		r.discardPendingLocked()
 		r.wmu.Unlock()
 	}()
 	// What the tap emits is recorded once the bytes that end it are

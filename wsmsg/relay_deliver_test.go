@@ -19,7 +19,7 @@ func TestRelayPeerClosedWhileHeld(t *testing.T) {
 	cfg, asked, _ := holding()
 	tr := startRelay(t, 1<<20, cfg)
 	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("held A")))
-	<-asked
+	receive(t, asked, "question")
 	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("next B")))
 	tr.write(t, frameBytes(true, 0, session.OpClose, testKey, []byte{3, 232}))
 	tr.PeerClosed()
@@ -103,7 +103,7 @@ func TestRelayRecordsFailedWritesAsNotDelivered(t *testing.T) {
 		}
 		pw.Write(frameBytes(true, 0, session.OpText, testKey, []byte("first")))
 		if framed {
-			<-asked
+			receive(t, asked, "question")
 			pw.Write(frameBytes(true, 0, session.OpText, testKey, []byte("second")))
 			close(dst.fail)
 		}
@@ -165,4 +165,32 @@ func TestRelayRecordsBeforeThePeerCanAnswer(t *testing.T) {
 			t.Errorf("framed %v: recorded in the order %q, want hello before its echo", framed, order)
 		}
 	}
+}
+
+// TestRelayRecordsEverythingBeforeItReturns checks that a relay stopped by
+// a failed write, its source still open, has recorded the message it was
+// reading when Run returns (not later, when the source closes).
+func TestRelayRecordsEverythingBeforeItReturns(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	msgs := make(chan session.Message, 16)
+	dst := &failing{fail: make(chan struct{}), sink: newSink()}
+	close(dst.fail)
+	cfg := RelayConfig{Record: func(m session.Message) { msgs <- m }, Wants: func() bool { return true }}
+	r := NewRelay(NewTap(Config{Dir: session.Up}), pr, dst, cfg)
+	done := make(chan struct{})
+	go func() { r.Run(context.Background()); close(done) }()
+	pw.Write(frameBytes(false, 0, session.OpText, testKey, []byte("cut")))
+	pw.Write(frameBytes(true, 0, session.OpPing, testKey, nil)) // its write fails
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay did not stop")
+	}
+	for len(msgs) > 0 {
+		if m := <-msgs; string(m.Data) == "cut" {
+			return
+		}
+	}
+	t.Error("the message being read was not recorded before Run returned")
 }

@@ -13,7 +13,8 @@ type queued struct {
 	raw        []byte // its frames as received
 	m          session.Message
 	compressed bool
-	undecoded  bool // compressed, and m.Data is not what it decompresses to
+	undecoded  bool           // compressed, and m.Data is not what it decompresses to
+	op         session.Opcode // of its first frame
 	// close marks bytes sent in order after the messages before them, as
 	// they are: a close frame, or bytes after a protocol error; msgs are
 	// recorded as they are sent.
@@ -34,10 +35,13 @@ type frames struct {
 	streaming bool      // cur is too large to hold: its bytes go on as they come
 	queue     []*queued // complete, in order; the head is being decided
 	deciding  bool
-	buffered  int  // bytes held in cur and queue
-	raw       bool // a protocol error: bytes go on as they come, unparsed
-	desync    bool // the peer's inflate window no longer matches (see Relay)
-	failed    bool // the destination failed, or cannot be written on consistently: stop
+	// buffered counts the bytes held in cur and queue: raw, and the
+	// decoded copy of each queued message (which a compressed message
+	// multiplies). Past the budget the reader is held back (see gate).
+	buffered int
+	raw      bool // a protocol error: bytes go on as they come, unparsed
+	desync   bool // the peer's inflate window no longer matches (see Relay)
+	failed   bool // the destination failed, or cannot be written on consistently: stop
 	// gone: nothing more is sent; what comes is recorded as not delivered.
 	// Set once the destination failed, or its peer closed while messages
 	// waited (see Relay.PeerClosed).
@@ -57,14 +61,23 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 	items := make(chan item, 16)
 	done := make(chan struct{})
 	var handoff sync.Mutex
-	go r.readFrames(src, items, done, &handoff)
+	g := r.gate
+	if g == nil {
+		g = newGate()
+	}
+	ra := newReadAhead(src, done)
+	reading := make(chan struct{})
+	go func() {
+		defer close(reading)
+		r.readFrames(ra, items, done, &handoff, g)
+	}()
 	holdCtx, release := context.WithCancel(ctx)
 	defer release()
 	results := make(chan decided, 1)
 	s := &frames{release: release}
 	limit := r.tap.cfg.Limit
 	ended := false
-	peer := r.peer
+	peer, srcEnded := r.peer, ra.ended
 	for !s.failed && !(ended && len(s.queue) == 0) {
 		if s.peerClosed && !s.gone && s.deciding {
 			// A message is held, and those behind it wait: none can be
@@ -76,9 +89,12 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 			r.next(holdCtx, s, results)
 			continue
 		}
+		// Past the budget the reader waits (control frames and the
+		// source's end still come) until the queue drains.
+		g.set(s.overBudget(limit), s.buffered)
 		in := items
-		if ended || (s.buffered > limit && len(s.queue) > 0) {
-			in = nil // hold back the source until the queue drains
+		if ended {
+			in = nil
 		}
 		select {
 		case it := <-in:
@@ -96,6 +112,11 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 		case res := <-results:
 			s.deciding = false
 			r.apply(s, res.q, res.d)
+		case <-srcEnded:
+			// Data may still wait before the end, held back by the
+			// gate: what is held goes (dropped), as at the end.
+			srcEnded = nil
+			release()
 		case <-peer:
 			s.peerClosed, peer = true, nil
 		case <-ctx.Done():
@@ -116,7 +137,20 @@ func (r *Relay) runFrames(ctx context.Context, src io.Reader) {
 		r.apply(s, res.q, res.d)
 	}
 	r.stopFrames(items, done, &handoff)
+	// The reader returns promptly once done is closed; what it records
+	// (the message it was reading, when the relay failed) is recorded
+	// before Run returns, not after the flow may have finished.
+	<-reading
 }
+
+// overBudget reports whether the relay holds more than it may while a
+// message waits: raw and decoded bytes are each bounded by about limit.
+func (s *frames) overBudget(limit int) bool {
+	return len(s.queue) > 0 && s.buffered > 2*limit
+}
+
+// size is what q counts in frames.buffered.
+func (q *queued) size() int { return len(q.raw) + len(q.m.Data) }
 
 // stopFrames stops the frame reader, recording the messages of what it
 // read and the relay did not take as not delivered (it records the rest
@@ -136,12 +170,13 @@ func (r *Relay) stopFrames(items <-chan item, done chan struct{}, handoff *sync.
 }
 
 // next starts deciding the head of the queue, or sends it when it needs
-// no decision.
+// no decision. A complete message is decided even after the source ended
+// or broke the protocol: its holds are released (ctx), but rules apply.
 func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 	q := s.queue[0]
-	if q.close || s.raw || s.gone {
+	if q.close || s.gone {
 		s.queue = s.queue[1:]
-		s.buffered -= len(q.raw)
+		s.buffered -= q.size()
 		msgs := q.msgs
 		if !q.close {
 			msgs = append([]session.Message{q.m}, msgs...)
@@ -169,7 +204,7 @@ func (r *Relay) next(ctx context.Context, s *frames, results chan<- decided) {
 // apply acts on the decision about the head of the queue.
 func (r *Relay) apply(s *frames, q *queued, d Decision) {
 	s.queue = s.queue[1:]
-	s.buffered -= len(q.raw)
+	s.buffered -= q.size()
 	m := q.m
 	m.Action, m.Note = d.Action, joinNotes(m.Note, d.Note)
 	changes := q.compressed && r.tap.deflate != nil && r.tap.deflate.takeover
@@ -183,7 +218,7 @@ func (r *Relay) apply(s *frames, q *queued, d Decision) {
 		s.desync = s.desync || changes
 	case s.desync && q.compressed && (m.Truncated || q.undecoded) && !s.gone:
 		// Its decoded copy is cut short or wrong: it cannot be re-sent.
-		m.Note = joinNotes(m.Note, "not sent: after an earlier change, compressed messages are re-sent uncompressed, and this one could not be decompressed whole (larger than the capture limit, or bad data)")
+		m.Note = joinNotes(m.Note, unsendableNote)
 		r.cfg.Record(m)
 		s.failed = true
 		return
@@ -214,7 +249,7 @@ func (r *Relay) take(s *frames, it item, limit int) {
 		if s.control {
 			s.ctl = append(s.ctl[:0], it.raw...)
 		} else if s.cur == nil {
-			s.cur = &queued{compressed: it.rsv1 && r.tap.deflate != nil}
+			s.cur = &queued{compressed: it.rsv1 && r.tap.deflate != nil, op: it.op}
 		}
 	} else {
 		s.remain -= uint64(len(it.raw))
@@ -251,6 +286,10 @@ func (r *Relay) takeData(s *frames, raw []byte, limit int) {
 		s.cur.raw = append(s.cur.raw, raw...)
 	}
 	s.buffered += len(raw)
+	if s.desync && s.cur.compressed && len(s.cur.raw) > limit+limit/8+64<<10 {
+		r.unsendable(s)
+		return
+	}
 	if len(s.cur.raw) <= limit || len(s.queue) > 0 || (s.desync && s.cur.compressed) {
 		return
 	}
@@ -259,6 +298,23 @@ func (r *Relay) takeData(s *frames, raw []byte, limit int) {
 	s.buffered -= len(s.cur.raw)
 	r.send(s, s.cur.raw, false)
 	s.cur.raw = nil
+}
+
+// unsendableNote notes a compressed message that cannot be re-sent.
+const unsendableNote = "not sent: after an earlier change, compressed messages are re-sent uncompressed, and this one could not be decompressed whole (larger than the capture limit, or bad data)"
+
+// unsendable stops the relay at a compressed message that, after an
+// earlier change, could only be re-sent uncompressed, and is too large to
+// be decompressed whole (its compressed bytes alone pass the limit, with
+// room for deflate's and framing's overhead): it would end "not sent"
+// anyway, so it is not read to its end.
+func (r *Relay) unsendable(s *frames) {
+	q := s.cur
+	s.buffered -= len(q.raw)
+	s.cur = nil
+	r.cfg.Record(session.Message{Dir: r.tap.cfg.Dir, Time: r.tap.cfg.Now(), Opcode: q.op, Size: int64(len(q.raw)),
+		Truncated: true, Action: session.ActionDropped, Note: unsendableNote + "; the rest of this direction is not relayed"})
+	s.failed, s.gone = true, true
 }
 
 // endControl sends a complete control frame: at once, or a close frame
@@ -292,6 +348,7 @@ func (r *Relay) endMessage(s *frames, msgs []session.Message) {
 		r.send(s, nil, true, q.m)
 		return
 	}
+	s.buffered += len(q.m.Data)
 	s.queue = append(s.queue, q)
 }
 

@@ -43,7 +43,7 @@ func TestRelayHoldsFragmentedMessageButNotItsControlFrames(t *testing.T) {
 	tr.write(t, ping)
 	tr.out.waitFor(t, "the ping", func(b []byte) bool { return bytes.Equal(b, ping) })
 	tr.write(t, frameBytes(true, 0, session.OpContinuation, testKey, []byte("lo")))
-	if m := <-asked; string(m.Data) != "hello" || m.Opcode != session.OpText {
+	if m := receive(t, asked, "question"); string(m.Data) != "hello" || m.Opcode != session.OpText {
 		t.Fatalf("asked about %+v", m)
 	}
 	answers <- Decision{Data: []byte("bye"), Action: session.ActionEdited}
@@ -145,7 +145,7 @@ func TestRelayStreamsMessagesTooLargeToHold(t *testing.T) {
 	}
 	small := frameBytes(true, 0, session.OpText, testKey, []byte("small"))
 	tr.write(t, small)
-	if m := <-asked; string(m.Data) != "small" {
+	if m := receive(t, asked, "question"); string(m.Data) != "small" {
 		t.Fatalf("asked about %q", m.Data)
 	}
 	answers <- Decision{}
@@ -158,7 +158,7 @@ func TestRelaySourceEndsWhileHeld(t *testing.T) {
 	cfg, asked, _ := holding()
 	tr := startRelay(t, 1<<20, cfg)
 	tr.write(t, frameBytes(true, 0, session.OpText, testKey, []byte("held")))
-	<-asked
+	receive(t, asked, "question")
 	tr.write(t, frameBytes(false, 0, session.OpText, testKey, []byte("cut")))
 	tr.stop(t)
 	if m := tr.message(t); m.Action != session.ActionDropped || string(m.Data) != "held" {
@@ -180,10 +180,10 @@ func TestRelayDesyncedContext(t *testing.T) {
 	tr := startRelayTap(t, Config{Limit: 1 << 20, Extensions: ext}, cfg)
 	msgs := compressed(t, true, []byte("first message, compressed"), []byte("first message, compressed again"))
 	tr.write(t, frameBytes(true, 4, session.OpText, testKey, msgs[0]))
-	<-asked
+	receive(t, asked, "question")
 	answers <- Decision{Data: []byte("edited"), Action: session.ActionEdited}
 	tr.write(t, frameBytes(true, 4, session.OpText, testKey, msgs[1]))
-	if m := <-asked; string(m.Data) != "first message, compressed again" {
+	if m := receive(t, asked, "question"); string(m.Data) != "first message, compressed again" {
 		t.Fatalf("asked about %q", m.Data)
 	}
 	answers <- Decision{}
@@ -223,7 +223,7 @@ func TestRelayCloseWaitsBehindHeldMessage(t *testing.T) {
 	ping := frameBytes(true, 0, session.OpPing, testKey, nil)
 	closing := frameBytes(true, 0, session.OpClose, testKey, []byte{3, 232})
 	tr.write(t, held)
-	<-asked
+	receive(t, asked, "question")
 	tr.write(t, closing)
 	tr.write(t, ping)
 	tr.out.waitFor(t, "the ping alone", func(b []byte) bool { return bytes.Equal(b, ping) })

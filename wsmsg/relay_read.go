@@ -35,7 +35,7 @@ type item struct {
 // The tap is this goroutine's until it returns, having closed it. Each
 // hand-over holds handoff, so that once done is closed and handoff taken,
 // no item comes after what out holds (see stopFrames).
-func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{}, handoff *sync.Mutex) {
+func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{}, handoff *sync.Mutex, g *gate) {
 	defer func() {
 		r.catching = false // what Close emits is recorded as is
 		r.tap.Close()
@@ -46,6 +46,9 @@ func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{},
 			r.tap.Close() // what it emits goes with the last bytes
 		}
 		it.msgs, r.caught = r.caught, nil
+		for _, m := range it.msgs {
+			g.took(len(m.Data))
+		}
 		it.undecoded = r.tap.undecoded
 		handoff.Lock()
 		defer handoff.Unlock()
@@ -63,11 +66,15 @@ func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{},
 		return false
 	}
 	feed := func(b []byte) {
+		g.took(len(b))
 		r.count(len(b))
 		r.tap.write(b, false)
 	}
 	var hdr [14]byte
 	for {
+		if !g.wait(br, true, done) {
+			return
+		}
 		n, need := 0, 2
 		for n < need {
 			k, err := br.Read(hdr[n:need])
@@ -79,7 +86,7 @@ func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{},
 			switch {
 			case r.tap.Err() != "":
 				if send(item{raw: bytes.Clone(hdr[:n]), bad: true, end: err != nil}) && err == nil {
-					r.copyRaw(br, send, feed)
+					r.copyRaw(br, send, feed, g, done)
 				}
 				return
 			case err != nil:
@@ -108,6 +115,9 @@ func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{},
 			return
 		}
 		for remain := it.length - uint64(it.payload); remain > 0; {
+			if it.op < session.OpClose && !g.wait(br, false, done) {
+				return
+			}
 			buf := make([]byte, min(remain, 32<<10))
 			k, err := br.Read(buf)
 			feed(buf[:k])
@@ -120,8 +130,11 @@ func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{},
 }
 
 // copyRaw hands over the rest of the source as it comes, unparsed.
-func (r *Relay) copyRaw(br *bufio.Reader, send func(item) bool, feed func([]byte)) {
+func (r *Relay) copyRaw(br *bufio.Reader, send func(item) bool, feed func([]byte), g *gate, done <-chan struct{}) {
 	for {
+		if !g.wait(br, false, done) {
+			return
+		}
 		buf := make([]byte, 32<<10)
 		k, err := br.Read(buf)
 		feed(buf[:k])

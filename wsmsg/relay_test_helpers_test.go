@@ -121,11 +121,21 @@ func startRelay(t *testing.T, limit int, cfg RelayConfig) *testRelay {
 // startRelayTap is startRelay with the tap's Config (Dir, Emit set).
 func startRelayTap(t *testing.T, tc Config, cfg RelayConfig) *testRelay {
 	t.Helper()
+	return startRelayWith(t, tc, cfg, nil)
+}
+
+// startRelayWith is startRelayTap with setup called on the relay before
+// it runs.
+func startRelayWith(t *testing.T, tc Config, cfg RelayConfig, setup func(*Relay)) *testRelay {
+	t.Helper()
 	pr, pw := io.Pipe()
 	tr := &testRelay{in: pw, out: newSink(), msgs: make(chan session.Message, 64), done: make(chan struct{})}
 	tc.Dir, tc.Emit = session.Up, func(m session.Message) { tr.msgs <- m }
 	tap := NewTap(tc)
 	tr.Relay = NewRelay(tap, pr, tr.out, cfg)
+	if setup != nil {
+		setup(tr.Relay)
+	}
 	go func() { tr.Run(context.Background()); close(tr.done) }()
 	t.Cleanup(func() { pw.Close(); tr.stop(t) })
 	return tr
