@@ -158,12 +158,19 @@ func (e *Engine) resolveMessage(id, op string, fn func(p *pendingMessage) (Messa
 // connection closed).
 func (e *Engine) holdMessage(flowID string, m *session.Message, data []byte, base MessageDecision, by string) MessageDecision {
 	now := time.Now()
+	// Since is when siphon received the message, so that one queued
+	// behind another held message shows the same time paused as after;
+	// the timeout runs from the hold.
+	since := now
+	if m.Time != 0 {
+		since = m.Time.Time()
+	}
 	q := &e.msgs
 	q.mu.Lock()
 	q.n++
 	p := &pendingMessage{
 		PausedMessage: PausedMessage{ID: "msg-" + strconv.FormatInt(q.n, 10), FlowID: flowID, Dir: m.Dir, Opcode: m.Opcode,
-			Data: data, Since: now, Deadline: now.Add(e.cfg.Timeout), By: by},
+			Data: data, Since: since, Deadline: now.Add(e.cfg.Timeout), By: by},
 		seq: q.n, base: base, done: make(chan MessageDecision, 1),
 	}
 	q.byID[p.ID] = p

@@ -364,3 +364,22 @@ func TestDocExamplesParse(t *testing.T) {
 		}
 	}
 }
+
+// A paused message's Since is when siphon received it (its Time), so a
+// message that waited behind another held one shows the same time paused
+// as it does once forwarded; its timeout runs from the hold.
+func TestPausedMessageSinceIsItsArrival(t *testing.T) {
+	e, _ := engineWith(t, Config{}, messageRules)
+	f := wsFlowAt("http://chat.test/ws")
+	m := wsMessage(session.Up, "hold two")
+	arrived := time.Now().Add(-time.Minute).Truncate(time.Microsecond)
+	m.Time = session.StampOf(arrived)
+	decideAsync(context.Background(), e, f, m)
+	p := waitMsgs(t, e, 1)[0]
+	if !p.Since.Equal(arrived) {
+		t.Errorf("Since %v, want the message's arrival %v", p.Since, arrived)
+	}
+	if time.Until(p.Deadline) < DefaultTimeout-time.Minute/2 {
+		t.Errorf("Deadline %v runs from the arrival, not the hold", p.Deadline)
+	}
+}
