@@ -188,6 +188,9 @@ func (c *compactor) row(f *Flow, ct ctypes) (_ *compactRow, ok bool) {
 		f.Comment != "" || f.Messages != nil || !bodiesUnloaded(f) || !lightTrailerNil(f.HeadersUnloaded, f.Request.Trailer) {
 		return nil, false
 	}
+	if _, ok := parseID(f.ID); !ok {
+		return nil, false // an odd ID lives in the light Flow (flowid.go)
+	}
 	sh := shapeKey{state: f.State, source: f.Source, kind: f.Kind,
 		method: f.Request.Method, reqProto: f.Request.Proto, listener: f.Listener,
 		clientSNI: f.Client.SNI, clientTLS: f.Client.TLSVersion, clientALPN: f.Client.ALPN, server: f.Server}

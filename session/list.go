@@ -158,7 +158,7 @@ func (mt *matching) prepareAll(ctx context.Context) {
 	for _, e := range mt.s.order {
 		rev := e.version.Load()
 		if f := e.meta.Load(); (f == nil || f.HeadersUnloaded) && (!mt.bodies || mt.s.bodies[e] == nil) {
-			before[e.id] = verdict{e: e, rev: rev}
+			before[e.ID()] = verdict{e: e, rev: rev}
 		}
 	}
 	mt.s.mu.Unlock()
