@@ -43,8 +43,14 @@ func hexDigit(c byte) (byte, bool) {
 	return 0, false
 }
 
-// String returns the ID k stands for.
-func (k idKey) String() string { return hex.EncodeToString(k[:]) }
+// String returns the ID k stands for, in one allocation (hex's
+// EncodeToString takes two: snapshots of compact rows call this for every
+// flow a filter looks at).
+func (k idKey) String() string {
+	var b [2 * len(k)]byte
+	hex.Encode(b[:], k[:])
+	return string(b[:])
+}
 
 // ID returns the flow's ID: built from its key, or, for an odd ID, read
 // from its snapshot (never a compact row then, see above).
