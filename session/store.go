@@ -182,7 +182,7 @@ func (e *entry) snapshotIn(sc *scratch) *Flow {
 	if f := e.meta.Load(); f != nil {
 		return f
 	}
-	return e.row.Load().flowInto(e.ID(), sc)
+	return e.row.Load().flowInto(sc.id(e), sc)
 }
 
 // state is the flow's State, without building a snapshot.
