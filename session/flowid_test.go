@@ -90,3 +90,38 @@ func TestOddAndCanonicalIDs(t *testing.T) {
 	s = openStore(t, path, Options{ReadOnly: true})
 	check(s, "reopened after Delete")
 }
+
+// TestScanSnapshotIDs: a matcher over compact rows sees every flow's ID,
+// IDs it keeps stay right after the scan went on, and the scan does not
+// allocate a string per flow for them.
+func TestScanSnapshotIDs(t *testing.T) {
+	const n = 3000
+	s := openStore(t, filepath.Join(t.TempDir(), "s.db"), Options{})
+	want := make([]string, n)
+	for i := range n {
+		f := smallFlow(i)
+		s.Add(f)
+		want[i] = f.ID
+	}
+	mustFlush(t, s)
+	s.mu.Lock()
+	compact := s.order[n-1].row.Load() != nil && s.order[n-1].meta.Load() == nil
+	s.mu.Unlock()
+	if !compact {
+		t.Fatal("a committed small flow is not a compact row")
+	}
+	var seen []string
+	s.Count(MatcherFunc(func(f *Flow) bool {
+		seen = append(seen, f.ID)
+		return true
+	}))
+	if strings.Join(seen, " ") != strings.Join(want, " ") {
+		t.Fatalf("a matcher over compact rows saw other IDs than the flows'")
+	}
+	allocs := testing.AllocsPerRun(3, func() {
+		s.Count(MatcherFunc(func(*Flow) bool { return true }))
+	})
+	if allocs > n/10 {
+		t.Errorf("counting %d compact flows took %.0f allocations, want at most %d", n, allocs, n/10)
+	}
+}
