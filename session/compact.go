@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"math"
 	"net/http"
 	"unsafe"
@@ -188,6 +189,9 @@ func (c *compactor) row(f *Flow, ct ctypes) (_ *compactRow, ok bool) {
 		f.Comment != "" || f.Messages != nil || !bodiesUnloaded(f) || !lightTrailerNil(f.HeadersUnloaded, f.Request.Trailer) {
 		return nil, false
 	}
+	if _, ok := parseID(f.ID); !ok {
+		return nil, false // an odd ID lives in the light Flow (flowid.go)
+	}
 	sh := shapeKey{state: f.State, source: f.Source, kind: f.Kind,
 		method: f.Request.Method, reqProto: f.Request.Proto, listener: f.Listener,
 		clientSNI: f.Client.SNI, clientTLS: f.Client.TLSVersion, clientALPN: f.Client.ALPN, server: f.Server}
@@ -323,6 +327,29 @@ type scratch struct {
 	f    Flow
 	req  Request
 	resp Response
+	// ids holds the hex IDs of the snapshots built here: a filter over a
+	// million compact rows would otherwise allocate a million 32-byte
+	// strings (83 ms for the filter benchmark became 222 ms). Bytes once
+	// written are never changed; a new chunk is started when one is full,
+	// so an ID a caller keeps stays valid (and keeps its chunk alive:
+	// listed clones the ID of what it keeps).
+	ids []byte
+}
+
+// idChunk is the size of scratch.ids: 1,024 IDs.
+const idChunk = 32 << 10
+
+// id returns the ID e stands for, its bytes in sc.ids.
+func (sc *scratch) id(e *entry) string {
+	if e.odd {
+		return e.ID()
+	}
+	if cap(sc.ids)-len(sc.ids) < 2*len(e.key) {
+		sc.ids = make([]byte, 0, idChunk)
+	}
+	start := len(sc.ids)
+	sc.ids = hex.AppendEncode(sc.ids, e.key[:])
+	return unsafe.String(&sc.ids[start], 2*len(e.key))
 }
 
 // flowInto is flow, built in sc: valid until sc is used again.

@@ -71,7 +71,7 @@ func TestCompactRowIsTheLightSnapshot(t *testing.T) {
 	ct := ctypes{}
 	for name, tc := range compactCases() {
 		f := tc.f.Clone()
-		f.ID, f.Seq = "id-"+name, 42
+		f.ID, f.Seq = newID(), 42
 		stripBodies(f, nil)
 		light := ct.lighten(f)
 		r, ok := c.row(light, nil)
@@ -106,11 +106,11 @@ func TestStoreKeepsPlainFlowsCompact(t *testing.T) {
 	s.Add(b)
 	mustFlush(t, s)
 	s.mu.Lock()
-	ea, eb := s.byID[a.ID], s.byID[b.ID]
+	ea, eb := s.lookupLocked(a.ID), s.lookupLocked(b.ID)
 	s.mu.Unlock()
 	for _, e := range []*entry{ea, eb} {
 		if e.meta.Load() != nil || e.row.Load() == nil {
-			t.Fatalf("flow %s committed: held as a Flow, want a compact row", e.id)
+			t.Fatalf("flow %s committed: held as a Flow, want a compact row", e.ID())
 		}
 	}
 	if got, want := s.Count(MatcherFunc(func(f *Flow) bool { return f.Request.URL == a.Request.URL })), 1; got != want {
@@ -149,7 +149,7 @@ func TestStoreKeepsPlainFlowsCompact(t *testing.T) {
 		t.Errorf("reopened, unmarked compact flow:\n got %+v\nwant %+v", g, a)
 	}
 	ro.mu.Lock()
-	e := ro.byID[a.ID]
+	e := ro.lookupLocked(a.ID)
 	ro.mu.Unlock()
 	if e.meta.Load() != nil {
 		t.Error("a plain flow loaded from the file is held as a Flow, want a compact row")

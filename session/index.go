@@ -26,16 +26,17 @@ func (s *Store) Add(f *Flow) {
 		id = newID()
 	}
 	s.mu.Lock()
-	for s.byID[id] != nil {
+	for s.lookupLocked(id) != nil {
 		id = newID()
 	}
 	s.seq++
 	f.ID, f.Seq = id, s.seq
 	c.ID, c.Seq = id, s.seq
-	e := &entry{id: id, pos: len(s.order)}
+	e := &entry{pos: int32(len(s.order))}
+	e.setID(id)
 	s.setPartsLocked(e, parts)
 	e.meta.Store(c)
-	s.byID[id] = e
+	s.indexLocked(e)
 	s.order = append(s.order, e)
 	s.noteLocked(e)
 	closed := s.closed
@@ -59,7 +60,7 @@ func (s *Store) Update(f *Flow) error {
 		s.mu.Unlock()
 		return fmt.Errorf("update flow %s: %w", f.ID, ErrClosed)
 	}
-	e := s.byID[f.ID]
+	e := s.lookupLocked(f.ID)
 	if e == nil {
 		s.mu.Unlock()
 		return fmt.Errorf("update flow %s: %w", f.ID, ErrNotFound)
@@ -93,16 +94,16 @@ func (s *Store) Delete(ids ...string) error {
 	var missing []string
 	gone := make(map[*entry]bool, len(ids))
 	for _, id := range ids {
-		e := s.byID[id]
+		e := s.lookupLocked(id)
 		if e == nil {
 			missing = append(missing, id)
 			continue
 		}
-		delete(s.byID, id)
+		s.unindexLocked(e)
 		delete(s.bodies, e)
 		gone[e] = true
 		if s.stop != nil {
-			delete(s.pending, id)
+			delete(s.pending, e)
 			s.deletes = append(s.deletes, id)
 		}
 	}
@@ -133,13 +134,14 @@ func (s *Store) Clear() error {
 		s.mu.Unlock()
 		return fmt.Errorf("clear session: %w", ErrClosed)
 	}
-	s.byID = make(map[string]*entry)
+	s.byID = make(map[idKey]*entry)
+	s.oddIDs = nil
 	s.bodies = make(map[*entry]*bodyParts)
 	s.order = nil
 	s.renumberLocked()
 	s.forgetMessagesLocked(nil)
 	if s.stop != nil {
-		s.pending = make(map[string]*entry)
+		s.pending = make(map[*entry]struct{})
 		s.deletes = nil
 		s.clearAll = true
 		s.queued++
@@ -153,7 +155,7 @@ func (s *Store) Clear() error {
 func (s *Store) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.byID)
+	return len(s.byID) + len(s.oddIDs)
 }
 
 // Get returns the flow with the given ID, bodies included: from memory
@@ -161,7 +163,7 @@ func (s *Store) Len() int {
 // is the caller's to modify. It fails with ErrNotFound for an unknown ID.
 func (s *Store) Get(id string) (*Flow, error) {
 	s.mu.Lock()
-	e := s.byID[id]
+	e := s.lookupLocked(id)
 	if e == nil {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("get flow %s: %w", id, ErrNotFound)
@@ -227,7 +229,7 @@ func (s *Store) enqueueLocked(e *entry) {
 	if s.stop == nil || s.closed {
 		return
 	}
-	s.pending[e.id] = e
+	s.pending[e] = struct{}{}
 	s.queued++
 	if len(s.pending) >= s.opts.BatchSize {
 		s.kickWriter()

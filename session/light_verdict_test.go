@@ -20,7 +20,7 @@ func finishedFlow(i int) *Flow {
 func snapshotOf(s *Store, id string) *Flow {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byID[id].snapshot()
+	return s.lookupLocked(id).snapshot()
 }
 
 // hookMatcher needs headers, and calls hook before each match.

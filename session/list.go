@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 )
 
 // List returns up to n flows that m matches, in Seq order, skipping the
@@ -76,6 +77,9 @@ func (s *Store) listed(f *Flow, own bool) (_ *Flow, ok bool) {
 	if !own {
 		f = f.Clone()
 	}
+	// An ID of a snapshot built in scratch memory keeps a chunk of IDs
+	// alive (scratch.id): the caller keeps this one only.
+	f.ID = strings.Clone(f.ID)
 	return f, true
 }
 
@@ -158,7 +162,7 @@ func (mt *matching) prepareAll(ctx context.Context) {
 	for _, e := range mt.s.order {
 		rev := e.version.Load()
 		if f := e.meta.Load(); (f == nil || f.HeadersUnloaded) && (!mt.bodies || mt.s.bodies[e] == nil) {
-			before[e.id] = verdict{e: e, rev: rev}
+			before[e.ID()] = verdict{e: e, rev: rev}
 		}
 	}
 	mt.s.mu.Unlock()

@@ -62,7 +62,7 @@ func inMemory(s *Store, id string) (n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range numParts {
-		if s.bodies[s.byID[id]].get(i).data != nil {
+		if s.bodies[s.lookupLocked(id)].get(i).data != nil {
 			n++
 		}
 	}

@@ -124,7 +124,8 @@ func (res *loadResult) decode(dec *metaDecoder, b *loadBatch) {
 			continue
 		}
 		f.ID, f.Seq = id, b.seqs[i]
-		e := &entry{id: id}
+		e := &entry{}
+		e.setID(id)
 		if r, ok := res.compact.row(f, nil); ok {
 			e.row.Store(r)
 		} else {

@@ -82,7 +82,7 @@ func (s *Store) AddMessage(flowID string, m Message) error {
 		s.mu.Unlock()
 		return fmt.Errorf("add message to flow %s: %w", flowID, ErrClosed)
 	}
-	if s.byID[flowID] == nil {
+	if s.lookupLocked(flowID) == nil {
 		s.mu.Unlock()
 		return fmt.Errorf("add message to flow %s: %w", flowID, ErrNotFound)
 	}

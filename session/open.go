@@ -229,7 +229,7 @@ func newStore(abs string, opts Options, db *sql.DB, read, readMeta *sql.Stmt, lo
 		changed:  make(chan struct{}, 1),
 		kick:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
-		byID:     make(map[string]*entry, len(loaded.entries)),
+		byID:     make(map[idKey]*entry, len(loaded.entries)),
 		bodies:   make(map[*entry]*bodyParts),
 		order:    loaded.entries,
 		seq:      loaded.maxSeq,
@@ -237,8 +237,8 @@ func newStore(abs string, opts Options, db *sql.DB, read, readMeta *sql.Stmt, lo
 	s.writerState.init()
 	s.messageState.init(loaded.msgStats, loaded.msgTable)
 	for i, e := range loaded.entries {
-		s.byID[e.id] = e
-		e.pos = i
+		s.indexLocked(e)
+		e.pos = int32(i)
 	}
 	for _, err := range loaded.skipped {
 		s.report(fmt.Errorf("open session %s: %w", abs, err))

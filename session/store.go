@@ -74,7 +74,9 @@ type Store struct {
 	done     chan struct{} // closed when the writer has exited
 
 	mu   sync.Mutex
-	byID map[string]*entry
+	byID map[idKey]*entry
+	// oddIDs holds the flows whose IDs are not canonical (flowid.go).
+	oddIDs map[string]*entry
 	// order holds the entries in Seq order. It is appended to, or replaced
 	// by a new slice, but never changed in place, so List can range over a
 	// copy of the slice header without holding mu.
@@ -149,8 +151,9 @@ func (p *bodyParts) get(i int) bodyPart {
 // read without mu (through snapshot). The
 // other fields are guarded by Store.mu.
 type entry struct {
-	pos  int // index in Store.order
-	id   string
+	pos  int32 // index in Store.order
+	odd  bool  // the ID is not canonical (flowid.go)
+	key  idKey // the ID's bytes, unless odd
 	meta atomic.Pointer[Flow]
 	// version counts the flow's changes; it is stored after meta, so a
 	// reader that loads version first and meta second never pairs a
@@ -170,7 +173,7 @@ func (e *entry) snapshot() *Flow {
 	if f := e.meta.Load(); f != nil {
 		return f
 	}
-	return e.row.Load().flow(e.id)
+	return e.row.Load().flow(e.ID())
 }
 
 // snapshotIn is snapshot, built in sc when the flow is a compact row: for
@@ -179,7 +182,7 @@ func (e *entry) snapshotIn(sc *scratch) *Flow {
 	if f := e.meta.Load(); f != nil {
 		return f
 	}
-	return e.row.Load().flowInto(e.id, sc)
+	return e.row.Load().flowInto(sc.id(e), sc)
 }
 
 // state is the flow's State, without building a snapshot.
@@ -235,7 +238,7 @@ func (s *Store) noteLocked(e *entry) {
 // starts a new epoch; s.mu is held.
 func (s *Store) renumberLocked() {
 	for i, e := range s.order {
-		e.pos = i
+		e.pos = int32(i)
 	}
 	s.epoch++
 	s.journalBase += uint64(len(s.journal))
@@ -254,7 +257,7 @@ func (s *Store) changesLocked(cursor, epoch uint64) (pos []int, next, nextEpoch 
 	news := s.journal[cursor-s.journalBase:]
 	pos = make([]int, len(news)) // never nil: nil means "look at every flow"
 	for i, e := range news {
-		pos[i] = e.pos
+		pos[i] = int(e.pos)
 	}
 	return pos, next, nextEpoch, true
 }

@@ -435,8 +435,9 @@ func (v *View) Index(id string) int {
 	v.mu.Lock()
 	rows, rev := v.rows, v.reverse
 	v.mu.Unlock()
+	k, ok := parseID(id)
 	for i := range rows {
-		if rows[i].e.id == id {
+		if rows[i].e.hasID(id, k, ok) {
 			return position(i, len(rows), rev)
 		}
 	}

@@ -11,17 +11,17 @@ import (
 
 // writerState is what the index hands the writer; guarded by Store.mu.
 type writerState struct {
-	pending   map[string]*entry // flows changed since the last commit
-	deletes   []string          // IDs to delete from the file
-	clearAll  bool              // delete every row first
-	queued    uint64            // changes queued so far
-	committed uint64            // changes known to be in the file
-	lastErr   error             // of the last commit attempt
-	attempt   chan struct{}     // closed after each commit attempt
+	pending   map[*entry]struct{} // flows changed since the last commit
+	deletes   []string            // IDs to delete from the file
+	clearAll  bool                // delete every row first
+	queued    uint64              // changes queued so far
+	committed uint64              // changes known to be in the file
+	lastErr   error               // of the last commit attempt
+	attempt   chan struct{}       // closed after each commit attempt
 }
 
 func (w *writerState) init() {
-	w.pending = make(map[string]*entry)
+	w.pending = make(map[*entry]struct{})
 	w.attempt = make(chan struct{})
 }
 
@@ -70,11 +70,11 @@ func (s *Store) commit() error {
 		return nil
 	}
 	rows := make([]row, 0, len(s.pending))
-	for _, e := range s.pending {
+	for e := range s.pending {
 		rows = append(rows, row{e: e, meta: e.snapshot(), parts: s.bodies[e], version: e.version.Load()})
 	}
 	deletes, clearAll := s.deletes, s.clearAll
-	s.pending = make(map[string]*entry, len(rows))
+	s.pending = make(map[*entry]struct{}, len(rows))
 	s.deletes, s.clearAll = nil, false
 	msgs := s.takeMessagesLocked()
 	s.mu.Unlock()
@@ -89,8 +89,8 @@ func (s *Store) commit() error {
 		s.clearAll = s.clearAll || clearAll
 		s.deletes = append(deletes, s.deletes...)
 		for _, r := range rows {
-			if s.byID[r.e.id] == r.e && s.pending[r.e.id] == nil {
-				s.pending[r.e.id] = r.e
+			if _, queued := s.pending[r.e]; s.holdsLocked(r.e) && !queued {
+				s.pending[r.e] = struct{}{}
 			}
 		}
 	} else {
@@ -99,7 +99,7 @@ func (s *Store) commit() error {
 			// A finished flow's bodies are in the file now: drop them from
 			// memory, unless the flow changed while we were writing.
 			e := r.e
-			if s.byID[e.id] == e && e.version.Load() == r.version && final(r.meta.State) {
+			if s.holdsLocked(e) && e.version.Load() == r.version && final(r.meta.State) {
 				delete(s.bodies, e)
 				// And its headers: the snapshot goes light (light.go).
 				// Journalled, so that views let go of the heavy one.
@@ -210,18 +210,18 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageB
 			if r.meta.HeadersUnloaded {
 				// A light flow handed back (marked, say): its headers are
 				// only in the file, and the row is rewritten whole.
-				full, err := storedMeta(ctx, tx, r.e.id)
+				full, err := storedMeta(ctx, tx, r.meta.ID)
 				if err != nil {
 					// Only this flow's change is lost (its row stays as it
 					// was); failing the batch would retry it, and every
 					// other flow with it, forever.
-					s.report(fmt.Errorf("save session %s: flow %s kept as stored, this change is not saved: %w", s.path, r.e.id, err))
+					s.report(fmt.Errorf("save session %s: flow %s kept as stored, this change is not saved: %w", s.path, r.meta.ID, err))
 					continue
 				}
 				r.meta = lendHeaders(r.meta, full) // only read, to marshal
 			}
 			if _, err := stmt.ExecContext(ctx, rowArgs(r, &buf)...); err != nil {
-				return fmt.Errorf("save session %s: flow %s: %w", s.path, r.e.id, err)
+				return fmt.Errorf("save session %s: flow %s: %w", s.path, r.meta.ID, err)
 			}
 		}
 	}
