@@ -75,7 +75,7 @@ func runScale(ctx context.Context, e *env, withTUI bool) (measurement, error) {
 		return m, err
 	}
 	defer os.RemoveAll(dir)
-	p, sessionPath, err := startSiphon(e.siphonBin, filepath.Join(dir, "siphon"), e.origin.CAPath)
+	p, sessionPath, err := startSiphon(e.siphonBin, filepath.Join(dir, "siphon"), e.origin.CAPath, viaForward.siphonArgs(e)...)
 	if err != nil {
 		return m, err
 	}
