@@ -24,6 +24,10 @@ const (
 	// paceMaxWait bounds the wait before a request, so that a burst of
 	// calls never leaves an agent waiting for long.
 	paceMaxWait = 2 * time.Second
+	// paceMaxDebt is the most the budget may owe: what paceMaxWait repays.
+	// Without a floor, concurrent callers (or a long busy spell) would run
+	// up a debt that kept every request at the cap for hours.
+	paceMaxDebt = time.Duration(float64(paceMaxWait) * paceShare)
 )
 
 // pacer is the budget of MCP request time. Safe for concurrent use.
@@ -59,10 +63,14 @@ func (p *pacer) wait() time.Duration {
 	return min(time.Duration(float64(-p.budget)/p.share), paceMaxWait)
 }
 
-// debit charges a request that took d.
+// debit charges a request that took d, while the proxy is busy: an idle
+// proxy owes nothing.
 func (p *pacer) debit(d time.Duration) {
+	if !p.busy() {
+		return
+	}
 	p.mu.Lock()
-	p.budget -= min(d, paceMaxDebit)
+	p.budget = max(p.budget-min(d, paceMaxDebit), -paceMaxDebt)
 	p.mu.Unlock()
 }
 

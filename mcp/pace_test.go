@@ -84,3 +84,32 @@ func TestPacerHandler(t *testing.T) {
 		t.Fatalf("a served POST of 1ms: budget %v, want -1ms", p.budget)
 	}
 }
+
+// The debt has a floor and an idle proxy charges nothing, so neither
+// many concurrent callers nor a long spell of calls leave every later
+// request waiting at the cap for long.
+func TestPacerDebtIsBounded(t *testing.T) {
+	now := time.Unix(1000, 0)
+	busy := false
+	p := newPacer(func() bool { return busy })
+	p.now = func() time.Time { return now }
+	for range 1000 { // ten minutes of calls to an idle proxy
+		p.wait()
+		p.debit(20 * time.Millisecond)
+		now = now.Add(600 * time.Millisecond)
+	}
+	busy = true
+	if d := p.wait(); d != 0 {
+		t.Fatalf("after calls to an idle proxy, a busy one makes the next wait %v", d)
+	}
+	for range 1000 { // eight callers at once, each charged its full time
+		p.debit(time.Minute)
+	}
+	if d := p.wait(); d > paceMaxWait {
+		t.Fatalf("wait %v past the cap", d)
+	}
+	now = now.Add(paceMaxWait)
+	if d := p.wait(); d != 0 {
+		t.Fatalf("the debt of a burst outlived one capped wait: %v", d)
+	}
+}

@@ -182,7 +182,7 @@ func capturing(st *session.Store) func() bool {
 		defer mu.Unlock()
 		if now := time.Now(); now.Sub(at) >= window {
 			n := st.Len()
-			busy = n-last >= least*int(now.Sub(at)/window)
+			busy = float64(n-last) >= least*float64(now.Sub(at))/float64(window)
 			last, at = n, now
 		}
 		return busy
