@@ -231,6 +231,9 @@ func (c *compactor) row(f *Flow, ct ctypes) (_ *compactRow, ok bool) {
 		}
 		sh.method, sh.reqProto, sh.respProto = clone(sh.method), clone(sh.reqProto), clone(sh.respProto)
 		sh.reason, sh.listener = clone(sh.reason), clone(sh.listener)
+		sh.reqCT, sh.respCT = clone(sh.reqCT), clone(sh.respCT)
+		sh.clientSNI, sh.clientTLS, sh.clientALPN = clone(sh.clientSNI), clone(sh.clientTLS), clone(sh.clientALPN)
+		sh.server = Peer{Addr: clone(sh.server.Addr), SNI: clone(sh.server.SNI), TLSVersion: clone(sh.server.TLSVersion), ALPN: clone(sh.server.ALPN)}
 		p := &shape{shapeKey: sh, reqHeader: lightHeader(f.HeadersUnloaded, f.Request.Header, ct)}
 		if f.Response != nil {
 			p.respHeader = lightHeader(f.HeadersUnloaded, f.Response.Header, ct)
