@@ -43,28 +43,10 @@ func h2Scenario(key string, conns int) *scenario {
 
 // h2DownloadScenario is one large download over HTTP/2 on both sides.
 func h2DownloadScenario(p plan) *scenario {
-	return &scenario{
-		key: "h2-download", title: fmt.Sprintf("HTTPS h2 %d MiB download (origin h2, client h2)", p.downloadMB),
-		proxies: true, h2Conns: 1,
-		metrics: []metric{
-			{key: "mibps", label: "throughput", unit: "MiB/s", prec: 0, vs: ratio,
-				targets: []target{timesOf(0.3, direct)}},
-			{key: "rss", label: "proxy peak RSS", unit: "MiB", prec: 1, peak: true,
-				targets: []target{below(100, "MiB")}},
-			cpuMetric,
-		},
-		run: func(ctx context.Context, e *env, l *leg, rep int) (measurement, error) {
-			size := int64(e.plan.downloadMB) << 20
-			r, err := load.Run(ctx, l.target, load.Config{URL: fmt.Sprintf("%s/big?mb=%d", e.origin.H2URL, e.plan.downloadMB),
-				Concurrency: 1, MaxRequests: 1, WantBytes: size, HTTP2: true})
-			if err != nil {
-				return measurement{}, err
-			}
-			m := fromResult(r)
-			m.values["mibps"] = r.MiBps()
-			return m, nil
-		},
-	}
+	sc := downloadScenario(p, true)
+	sc.key, sc.title = "h2-download", fmt.Sprintf("HTTPS h2 %d MiB download (origin h2, client h2)", p.downloadMB)
+	sc.h2Conns = 1
+	return sc
 }
 
 // h2Check says, for an HTTP/2 scenario, which protocols the answers came

@@ -67,7 +67,7 @@ func scenarios(p plan) []*scenario {
 		loadScenario("https-new", "HTTPS new connection per request", true, true, 0,
 			timesOf(0.3, direct), timesOf(2, mitmdump)),
 		hostsScenario(),
-		downloadScenario(p),
+		downloadScenario(p, false),
 		h2DownloadScenario(p),
 		sseScenario(),
 		echoScenario(),
@@ -149,8 +149,13 @@ func hostsScenario() *scenario {
 	}
 }
 
-// downloadScenario is one large HTTPS download through the MITM.
-func downloadScenario(p plan) *scenario {
+// downloadScenario is one large HTTPS download through the MITM, over
+// HTTP/2 on both sides with h2.
+func downloadScenario(p plan, h2 bool) *scenario {
+	originURL := func(e *env) string { return e.origin.HTTPSURL }
+	if h2 {
+		originURL = func(e *env) string { return e.origin.H2URL }
+	}
 	return &scenario{
 		key: "download", title: fmt.Sprintf("HTTPS %d MiB download (MITM)", p.downloadMB), proxies: true,
 		metrics: []metric{
@@ -162,8 +167,8 @@ func downloadScenario(p plan) *scenario {
 		},
 		run: func(ctx context.Context, e *env, l *leg, rep int) (measurement, error) {
 			size := int64(e.plan.downloadMB) << 20
-			r, err := load.Run(ctx, l.target, load.Config{URL: fmt.Sprintf("%s/big?mb=%d", e.origin.HTTPSURL, e.plan.downloadMB),
-				Concurrency: 1, MaxRequests: 1, WantBytes: size})
+			r, err := load.Run(ctx, l.target, load.Config{URL: fmt.Sprintf("%s/big?mb=%d", originURL(e), e.plan.downloadMB),
+				Concurrency: 1, MaxRequests: 1, WantBytes: size, HTTP2: h2})
 			if err != nil {
 				return measurement{}, err
 			}
