@@ -2,8 +2,6 @@ package mitm
 
 import (
 	"bufio"
-	"crypto/sha1"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -39,9 +38,8 @@ func TestWebSocketEndsWhenClientLeavesFirst(t *testing.T) {
 				if err != nil {
 					return
 				}
-				h := sha1.Sum([]byte(req.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 				fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
-					base64.StdEncoding.EncodeToString(h[:]))
+					testutil.WSAccept(req.Header.Get("Sec-WebSocket-Key")))
 				io.Copy(io.Discard, br)
 				<-release // keeps its end open after the EOF
 			}()

@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +13,7 @@ import (
 	"time"
 
 	"github.com/siphonproxy/siphon/intercept"
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -45,9 +43,8 @@ func rawWSOrigin(t *testing.T) (addr string, got <-chan []byte) {
 					ch <- nil
 					return
 				}
-				h := sha1.Sum([]byte(req.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 				fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n",
-					base64.StdEncoding.EncodeToString(h[:]))
+					testutil.WSAccept(req.Header.Get("Sec-WebSocket-Key")))
 				if ext := req.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
 					io.WriteString(c, "Sec-WebSocket-Extensions: "+ext+"\r\n")
 				}
@@ -58,39 +55,6 @@ func rawWSOrigin(t *testing.T) (addr string, got <-chan []byte) {
 		}
 	}()
 	return l.Addr().String(), ch
-}
-
-// clientFrame builds one client frame, masked unless unmasked.
-func clientFrame(fin, rsv1 bool, op byte, payload []byte, unmasked bool) []byte {
-	b0 := op
-	if fin {
-		b0 |= 0x80
-	}
-	if rsv1 {
-		b0 |= 0x40
-	}
-	var mask byte = 0x80
-	if unmasked {
-		mask = 0
-	}
-	out := []byte{b0}
-	switch n := len(payload); {
-	case n < 126:
-		out = append(out, mask|byte(n))
-	case n < 1<<16:
-		out = binary.BigEndian.AppendUint16(append(out, mask|126), uint16(n))
-	default:
-		out = binary.BigEndian.AppendUint64(append(out, mask|127), uint64(n))
-	}
-	if unmasked {
-		return append(out, payload...)
-	}
-	key := []byte{0x12, 0x34, 0x56, 0x78}
-	out = append(out, key...)
-	for i, c := range payload {
-		out = append(out, c^key[i&3])
-	}
-	return out
 }
 
 // bomb is one compressed message that inflates to n zero bytes.
@@ -117,19 +81,19 @@ func TestWebSocketBadInputWithMessageRules(t *testing.T) {
   rewrite: {messages: {body-replace: [{regex: never seen, replace: x}]}}
 `)
 	tp := startProxy(t, Config{Decider: e, BodyLimit: 4 << 10})
-	hello := clientFrame(true, false, 1, []byte("hello"), false)
+	hello := testutil.WSClientFrame(true, false, 1, []byte("hello"), false)
 	cases := []struct {
 		name, ext string
 		frames    []byte
 		note      string
 	}{
-		{name: "opcode", frames: clientFrame(true, false, 3, []byte("x"), false), note: "bad opcode 3"},
-		{name: "unmasked", frames: clientFrame(true, false, 1, []byte("plain"), true), note: "unmasked client frame"},
-		{name: "bigping", frames: clientFrame(true, false, 9, bytes.Repeat([]byte("p"), 126), false), note: "oversized control frame"},
-		{name: "fragping", frames: clientFrame(false, false, 9, []byte("p"), false), note: "fragmented control frame"},
-		{name: "utf8", frames: clientFrame(true, false, 1, []byte("bad \xff\xfe text"), false), note: "not valid UTF-8"},
-		{name: "bomb", ext: "permessage-deflate", frames: clientFrame(true, true, 2, bomb(96<<20), false), note: "deflate bomb"},
-		{name: "cut", frames: clientFrame(true, false, 2, []byte("cut short"), false)[:8], note: "ended before the message's last frame"},
+		{name: "opcode", frames: testutil.WSClientFrame(true, false, 3, []byte("x"), false), note: "bad opcode 3"},
+		{name: "unmasked", frames: testutil.WSClientFrame(true, false, 1, []byte("plain"), true), note: "unmasked client frame"},
+		{name: "bigping", frames: testutil.WSClientFrame(true, false, 9, bytes.Repeat([]byte("p"), 126), false), note: "oversized control frame"},
+		{name: "fragping", frames: testutil.WSClientFrame(false, false, 9, []byte("p"), false), note: "fragmented control frame"},
+		{name: "utf8", frames: testutil.WSClientFrame(true, false, 1, []byte("bad \xff\xfe text"), false), note: "not valid UTF-8"},
+		{name: "bomb", ext: "permessage-deflate", frames: testutil.WSClientFrame(true, true, 2, bomb(96<<20), false), note: "deflate bomb"},
+		{name: "cut", frames: testutil.WSClientFrame(true, false, 2, []byte("cut short"), false)[:8], note: "ended before the message's last frame"},
 	}
 	for _, tc := range cases {
 		conn, err := net.Dial("tcp", tp.addr)

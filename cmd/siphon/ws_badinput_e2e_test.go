@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siphonproxy/siphon/internal/testutil"
 	"github.com/siphonproxy/siphon/session"
 )
 
@@ -58,51 +56,13 @@ func (o *rawWSOrigin) serve(c net.Conn) {
 		o.got <- nil
 		return
 	}
-	fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n", acceptKey(req.Header.Get("Sec-WebSocket-Key")))
+	fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n", testutil.WSAccept(req.Header.Get("Sec-WebSocket-Key")))
 	if ext := req.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
 		io.WriteString(c, "Sec-WebSocket-Extensions: "+ext+"\r\n")
 	}
 	io.WriteString(c, "\r\n")
 	b, _ := io.ReadAll(br)
 	o.got <- b
-}
-
-func acceptKey(key string) string {
-	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	return base64.StdEncoding.EncodeToString(h[:])
-}
-
-// rawFrame builds one client frame; masked unless unmasked is set.
-func rawFrame(fin, rsv1 bool, op byte, payload []byte, unmasked bool) []byte {
-	b0 := op
-	if fin {
-		b0 |= 0x80
-	}
-	if rsv1 {
-		b0 |= 0x40
-	}
-	out := []byte{b0}
-	var mask byte = 0x80
-	if unmasked {
-		mask = 0
-	}
-	switch n := len(payload); {
-	case n < 126:
-		out = append(out, mask|byte(n))
-	case n < 1<<16:
-		out = binary.BigEndian.AppendUint16(append(out, mask|126), uint16(n))
-	default:
-		out = binary.BigEndian.AppendUint64(append(out, mask|127), uint64(n))
-	}
-	if unmasked {
-		return append(out, payload...)
-	}
-	key := []byte{0x12, 0x34, 0x56, 0x78}
-	out = append(out, key...)
-	for i, c := range payload {
-		out = append(out, c^key[i&3])
-	}
-	return out
 }
 
 // deflateBomb is one compressed message whose payload inflates to n zero
@@ -142,7 +102,7 @@ func peakRSS(pid int) int64 {
 func TestWebSocketBadInputRelayedAndNoted(t *testing.T) {
 	origin := startRawWSOrigin(t)
 	c := startDump(t, "", "--body-limit", "4KiB")
-	hello := rawFrame(true, false, 1, []byte("hello"), false)
+	hello := testutil.WSClientFrame(true, false, 1, []byte("hello"), false)
 	cases := []struct {
 		name   string
 		ext    string // the extensions asked for and accepted
@@ -150,15 +110,15 @@ func TestWebSocketBadInputRelayedAndNoted(t *testing.T) {
 		note   string // in the last message's note
 		size   int64  // of the last message, when checked
 	}{
-		{name: "opcode", frames: rawFrame(true, false, 3, []byte("x"), false), note: "bad opcode 3"},
-		{name: "unmasked", frames: rawFrame(true, false, 1, []byte("plain"), true), note: "unmasked client frame"},
-		{name: "bigping", frames: rawFrame(true, false, 9, bytes.Repeat([]byte("p"), 126), false), note: "oversized control frame"},
-		{name: "fragping", frames: rawFrame(false, false, 9, []byte("p"), false), note: "fragmented control frame"},
-		{name: "utf8", frames: rawFrame(true, false, 1, []byte("bad \xff\xfe text"), false), note: "not valid UTF-8"},
-		{name: "bomb", ext: "permessage-deflate", frames: rawFrame(true, true, 2, deflateBomb(t, 128<<20), false), note: "deflate bomb"},
+		{name: "opcode", frames: testutil.WSClientFrame(true, false, 3, []byte("x"), false), note: "bad opcode 3"},
+		{name: "unmasked", frames: testutil.WSClientFrame(true, false, 1, []byte("plain"), true), note: "unmasked client frame"},
+		{name: "bigping", frames: testutil.WSClientFrame(true, false, 9, bytes.Repeat([]byte("p"), 126), false), note: "oversized control frame"},
+		{name: "fragping", frames: testutil.WSClientFrame(false, false, 9, []byte("p"), false), note: "fragmented control frame"},
+		{name: "utf8", frames: testutil.WSClientFrame(true, false, 1, []byte("bad \xff\xfe text"), false), note: "not valid UTF-8"},
+		{name: "bomb", ext: "permessage-deflate", frames: testutil.WSClientFrame(true, true, 2, deflateBomb(t, 128<<20), false), note: "deflate bomb"},
 		// An extensions header siphon cannot read: the compressed message
 		// is kept as sent, and the flow says why first.
-		{name: "badext", ext: "permessage-deflate; server_max_window_bits=99", frames: rawFrame(true, true, 2, deflateBomb(t, 1<<20), false), note: "compressed by an extension siphon does not decode"},
+		{name: "badext", ext: "permessage-deflate; server_max_window_bits=99", frames: testutil.WSClientFrame(true, true, 2, deflateBomb(t, 1<<20), false), note: "compressed by an extension siphon does not decode"},
 	}
 	for _, tc := range cases {
 		conn, err := net.Dial("tcp", c.addr)
