@@ -102,16 +102,11 @@ func firstEvent(ctx context.Context, c *http.Client, u string, events int) (time
 // Echo opens one WebSocket to u (ws:// or wss://) and measures n round
 // trips of a size-byte binary message, each checked against what was sent.
 func Echo(ctx context.Context, t Target, u string, n, size int) (*Result, error) {
-	tr := t.transport(true, 1, "")
-	defer tr.CloseIdleConnections()
-	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{
-		HTTPClient:      &http.Client{Transport: tr},
-		CompressionMode: websocket.CompressionDisabled,
-	})
+	c, closeWS, err := dialWS(ctx, t, u)
 	if err != nil {
-		return nil, fmt.Errorf("websocket dial %s: %w", u, err)
+		return nil, err
 	}
-	defer c.CloseNow()
+	defer closeWS()
 	msg := bytes.Repeat([]byte{'w'}, size)
 	res := &Result{}
 	start := time.Now()
@@ -138,4 +133,19 @@ func Echo(ctx context.Context, t Target, u string, n, size int) (*Result, error)
 	res.finish()
 	c.Close(websocket.StatusNormalClosure, "done")
 	return res, nil
+}
+
+// dialWS opens one uncompressed WebSocket to u through t; done closes it
+// and the transport's idle connections.
+func dialWS(ctx context.Context, t Target, u string) (c *websocket.Conn, done func(), err error) {
+	tr := t.transport(true, 1, "")
+	c, _, err = websocket.Dial(ctx, u, &websocket.DialOptions{
+		HTTPClient:      &http.Client{Transport: tr},
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		tr.CloseIdleConnections()
+		return nil, nil, fmt.Errorf("websocket dial %s: %w", u, err)
+	}
+	return c, func() { c.CloseNow(); tr.CloseIdleConnections() }, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/coder/websocket"
@@ -17,16 +16,11 @@ import (
 // out of order, of the wrong size, or a stream that ends early is an
 // error.
 func Stream(ctx context.Context, t Target, u string, n, size int) (*Result, error) {
-	tr := t.transport(true, 1, "")
-	defer tr.CloseIdleConnections()
-	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{
-		HTTPClient:      &http.Client{Transport: tr},
-		CompressionMode: websocket.CompressionDisabled,
-	})
+	c, closeWS, err := dialWS(ctx, t, u)
 	if err != nil {
-		return nil, fmt.Errorf("websocket dial %s: %w", u, err)
+		return nil, err
 	}
-	defer c.CloseNow()
+	defer closeWS()
 	c.SetReadLimit(int64(size) + 1)
 	res := &Result{}
 	var first time.Time
