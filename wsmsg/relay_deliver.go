@@ -24,7 +24,7 @@ func notDelivered(m session.Message) session.Message {
 // failed write ends the relay: what waits is recorded as not delivered.
 func (r *Relay) send(s *frames, b []byte, atBoundary bool, msgs ...session.Message) {
 	if s.gone {
-		r.recordSent(false, msgs...)
+		r.recordUndelivered(msgs...)
 		return
 	}
 	if r.write(b, atBoundary, msgs...) != nil {
@@ -32,13 +32,11 @@ func (r *Relay) send(s *frames, b []byte, atBoundary bool, msgs ...session.Messa
 	}
 }
 
-// recordSent records msgs, as not delivered unless sent.
-func (r *Relay) recordSent(sent bool, msgs ...session.Message) {
+// recordUndelivered records msgs, which were never written, as not
+// delivered.
+func (r *Relay) recordUndelivered(msgs ...session.Message) {
 	for _, m := range msgs {
-		if !sent {
-			m = notDelivered(m)
-		}
-		r.cfg.Record(m)
+		r.cfg.Record(notDelivered(m))
 	}
 }
 

@@ -162,7 +162,7 @@ func (r *Relay) stopFrames(items <-chan item, done chan struct{}, handoff *sync.
 	for {
 		select {
 		case it := <-items:
-			r.recordSent(false, it.msgs...)
+			r.recordUndelivered(it.msgs...)
 		default:
 			return
 		}

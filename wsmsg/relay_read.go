@@ -62,7 +62,7 @@ func (r *Relay) readFrames(src io.Reader, out chan<- item, done <-chan struct{},
 			}
 		}
 		// The relay stopped (its destination failed): never sent.
-		r.recordSent(false, it.msgs...)
+		r.recordUndelivered(it.msgs...)
 		return false
 	}
 	feed := func(b []byte) {
