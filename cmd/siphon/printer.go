@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/siphonproxy/siphon/grpcmsg"
 	"github.com/siphonproxy/siphon/session"
@@ -19,7 +20,7 @@ import (
 // (and, with messages set, a line for each WebSocket message as it
 // passes, tagged with its flow; see AddMessage).
 // Printing happens on its own goroutine so a slow terminal never holds up
-// the proxy.
+// the proxy, in batches (see printHold).
 type printer struct {
 	store  *session.Store
 	filter session.Matcher
@@ -31,17 +32,29 @@ type printer struct {
 	// the line instead, read from the store on the printing goroutine.
 	messages bool
 
-	mu     sync.Mutex
-	lines  []printed
-	ws     map[string]*liveWS // open WebSocket flows, with messages set
-	wake   chan struct{}
-	closed bool
-	done   chan struct{}
+	// hold is how long the printing goroutine lets lines gather after
+	// the first of a batch: printHold, shorter in tests.
+	hold time.Duration
+
+	mu      sync.Mutex
+	lines   []printed
+	ws      map[string]*liveWS // open WebSocket flows, with messages set
+	wake    chan struct{}
+	closed  bool
+	closing chan struct{} // closed by close: a batch held is printed at once
+	done    chan struct{}
 }
 
+// printHold is how long a line may wait for others to be printed with
+// it. One write (and one wake of the printing goroutine) per flow cost a
+// system call and a thread wake-up per request under load; a batch every
+// printHold costs one, and someone watching still sees each line within
+// about a tenth of a second.
+const printHold = 50 * time.Millisecond
+
 func newPrinter(store *session.Store, m session.Matcher, w io.Writer) *printer {
-	p := &printer{store: store, filter: m, out: bufio.NewWriter(w), format: formatFlow, ws: map[string]*liveWS{},
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &printer{store: store, filter: m, out: bufio.NewWriterSize(w, 64<<10), format: formatFlow, ws: map[string]*liveWS{},
+		hold: printHold, wake: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
 	go p.loop()
 	return p
 }
@@ -97,7 +110,8 @@ func (p *printer) maybePrint(f *session.Flow) {
 	p.signal()
 }
 
-// signal wakes the printing goroutine.
+// signal wakes the printing goroutine, unless it is already awake or
+// holding a batch: then the lines wait for that batch or the next.
 func (p *printer) signal() {
 	select {
 	case p.wake <- struct{}{}:
@@ -118,8 +132,16 @@ type printed struct {
 
 func (p *printer) loop() {
 	defer close(p.done)
+	hold := time.NewTimer(time.Hour) // set for each batch below
+	hold.Stop()
 	for {
 		<-p.wake
+		hold.Reset(p.hold)
+		select {
+		case <-hold.C:
+		case <-p.closing:
+			hold.Stop()
+		}
 		p.mu.Lock()
 		lines, closed := p.lines, p.closed
 		p.lines = nil
@@ -153,10 +175,8 @@ func (p *printer) close() {
 	p.closed = true
 	p.mu.Unlock()
 	if !already {
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
+		close(p.closing)
+		p.signal()
 	}
 	<-p.done
 }
