@@ -103,6 +103,9 @@ type Config struct {
 	// first bytes in its tunnel; zero means sniffWait. Tests shorten them.
 	handshakeIdle time.Duration
 	sniffWait     time.Duration
+	// h1Idle is how long siphon's own HTTP/1.1 client keeps an unused
+	// origin connection; zero means h1IdleTimeout. Tests shorten it.
+	h1Idle time.Duration
 }
 
 var errShutdown = errors.New("siphon is shutting down")
@@ -115,6 +118,7 @@ type Proxy struct {
 	cfg       Config
 	mp        *martian.Proxy
 	transport *http.Transport
+	h1        *h1Pool // bodiless plain-HTTP requests (see h1Pool)
 	rt        *tracedTransport
 	inner     *chanListener
 	// h2 serves client connections that negotiated HTTP/2, handed to it
@@ -216,6 +220,7 @@ func New(cfg Config) (*Proxy, error) {
 	// window stays Go's 1 GiB, so that streams of clients sharing a pooled
 	// origin connection do not wait on each other's unread data.
 	p.transport.HTTP2 = &http.HTTP2Config{MaxReceiveBufferPerStream: 8 << 20}
+	p.h1 = newH1Pool(cfg.DialContext, cfg.h1Idle)
 	p.rt = &tracedTransport{base: p.transport, p: p}
 	p.h2 = p.newStreamServer(log)
 	p.mp = martian.NewProxy()
@@ -313,6 +318,7 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 		<-p.closed
 	}
 	p.transport.CloseIdleConnections()
+	p.h1.close()
 	return err
 }
 

@@ -37,8 +37,17 @@ func (t *tracedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return settleAfter(req, res), nil
 	}
 	up, watch := t.p.watchClient(req)
-	ctx := httptrace.WithClientTrace(up, rec.trace())
-	res, err := t.base.RoundTrip(req.WithContext(ctx))
+	var (
+		ctx = up
+		res *http.Response
+		err error
+	)
+	if t.p.h1Eligible(req) {
+		res, err = t.p.h1.roundTrip(ctx, req, rec)
+	} else {
+		ctx = httptrace.WithClientTrace(up, rec.trace())
+		res, err = t.base.RoundTrip(req.WithContext(ctx))
+	}
 	watch.end()
 	if err == nil && errors.Is(context.Cause(ctx), errClientGone) {
 		// The response raced the hang-up: Go's transport returns one that
@@ -90,15 +99,24 @@ func (r *record) trace() *httptrace.ClientTrace {
 		TLSHandshakeDone: func(tls.ConnectionState, error) {
 			r.stamp(func(t *session.Timings, n session.Stamp) { t.TLSDone = n })
 		},
-		GotConn: func(info httptrace.GotConnInfo) {
-			addr := info.Conn.RemoteAddr().String()
-			r.touch(func(f *session.Flow) { f.Server.Addr = addr })
-		},
-		WroteRequest: func(httptrace.WroteRequestInfo) {
-			r.stamp(func(t *session.Timings, n session.Stamp) { t.RequestSent = n })
-		},
-		GotFirstResponseByte: func() { r.stamp(func(t *session.Timings, n session.Stamp) { t.FirstByte = n }) },
+		GotConn:              func(info httptrace.GotConnInfo) { r.gotConn(info.Conn) },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { r.stampRequestSent() },
+		GotFirstResponseByte: r.stampFirstByte,
 	}
+}
+
+// gotConn notes the origin connection the request goes on.
+func (r *record) gotConn(c net.Conn) {
+	addr := c.RemoteAddr().String()
+	r.touch(func(f *session.Flow) { f.Server.Addr = addr })
+}
+
+func (r *record) stampRequestSent() {
+	r.stamp(func(t *session.Timings, n session.Stamp) { t.RequestSent = n })
+}
+
+func (r *record) stampFirstByte() {
+	r.stamp(func(t *session.Timings, n session.Stamp) { t.FirstByte = n })
 }
 
 // stamp sets one of the flow's timings to now, without publishing (see
