@@ -33,7 +33,7 @@ import (
 // answers before the final one are skipped (a 101 becomes the upgraded
 // connection), the head with them capped at h1MaxHead bytes; at most h1MaxIdlePerHost idle connections per origin and
 // h1MaxIdle in all, each closed after h1IdleTimeout unused; an idle
-// connection the origin closed or wrote to is not used (see idleUsable).
+// connection the origin closed or wrote to is not used (see idleCheck).
 type h1Pool struct {
 	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
 	idleTimeout time.Duration
@@ -61,6 +61,7 @@ type h1Conn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	addr   string
+	check  *idleCheck
 	reused bool
 	idleAt time.Time
 }
@@ -216,7 +217,7 @@ func (h *h1Pool) get(ctx context.Context, addr string, rec *record) (*h1Conn, er
 		conns[len(conns)-1] = nil
 		h.idle[addr] = conns[:len(conns)-1]
 		h.nIdle--
-		if time.Since(c.idleAt) > h.idleTimeout || c.br.Buffered() > 0 || !idleUsable(c.conn) {
+		if time.Since(c.idleAt) > h.idleTimeout || c.br.Buffered() > 0 || !c.check.ok() {
 			// Stale, or the origin sent something unasked: not a
 			// connection to send a request on.
 			c.conn.Close()
@@ -235,7 +236,7 @@ func (h *h1Pool) get(ctx context.Context, addr string, rec *record) (*h1Conn, er
 		return nil, err
 	}
 	rec.gotConn(conn)
-	c := &h1Conn{conn: conn, lim: limitedConn{Conn: conn}, bw: bufio.NewWriter(conn), addr: addr}
+	c := &h1Conn{conn: conn, lim: limitedConn{Conn: conn}, bw: bufio.NewWriter(conn), addr: addr, check: newIdleCheck(conn)}
 	c.br = bufio.NewReader(&c.lim)
 	return c, nil
 }

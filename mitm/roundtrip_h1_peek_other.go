@@ -4,6 +4,11 @@ package mitm
 
 import "net"
 
-// idleUsable cannot tell here: a request on a connection the origin
-// closed while it was idle is sent again when it may be (see h1Pool).
-func idleUsable(net.Conn) bool { return true }
+// idleCheck cannot tell here whether the origin closed an idle
+// connection: a request that fails on one is sent again when it may be
+// (see h1Pool).
+type idleCheck struct{}
+
+func newIdleCheck(net.Conn) *idleCheck { return &idleCheck{} }
+
+func (*idleCheck) ok() bool { return true }

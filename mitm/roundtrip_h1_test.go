@@ -18,7 +18,8 @@ import (
 // scriptedOrigin is a raw HTTP/1.1 origin: serve runs for each request
 // read, with the number of the connection it came on (from 1) and of the
 // request on it; it writes the answer by hand and reports whether the
-// connection stays open.
+// connection stays open. closed, when not nil, receives the number of
+// each connection once it is closed.
 type scriptedOrigin struct {
 	l     net.Listener
 	mu    sync.Mutex
@@ -26,7 +27,7 @@ type scriptedOrigin struct {
 	wg    sync.WaitGroup
 }
 
-func newScriptedOrigin(t *testing.T, serve func(w *bufio.Writer, req *http.Request, conn, n int) bool) *scriptedOrigin {
+func newScriptedOrigin(t *testing.T, closed chan<- int, serve func(w *bufio.Writer, req *http.Request, conn, n int) bool) *scriptedOrigin {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,7 +46,12 @@ func newScriptedOrigin(t *testing.T, serve func(w *bufio.Writer, req *http.Reque
 			num := o.conns
 			o.mu.Unlock()
 			o.wg.Go(func() {
-				defer c.Close()
+				defer func() {
+					c.Close()
+					if closed != nil {
+						closed <- num
+					}
+				}()
 				br, bw := bufio.NewReader(c), bufio.NewWriter(c)
 				for n := 1; n <= 100; n++ {
 					req, err := http.ReadRequest(br)
@@ -103,7 +109,7 @@ func proxyGet(t *testing.T, tp *testProxy, method, url string) (int, string) {
 // not the response; a head (1xx answers included) over 10 MiB fails the
 // flow, as Go's transport does.
 func TestInformationalAnswersSkipped(t *testing.T) {
-	origin := newScriptedOrigin(t, func(w *bufio.Writer, req *http.Request, _, _ int) bool {
+	origin := newScriptedOrigin(t, nil, func(w *bufio.Writer, req *http.Request, _, _ int) bool {
 		for range 7 {
 			w.WriteString("HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n")
 		}
@@ -143,9 +149,8 @@ func TestInformationalAnswersSkipped(t *testing.T) {
 // costs the next request nothing, whatever its method.
 func TestIdleConnectionClosedByOrigin(t *testing.T) {
 	closed := make(chan int, 10)
-	origin := newScriptedOrigin(t, func(w *bufio.Writer, req *http.Request, conn, n int) bool {
+	origin := newScriptedOrigin(t, closed, func(w *bufio.Writer, req *http.Request, conn, n int) bool {
 		w.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		closed <- conn
 		return false // closed without a Connection: close
 	})
 	for _, tc := range ownAndTransport {
@@ -184,7 +189,7 @@ func TestIdleOriginConnectionsClosed(t *testing.T) {
 // for the next request; one that says Connection: close, or has no length,
 // does not.
 func TestOriginConnectionsReused(t *testing.T) {
-	origin := newScriptedOrigin(t, func(w *bufio.Writer, req *http.Request, conn, n int) bool {
+	origin := newScriptedOrigin(t, nil, func(w *bufio.Writer, req *http.Request, conn, n int) bool {
 		switch req.URL.Path {
 		case "/close":
 			w.WriteString("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
