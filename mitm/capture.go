@@ -41,6 +41,9 @@ type record struct {
 	// published is how much of the stream's body publishGrowth last
 	// scheduled for publication.
 	published int64
+	// held, when set, takes the final snapshot until the response is
+	// written to the client (see heldFlows).
+	held *heldFlows
 }
 
 func newRecord(out Recorder, f *session.Flow) *record {
@@ -156,35 +159,47 @@ func (r *record) finish(err *session.Error) { r.finishWith(nil, err) }
 // finishWith applies fn (when not nil) and completes the flow as finish
 // does, publishing both as one snapshot.
 func (r *record) finishWith(fn func(f *session.Flow), err *session.Error) {
-	r.update(func(f *session.Flow) {
-		if fn != nil {
-			fn(f)
+	r.mu.Lock()
+	if r.final {
+		r.mu.Unlock()
+		return
+	}
+	f := r.f
+	if fn != nil {
+		fn(f)
+	}
+	if r.later != nil {
+		r.later.Stop()
+	}
+	if r.growth != nil {
+		r.growth.Stop()
+	}
+	f.Timings.Complete = session.Now()
+	if r.reqBody != nil {
+		body := r.reqBody.captured()
+		if f.Original != nil {
+			f.Original.Body = body
 		}
-		if r.later != nil {
-			r.later.Stop()
+		if !r.ownBody {
+			f.Request.Body = body
 		}
-		if r.growth != nil {
-			r.growth.Stop()
-		}
-		f.Timings.Complete = session.Now()
-		if r.reqBody != nil {
-			body := r.reqBody.captured()
-			if f.Original != nil {
-				f.Original.Body = body
-			}
-			if !r.ownBody {
-				f.Request.Body = body
-			}
-		}
-		if f.Err == nil {
-			f.Err = err
-		}
-		f.State = session.Done
-		if f.Err != nil {
-			f.State = session.Failed
-		}
-		r.final = true
-	})
+	}
+	if f.Err == nil {
+		f.Err = err
+	}
+	f.State = session.Done
+	if f.Err != nil {
+		f.State = session.Failed
+	}
+	r.final = true
+	h := r.held
+	if h == nil {
+		r.out.Update(f)
+	}
+	r.mu.Unlock()
+	if h != nil && !h.hold(r) {
+		r.publishHeld()
+	}
 }
 
 func snapshotRequest(req *http.Request) *session.Request {

@@ -104,9 +104,12 @@ type clientConn struct {
 	up       context.Context // see upstreamContext
 	upCancel context.CancelCauseFunc
 	watches  watchClock // see clientWatch
+	held     heldFlows  // flows published once their response is written
 }
 
 func (c *clientConn) Read(b []byte) (int, error) {
+	// Whatever the last response left held is written by now.
+	c.held.release(false)
 	if c.detached.Load() {
 		return 0, io.EOF
 	}
@@ -186,6 +189,7 @@ func (c *clientConn) SetDeadline(t time.Time) error {
 // Close answers a request martian could not parse before closing: martian
 // drops such connections silently, and the user should see why.
 func (c *clientConn) Close() error {
+	c.held.release(true)
 	if c.detached.Load() {
 		return nil
 	}
@@ -236,6 +240,7 @@ func (c *clientConn) rejectUnparsed(head []byte, tooLarge bool) {
 // this one into a dead end.
 func (c *clientConn) detach(conn net.Conn, buffered []byte) *clientConn {
 	c.detached.Store(true)
+	c.held.release(true)
 	n := &clientConn{Conn: conn, state: c.state, proxy: c.proxy, prefix: buffered}
 	c.state.mu.Lock()
 	c.state.current = n

@@ -40,7 +40,11 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if rec == nil || rec.done() {
 		return nil
 	}
-	if !p.responseStep(martianFront{p: p, ctx: ctx, cc: p.connOf(req)}, res, rec) {
+	cc := p.connOf(req)
+	if cc != nil {
+		rec.holdFinal(&cc.held)
+	}
+	if !p.responseStep(martianFront{p: p, ctx: ctx, cc: cc}, res, rec) {
 		return nil
 	}
 	switch {
