@@ -279,18 +279,23 @@ func (h *h1Pool) put(c *h1Conn) {
 }
 
 // closeStale closes the connections idle as long as the pool allows, and
-// comes back while any remain.
+// comes back when the oldest of the others is due.
 func (h *h1Pool) closeStale() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.sweep = nil
+	now := time.Now()
+	var oldest time.Time
 	for addr, conns := range h.idle {
 		kept := conns[:0]
 		for _, c := range conns {
-			if time.Since(c.idleAt) >= h.idleTimeout {
+			if now.Sub(c.idleAt) >= h.idleTimeout {
 				c.conn.Close()
 				h.nIdle--
 				continue
+			}
+			if oldest.IsZero() || c.idleAt.Before(oldest) {
+				oldest = c.idleAt
 			}
 			kept = append(kept, c)
 		}
@@ -302,7 +307,7 @@ func (h *h1Pool) closeStale() {
 		}
 	}
 	if h.nIdle > 0 && !h.closed {
-		h.sweep = time.AfterFunc(h.idleTimeout, h.closeStale)
+		h.sweep = time.AfterFunc(oldest.Add(h.idleTimeout).Sub(now), h.closeStale)
 	}
 }
 
