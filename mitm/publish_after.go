@@ -29,15 +29,19 @@ func (h *heldFlows) hold(r *record) bool {
 // release publishes what is held; with end set, nothing is held after.
 func (h *heldFlows) release(end bool) {
 	h.mu.Lock()
-	recs := h.recs
-	h.recs = nil
 	h.ended = h.ended || end
+	recs := h.recs
+	if len(recs) == 0 {
+		h.mu.Unlock()
+		return
+	}
+	h.recs = nil
 	h.mu.Unlock()
 	for i, r := range recs {
 		r.publishHeld()
 		recs[i] = nil
 	}
-	if len(recs) > 0 && !end {
+	if !end {
 		h.mu.Lock()
 		if h.recs == nil {
 			h.recs = recs[:0] // reused: no allocation a flow
