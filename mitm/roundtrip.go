@@ -99,16 +99,18 @@ func (r *record) trace() *httptrace.ClientTrace {
 		TLSHandshakeDone: func(tls.ConnectionState, error) {
 			r.stamp(func(t *session.Timings, n session.Stamp) { t.TLSDone = n })
 		},
-		GotConn:              func(info httptrace.GotConnInfo) { r.gotConn(info.Conn) },
+		GotConn:              func(info httptrace.GotConnInfo) { r.gotConn(info.Conn.RemoteAddr().String()) },
 		WroteRequest:         func(httptrace.WroteRequestInfo) { r.stampRequestSent() },
 		GotFirstResponseByte: r.stampFirstByte,
 	}
 }
 
-// gotConn notes the origin connection the request goes on.
-func (r *record) gotConn(c net.Conn) {
-	addr := c.RemoteAddr().String()
-	r.touch(func(f *session.Flow) { f.Server.Addr = addr })
+// gotConn notes the address of the origin connection the request goes
+// on.
+func (r *record) gotConn(addr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.f.Server.Addr = addr
 }
 
 func (r *record) stampRequestSent() {

@@ -60,7 +60,8 @@ type h1Conn struct {
 	lim    limitedConn // what br reads
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	addr   string
+	addr   string // host:port asked for
+	remote string // the address connected to, for flows
 	check  *idleCheck
 	reused bool
 	idleAt time.Time
@@ -225,7 +226,7 @@ func (h *h1Pool) get(ctx context.Context, addr string, rec *record) (*h1Conn, er
 		}
 		h.mu.Unlock()
 		c.reused = true
-		rec.gotConn(c.conn)
+		rec.gotConn(c.remote)
 		return c, nil
 	}
 	h.mu.Unlock()
@@ -235,8 +236,9 @@ func (h *h1Pool) get(ctx context.Context, addr string, rec *record) (*h1Conn, er
 	if err != nil {
 		return nil, err
 	}
-	rec.gotConn(conn)
-	c := &h1Conn{conn: conn, lim: limitedConn{Conn: conn}, bw: bufio.NewWriter(conn), addr: addr, check: newIdleCheck(conn)}
+	c := &h1Conn{conn: conn, lim: limitedConn{Conn: conn}, bw: bufio.NewWriter(conn), addr: addr,
+		remote: conn.RemoteAddr().String(), check: newIdleCheck(conn)}
+	rec.gotConn(c.remote)
 	c.br = bufio.NewReader(&c.lim)
 	return c, nil
 }
