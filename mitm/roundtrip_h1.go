@@ -31,9 +31,10 @@ import (
 // a reused connection that fails before any of the response arrives is
 // retried once on a new one when the request may be sent again; 1xx
 // answers before the final one are skipped (a 101 becomes the upgraded
-// connection), the head with them capped at h1MaxHead bytes; at most h1MaxIdlePerHost idle connections per origin and
-// h1MaxIdle in all, each closed after h1IdleTimeout unused; an idle
-// connection the origin closed or wrote to is not used (see idleCheck).
+// connection), the head with them capped at h1MaxHead bytes; at most
+// h1MaxIdlePerHost idle connections per origin and h1MaxIdle in all, each
+// closed after h1IdleTimeout unused; an idle connection the origin closed
+// or wrote to is not used (see idleCheck).
 type h1Pool struct {
 	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
 	idleTimeout time.Duration
