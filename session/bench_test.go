@@ -117,3 +117,29 @@ func BenchmarkStoreList100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStoreCommit measures the writer alone: each iteration adds a
+// batch of flows (untimed) and times the commit that writes them, so it
+// reports the writer's cost per flow without the Add calls running
+// alongside. Batches of one flow are the writer's worst case (a commit a
+// flow), 1000 its default batch.
+func BenchmarkStoreCommit(b *testing.B) {
+	for _, batch := range []int{1, 64, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			s := openStore(b, filepath.Join(b.TempDir(), "s.db"), Options{FlushInterval: never, BatchSize: 1 << 30})
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				b.StopTimer()
+				for range batch {
+					s.Add(benchFlow(n))
+					n++
+				}
+				b.StartTimer()
+				mustFlush(b, s)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(n), "ns/flow")
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "flows/s")
+		})
+	}
+}

@@ -18,6 +18,8 @@ type writerState struct {
 	committed uint64              // changes known to be in the file
 	lastErr   error               // of the last commit attempt
 	attempt   chan struct{}       // closed after each commit attempt
+	// upserts is the writer goroutine's own, not guarded by Store.mu.
+	upserts upserter
 }
 
 func (w *writerState) init() {
@@ -44,6 +46,7 @@ func (s *Store) kickWriter() {
 // (a full batch, or Flush), and a last time on Close.
 func (s *Store) run() {
 	defer close(s.done)
+	defer s.upserts.close()
 	t := time.NewTicker(s.opts.FlushInterval)
 	defer t.Stop()
 	for {
@@ -200,29 +203,8 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageB
 		}
 	}
 	if len(rows) > 0 {
-		stmt, err := tx.PrepareContext(ctx, upsertSQL)
-		if err != nil {
+		if err := s.writeRows(ctx, tx, rows); err != nil {
 			return fmt.Errorf("save session %s: %w", s.path, err)
-		}
-		defer stmt.Close()
-		var buf []byte
-		for _, r := range rows {
-			if r.meta.HeadersUnloaded {
-				// A light flow handed back (marked, say): its headers are
-				// only in the file, and the row is rewritten whole.
-				full, err := storedMeta(ctx, tx, r.meta.ID)
-				if err != nil {
-					// Only this flow's change is lost (its row stays as it
-					// was); failing the batch would retry it, and every
-					// other flow with it, forever.
-					s.report(fmt.Errorf("save session %s: flow %s kept as stored, this change is not saved: %w", s.path, r.meta.ID, err))
-					continue
-				}
-				r.meta = lendHeaders(r.meta, full) // only read, to marshal
-			}
-			if _, err := stmt.ExecContext(ctx, rowArgs(r, &buf)...); err != nil {
-				return fmt.Errorf("save session %s: flow %s: %w", s.path, r.meta.ID, err)
-			}
 		}
 	}
 	if !msgs.empty() {
@@ -234,6 +216,52 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageB
 		return fmt.Errorf("save session %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// writeRows upserts rows in their order: many to a statement while their
+// bodies are in memory, one at a time with upsertSQL for a flow whose
+// bodies are partly in the file.
+func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, rows []row) error {
+	u := &s.upserts
+	defer u.reset() // also when a row fails: nothing queued is kept
+	var single *sql.Stmt
+	var buf []byte
+	for _, r := range rows {
+		if r.meta.HeadersUnloaded {
+			// A light flow handed back (marked, say): its headers are
+			// only in the file, and the row is rewritten whole.
+			full, err := storedMeta(ctx, tx, r.meta.ID)
+			if err != nil {
+				// Only this flow's change is lost (its row stays as it
+				// was); failing the batch would retry it, and every
+				// other flow with it, forever.
+				s.report(fmt.Errorf("save session %s: flow %s kept as stored, this change is not saved: %w", s.path, r.meta.ID, err))
+				continue
+			}
+			r.meta = lendHeaders(r.meta, full) // only read, to marshal
+		}
+		if allInMem(r) {
+			if err := u.add(ctx, s.db, tx, r); err != nil {
+				return err
+			}
+			continue
+		}
+		// Rows before this one first, so that rowids follow Seq.
+		if err := u.flush(ctx, s.db, tx); err != nil {
+			return err
+		}
+		if single == nil {
+			var err error
+			if single, err = tx.PrepareContext(ctx, upsertSQL); err != nil {
+				return err
+			}
+			defer single.Close()
+		}
+		if _, err := single.ExecContext(ctx, rowArgs(r, &buf)...); err != nil {
+			return fmt.Errorf("flow %s: %w", r.meta.ID, err)
+		}
+	}
+	return u.flush(ctx, s.db, tx)
 }
 
 // storedMeta reads and decodes the metadata of one flow in tx.
