@@ -19,7 +19,8 @@ type writerState struct {
 	lastErr   error               // of the last commit attempt
 	attempt   chan struct{}       // closed after each commit attempt
 	// upserts is the writer goroutine's own, not guarded by Store.mu.
-	upserts upserter
+	upserts    upserter
+	writerConn writerConn
 }
 
 func (w *writerState) init() {
@@ -46,6 +47,7 @@ func (s *Store) kickWriter() {
 // (a full batch, or Flush), and a last time on Close.
 func (s *Store) run() {
 	defer close(s.done)
+	defer s.writerConn.close()
 	defer s.upserts.close()
 	t := time.NewTicker(s.opts.FlushInterval)
 	defer t.Stop()
@@ -181,7 +183,7 @@ ON CONFLICT (id) DO UPDATE SET seq = ?2, state = ?3, kind = ?4, source = ?5, met
 // write commits one batch: clear, then deletes, then upserts.
 func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageBatch) error {
 	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("save session %s: %w", s.path, err)
 	}
