@@ -220,52 +220,6 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageB
 	return nil
 }
 
-// writeRows upserts rows in their order: many to a statement while their
-// bodies are in memory, one at a time with upsertSQL for a flow whose
-// bodies are partly in the file.
-func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, rows []row) error {
-	u := &s.upserts
-	defer u.reset() // also when a row fails: nothing queued is kept
-	var single *sql.Stmt
-	var buf []byte
-	for _, r := range rows {
-		if r.meta.HeadersUnloaded {
-			// A light flow handed back (marked, say): its headers are
-			// only in the file, and the row is rewritten whole.
-			full, err := storedMeta(ctx, tx, r.meta.ID)
-			if err != nil {
-				// Only this flow's change is lost (its row stays as it
-				// was); failing the batch would retry it, and every
-				// other flow with it, forever.
-				s.report(fmt.Errorf("save session %s: flow %s kept as stored, this change is not saved: %w", s.path, r.meta.ID, err))
-				continue
-			}
-			r.meta = lendHeaders(r.meta, full) // only read, to marshal
-		}
-		if allInMem(r) {
-			if err := u.add(ctx, s.db, tx, r); err != nil {
-				return err
-			}
-			continue
-		}
-		// Rows before this one first, so that rowids follow Seq.
-		if err := u.flush(ctx, s.db, tx); err != nil {
-			return err
-		}
-		if single == nil {
-			var err error
-			if single, err = tx.PrepareContext(ctx, upsertSQL); err != nil {
-				return err
-			}
-			defer single.Close()
-		}
-		if _, err := single.ExecContext(ctx, rowArgs(r, &buf)...); err != nil {
-			return fmt.Errorf("flow %s: %w", r.meta.ID, err)
-		}
-	}
-	return u.flush(ctx, s.db, tx)
-}
-
 // storedMeta reads and decodes the metadata of one flow in tx.
 func storedMeta(ctx context.Context, tx *sql.Tx, id string) (*Flow, error) {
 	var meta []byte

@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 )
 
@@ -27,7 +29,8 @@ const (
 // another). It belongs to the writer goroutine.
 type writerConn struct {
 	conn     *sql.Conn
-	fallback bool // configuring one failed: use the pool's connections
+	stmts    map[int]driver.Stmt // upserts prepared on conn, by rows
+	fallback bool                // configuring one failed: use the pool's connections
 }
 
 // begin starts a write transaction on the writer's connection, pinning
@@ -74,11 +77,59 @@ func configureWriter(ctx context.Context, conn *sql.Conn) error {
 	return nil
 }
 
-// close hands the connection back to the pool; the writer calls it as it
-// exits, before Close closes the pool.
-func (w *writerConn) close() {
-	if w.conn != nil {
-		w.conn.Close()
-		w.conn = nil
+// upsert runs the upsert of n rows on the connection, inside the
+// transaction begin started there, with args bound as they are.
+func (w *writerConn) upsert(ctx context.Context, n int, args []driver.NamedValue) error {
+	return w.conn.Raw(func(dc any) error {
+		err := w.upsertOn(ctx, dc, n, args)
+		if errors.Is(err, driver.ErrBadConn) {
+			// Raw would close the connection under the open
+			// transaction, and wait on it forever; SQLite's driver
+			// never says so here, but keep it that way.
+			err = fmt.Errorf("%v", err)
+		}
+		return err
+	})
+}
+
+func (w *writerConn) upsertOn(ctx context.Context, dc any, n int, args []driver.NamedValue) error {
+	st := w.stmts[n]
+	if st == nil {
+		prep, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return fmt.Errorf("SQLite driver %T cannot prepare statements", dc)
+		}
+		var err error
+		if st, err = prep.PrepareContext(ctx, upsertManySQL(n)); err != nil {
+			return fmt.Errorf("prepare upsert of %d flows: %w", n, err)
+		}
+		if _, ok := st.(driver.StmtExecContext); !ok {
+			st.Close()
+			return fmt.Errorf("SQLite driver statement %T cannot execute with a context", st)
+		}
+		if w.stmts == nil {
+			w.stmts = make(map[int]driver.Stmt)
+		}
+		w.stmts[n] = st
 	}
+	_, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+	return err
+}
+
+// close closes the statements prepared on the connection and hands it
+// back to the pool; the writer calls it as it exits, before Close closes
+// the pool.
+func (w *writerConn) close() {
+	if w.conn == nil {
+		return
+	}
+	w.conn.Raw(func(any) error {
+		for _, st := range w.stmts {
+			st.Close()
+		}
+		return nil
+	})
+	w.stmts = nil
+	w.conn.Close()
+	w.conn = nil
 }

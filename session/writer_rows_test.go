@@ -25,83 +25,95 @@ func TestUpsertSQLFitsSQLite(t *testing.T) {
 // updates of flows still in memory, of committed flows with new bodies (a
 // whole row) and of listed flows whose bodies and headers are only in the
 // file (one row at a time, between the batched ones). Every flow reads
-// back as last written, rows follow Seq, and meta stays TEXT.
+// back as last written, rows follow Seq, and meta stays TEXT. Both ways
+// of writing are checked: on the writer's own connection (the driver's
+// statements) and, as when that connection cannot be set up, through the
+// pool (database/sql's).
 func TestBatchedWritesReadBackEqual(t *testing.T) {
-	for _, n := range []int{1, 7, 64, 65, 1000} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "s.db")
-			s := openStore(t, path, Options{FlushInterval: never, BatchSize: 1 << 20})
-			want := map[string]*Flow{}
-			var ids []string
-			add := func(i int) {
-				f := smallFlow(i)
-				if i%2 == 0 {
-					f = fullFlow(i)
-				}
-				s.Add(f)
-				want[f.ID] = f.Clone()
-				ids = append(ids, f.ID)
-			}
-			update := func(f *Flow) {
-				t.Helper()
-				if err := s.Update(f); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for i := range n {
-				add(i)
-				if i%3 == 0 { // updated before it is ever written
-					f := want[ids[i]].Clone()
-					f.Comment = fmt.Sprintf("pending update %d", i)
-					f.Response.Body = Body{Data: []byte(fmt.Sprint("body ", i)), Size: 7}
-					update(f)
-					want[f.ID] = f
-				}
-			}
-			mustFlush(t, s)
-
-			listed := s.List(nil, 0, -1)
-			for i := range n {
-				id := ids[i]
-				switch {
-				case i%5 == 0: // bodies and headers only in the file
-					f := listed[i]
-					f.Comment, f.Marked = fmt.Sprintf("listed update %d", i), true
-					update(f)
-					w := want[id].Clone()
-					w.Comment, w.Marked = f.Comment, true
-					want[id] = w
-				case i%4 == 0: // a whole row again
-					f, err := s.Get(id)
-					if err != nil {
-						t.Fatal(err)
-					}
-					f.Request.Body = Body{Data: []byte(fmt.Sprint("request ", i)), Size: 10}
-					update(f)
-					want[id] = f.Clone()
-				}
-				if i%2 == 1 {
-					add(n + i) // new rows among the updates
-				}
-			}
-			mustClose(t, s)
-
-			s = openStore(t, path, Options{ReadOnly: true})
-			if s.Len() != len(want) {
-				t.Fatalf("reopened %d flows, want %d", s.Len(), len(want))
-			}
-			for i, id := range ids {
-				got, err := s.Get(id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(got, want[id]) {
-					t.Fatalf("flow %d (Seq %d) after reopen:\n got %+v\nwant %+v", i, got.Seq, got, want[id])
-				}
-			}
-			assertRowsInSeqOrder(t, path, len(want))
-		})
+	for _, pool := range []bool{false, true} {
+		for _, n := range []int{1, 7, 64, 65, 1000} {
+			t.Run(fmt.Sprintf("pool=%v/%d", pool, n), func(t *testing.T) { testBatchedWrites(t, n, pool) })
+		}
 	}
+}
+
+func testBatchedWrites(t *testing.T, n int, pool bool) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := openStore(t, path, Options{FlushInterval: never, BatchSize: 1 << 20})
+	// The writer has not begun a commit yet: nothing was kicked.
+	s.writerConn.fallback = pool
+	want := map[string]*Flow{}
+	var ids []string
+	add := func(i int) {
+		f := smallFlow(i)
+		if i%2 == 0 {
+			f = fullFlow(i)
+		}
+		s.Add(f)
+		want[f.ID] = f.Clone()
+		ids = append(ids, f.ID)
+	}
+	update := func(f *Flow) {
+		t.Helper()
+		if err := s.Update(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		add(i)
+		if i%3 == 0 { // updated before it is ever written
+			f := want[ids[i]].Clone()
+			f.Comment = fmt.Sprintf("pending update %d", i)
+			f.Response.Body = Body{Data: []byte(fmt.Sprint("body ", i)), Size: 7}
+			update(f)
+			want[f.ID] = f
+		}
+	}
+	mustFlush(t, s)
+
+	listed := s.List(nil, 0, -1)
+	for i := range n {
+		id := ids[i]
+		switch {
+		case i%5 == 0: // bodies and headers only in the file
+			f := listed[i]
+			f.Comment, f.Marked = fmt.Sprintf("listed update %d", i), true
+			update(f)
+			w := want[id].Clone()
+			w.Comment, w.Marked = f.Comment, true
+			want[id] = w
+		case i%4 == 0: // a whole row again
+			f, err := s.Get(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Request.Body = Body{Data: []byte(fmt.Sprint("request ", i)), Size: 10}
+			update(f)
+			want[id] = f.Clone()
+		}
+		if i%2 == 1 {
+			add(n + i) // new rows among the updates
+		}
+	}
+	mustFlush(t, s)
+	if pinned := s.writerConn.conn != nil; pinned == pool {
+		t.Errorf("wrote on the writer's own connection: %v, want %v", pinned, !pool)
+	}
+	mustClose(t, s)
+	s = openStore(t, path, Options{ReadOnly: true})
+	if s.Len() != len(want) {
+		t.Fatalf("reopened %d flows, want %d", s.Len(), len(want))
+	}
+	for i, id := range ids {
+		got, err := s.Get(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want[id]) {
+			t.Fatalf("flow %d (Seq %d) after reopen:\n got %+v\nwant %+v", i, got.Seq, got, want[id])
+		}
+	}
+	assertRowsInSeqOrder(t, path, len(want))
 }
 
 // assertRowsInSeqOrder checks that the file's rows, in rowid order, have
