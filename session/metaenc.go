@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -126,32 +125,28 @@ func appendHeaderJSON(b []byte, h http.Header) []byte {
 	if h == nil {
 		return append(b, "null"...)
 	}
-	// Sorted on the stack for the usual dozen or two fields (a slice the
-	// size of h came from the heap, once or twice a flow), with their
-	// values, which spares looking each key up again.
-	type field struct {
-		key    string
-		values []string
+	// Sorted on the stack for the usual dozen or two: a slice the
+	// size of h came from the heap, once or twice a flow.
+	var arr [32]string
+	keys := arr[:0]
+	for k := range h {
+		keys = append(keys, k)
 	}
-	var arr [32]field
-	fields := arr[:0]
-	for k, vs := range h {
-		fields = append(fields, field{k, vs})
-	}
-	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
+	slices.Sort(keys)
 	b = append(b, '{')
-	for i, fv := range fields {
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, fv.key)
+		b = appendJSONString(b, k)
 		b = append(b, ':')
-		if fv.values == nil {
+		vs := h[k]
+		if vs == nil {
 			b = append(b, "null"...)
 			continue
 		}
 		b = append(b, '[')
-		for j, v := range fv.values {
+		for j, v := range vs {
 			if j > 0 {
 				b = append(b, ',')
 			}
@@ -213,21 +208,6 @@ func appendOmitInt(b []byte, key string, n int64) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// The ASCII bytes encoding/json writes as they are, as bit sets: not the
-// control characters, '"', '\\', nor (HTML-safe) '<', '>' and '&'.
-const (
-	jsonSafeLow  uint64 = 0xffffffff00000000 &^ (1<<'"' | 1<<'&' | 1<<'<' | 1<<'>') // bytes 0 to 63
-	jsonSafeHigh uint64 = (1<<64 - 1) &^ (1 << ('\\' - 64))                         // bytes 64 to 127
-)
-
-// jsonSafe says whether the ASCII byte c is written as it is.
-func jsonSafe(c byte) bool {
-	if c < 64 {
-		return jsonSafeLow>>c&1 != 0
-	}
-	return jsonSafeHigh>>(c-64)&1 != 0
-}
-
 // appendJSONString writes s as encoding/json does: HTML-safe, invalid
 // UTF-8 as U+FFFD, U+2028 and U+2029 escaped.
 func appendJSONString(b []byte, s string) []byte {
@@ -235,7 +215,7 @@ func appendJSONString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if jsonSafe(c) {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
 				i++
 				continue
 			}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-	"unicode/utf8"
 )
 
 // jsonMeta is the metadata JSON as encoding/json writes the record: the
@@ -142,21 +141,4 @@ func FuzzAppendMetaString(f *testing.F) {
 			t.Fatalf("appendMeta wrote\n%q\nencoding/json writes\n%q", got, want)
 		}
 	})
-}
-
-// TestJSONSafeIsEncodingJSONs checks the bit sets of jsonSafe against
-// encoding/json, byte by byte.
-func TestJSONSafeIsEncodingJSONs(t *testing.T) {
-	for c := range byte(utf8.RuneSelf) {
-		want, err := json.Marshal(string(rune(c)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := jsonSafe(c); got != (string(want) == `"`+string(rune(c))+`"`) {
-			t.Errorf("jsonSafe(%#x) = %v; encoding/json writes %s", c, got, want)
-		}
-		if got := appendJSONString(nil, string(rune(c))); string(got) != string(want) {
-			t.Errorf("appendJSONString(%#x) = %s, want %s", c, got, want)
-		}
-	}
 }
