@@ -18,7 +18,8 @@ type writerState struct {
 	committed uint64              // changes known to be in the file
 	lastErr   error               // of the last commit attempt
 	attempt   chan struct{}       // closed after each commit attempt
-	// upserts is the writer goroutine's own, not guarded by Store.mu.
+	// upserts and writerConn belong to the writer goroutine; Store.mu
+	// does not guard them.
 	upserts    upserter
 	writerConn writerConn
 }
