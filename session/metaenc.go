@@ -125,7 +125,10 @@ func appendHeaderJSON(b []byte, h http.Header) []byte {
 	if h == nil {
 		return append(b, "null"...)
 	}
-	keys := make([]string, 0, len(h))
+	// Sorted on the stack for the usual dozen or two: a slice the
+	// size of h came from the heap, once or twice a flow.
+	var arr [32]string
+	keys := arr[:0]
 	for k := range h {
 		keys = append(keys, k)
 	}

@@ -18,6 +18,10 @@ type writerState struct {
 	committed uint64              // changes known to be in the file
 	lastErr   error               // of the last commit attempt
 	attempt   chan struct{}       // closed after each commit attempt
+	// upserts and writerConn belong to the writer goroutine; Store.mu
+	// does not guard them.
+	upserts    upserter
+	writerConn writerConn
 }
 
 func (w *writerState) init() {
@@ -44,6 +48,8 @@ func (s *Store) kickWriter() {
 // (a full batch, or Flush), and a last time on Close.
 func (s *Store) run() {
 	defer close(s.done)
+	defer s.writerConn.close()
+	defer s.upserts.close()
 	t := time.NewTicker(s.opts.FlushInterval)
 	defer t.Stop()
 	for {
@@ -178,7 +184,7 @@ ON CONFLICT (id) DO UPDATE SET seq = ?2, state = ?3, kind = ?4, source = ?5, met
 // write commits one batch: clear, then deletes, then upserts.
 func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageBatch) error {
 	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("save session %s: %w", s.path, err)
 	}
@@ -200,29 +206,8 @@ func (s *Store) write(rows []row, deletes []string, clearAll bool, msgs messageB
 		}
 	}
 	if len(rows) > 0 {
-		stmt, err := tx.PrepareContext(ctx, upsertSQL)
-		if err != nil {
+		if err := s.writeRows(ctx, tx, rows); err != nil {
 			return fmt.Errorf("save session %s: %w", s.path, err)
-		}
-		defer stmt.Close()
-		var buf []byte
-		for _, r := range rows {
-			if r.meta.HeadersUnloaded {
-				// A light flow handed back (marked, say): its headers are
-				// only in the file, and the row is rewritten whole.
-				full, err := storedMeta(ctx, tx, r.meta.ID)
-				if err != nil {
-					// Only this flow's change is lost (its row stays as it
-					// was); failing the batch would retry it, and every
-					// other flow with it, forever.
-					s.report(fmt.Errorf("save session %s: flow %s kept as stored, this change is not saved: %w", s.path, r.meta.ID, err))
-					continue
-				}
-				r.meta = lendHeaders(r.meta, full) // only read, to marshal
-			}
-			if _, err := stmt.ExecContext(ctx, rowArgs(r, &buf)...); err != nil {
-				return fmt.Errorf("save session %s: flow %s: %w", s.path, r.meta.ID, err)
-			}
 		}
 	}
 	if !msgs.empty() {
