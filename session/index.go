@@ -32,7 +32,8 @@ func (s *Store) Add(f *Flow) {
 	s.seq++
 	f.ID, f.Seq = id, s.seq
 	c.ID, c.Seq = id, s.seq
-	e := &entry{pos: int32(len(s.order))}
+	e := s.compact.newEntry()
+	e.pos = int32(len(s.order))
 	e.setID(id)
 	s.setPartsLocked(e, parts)
 	e.meta.Store(c)

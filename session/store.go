@@ -178,11 +178,16 @@ func (e *entry) snapshot() *Flow {
 
 // snapshotIn is snapshot, built in sc when the flow is a compact row: for
 // a loop that keeps none of the snapshots, valid until sc is used again.
+// Its ID is "" when sc.noIDs is set.
 func (e *entry) snapshotIn(sc *scratch) *Flow {
 	if f := e.meta.Load(); f != nil {
 		return f
 	}
-	return e.row.Load().flowInto(sc.id(e), sc)
+	id := ""
+	if !sc.noIDs {
+		id = sc.id(e)
+	}
+	return e.row.Load().flowInto(id, sc)
 }
 
 // state is the flow's State, without building a snapshot.
