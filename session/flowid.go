@@ -79,7 +79,7 @@ func (e *entry) hasID(id string, k idKey, ok bool) bool {
 // held.
 func (s *Store) lookupLocked(id string) *entry {
 	if k, ok := parseID(id); ok {
-		return s.byID[k]
+		return s.byID.get(k)
 	}
 	return s.oddIDs[id]
 }
@@ -89,14 +89,14 @@ func (s *Store) holdsLocked(e *entry) bool {
 	if e.odd {
 		return s.oddIDs[e.meta.Load().ID] == e
 	}
-	return s.byID[e.key] == e
+	return s.byID.get(e.key) == e
 }
 
 // indexLocked adds e, its snapshot set, to the ID maps; s.mu is held
 // (or s not yet shared).
 func (s *Store) indexLocked(e *entry) {
 	if !e.odd {
-		s.byID[e.key] = e
+		s.byID.put(e)
 		return
 	}
 	if s.oddIDs == nil {
@@ -111,5 +111,5 @@ func (s *Store) unindexLocked(e *entry) {
 		delete(s.oddIDs, e.ID())
 		return
 	}
-	delete(s.byID, e.key)
+	s.byID.del(e.key)
 }

@@ -135,7 +135,7 @@ func (s *Store) Clear() error {
 		s.mu.Unlock()
 		return fmt.Errorf("clear session: %w", ErrClosed)
 	}
-	s.byID = make(map[idKey]*entry)
+	s.byID = idTable{}
 	s.oddIDs = nil
 	s.bodies = make(map[*entry]*bodyParts)
 	s.order = nil
@@ -156,7 +156,7 @@ func (s *Store) Clear() error {
 func (s *Store) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.byID) + len(s.oddIDs)
+	return s.byID.len() + len(s.oddIDs)
 }
 
 // Get returns the flow with the given ID, bodies included: from memory

@@ -74,7 +74,7 @@ type Store struct {
 	done     chan struct{} // closed when the writer has exited
 
 	mu   sync.Mutex
-	byID map[idKey]*entry
+	byID idTable // the entries of canonical IDs (idtable.go)
 	// oddIDs holds the flows whose IDs are not canonical (flowid.go).
 	oddIDs map[string]*entry
 	// order holds the entries in Seq order. It is appended to, or replaced
