@@ -416,11 +416,8 @@ type scratch struct {
 // idChunk is the size of scratch.ids: 1,024 IDs.
 const idChunk = 32 << 10
 
-// id returns the ID e stands for, its bytes in sc.ids.
+// id returns the ID of e, a compact row, its bytes in sc.ids.
 func (sc *scratch) id(e *entry) string {
-	if e.odd {
-		return e.ID()
-	}
 	if cap(sc.ids)-len(sc.ids) < 2*len(e.key) {
 		sc.ids = make([]byte, 0, idChunk)
 	}

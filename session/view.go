@@ -55,13 +55,27 @@ type ViewStats struct {
 	Changed bool // the rows (or their snapshots) differ from the previous Refresh
 }
 
-// slot is what the view knows of one flow of the store's order: 8 bytes.
-type slot struct {
-	// rev is the entry's version when it was matched, truncated: a flow
-	// would have to change 2³² times between two Refreshes to be missed.
-	rev uint32
-	hit bool // it matched
+// slot is what the view knows of one flow of the store's order, in 4
+// bytes: whether it matched (the top bit), and the entry's version when
+// it was matched, truncated to the other 31 bits (a flow would have to
+// change 2³¹ times between two Refreshes to be missed).
+type slot uint32
+
+const slotHit slot = 1 << 31
+
+func makeSlot(rev uint64, hit bool) slot {
+	s := slot(rev) &^ slotHit
+	if hit {
+		s |= slotHit
+	}
+	return s
 }
+
+// hit reports whether the flow matched.
+func (s slot) hit() bool { return s&slotHit != 0 }
+
+// at reports whether s was made at version rev.
+func (s slot) at(rev uint64) bool { return s&^slotHit == slot(rev)&^slotHit }
 
 type viewQuery struct {
 	m       Matcher

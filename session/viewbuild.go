@@ -89,7 +89,7 @@ func matchRange(ctx context.Context, mt *matching, key SortKey, order []*entry, 
 		} else {
 			k = e.sortKey(key)
 		}
-		slots[i] = slot{rev: uint32(rev), hit: hit}
+		slots[i] = makeSlot(rev, hit)
 		if hit {
 			keys.set(int32(i), k)
 			out = append(out, int32(i))

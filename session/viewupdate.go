@@ -42,7 +42,7 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal 
 	changed := false
 	for i, e := range visit {
 		rev := e.version.Load() // before the snapshot: see entry.version
-		if i < n && slots[i].rev == uint32(rev) {
+		if i < n && slots[i].at(rev) {
 			// Unchanged, or the same flow made light (light.go): nothing
 			// to match again.
 			continue
@@ -59,18 +59,18 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal 
 		p := int32(i)
 		changed = true
 		if i >= n {
-			slots = append(slots, slot{rev: uint32(rev), hit: hit})
+			slots = append(slots, makeSlot(rev, hit))
 			keys = keys.add(k)
 		} else {
 			old, oldKey := slots[i], keys.at(p)
-			slots[i] = slot{rev: uint32(rev), hit: hit}
-			if old.hit && hit && oldKey == k {
+			slots[i] = makeSlot(rev, hit)
+			if old.hit() && hit && oldKey == k {
 				// Still shown, in the same place: rows read the entry's
 				// latest snapshot, so nothing moves (a flow completing
 				// in a time-ordered list is the common change).
 				continue
 			}
-			if old.hit {
+			if old.hit() {
 				gone = append(gone, keyedPos{oldKey, p})
 			}
 			if hit {
