@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math"
-	"math/bits"
 	"net/http"
 	"unsafe"
 )
@@ -44,115 +43,6 @@ const (
 	rowRespTruncated
 	rowResponse // the flow has a Response
 )
-
-// timingFields are the timings a compactRow keeps in its strs, in order:
-// Complete first, so that sorting by duration reads one number a flow.
-var timingFields = [...]func(t *Timings) *Stamp{
-	func(t *Timings) *Stamp { return &t.Complete },
-	func(t *Timings) *Stamp { return &t.ClientConnect },
-	func(t *Timings) *Stamp { return &t.ClientTLSStart },
-	func(t *Timings) *Stamp { return &t.ClientTLSDone },
-	func(t *Timings) *Stamp { return &t.DNSStart },
-	func(t *Timings) *Stamp { return &t.DNSDone },
-	func(t *Timings) *Stamp { return &t.ConnectStart },
-	func(t *Timings) *Stamp { return &t.ConnectDone },
-	func(t *Timings) *Stamp { return &t.TLSStart },
-	func(t *Timings) *Stamp { return &t.TLSDone },
-	func(t *Timings) *Stamp { return &t.RequestSent },
-	func(t *Timings) *Stamp { return &t.FirstByte },
-}
-
-// appendNumbers appends f's timings and body sizes to b, as a compact
-// row keeps them: a 16-bit mask of the timingFields that happened, each
-// as a zigzag varint offset from RequestReceived, then the request's and
-// the response's body size as zigzag varints.
-func appendNumbers(b []byte, f *Flow) []byte {
-	t := &f.Timings
-	var mask uint16
-	for i, get := range timingFields {
-		if *get(t) != 0 {
-			mask |= 1 << i
-		}
-	}
-	b = binary.LittleEndian.AppendUint16(b, mask)
-	for _, get := range timingFields {
-		if v := *get(t); v != 0 {
-			b = binary.AppendVarint(b, int64(v-t.RequestReceived))
-		}
-	}
-	b = binary.AppendVarint(b, f.Request.Body.Size)
-	var resp int64
-	if f.Response != nil {
-		resp = f.Response.Body.Size
-	}
-	return binary.AppendVarint(b, resp)
-}
-
-// readNumbers sets t's timings from their encoding in b (appendNumbers)
-// and returns the body sizes.
-func readNumbers(b string, t *Timings) (reqSize, respSize int64) {
-	mask := uint16(b[0]) | uint16(b[1])<<8
-	b = b[2:]
-	var d int64
-	for i, get := range timingFields {
-		if mask&(1<<i) != 0 {
-			d, b = readVarint(b)
-			*get(t) = t.RequestReceived + Stamp(d)
-		}
-	}
-	reqSize, b = readVarint(b)
-	respSize, _ = readVarint(b)
-	return reqSize, respSize
-}
-
-// complete is the flow's Timings.Complete, read without the others (see
-// timingFields).
-func (r *compactRow) complete() Stamp {
-	b := r.strs[int(r.urlLen)+int(r.clientLen):]
-	if b[0]&1 == 0 {
-		return 0
-	}
-	d, _ := readVarint(b[2:])
-	return r.received + Stamp(d)
-}
-
-// sizes are the request's and the response's body sizes, read without
-// the timings.
-func (r *compactRow) sizes() (req, resp int64) {
-	b := r.strs[int(r.urlLen)+int(r.clientLen):]
-	mask := uint16(b[0]) | uint16(b[1])<<8
-	b = b[2:]
-	for range bits.OnesCount16(mask) {
-		b = skipVarint(b)
-	}
-	req, b = readVarint(b)
-	resp, _ = readVarint(b)
-	return req, resp
-}
-
-// skipVarint returns b past the varint at its front.
-func skipVarint(b string) string {
-	k := 0
-	for b[k] >= 0x80 {
-		k++
-	}
-	return b[k+1:]
-}
-
-// readVarint reads a zigzag varint off the front of b (binary.Varint,
-// for a string).
-func readVarint(b string) (int64, string) {
-	var u uint64
-	var shift uint
-	for k := 0; ; k++ {
-		c := b[k]
-		u |= uint64(c&0x7f) << shift
-		if c < 0x80 {
-			return int64(u>>1) ^ -int64(u&1), b[k+1:]
-		}
-		shift += 7
-	}
-}
 
 // shapeKey is what many flows share: every field of a plain flow's light
 // snapshot but its URL, client address, numbers and timings. Shapes are
@@ -411,6 +301,9 @@ type scratch struct {
 	ids []byte
 	// noIDs leaves the IDs out of the snapshots (see IDMatcher).
 	noIDs bool
+	// shape is the shape of the last row built here, whose fields f,
+	// req and resp hold.
+	shape *shape
 }
 
 // idChunk is the size of scratch.ids: 1,024 IDs.
@@ -426,25 +319,33 @@ func (sc *scratch) id(e *entry) string {
 	return unsafe.String(&sc.ids[start], 2*len(e.key))
 }
 
-// flowInto is flow, built in sc: valid until sc is used again.
+// flowInto is flow, built in sc: valid until sc is used again. A pass
+// over many rows spends most of its time here: the fields every flow of
+// a shape shares are set only when the shape changes from the previous
+// row built in sc (matchers modify no snapshot), the rest field by field.
 func (r *compactRow) flowInto(id string, sc *scratch) *Flow {
-	sh := r.shape
+	f, q, p := &sc.f, &sc.req, &sc.resp
+	if sh := r.shape; sc.shape != sh {
+		sc.shape = sh
+		f.State, f.Source, f.Kind, f.Listener = sh.state, sh.source, sh.kind, sh.listener
+		f.Client.SNI, f.Client.TLSVersion, f.Client.ALPN = sh.clientSNI, sh.clientTLS, sh.clientALPN
+		f.Server = sh.server
+		f.HeadersUnloaded, f.Request = true, q
+		q.Method, q.Proto, q.Header, q.Body.Unloaded = sh.method, sh.reqProto, sh.reqHeader, true
+		p.Reason, p.Proto, p.Header, p.Body.Unloaded = sh.reason, sh.respProto, sh.respHeader, true
+	}
 	client := int(r.urlLen) + int(r.clientLen)
-	sc.f.Timings = Timings{RequestReceived: r.received}
-	reqSize, respSize := readNumbers(r.strs[client:], &sc.f.Timings)
-	sc.req = Request{Method: sh.method, URL: r.strs[:r.urlLen], Proto: sh.reqProto, Header: sh.reqHeader,
-		Body: Body{Size: reqSize, Truncated: r.flags&rowReqTruncated != 0, Unloaded: true}}
-	timings := sc.f.Timings
-	sc.f = Flow{ID: id, Seq: r.seq, Timings: timings, State: sh.state, Source: sh.source, Kind: sh.kind,
-		Client:  Peer{Addr: r.strs[r.urlLen:client], SNI: sh.clientSNI, TLSVersion: sh.clientTLS, ALPN: sh.clientALPN},
-		Server:  sh.server,
-		Request: &sc.req,
-		Marked:  r.flags&rowMarked != 0, HeadersUnloaded: true, Listener: sh.listener,
-	}
+	f.ID, f.Seq, f.Marked = id, r.seq, r.flags&rowMarked != 0
+	f.Timings = Timings{RequestReceived: r.received}
+	reqSize, respSize := readNumbers(r.strs[client:], &f.Timings)
+	f.Client.Addr = r.strs[r.urlLen:client]
+	q.URL = r.strs[:r.urlLen]
+	q.Body.Size, q.Body.Truncated = reqSize, r.flags&rowReqTruncated != 0
+	f.Response = nil
 	if r.flags&rowResponse != 0 {
-		sc.resp = Response{Status: int(r.status), Reason: sh.reason, Proto: sh.respProto, Header: sh.respHeader,
-			Body: Body{Size: respSize, Truncated: r.flags&rowRespTruncated != 0, Unloaded: true}}
-		sc.f.Response = &sc.resp
+		p.Status = int(r.status)
+		p.Body.Size, p.Body.Truncated = respSize, r.flags&rowRespTruncated != 0
+		f.Response = p
 	}
-	return &sc.f
+	return f
 }

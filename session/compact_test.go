@@ -182,3 +182,45 @@ func TestCompactFlowHeap(t *testing.T) {
 	}
 	t.Logf("%d B of heap per committed flow", perFlow)
 }
+
+// TestSetTimingIsTimingFields: readNumbers's setTiming sets the timing
+// that timingFields names for each index.
+func TestSetTimingIsTimingFields(t *testing.T) {
+	for i, get := range timingFields {
+		var want, got Timings
+		*get(&want) = Stamp(i + 1)
+		setTiming(&got, i, Stamp(i+1))
+		if got != want {
+			t.Errorf("setTiming(%d) set %+v, want %+v", i, got, want)
+		}
+	}
+}
+
+// TestScratchSnapshotsInSequence: snapshots built one after another in
+// one scratch, of rows of every shape, with and without a response, are
+// each the row's light snapshot (a snapshot keeps nothing of the one
+// built before it).
+func TestScratchSnapshotsInSequence(t *testing.T) {
+	c := newCompactor()
+	var rows []*compactRow
+	for _, tc := range compactCases() {
+		if !tc.fits {
+			continue
+		}
+		f := tc.f.Clone()
+		f.ID, f.Seq = newID(), 42
+		stripBodies(f, nil)
+		r, ok := c.row(f, ctypes{})
+		if !ok {
+			t.Fatal("a case that fits makes no compact row")
+		}
+		rows = append(rows, r)
+	}
+	var sc scratch
+	for i := range 4 * len(rows) {
+		r := rows[(i*7)%len(rows)]
+		if got, want := r.flowInto("id", &sc), r.flow("id"); !reflect.DeepEqual(got, want) {
+			t.Fatalf("snapshot %d built after others:\n %+v\nwant\n %+v", i, got, want)
+		}
+	}
+}

@@ -296,6 +296,9 @@ func (mt *matching) match(e *entry, rev uint64, f *Flow) (seen *Flow, hit, own, 
 	if mt.m == nil {
 		return f, true, false, true
 	}
+	if mt.stored == nil && !mt.bodies && !(mt.headers && f.HeadersUnloaded) {
+		return f, mt.m.Match(f), false, true // nothing to load: a filter pass's common case
+	}
 	var full *Flow
 	var err error
 	v, known := mt.stored[e]
