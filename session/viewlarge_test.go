@@ -2,6 +2,7 @@ package session
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -229,6 +230,93 @@ func TestCompactSortKeys(t *testing.T) {
 			if got, want := e.sortKey(key), keyOf(key, e.snapshot()); got != want {
 				t.Errorf("%s, by %v: key %+v, want the snapshot's %+v", name, key, got, want)
 			}
+		}
+	}
+}
+
+// TestViewConcurrentChanges: a view refreshed and read while other
+// goroutines add, update and delete flows (run it with -race) ends equal
+// to a naive filter and sort once they stop.
+func TestViewConcurrentChanges(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "s.db"), Options{FlushInterval: time.Millisecond})
+	r := rand.New(rand.NewPCG(8, 9))
+	for i := range 500 {
+		s.Add(variedFlow(r, i))
+	}
+	v := s.NewView()
+	m := idBlind{func(f *Flow) bool { return f.Response == nil || f.Response.Status < 400 }}
+	v.SetMatcher(m)
+	done := make(chan struct{})
+	changers := 3
+	errs := make(chan error, changers)
+	for g := range changers {
+		go func() {
+			r := rand.New(rand.NewPCG(uint64(g), 1))
+			var mine []string
+			for i := range 300 {
+				f := variedFlow(r, 1000*g+i)
+				switch {
+				case len(mine) > 0 && i%5 == 0:
+					j := r.IntN(len(mine))
+					if err := s.Delete(mine[j]); err != nil {
+						errs <- err
+						return
+					}
+					mine = slices.Delete(mine, j, j+1)
+				case len(mine) > 0 && i%2 == 0:
+					f.ID = mine[r.IntN(len(mine))]
+					if err := s.Update(f); err != nil {
+						errs <- err
+						return
+					}
+				default:
+					s.Add(f)
+					mine = append(mine, f.ID)
+				}
+			}
+			errs <- nil
+		}()
+	}
+	go func() {
+		defer close(done)
+		for k := 0; ; k++ {
+			select {
+			case err := <-errs:
+				if err != nil {
+					t.Error(err)
+				}
+				changers--
+				if changers == 0 {
+					return
+				}
+			default:
+			}
+			v.SetOrder(SortKey(k%int(numSortKeys)), k%3 == 0)
+			if _, err := v.Refresh(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+			for _, f := range v.Window(max(v.Len()-5, 0), 10) {
+				v.Index(f.ID)
+			}
+			v.Newest()
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the changes and refreshes did not end in 2 minutes")
+	}
+	var ids []string
+	for _, f := range s.List(nil, 0, -1) {
+		ids = append(ids, f.ID)
+	}
+	all := getAll(t, s, ids)
+	for key := range numSortKeys {
+		v.SetOrder(key, false)
+		refresh(t, v)
+		if got, want := seqs(v), naiveOrder(all, m, key, false); !slices.Equal(got, want) {
+			t.Fatalf("by %v after concurrent changes: %d flows, want %d", key, len(got), len(want))
 		}
 	}
 }
