@@ -320,3 +320,24 @@ func TestViewConcurrentChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestViewHeap bounds the heap a view in time order holds a flow: a
+// slot and a row position, no pointer (it was 88 bytes with an entry
+// pointer and a sort key in each).
+func TestViewHeap(t *testing.T) {
+	const n = 20_000
+	s := openStore(t, filepath.Join(t.TempDir(), "s.db"), Options{})
+	for i := range n {
+		s.Add(smallFlow(i))
+	}
+	mustFlush(t, s)
+	before := liveHeap()
+	v := s.NewView()
+	refresh(t, v)
+	perFlow := (int64(liveHeap()) - int64(before)) / n
+	runtime.KeepAlive(v)
+	if perFlow > 16 {
+		t.Errorf("a view holds %d B of heap per flow, want at most 16", perFlow)
+	}
+	t.Logf("%d B of heap per flow in a view", perFlow)
+}
