@@ -27,6 +27,7 @@ var (
 	_ session.Matcher       = (*Filter)(nil)
 	_ session.BodyMatcher   = (*Filter)(nil)
 	_ session.HeaderMatcher = (*Filter)(nil)
+	_ session.IDMatcher     = (*Filter)(nil)
 )
 
 // Parse compiles expr. A blank expression is valid and matches every flow.
@@ -76,6 +77,10 @@ func (f *Filter) NeedsBodies() bool {
 func (f *Filter) NeedsHeaders() bool {
 	return f != nil && f.headers
 }
+
+// NeedsID reports false: no operator reads a flow's ID, so a Store need
+// not build the IDs of the flows it matches (session.IDMatcher).
+func (f *Filter) NeedsID() bool { return false }
 
 // String returns the expression as it was given to Parse.
 func (f *Filter) String() string {

@@ -255,3 +255,29 @@ func TestHelp(t *testing.T) {
 		t.Error("Operators returned the table itself")
 	}
 }
+
+// TestNeedsID: no operator reads a flow's ID, so a Store may hand a
+// Filter snapshots without one (NeedsID false): each operator matches
+// every sample flow alike with and without its ID, with an argument the
+// ID would match.
+func TestNeedsID(t *testing.T) {
+	args := map[ArgKind]string{ArgNone: "", ArgRegex: "idf1", ArgStatus: ">=0", ArgDuration: ">=0", ArgSize: ">=0"}
+	for _, op := range Operators() {
+		expr := strings.TrimSpace(op.Name + " " + args[op.Arg])
+		f, err := Parse(expr)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", expr, err)
+		}
+		if f.NeedsID() {
+			t.Errorf("Parse(%q).NeedsID() = true", expr)
+		}
+		for i, fl := range sampleFlows(t) {
+			fl.ID = "idf1"
+			with := f.Match(fl)
+			fl.ID = ""
+			if without := f.Match(fl); with != without {
+				t.Errorf("%q on sample flow %d: %v with its ID, %v without", expr, i, with, without)
+			}
+		}
+	}
+}

@@ -52,51 +52,64 @@ func (k idKey) String() string {
 	return string(b[:])
 }
 
-// ID returns the flow's ID: built from its key, or, for an odd ID, read
-// from its snapshot (never a compact row then, see above).
+// ID returns the flow's ID: its snapshot's, or, for a compact row (whose
+// ID is always canonical), built from its key.
 func (e *entry) ID() string {
-	if e.odd {
-		return e.meta.Load().ID
+	if f := e.meta.Load(); f != nil {
+		return f.ID
 	}
 	return e.key.String()
 }
 
-// setID gives e the ID id (e is not yet in the store's maps).
+// setID gives e the ID id (e is not yet in the store's maps): its key
+// when canonical; an odd ID lives in e's snapshot alone.
 func (e *entry) setID(id string) {
-	e.key, e.odd = parseID(id)
-	e.odd = !e.odd
+	if k, ok := parseID(id); ok {
+		e.key = k
+	}
+}
+
+// canonical reports whether e's ID is canonical (and e.key holds it):
+// always for a compact row, which is made only of flows with one.
+func (e *entry) canonical() bool {
+	f := e.meta.Load()
+	if f == nil {
+		return true
+	}
+	_, ok := parseID(f.ID)
+	return ok
 }
 
 // hasID reports whether id is e's ID; k and ok are parseID(id).
 func (e *entry) hasID(id string, k idKey, ok bool) bool {
-	if ok {
-		return !e.odd && e.key == k
+	if f := e.meta.Load(); f != nil {
+		return f.ID == id
 	}
-	return e.odd && e.meta.Load().ID == id
+	return ok && e.key == k
 }
 
 // lookupLocked returns the entry of the flow with ID id, or nil; s.mu is
 // held.
 func (s *Store) lookupLocked(id string) *entry {
 	if k, ok := parseID(id); ok {
-		return s.byID[k]
+		return s.byID.get(k)
 	}
 	return s.oddIDs[id]
 }
 
 // holdsLocked reports whether e is still in the store; s.mu is held.
 func (s *Store) holdsLocked(e *entry) bool {
-	if e.odd {
+	if !e.canonical() {
 		return s.oddIDs[e.meta.Load().ID] == e
 	}
-	return s.byID[e.key] == e
+	return s.byID.get(e.key) == e
 }
 
 // indexLocked adds e, its snapshot set, to the ID maps; s.mu is held
 // (or s not yet shared).
 func (s *Store) indexLocked(e *entry) {
-	if !e.odd {
-		s.byID[e.key] = e
+	if e.canonical() {
+		s.byID.put(e)
 		return
 	}
 	if s.oddIDs == nil {
@@ -107,9 +120,9 @@ func (s *Store) indexLocked(e *entry) {
 
 // unindexLocked removes e from the ID maps; s.mu is held.
 func (s *Store) unindexLocked(e *entry) {
-	if e.odd {
+	if !e.canonical() {
 		delete(s.oddIDs, e.ID())
 		return
 	}
-	delete(s.byID, e.key)
+	s.byID.del(e.key)
 }

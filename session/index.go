@@ -32,7 +32,8 @@ func (s *Store) Add(f *Flow) {
 	s.seq++
 	f.ID, f.Seq = id, s.seq
 	c.ID, c.Seq = id, s.seq
-	e := &entry{pos: int32(len(s.order))}
+	e := s.compact.newEntry()
+	e.pos = int32(len(s.order))
 	e.setID(id)
 	s.setPartsLocked(e, parts)
 	e.meta.Store(c)
@@ -134,7 +135,7 @@ func (s *Store) Clear() error {
 		s.mu.Unlock()
 		return fmt.Errorf("clear session: %w", ErrClosed)
 	}
-	s.byID = make(map[idKey]*entry)
+	s.byID = idTable{}
 	s.oddIDs = nil
 	s.bodies = make(map[*entry]*bodyParts)
 	s.order = nil
@@ -155,7 +156,7 @@ func (s *Store) Clear() error {
 func (s *Store) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.byID) + len(s.oddIDs)
+	return s.byID.len() + len(s.oddIDs)
 }
 
 // Get returns the flow with the given ID, bodies included: from memory

@@ -110,14 +110,20 @@ func (s *Store) scan(m Matcher, seen bool, yield func(f *Flow, own bool) bool) {
 	mt := newMatching(s, m, "list flows")
 	mt.seen = seen
 	mt.prepareAll(context.Background())
-	var sc scratch // yield copies what it keeps (see listed)
+	sc := scratch{noIDs: !mt.needsID} // yield copies what it keeps (see listed)
 	for _, e := range order {
 		rev := e.version.Load() // before the snapshot: see entry.version
 		f, hit, own, ok := mt.match(e, rev, e.snapshotIn(&sc))
 		if !ok {
 			continue // deleted since the scan began
 		}
-		if hit && !yield(f, own) {
+		if !hit {
+			continue
+		}
+		if f == &sc.f && sc.noIDs {
+			f.ID = sc.id(e) // the matcher did without, the caller may not
+		}
+		if !yield(f, own) {
 			return
 		}
 	}
@@ -131,9 +137,12 @@ type matching struct {
 	what    string // for errors: what the matching is for
 	bodies  bool
 	headers bool
+	// needsID: the snapshots handed to m need their IDs (see IDMatcher;
+	// loading headers or bodies from the file needs them too).
+	needsID bool
 	// stored, when not nil, holds verdicts from one pass over the file
-	// (see prepareAll), by ID.
-	stored map[string]verdict
+	// (see prepareAll), by entry.
+	stored map[*entry]verdict
 	// seen: the caller keeps the flows that match, so a hit is loaded
 	// again for it (List returns flows with what its matcher needed).
 	seen bool
@@ -142,6 +151,7 @@ type matching struct {
 func newMatching(s *Store, m Matcher, what string) *matching {
 	mt := &matching{s: s, m: m, what: what}
 	mt.bodies, mt.headers = needs(m)
+	mt.needsID = m != nil && (mt.bodies || mt.headers || needsID(m))
 	return mt
 }
 
@@ -166,7 +176,7 @@ func (mt *matching) prepareAll(ctx context.Context) {
 		}
 	}
 	mt.s.mu.Unlock()
-	var stored map[string]verdict
+	var stored map[*entry]verdict
 	var err error
 	if mt.bodies {
 		stored, err = mt.bodyVerdicts(ctx, before)
@@ -204,9 +214,9 @@ func (v verdict) lightAt() *Flow {
 
 // headerVerdicts matches the light snapshots in before with their headers
 // from the file.
-func (mt *matching) headerVerdicts(ctx context.Context, before map[string]verdict) (map[string]verdict, error) {
+func (mt *matching) headerVerdicts(ctx context.Context, before map[string]verdict) (map[*entry]verdict, error) {
 	// Written on readMetas' goroutine, which ends before readMetas returns.
-	stored := make(map[string]verdict, len(before))
+	stored := make(map[*entry]verdict, len(before))
 	dec := newMetaDecoder()
 	err := readMetas(ctx, mt.s.db, func(b *loadBatch) {
 		start := 0
@@ -226,7 +236,7 @@ func (mt *matching) headerVerdicts(ctx context.Context, before map[string]verdic
 				continue // left to the per-flow path, which reports it
 			}
 			v.hit = mt.m.Match(lendHeaders(f, full))
-			stored[id] = v
+			stored[v.e] = v
 		}
 	})
 	return stored, err
@@ -235,13 +245,13 @@ func (mt *matching) headerVerdicts(ctx context.Context, before map[string]verdic
 // bodyVerdicts matches the light snapshots in before, whose bodies are all
 // in the file, with their headers and bodies from it, a row at a time:
 // bodies can be large.
-func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]verdict) (map[string]verdict, error) {
+func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]verdict) (map[*entry]verdict, error) {
 	rows, err := mt.s.db.QueryContext(ctx, "SELECT id, meta, req_body, resp_body, orig_body FROM flows")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	stored := make(map[string]verdict, len(before))
+	stored := make(map[*entry]verdict, len(before))
 	dec := newMetaDecoder()
 	for rows.Next() {
 		var id string
@@ -267,7 +277,7 @@ func (mt *matching) bodyVerdicts(ctx context.Context, before map[string]verdict)
 		g := lendHeaders(f, full)
 		fillBodies(g, nil, [numParts][]byte{disk[partRequest], disk[partResponse], disk[partOriginal]})
 		v.hit = mt.m.Match(g)
-		stored[id] = v
+		stored[v.e] = v
 	}
 	return stored, rows.Err()
 }
@@ -286,10 +296,13 @@ func (mt *matching) match(e *entry, rev uint64, f *Flow) (seen *Flow, hit, own, 
 	if mt.m == nil {
 		return f, true, false, true
 	}
+	if mt.stored == nil && !mt.bodies && !(mt.headers && f.HeadersUnloaded) {
+		return f, mt.m.Match(f), false, true // nothing to load: a filter pass's common case
+	}
 	var full *Flow
 	var err error
-	v, known := mt.stored[f.ID]
-	known = known && v.e == e && v.rev == rev // a verdict on this very snapshot
+	v, known := mt.stored[e]
+	known = known && v.rev == rev // a verdict on this very snapshot
 	if known && (!v.hit || !mt.seen) {
 		return f, v.hit, false, true
 	}

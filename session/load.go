@@ -124,7 +124,7 @@ func (res *loadResult) decode(dec *metaDecoder, b *loadBatch) {
 			continue
 		}
 		f.ID, f.Seq = id, b.seqs[i]
-		e := &entry{}
+		e := res.compact.newEntry() // side by side with the entries before it (compact.go)
 		e.setID(id)
 		if r, ok := res.compact.row(f, nil); ok {
 			e.row.Store(r)

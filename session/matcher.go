@@ -32,6 +32,24 @@ type HeaderMatcher interface {
 	NeedsHeaders() bool
 }
 
+// IDMatcher is implemented by matchers that can tell whether they read
+// Flow.ID. A Store hands one that does not (the filter package's) the
+// snapshots of its compact rows without their IDs (ID ""): a filter over a
+// million flows then builds no million ID strings. Matchers that do not
+// implement IDMatcher see every flow's ID.
+type IDMatcher interface {
+	Matcher
+	NeedsID() bool
+}
+
+// needsID reports whether m reads snapshots' IDs.
+func needsID(m Matcher) bool {
+	if im, ok := m.(IDMatcher); ok {
+		return im.NeedsID()
+	}
+	return true
+}
+
 // needs reports what m reads beyond the store's light snapshots.
 func needs(m Matcher) (bodies, headers bool) {
 	if bm, ok := m.(BodyMatcher); ok {

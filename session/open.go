@@ -229,7 +229,6 @@ func newStore(abs string, opts Options, db *sql.DB, read, readMeta *sql.Stmt, lo
 		changed:  make(chan struct{}, 1),
 		kick:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
-		byID:     make(map[idKey]*entry, len(loaded.entries)),
 		bodies:   make(map[*entry]*bodyParts),
 		order:    loaded.entries,
 		seq:      loaded.maxSeq,

@@ -74,7 +74,7 @@ type Store struct {
 	done     chan struct{} // closed when the writer has exited
 
 	mu   sync.Mutex
-	byID map[idKey]*entry
+	byID idTable // the entries of canonical IDs (idtable.go)
 	// oddIDs holds the flows whose IDs are not canonical (flowid.go).
 	oddIDs map[string]*entry
 	// order holds the entries in Seq order. It is appended to, or replaced
@@ -145,26 +145,36 @@ func (p *bodyParts) get(i int) bodyPart {
 	return p[i]
 }
 
-// entry is one flow in the index. meta is the flow without body bytes
-// (bodies Unloaded, headers too once committed: see light.go), or nil
-// while row holds it; it is replaced on Update, never modified, and may be
-// read without mu (through snapshot). The
-// other fields are guarded by Store.mu.
+// entry is one flow in the index, 40 bytes. meta is the flow without body
+// bytes (bodies Unloaded, headers too once committed: see light.go), or
+// nil while row holds it; it is replaced on Update, never modified, and
+// may be read without mu (through snapshot). The other fields are guarded
+// by Store.mu.
 type entry struct {
-	pos  int32 // index in Store.order
-	odd  bool  // the ID is not canonical (flowid.go)
-	key  idKey // the ID's bytes, unless odd
+	key  idKey // the ID's bytes when canonical (flowid.go); zero otherwise
 	meta atomic.Pointer[Flow]
 	// version counts the flow's changes; it is stored after meta, so a
 	// reader that loads version first and meta second never pairs a
 	// version with an older snapshot. Making a snapshot light (light.go)
 	// replaces meta without changing the version.
-	version atomic.Uint64
+	version flowVersion
+	pos     int32 // index in Store.order
 	// row is the flow's compact form (compact.go), read when meta is nil:
 	// it is stored before meta is cleared, and left behind (unread) when
 	// meta is set again.
 	row atomic.Pointer[compactRow]
 }
+
+// flowVersion is an entry's count of changes, in 32 bits: two versions
+// of a flow are told apart as long as it does not change 2³² times while
+// a reader holds one (Views keep 31 bits).
+type flowVersion struct{ v atomic.Uint32 }
+
+// Load returns the version.
+func (fv *flowVersion) Load() uint64 { return uint64(fv.v.Load()) }
+
+// Add adds d to the version and returns the new one.
+func (fv *flowVersion) Add(d uint64) uint64 { return uint64(fv.v.Add(uint32(d))) }
 
 // snapshot returns the flow's current snapshot: meta, or a Flow built from
 // its compact row (a new one each call, equal to the light snapshot it
@@ -178,11 +188,16 @@ func (e *entry) snapshot() *Flow {
 
 // snapshotIn is snapshot, built in sc when the flow is a compact row: for
 // a loop that keeps none of the snapshots, valid until sc is used again.
+// Its ID is "" when sc.noIDs is set.
 func (e *entry) snapshotIn(sc *scratch) *Flow {
 	if f := e.meta.Load(); f != nil {
 		return f
 	}
-	return e.row.Load().flowInto(sc.id(e), sc)
+	id := ""
+	if !sc.noIDs {
+		id = sc.id(e)
+	}
+	return e.row.Load().flowInto(id, sc)
 }
 
 // state is the flow's State, without building a snapshot.

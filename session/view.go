@@ -1,11 +1,7 @@
 package session
 
 import (
-	"cmp"
 	"context"
-	"runtime"
-	"slices"
-	"strings"
 	"sync"
 )
 
@@ -24,20 +20,31 @@ import (
 // All methods are safe for concurrent use. Refresh calls are serialised;
 // Window, Len and Index read the result of the last completed Refresh and
 // never wait for one in progress.
+//
+// A View holds no pointer per flow (issue 17: a million flows): its rows
+// are positions in the store's order as of the last Refresh, and what it
+// knows of each flow of that order is a fixed-size slot, plus the flow's
+// sort key in a sort order other than time.
 type View struct {
 	s *Store
 
 	refresh sync.Mutex // serialises Refresh; guards the build state below
-	slots   []slot     // one per flow of the store's order, as last seen
+	slots   []slot     // one per flow of seen, as last matched
+	keys    viewKeys   // the sort keys of seen's flows that matched
+	seen    []*entry   // the store's order slots describe
 	applied viewQuery  // the query slots and rows were built for
 	built   bool
 	cursor  uint64 // the store's journal, read up to here
 	epoch   uint64 // in this epoch of the store's order
 
-	mu      sync.Mutex
-	want    viewQuery
-	rows    []viewRow // sorted ascending by want.key at the time of the build
-	reverse bool      // rows are presented last to first
+	mu    sync.Mutex
+	want  viewQuery
+	order []*entry // the store's order rows index into
+	// rows are positions in order of the shown flows, ascending by sort
+	// key then position (the position in Seq order breaks ties, as Seq).
+	rows    []int32
+	key     SortKey // the order of rows
+	reverse bool    // rows are presented last to first
 	total   int
 }
 
@@ -48,52 +55,27 @@ type ViewStats struct {
 	Changed bool // the rows (or their snapshots) differ from the previous Refresh
 }
 
-// slot is what the view knows of one flow of the store's order.
-type slot struct {
-	e   *entry
-	rev uint64  // the entry's version when it was matched
-	key viewKey // its sort key then, when it matched
-	hit bool    // it matched
-}
+// slot is what the view knows of one flow of the store's order, in 4
+// bytes: whether it matched (the top bit), and the entry's version when
+// it was matched, truncated to the other 31 bits (a flow would have to
+// change 2³¹ times between two Refreshes to be missed).
+type slot uint32
 
-// viewRow is one shown flow: the entry and the sort key of the snapshot
-// it was sorted by, copied here so that sorting 100k rows touches only
-// this slice.
-type viewRow struct {
-	e *entry
-	viewKey
-	seq int64
-}
+const slotHit slot = 1 << 31
 
-// viewKey is a flow's place in a sort order.
-type viewKey struct {
-	s string // the key of a text order
-	n int64  // the key of a numeric order
-}
-
-func makeRow(key SortKey, e *entry, f *Flow) viewRow {
-	r := viewRow{e: e, seq: f.Seq}
-	switch key {
-	case SortMethod:
-		r.s = method(f)
-	case SortURL:
-		r.s = target(f)
-	default:
-		r.n = key.number(f)
+func makeSlot(rev uint64, hit bool) slot {
+	s := slot(rev) &^ slotHit
+	if hit {
+		s |= slotHit
 	}
-	return r
+	return s
 }
 
-// compareRows orders rows as SortKey.compare orders their flows.
-func compareRows(a, b viewRow) int {
-	if c := strings.Compare(a.s, b.s); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.n, b.n); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.seq, b.seq)
-}
+// hit reports whether the flow matched.
+func (s slot) hit() bool { return s&slotHit != 0 }
+
+// at reports whether s was made at version rev.
+func (s slot) at(rev uint64) bool { return s&^slotHit == slot(rev)&^slotHit }
 
 type viewQuery struct {
 	m       Matcher
@@ -144,7 +126,7 @@ func (v *View) Refresh(ctx context.Context) (ViewStats, error) {
 	v.s.mu.Unlock()
 
 	rebuild := !v.built || q.gen != v.applied.gen || q.key != v.applied.key
-	if !rebuild && !journalled && !samePrefix(v.slots, order) {
+	if !rebuild && !journalled && !samePrefix(v.seen, order) {
 		rebuild = true // flows were deleted or cleared
 	}
 	var stats ViewStats
@@ -161,6 +143,9 @@ func (v *View) Refresh(ctx context.Context) (ViewStats, error) {
 		stats.Changed, err = v.update(ctx, q, order, nil)
 	}
 	if err != nil {
+		// Half-updated slots would hide the changes they took in from
+		// the next Refresh: build afresh then.
+		v.built = false
 		return ViewStats{}, err
 	}
 	v.applied, v.built = q, true
@@ -177,221 +162,29 @@ func (v *View) Refresh(ctx context.Context) (ViewStats, error) {
 	return stats, nil
 }
 
-// samePrefix reports whether order still starts with the flows of slots,
+// samePrefix reports whether order still starts with the flows of seen,
 // in the same order: true unless flows were deleted since.
-func samePrefix(slots []slot, order []*entry) bool {
-	if len(order) < len(slots) {
+func samePrefix(seen, order []*entry) bool {
+	if len(order) < len(seen) {
 		return false
 	}
-	for i := range slots {
-		if slots[i].e != order[i] {
+	if len(seen) == 0 || &seen[0] == &order[0] {
+		return true // order was appended to in place
+	}
+	for i := range seen {
+		if seen[i] != order[i] {
 			return false
 		}
 	}
 	return true
 }
 
-// rebuild matches every flow afresh and sorts the result. The flows are
-// matched in as many chunks as there are CPUs: a filter over 100k flows is
-// the one wait a user feels.
-func (v *View) rebuild(ctx context.Context, q viewQuery, order []*entry) error {
-	// The previous slots' memory is reused (a million flows' slots are
-	// 48 MB): on failure the view is rebuilt next time (built false).
-	slots := v.slots[:0]
-	if cap(slots) < len(order) {
-		slots = make([]slot, len(order))
-	}
-	slots = slots[:len(order)]
-	v.slots, v.built = nil, false
-	chunks := min(runtime.GOMAXPROCS(0), max(len(order)/4096, 1))
-	// Without a matcher every flow is shown, each at its own index;
-	// otherwise each chunk collects its hits.
-	var all []viewRow
-	parts := make([][]viewRow, chunks)
-	if q.m == nil {
-		all = make([]viewRow, len(order))
-	}
-	base := newMatching(v.s, q.m, "view flows")
-	base.prepareAll(ctx)
-	var wg sync.WaitGroup
-	for c := range chunks {
-		lo, hi := c*len(order)/chunks, (c+1)*len(order)/chunks
-		wg.Go(func() {
-			mt := base.fork()
-			var sc scratch // the matcher and makeRow keep nothing of f
-			for i := lo; i < hi; i++ {
-				if i%1024 == 0 && ctx.Err() != nil {
-					return
-				}
-				e := order[i]
-				rev := e.version.Load() // before the snapshot: see entry.version
-				f := e.snapshotIn(&sc)
-				_, hit, _, _ := mt.match(e, rev, f)
-				slots[i] = slot{e: e, rev: rev, hit: hit}
-				if hit {
-					r := makeRow(q.key, e, f)
-					slots[i].key = r.viewKey
-					if all != nil {
-						all[i] = r
-					} else {
-						parts[c] = append(parts[c], r)
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	rows := all
-	if rows == nil {
-		rows = slices.Concat(parts...)
-	}
-	switch q.key {
-	case SortTime:
-	case SortMethod, SortURL:
-		slices.SortFunc(rows, compareRows)
-	default:
-		// Numeric keys: the text keys are all "" (compareRows agrees).
-		slices.SortFunc(rows, func(a, b viewRow) int {
-			if c := cmp.Compare(a.n, b.n); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.seq, b.seq)
-		})
-	}
-	v.slots = slots
-	v.publish(rows)
-	return nil
-}
-
-// update re-matches the flows whose snapshot changed or that are new, and
-// moves only them in the sorted rows. With journal nil it looks at every
-// flow; otherwise only at the positions journal names and at new flows.
-func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal []int) (bool, error) {
-	mt := newMatching(v.s, q.m, "view flows")
-	var gone, added []viewRow
-	slots := v.slots
-	changed := false
-	n := len(slots)
-	visit := func(yield func(int, *entry) bool) {
-		if journal == nil {
-			for i, e := range order {
-				if !yield(i, e) {
-					return
-				}
-			}
-			return
-		}
-		for _, i := range journal {
-			if i < n && !yield(i, order[i]) {
-				return
-			}
-		}
-		for i := n; i < len(order); i++ {
-			if !yield(i, order[i]) {
-				return
-			}
-		}
-	}
-	for i, e := range visit {
-		rev := e.version.Load() // before the snapshot: see entry.version
-		if i < n && slots[i].rev == rev {
-			// Unchanged, or the same flow made light (light.go): nothing
-			// to match again.
-			continue
-		}
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-		f := e.snapshot()
-		_, hit, _, _ := mt.match(e, rev, f)
-		var r viewRow
-		if hit {
-			r = makeRow(q.key, e, f)
-		}
-		if i < n {
-			old := slots[i]
-			slots[i] = slot{e: e, rev: rev, key: r.viewKey, hit: hit}
-			if old.hit && hit && old.key == r.viewKey {
-				// Still shown, in the same place: rows read the entry's
-				// latest snapshot, so nothing is copied (a flow completing
-				// in a time-ordered list is the common change).
-				changed = true
-				continue
-			}
-			if old.hit {
-				gone = append(gone, viewRow{e: e, viewKey: old.key, seq: f.Seq})
-			}
-		} else {
-			slots = append(slots, slot{e: e, rev: rev, key: r.viewKey, hit: hit})
-		}
-		if hit {
-			added = append(added, r)
-		}
-		changed = true
-	}
-	v.slots = slots
-	if !changed {
-		return false, nil
-	}
-	if len(gone) == 0 && len(added) == 0 {
-		return true, nil // only flows changed in place
-	}
+// publish makes rows, positions in order sorted by key, the view's
+// result.
+func (v *View) publish(order []*entry, rows []int32, key SortKey) {
 	v.mu.Lock()
-	old := v.rows
+	v.order, v.rows, v.key = order, rows, key
 	v.mu.Unlock()
-	v.publish(mergeRows(old, gone, added))
-	return true, nil
-}
-
-// publish makes rows the view's result.
-func (v *View) publish(rows []viewRow) {
-	v.mu.Lock()
-	v.rows = rows
-	v.mu.Unlock()
-}
-
-// mergeRows returns a new sorted slice: old without gone, plus added. It
-// never modifies old, which readers may still hold.
-func mergeRows(old, gone, added []viewRow) []viewRow {
-	slices.SortFunc(added, compareRows)
-	if len(gone) == 0 && len(added) > 0 && (len(old) == 0 || compareRows(old[len(old)-1], added[0]) < 0) {
-		// New flows at the end of the order, the common case in time
-		// order: appending past len(old) leaves what readers of old see
-		// untouched.
-		return append(old, added...)
-	}
-	drop := make(map[*entry]bool, len(gone))
-	for _, g := range gone {
-		drop[g.e] = true
-	}
-	out := make([]viewRow, 0, len(old)-len(gone)+len(added))
-	// Flows that gained or lost a match are usually the newest, at the end
-	// of a time-sorted view: skip the common prefix without comparisons.
-	start := len(old)
-	for _, g := range gone {
-		i, _ := slices.BinarySearchFunc(old, g, compareRows)
-		start = min(start, i)
-	}
-	if len(added) > 0 {
-		i, _ := slices.BinarySearchFunc(old, added[0], compareRows)
-		start = min(start, i)
-	}
-	out = append(out, old[:start]...)
-	j := 0
-	for _, r := range old[start:] {
-		if drop[r.e] {
-			continue
-		}
-		for j < len(added) && compareRows(added[j], r) < 0 {
-			out = append(out, added[j])
-			j++
-		}
-		out = append(out, r)
-	}
-	return append(out, added[j:]...)
 }
 
 // Len returns how many flows the view shows.
@@ -413,7 +206,7 @@ func (v *View) Total() int {
 // bodies Unloaded.
 func (v *View) Window(offset, n int) []*Flow {
 	v.mu.Lock()
-	rows, rev := v.rows, v.reverse
+	order, rows, rev := v.order, v.rows, v.reverse
 	v.mu.Unlock()
 	if offset < 0 || n <= 0 || offset >= len(rows) {
 		return nil
@@ -423,7 +216,7 @@ func (v *View) Window(offset, n int) []*Flow {
 	for i := range out {
 		// The entry's latest snapshot: a row stays put while its flow
 		// changes without moving in the order (see update).
-		out[i] = rows[position(offset+i, len(rows), rev)].e.snapshot()
+		out[i] = order[rows[position(offset+i, len(rows), rev)]].snapshot()
 	}
 	return out
 }
@@ -433,11 +226,11 @@ func (v *View) Window(offset, n int) []*Flow {
 // shown flows.
 func (v *View) Index(id string) int {
 	v.mu.Lock()
-	rows, rev := v.rows, v.reverse
+	order, rows, rev := v.order, v.rows, v.reverse
 	v.mu.Unlock()
 	k, ok := parseID(id)
-	for i := range rows {
-		if rows[i].e.hasID(id, k, ok) {
+	for i, p := range rows {
+		if order[p].hasID(id, k, ok) {
 			return position(i, len(rows), rev)
 		}
 	}
@@ -449,15 +242,16 @@ func (v *View) Index(id string) int {
 // order, a pass over the shown flows.
 func (v *View) Newest() int {
 	v.mu.Lock()
-	rows, rev, key := v.rows, v.reverse, v.applied.key
+	rows, rev, key := v.rows, v.reverse, v.key
 	v.mu.Unlock()
 	if len(rows) == 0 {
 		return -1
 	}
 	best := len(rows) - 1
 	if key != SortTime {
-		for i := range rows {
-			if rows[i].seq > rows[best].seq {
+		// Positions are in Seq order: the newest has the largest.
+		for i, p := range rows {
+			if p > rows[best] {
 				best = i
 			}
 		}

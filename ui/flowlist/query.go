@@ -118,6 +118,7 @@ type queryMatcher struct {
 var (
 	_ session.BodyMatcher   = queryMatcher{}
 	_ session.HeaderMatcher = queryMatcher{}
+	_ session.IDMatcher     = queryMatcher{}
 )
 
 func (q queryMatcher) Match(f *session.Flow) bool {
@@ -127,6 +128,10 @@ func (q queryMatcher) Match(f *session.Flow) bool {
 func (q queryMatcher) NeedsBodies() bool { return q.f.NeedsBodies() }
 
 func (q queryMatcher) NeedsHeaders() bool { return q.f.NeedsHeaders() }
+
+// NeedsID is false: neither the filter nor the marked-only switch reads
+// IDs, which a filter over a million flows would otherwise build.
+func (q queryMatcher) NeedsID() bool { return false }
 
 // Status is what the status bar says about the list: where the proxy
 // listens (or that the session is read-only), the session's file, counts,
