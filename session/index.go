@@ -134,6 +134,7 @@ func (s *Store) Clear() error {
 		s.mu.Unlock()
 		return fmt.Errorf("clear session: %w", ErrClosed)
 	}
+	s.stopLoadLocked() // the flows it would add are cleared too
 	s.byID = make(map[idKey]*entry)
 	s.oddIDs = nil
 	s.bodies = make(map[*entry]*bodyParts)

@@ -28,6 +28,8 @@ type loadBatch struct {
 	seqs []int64
 	ends []int
 	buf  []byte
+	// total is the number of rows in the file (readMetasCounted).
+	total int
 }
 
 const loadBatchSize = 512
@@ -57,8 +59,26 @@ func loadFlows(ctx context.Context, db *sql.DB) (*loadResult, error) {
 // readMetas reads the id, seq and metadata of every row and hands them to
 // use in batches, on a second goroutine: reading rows and decoding them
 // take about as long each. Batches are reused once use returns.
+//
+// Rows come in the file's order, which is Seq order: the writer inserts a
+// commit's new flows sorted by Seq, after every flow of earlier commits.
 func readMetas(ctx context.Context, db *sql.DB, use func(b *loadBatch)) error {
-	rows, err := db.QueryContext(ctx, "SELECT id, seq, meta FROM flows")
+	return scanMetas(ctx, db, false, use)
+}
+
+// readMetasCounted is readMetas, and each batch also says how many rows
+// the file holds, counted in the same read transaction (a scan of the ID
+// index: ~20 ms a million rows).
+func readMetasCounted(ctx context.Context, db *sql.DB, use func(b *loadBatch)) error {
+	return scanMetas(ctx, db, true, use)
+}
+
+func scanMetas(ctx context.Context, db *sql.DB, count bool, use func(b *loadBatch)) error {
+	q := "SELECT id, seq, meta FROM flows"
+	if count {
+		q = "SELECT id, seq, meta, (SELECT count(*) FROM flows) FROM flows"
+	}
+	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -84,7 +104,12 @@ func readMetas(ctx context.Context, db *sql.DB, use func(b *loadBatch)) error {
 		var id string
 		var seq int64
 		var meta sql.RawBytes
-		if scanErr = rows.Scan(&id, &seq, &meta); scanErr != nil {
+		if count {
+			scanErr = rows.Scan(&id, &seq, &meta, &b.total)
+		} else {
+			scanErr = rows.Scan(&id, &seq, &meta)
+		}
+		if scanErr != nil {
 			break
 		}
 		b.ids, b.seqs = append(b.ids, id), append(b.seqs, seq)
