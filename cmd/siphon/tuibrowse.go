@@ -31,7 +31,9 @@ func browseModel(ctx context.Context, path, filterExpr string, opts ...ui.Option
 		}
 		store, closeStore, err = importForBrowsing(ctx, fh, path)
 	} else {
-		store, err = session.Open(path, session.Options{ReadOnly: true})
+		// The first rows show at once; the rest of a big session streams
+		// in behind them, the status bar saying how far.
+		store, err = session.Open(path, session.Options{ReadOnly: true, LoadInBackground: true})
 		if err != nil {
 			err = usagef("%v", err)
 		} else {
