@@ -275,6 +275,13 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal 
 	slots := v.slots
 	changed := false
 	n := len(slots)
+	if cap(slots) < len(order) {
+		// Room for the store's expected size at once (a store loading in
+		// the background made its order that big): growing by append
+		// copied a million slots dozens of times.
+		slots = slices.Grow(slots, max(len(order), cap(order))-n)
+	}
+	var sc scratch // the matcher and makeRow keep nothing of f
 	visit := func(yield func(int, *entry) bool) {
 		if journal == nil {
 			for i, e := range order {
@@ -305,7 +312,7 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal 
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		f := e.snapshot()
+		f := e.snapshotIn(&sc)
 		_, hit, _, _ := mt.match(e, rev, f)
 		var r viewRow
 		if hit {
@@ -360,7 +367,11 @@ func mergeRows(old, gone, added []viewRow) []viewRow {
 	if len(gone) == 0 && len(added) > 0 && (len(old) == 0 || compareRows(old[len(old)-1], added[0]) < 0) {
 		// New flows at the end of the order, the common case in time
 		// order: appending past len(old) leaves what readers of old see
-		// untouched.
+		// untouched. Doubling, not append's quarter, as the rows of a
+		// store loading a million flows grow.
+		if cap(old)-len(old) < len(added) {
+			old = slices.Grow(old, len(old)+len(added))
+		}
 		return append(old, added...)
 	}
 	drop := make(map[*entry]bool, len(gone))
