@@ -143,6 +143,13 @@ func (res *loadResult) decode(dec *metaDecoder, b *loadBatch) {
 	for i, id := range b.ids {
 		meta := b.buf[start:b.ends[i]]
 		start = b.ends[i]
+		if r := res.compactRow(dec, meta, id, b.seqs[i]); r != nil {
+			e := &entry{}
+			e.setID(id)
+			e.row.Store(r)
+			res.entries = append(res.entries, e)
+			continue
+		}
 		f, err := dec.decode(meta)
 		if err != nil {
 			res.skipped = append(res.skipped, fmt.Errorf("flow %s: decode metadata: %w", id, err))
@@ -158,4 +165,20 @@ func (res *loadResult) decode(dec *metaDecoder, b *loadBatch) {
 		}
 		res.entries = append(res.entries, e)
 	}
+}
+
+// compactRow decodes meta, the metadata of the flow id with Seq seq,
+// straight into a compact row (dec.decodeScratch): nil when the flow is
+// not a plain one, or does not decode, and is to be decoded in full.
+func (res *loadResult) compactRow(dec *metaDecoder, meta []byte, id string, seq int64) *compactRow {
+	f, err := dec.decodeScratch(meta)
+	if err != nil {
+		return nil
+	}
+	f.ID, f.Seq = id, seq
+	r, ok := res.compact.row(f, nil)
+	if !ok {
+		return nil
+	}
+	return r
 }
