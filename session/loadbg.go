@@ -65,6 +65,21 @@ func (s *Store) LoadState() LoadState {
 	return s.bg.state
 }
 
+// Loaded returns a channel closed once the store's flows are loaded: at
+// once for a Store opened without LoadInBackground; otherwise when the
+// background load has ended (complete, failed, or stopped by Clear or
+// Close) and added its last flow.
+func (s *Store) Loaded() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bg == nil {
+		done := make(chan struct{})
+		close(done)
+		return done
+	}
+	return s.bg.done
+}
+
 // loadInBackground starts loading the flows of db into s, a read-only
 // store that holds none yet, and returns once the first batch is in, or
 // with the error that ended the load before anything was read.

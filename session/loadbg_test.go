@@ -98,10 +98,16 @@ func TestBackgroundLoadDeliversEveryFlowInSeqOrder(t *testing.T) {
 	if st.Done || st.Loaded != loadBatchSize || st.Total != n || s.Len() != loadBatchSize {
 		t.Fatalf("Open returned with %+v and %d flows, want the first %d of %d loading", st, s.Len(), loadBatchSize, n)
 	}
+	select {
+	case <-s.Loaded():
+		t.Fatal("Loaded is closed while the load waits for its second batch")
+	default:
+	}
 	for range 3 {
 		release(t)
 	}
-	if st := waitLoaded(t, s); st != (LoadState{Loaded: n, Total: n, Done: true}) {
+	testutil.Receive(t, s.Loaded(), "end of the load")
+	if st := s.LoadState(); st != (LoadState{Loaded: n, Total: n, Done: true}) {
 		t.Fatalf("after the load: %+v, want all %d loaded", st, n)
 	}
 	got := listedSeqs(s)
@@ -117,6 +123,10 @@ func TestBackgroundLoadDeliversEveryFlowInSeqOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sync.Close()
+	testutil.Receive(t, sync.Loaded(), "Loaded of a store loaded in full")
+	if st := sync.LoadState(); st != (LoadState{Loaded: n, Total: n, Done: true}) {
+		t.Errorf("a store loaded in full says %+v", st)
+	}
 	for _, seq := range []int64{1, 700, n} {
 		id := sync.List(nil, int(seq-1), 1)[0].ID
 		a, err1 := s.Get(id)

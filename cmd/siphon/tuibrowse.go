@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
@@ -38,6 +39,7 @@ func browseModel(ctx context.Context, path, filterExpr string, opts ...ui.Option
 			err = usagef("%v", err)
 		} else {
 			closeStore = store.Close
+			go releaseLoadGarbage(ctx, store)
 		}
 	}
 	if err != nil {
@@ -89,4 +91,17 @@ func importForBrowsing(ctx context.Context, r io.Reader, path string) (store *se
 		return nil, nil, usagef("%s: %v", path, err)
 	}
 	return store, closeStore, nil
+}
+
+// releaseLoadGarbage returns the memory the load of store left behind to
+// the system once it has ended: reading a million flows allocates twice
+// the index it builds, and an idle UI would not collect it for minutes
+// (the TUI over a million flows held 450-570 MiB after the load instead
+// of 350-400 MiB).
+func releaseLoadGarbage(ctx context.Context, store *session.Store) {
+	select {
+	case <-store.Loaded():
+		debug.FreeOSMemory()
+	case <-ctx.Done():
+	}
 }
