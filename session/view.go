@@ -276,10 +276,11 @@ func (v *View) update(ctx context.Context, q viewQuery, order []*entry, journal 
 	changed := false
 	n := len(slots)
 	if cap(slots) < len(order) {
-		// Room for the store's expected size at once (a store loading in
-		// the background made its order that big): growing by append
-		// copied a million slots dozens of times.
-		slots = slices.Grow(slots, max(len(order), cap(order))-n)
+		// Doubling: growing by append's quarter copied the slots of a
+		// store loading a million flows in the background dozens of
+		// times (and room for all of them at once made the collector scan
+		// it, empty, all through the load).
+		slots = slices.Grow(slots, max(len(order), 2*n)-n)
 	}
 	var sc scratch // the matcher and makeRow keep nothing of f
 	visit := func(yield func(int, *entry) bool) {
