@@ -135,6 +135,7 @@ func (s *Store) Clear() error {
 		s.mu.Unlock()
 		return fmt.Errorf("clear session: %w", ErrClosed)
 	}
+	s.stopLoadLocked() // the flows it would add are cleared too
 	s.byID = idTable{}
 	s.oddIDs = nil
 	s.bodies = make(map[*entry]*bodyParts)

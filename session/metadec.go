@@ -22,6 +22,21 @@ type metaDecoder struct {
 	// headers other than Content-Type are skipped, and Content-Type maps
 	// are shared through this table.
 	light ctypes
+	// lightHdr and lightVals are the memory a light header is read into
+	// before the table gives its shared form, which never holds them.
+	lightHdr  http.Header
+	lightVals []string
+	// sc, when set (decodeScratch), is the memory the flow is decoded
+	// into, and its strings alias the input; scMem keeps it between
+	// calls.
+	sc, scMem *scratchFlow
+}
+
+// scratchFlow is memory decodeScratch decodes into, reused row after row.
+type scratchFlow struct {
+	f         Flow
+	req, orig Request
+	resp      Response
 }
 
 // maxInterned is the longest string interned; longer ones (URLs, cookies)
@@ -40,6 +55,21 @@ func unmarshalMeta(data []byte) (*Flow, error) {
 	return newMetaDecoder().decode(data)
 }
 
+// decodeScratch decodes data as a light decoder's decode does, into
+// memory it reuses on the next call, and with strings that alias data: a
+// snapshot to turn at once into a compact row, which copies what it keeps
+// (most rows of a big session are plain flows; the Flow a full decode
+// built for each was garbage at once, and a third of a load's time went
+// to allocating and collecting it).
+func (d *metaDecoder) decodeScratch(data []byte) (*Flow, error) {
+	if d.scMem == nil {
+		d.scMem = new(scratchFlow)
+	}
+	d.sc = d.scMem
+	defer func() { d.sc = nil }()
+	return d.decode(data)
+}
+
 func (d *metaDecoder) decode(data []byte) (*Flow, error) {
 	d.data, d.pos, d.err = data, 0, nil
 	f := d.flow()
@@ -55,6 +85,10 @@ func (d *metaDecoder) decode(data []byte) (*Flow, error) {
 
 func (d *metaDecoder) flow() *Flow {
 	f := &Flow{}
+	if d.sc != nil {
+		d.sc.f = Flow{}
+		f = &d.sc.f
+	}
 	for k := range d.keys {
 		switch string(k) {
 		case "id":
@@ -72,11 +106,15 @@ func (d *metaDecoder) flow() *Flow {
 		case "server":
 			d.peer(&f.Server)
 		case "request":
-			f.Request = d.request()
+			f.Request = d.request(d.scratchOf(func(sc *scratchFlow) *Request { return &sc.req }))
 		case "original":
-			f.Original = d.request()
+			f.Original = d.request(d.scratchOf(func(sc *scratchFlow) *Request { return &sc.orig }))
 		case "response":
-			f.Response = d.response()
+			var into *Response
+			if d.sc != nil {
+				into = &d.sc.resp
+			}
+			f.Response = d.response(into)
 		case "error":
 			f.Err = d.flowError()
 		case "timings":
@@ -113,11 +151,25 @@ func (d *metaDecoder) peer(p *Peer) {
 	}
 }
 
-func (d *metaDecoder) request() *Request {
+// scratchOf returns the scratch Request pick chooses, nil without scratch
+// memory.
+func (d *metaDecoder) scratchOf(pick func(sc *scratchFlow) *Request) *Request {
+	if d.sc == nil {
+		return nil
+	}
+	return pick(d.sc)
+}
+
+// request reads a request into into, or a new Request when into is nil.
+func (d *metaDecoder) request(into *Request) *Request {
 	if d.null() {
 		return nil
 	}
-	r := &Request{Body: Body{Unloaded: true}}
+	r := into
+	if r == nil {
+		r = new(Request)
+	}
+	*r = Request{Body: Body{Unloaded: true}}
 	for k := range d.keys {
 		switch string(k) {
 		case "method":
@@ -139,11 +191,17 @@ func (d *metaDecoder) request() *Request {
 	return r
 }
 
-func (d *metaDecoder) response() *Response {
+// response reads a response into into, or a new Response when into is
+// nil.
+func (d *metaDecoder) response(into *Response) *Response {
 	if d.null() {
 		return nil
 	}
-	r := &Response{Body: Body{Unloaded: true}}
+	r := into
+	if r == nil {
+		r = new(Response)
+	}
+	*r = Response{Body: Body{Unloaded: true}}
 	for k := range d.keys {
 		switch string(k) {
 		case "status":
@@ -174,10 +232,21 @@ func (d *metaDecoder) header() http.Header {
 		return nil
 	}
 	var h http.Header // made on the first kept key: light rows mostly need none
+	d.lightVals = d.lightVals[:0]
 	for k := range d.keys {
 		keep := d.light == nil || string(k) == "Content-Type" || isLightStatus(k)
 		if keep && h == nil {
-			h = make(http.Header)
+			if d.light == nil {
+				h = make(http.Header)
+			} else {
+				// Read into reused memory: d.light.header below copies
+				// what it keeps, or shares a map it has.
+				if d.lightHdr == nil {
+					d.lightHdr = make(http.Header, 4)
+				}
+				clear(d.lightHdr)
+				h = d.lightHdr
+			}
 		}
 		if d.null() {
 			if keep {
@@ -186,9 +255,15 @@ func (d *metaDecoder) header() http.Header {
 			continue
 		}
 		var vs []string
+		start := len(d.lightVals)
 		for range d.elems {
 			if !keep {
 				d.strBytes()
+				continue
+			}
+			if d.light != nil {
+				d.lightVals = append(d.lightVals, d.istr())
+				vs = d.lightVals[start:len(d.lightVals):len(d.lightVals)]
 				continue
 			}
 			vs = append(vs, d.istr())

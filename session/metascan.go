@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"unsafe"
 )
 
 // The JSON scanning primitives of metaDecoder. Each consumes one value at
@@ -229,7 +230,15 @@ func (d *metaDecoder) enum(names []string) uint8 {
 	return 0
 }
 
-func (d *metaDecoder) str() string { return string(d.strBytes()) }
+// str reads a string: a copy, or, when decoding into scratch memory
+// (decodeScratch), one that aliases the input.
+func (d *metaDecoder) str() string {
+	b := d.strBytes()
+	if d.sc != nil {
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return string(b)
+}
 
 func (d *metaDecoder) istr() string { return d.internBytes(d.strBytes()) }
 

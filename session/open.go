@@ -52,6 +52,11 @@ func Open(path string, opts Options) (*Store, error) {
 const maxConns = 4
 
 func open(path string, opts Options, steps []migration) (_ *Store, err error) {
+	if opts.LoadInBackground && !opts.ReadOnly {
+		// A writer must know every stored Seq and pending flow before it
+		// numbers new flows and marks interrupted ones.
+		return nil, errors.New("loading in the background needs a read-only store")
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -93,7 +98,11 @@ func open(path string, opts Options, steps []migration) (_ *Store, err error) {
 		}
 		ro.SetMaxOpenConns(maxConns)
 		version, err = checkSchema(ctx, ro, steps)
-		if err == nil && version == len(steps) {
+		switch {
+		case err != nil || version != len(steps):
+		case opts.LoadInBackground:
+			loaded = &loadResult{ctypes: ctypes{}, compact: newCompactor()} // newStore starts the load
+		default:
 			loaded, err = loadFlows(ctx, ro)
 		}
 		if err == nil && opts.ReadOnly && version < len(steps) {
@@ -144,6 +153,12 @@ func open(path string, opts Options, steps []migration) (_ *Store, err error) {
 	}
 	s := newStore(abs, opts, db, read, readMeta, loaded)
 	s.lock, s.created = lock, created
+	if opts.LoadInBackground && !fresh {
+		if err := s.loadInBackground(db, opts.loadPace); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

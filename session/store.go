@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -44,6 +45,18 @@ type Options struct {
 	// on the goroutine calling Open or Add), must return quickly, and must
 	// not call Flush or Close.
 	OnError func(error)
+	// LoadInBackground, with ReadOnly, makes Open return once the first
+	// flows of the file are in memory (a screenful and more) and load the
+	// others on a goroutine, in Seq order, as if they were being added:
+	// Changed signals as they come in, and LoadState says how far the
+	// load is. Until then Get, Update and Delete of a flow not yet loaded
+	// fail with ErrNotFound, and Clear stops the load. Open fails when
+	// it is set without ReadOnly.
+	LoadInBackground bool
+
+	// loadPace, for tests, runs on the loading goroutine before each
+	// batch after the first is added (loadbg.go).
+	loadPace func(ctx context.Context)
 }
 
 func (o Options) withDefaults() Options {
@@ -96,6 +109,7 @@ type Store struct {
 	bodies  map[*entry]*bodyParts
 	compact *compactor // interns the compact rows' strings
 	closed  bool
+	bg      *bgLoad // the background load (loadbg.go); nil without one
 	writerState
 	messageState
 
@@ -318,7 +332,11 @@ func (s *Store) close(discard bool) error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
+		loading := s.stopLoadLocked()
 		s.mu.Unlock()
+		if loading != nil {
+			<-loading // before the statements and the file it reads close
+		}
 		var errs []error
 		if s.stop != nil {
 			close(s.stop)

@@ -104,7 +104,7 @@ func New(store *session.Store, opts ...Option) *Model {
 	ctx, stop := context.WithCancel(context.Background())
 	m := &Model{view: store.NewView(), opts: o, keys: o.keys, st: st, ctx: ctx, stop: stop,
 		line: prompt.NewLine(o.keys, st, o.msgTTL)}
-	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Interval: o.interval,
+	m.list = flowlist.New(ctx, m.line, flowlist.Config{View: m.view, Store: store, Loading: store.LoadState, Interval: o.interval,
 		Keys: o.keys, Styles: st, Location: o.loc, Listen: o.listen, Listeners: o.others, CAPath: o.caPath, File: store.Path(), ReadOnly: o.readOnly, ProxyUser: o.proxyUser()})
 	m.flow = flowview.New(m.line, store.Get, o.keys, st, o.loc, flowview.WithMessages(store), flowview.WithProtoTypes(o.types),
 		flowview.WithAllListeners(o.severalListeners()))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/siphonproxy/siphon/session"
 	"github.com/siphonproxy/siphon/ui"
@@ -31,11 +32,14 @@ func browseModel(ctx context.Context, path, filterExpr string, opts ...ui.Option
 		}
 		store, closeStore, err = importForBrowsing(ctx, fh, path)
 	} else {
-		store, err = session.Open(path, session.Options{ReadOnly: true})
+		// The first rows show at once; the rest of a big session streams
+		// in behind them, the status bar saying how far.
+		store, err = session.Open(path, session.Options{ReadOnly: true, LoadInBackground: true})
 		if err != nil {
 			err = usagef("%v", err)
 		} else {
 			closeStore = store.Close
+			go releaseLoadGarbage(ctx, store)
 		}
 	}
 	if err != nil {
@@ -87,4 +91,17 @@ func importForBrowsing(ctx context.Context, r io.Reader, path string) (store *se
 		return nil, nil, usagef("%s: %v", path, err)
 	}
 	return store, closeStore, nil
+}
+
+// releaseLoadGarbage returns the memory the load of store left behind to
+// the system once it has ended: reading a million flows allocates twice
+// the index it builds, and an idle UI would not collect it for minutes
+// (the TUI over a million flows held 450-570 MiB after the load instead
+// of 350-400 MiB).
+func releaseLoadGarbage(ctx context.Context, store *session.Store) {
+	select {
+	case <-store.Loaded():
+		debug.FreeOSMemory()
+	case <-ctx.Done():
+	}
 }

@@ -35,8 +35,11 @@ type Store interface {
 
 // Config is what the list needs.
 type Config struct {
-	View     *session.View // the flows listed, filtered and sorted
-	Store    Store
+	View  *session.View // the flows listed, filtered and sorted
+	Store Store
+	// Loading says how far the store's flows are loaded (Store.LoadState);
+	// nil for a store loaded in full.
+	Loading  func() session.LoadState
 	Interval time.Duration // how often, at most, the view is refreshed
 	Keys     keymap.Map
 	Styles   style.Styles
@@ -77,6 +80,7 @@ type Model struct {
 	window   []*session.Flow
 	shown    int
 	total    int
+	load     session.LoadState // as of the last refresh
 	follow   bool
 	intro    intro
 	file     string // the session's file
@@ -98,7 +102,7 @@ type Model struct {
 // New returns the list over cfg.View; ctx ends its refreshes.
 func New(ctx context.Context, host prompt.Host, cfg Config) *Model {
 	l := &Model{ctx: ctx, host: host, store: cfg.Store, view: cfg.View, keys: cfg.Keys, st: cfg.Styles,
-		loc: cfg.Location, refresh: refresher{interval: cfg.Interval},
+		loc: cfg.Location, refresh: refresher{interval: cfg.Interval, loading: cfg.Loading}, load: session.LoadState{Done: true},
 		intro: intro{listen: cfg.Listen, caPath: cfg.CAPath, user: cfg.ProxyUser, readOnly: cfg.ReadOnly}, file: cfg.File, listeners: cfg.Listeners}
 	l.setQuery()
 	return l

@@ -144,10 +144,21 @@ func (l *Model) Status() []string {
 		parts = append(parts, at)
 	}
 	counts := style.Count(l.total, "flow")
-	if l.shown != l.total || l.filterExpr != "" || l.markedOnly {
+	filtered := l.shown != l.total || l.filterExpr != "" || l.markedOnly
+	if filtered {
 		counts = fmt.Sprintf("%d/%s", l.shown, style.Count(l.total, "flow"))
 	}
 	parts = append(parts, filepath.Base(l.file), counts)
+	if l.load.Loading() {
+		// The rows come in as they are read: say how far, "loading 412000
+		// of 1000000 flows", or after the filter's count.
+		loading := fmt.Sprintf("loading %d of %d", l.total, max(l.load.Total, l.total))
+		if filtered {
+			parts = append(parts, loading)
+		} else {
+			parts[len(parts)-1] = loading + " flows"
+		}
+	}
 	if l.filterExpr != "" {
 		parts = append(parts, "filter: "+style.Printable(l.filterExpr))
 	}

@@ -2,10 +2,12 @@ package flowlist
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/siphonproxy/siphon/session"
+	"github.com/siphonproxy/siphon/ui/style"
 )
 
 // RefreshedMsg carries the result of a View refresh to Model.Refreshed.
@@ -13,6 +15,9 @@ type RefreshedMsg struct {
 	Stats session.ViewStats
 	Err   error
 	At    time.Time
+	// Load is how far the store's flows were loaded when the refresh
+	// began: once it is done, the view holds every flow.
+	Load session.LoadState
 }
 
 // changedMsg says the store signalled a change.
@@ -21,7 +26,7 @@ type changedMsg struct{}
 // refreshView brings v up to date off the event loop, no sooner than
 // notBefore: however fast flows arrive, the list is rebuilt at most once
 // per refresh interval.
-func refreshView(ctx context.Context, v *session.View, notBefore time.Time) tea.Cmd {
+func refreshView(ctx context.Context, v *session.View, loading func() session.LoadState, notBefore time.Time) tea.Cmd {
 	return func() tea.Msg {
 		if d := time.Until(notBefore); d > 0 {
 			t := time.NewTimer(d)
@@ -32,15 +37,25 @@ func refreshView(ctx context.Context, v *session.View, notBefore time.Time) tea.
 				return nil
 			}
 		}
-		st, err := v.Refresh(ctx)
-		return RefreshedMsg{Stats: st, Err: err, At: time.Now()}
+		return refreshNow(ctx, v, loading)
 	}
+}
+
+// refreshNow refreshes v on the calling goroutine.
+func refreshNow(ctx context.Context, v *session.View, loading func() session.LoadState) RefreshedMsg {
+	load := session.LoadState{Done: true}
+	if loading != nil {
+		load = loading() // before the refresh: done means the view gets every flow
+	}
+	st, err := v.Refresh(ctx)
+	return RefreshedMsg{Stats: st, Err: err, At: time.Now(), Load: load}
 }
 
 // refresher decides when the view is refreshed: one refresh in flight at a
 // time, another right after it if the store changed meanwhile.
 type refresher struct {
 	interval time.Duration
+	loading  func() session.LoadState // nil: the store is loaded
 	inFlight bool
 	dirty    bool
 	last     time.Time
@@ -58,7 +73,7 @@ func (r *refresher) request(ctx context.Context, v *session.View, now bool) tea.
 	if now {
 		notBefore = time.Time{}
 	}
-	return refreshView(ctx, v, notBefore)
+	return refreshView(ctx, v, r.loading, notBefore)
 }
 
 // done records a finished refresh and returns the next one if needed.
@@ -93,7 +108,9 @@ func (l *Model) wait() tea.Cmd {
 // Refreshed takes in a view refresh: the cursor's flow is found again and
 // the visible rows read.
 func (l *Model) Refreshed(msg RefreshedMsg) tea.Cmd {
+	var said tea.Cmd
 	if msg.Err == nil {
+		said = l.loaded(msg.Load)
 		l.sync(msg.Stats)
 	}
 	next := l.refresh.done(l.ctx, l.view, msg.At)
@@ -102,7 +119,24 @@ func (l *Model) Refreshed(msg RefreshedMsg) tea.Cmd {
 		// refresh is still in the channel and wakes it at once).
 		next = l.wait()
 	}
-	return next
+	return tea.Batch(said, next)
+}
+
+// loaded takes in how far the store's flows are loaded, for the status
+// bar; when a load that lost flows ends, the user is told so.
+func (l *Model) loaded(st session.LoadState) tea.Cmd {
+	was := l.load
+	l.load = st
+	if !st.Done || was.Done {
+		return nil
+	}
+	switch {
+	case st.Err != nil:
+		return l.host.Say(fmt.Sprintf("loading stopped after %s: %v", style.Count(st.Loaded, "flow"), st.Err))
+	case st.Skipped > 0:
+		return l.host.Say(fmt.Sprintf("%s of the file could not be read (left in the file)", style.Count(st.Skipped, "flow")))
+	}
+	return nil
 }
 
 // RefreshNow refreshes the view on the caller's goroutine, as the refresh
@@ -110,6 +144,5 @@ func (l *Model) Refreshed(msg RefreshedMsg) tea.Cmd {
 // message goes to Refreshed.
 func (l *Model) RefreshNow(ctx context.Context) RefreshedMsg {
 	l.refresh.inFlight = true
-	st, err := l.view.Refresh(ctx)
-	return RefreshedMsg{Stats: st, Err: err, At: time.Now()}
+	return refreshNow(ctx, l.view, l.refresh.loading)
 }
