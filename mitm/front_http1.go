@@ -21,6 +21,11 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	}
 	cc := st.conn()
 	hasBody := req.Method != http.MethodConnect && req.Body != nil && req.Body != http.NoBody && req.ContentLength != 0
+	// martian serves one request at a time: the previous response is
+	// written. Its final snapshot may still be held when its body ended
+	// after the last write and the client had already sent this request
+	// (read ahead), so neither a write nor a read released it.
+	cc.held.release(false)
 	cc.requestParsed(hasBody)
 	var body *clientBody
 	if hasBody {

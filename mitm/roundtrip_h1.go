@@ -85,7 +85,8 @@ func (p *Proxy) h1Eligible(req *http.Request) bool {
 		return false
 	}
 	// What the transport would refuse, it refuses: the same error.
-	if !httpguts.ValidHostHeader(req.URL.Host) || !isASCII(req.URL.Host) || !isASCII(req.Host) {
+	if !httpguts.ValidHostHeader(req.URL.Host) || !isASCII(req.URL.Host) || !isASCII(req.Host) ||
+		!httpguts.ValidHeaderFieldName(req.Method) { // a method is a token, as a field name
 		return false
 	}
 	for k, vv := range req.Header {
@@ -182,9 +183,11 @@ func (h *h1Pool) exchange(ctx context.Context, c *h1Conn, req *http.Request, rec
 		var err error
 		if res, err = http.ReadResponse(c.br, req); err != nil {
 			if c.lim.left <= 0 {
-				err = fmt.Errorf("net/http: server response headers exceeded %d bytes; aborted", h1MaxHead)
+				return nil, fmt.Errorf("net/http: server response headers exceeded %d bytes; aborted", h1MaxHead)
 			}
-			return nil, err
+			// The transport's words, so a flow's error reads the same
+			// whichever client sent it.
+			return nil, fmt.Errorf("net/http: HTTP/1.x transport connection broken: %w", err)
 		}
 		if res.StatusCode < 100 || res.StatusCode > 199 || res.StatusCode == http.StatusSwitchingProtocols {
 			break
