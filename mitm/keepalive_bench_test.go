@@ -91,6 +91,27 @@ func BenchmarkKeepAliveStoreHTTP1(b *testing.B) {
 	benchKeepAliveTo(b, s, false, 1)
 }
 
+// BenchmarkKeepAliveStore32 is the c=32 keep-alive benchmark recording
+// into a session file, as siphon dump does: the proxy's copies, the
+// store's index and its writer (same process) all count.
+func BenchmarkKeepAliveStore32(b *testing.B) {
+	for _, https := range []bool{false, true} {
+		name := "http"
+		if https {
+			name = "https"
+		}
+		b.Run(name, func(b *testing.B) {
+			s, err := session.Open(filepath.Join(b.TempDir(), "s.db"), session.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			b.ReportAllocs()
+			benchKeepAliveTo(b, s, https, 32)
+		})
+	}
+}
+
 func benchKeepAliveTo(b *testing.B, rec Recorder, https bool, c int) {
 	o := smallOrigin(https)
 	defer o.Close()
