@@ -37,6 +37,14 @@ type Options struct {
 	// AddMessage only counts them. DefaultMessageCap when zero, no cap when
 	// negative.
 	MessageCap int
+	// ShareHeaders makes Add and Update keep the header and trailer maps
+	// of the flows handed to them instead of copying them: for a store
+	// whose callers never modify such a map once they have handed it
+	// over, only replace it (the proxy, and the flow list's and the
+	// breakpoint editor's changes to flows they copied first). Copying
+	// them was most of the cost of recording a flow, and a flow is
+	// recorded two or three times on its way through the proxy.
+	ShareHeaders bool
 	// OnError, if set, receives errors that no method can return: failed
 	// commits (the flows stay pending and are retried on the next tick),
 	// stored flows that cannot be decoded on Open (they are skipped and left
