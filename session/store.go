@@ -224,20 +224,6 @@ func (e *entry) seq() int64 {
 	return e.row.Load().seq
 }
 
-// lightenLocked replaces e's snapshot by the light form of f, a committed
-// flow: a compact row when it fits; s.mu is held.
-func (s *Store) lightenLocked(e *entry, f *Flow) {
-	if s.ctypes == nil {
-		s.ctypes = ctypes{}
-	}
-	if r, ok := s.compact.row(f, s.ctypes); ok {
-		e.row.Store(r)
-		e.meta.Store(nil)
-		return
-	}
-	e.meta.Store(s.ctypes.lighten(f))
-}
-
 // journalLimit is the journal length past which its older half is dropped
 // (when it is also longer than twice the session, or than journalMax): a
 // View that falls that far behind walks every flow once instead. A

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 )
@@ -22,6 +23,8 @@ type writerState struct {
 	// does not guard them.
 	upserts    upserter
 	writerConn writerConn
+	// lightening, set by tests only, is called as lighten starts.
+	lightening func()
 }
 
 func (w *writerState) init() {
@@ -29,12 +32,17 @@ func (w *writerState) init() {
 	w.attempt = make(chan struct{})
 }
 
+// lightenChunk is how many committed flows commit makes light (or looks
+// at) under one hold of Store.mu.
+const lightenChunk = 128
+
 // row is a flow as one commit writes it.
 type row struct {
 	e       *entry
 	meta    *Flow
 	parts   *bodyParts
 	version uint64
+	light   lightForm // meta's light form, once committed; see lighten
 }
 
 func (s *Store) kickWriter() {
@@ -88,6 +96,9 @@ func (s *Store) commit() error {
 	// Seq order keeps the table's rowid order close to Seq order.
 	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.meta.Seq, b.meta.Seq) })
 	err := s.write(rows, deletes, clearAll, msgs)
+	if err == nil {
+		s.lighten(rows)
+	}
 
 	s.mu.Lock()
 	s.endMessagesLocked(msgs, err != nil)
@@ -101,15 +112,23 @@ func (s *Store) commit() error {
 		}
 	} else {
 		s.committed = gen
-		for _, r := range rows {
+		for i, r := range rows {
+			if i > 0 && i%lightenChunk == 0 {
+				// Add and Update wait for mu on the proxy's goroutines:
+				// let them have it (a mutex released and taken again at
+				// once mostly goes to its holder).
+				s.mu.Unlock()
+				runtime.Gosched()
+				s.mu.Lock()
+			}
 			// A finished flow's bodies are in the file now: drop them from
-			// memory, unless the flow changed while we were writing.
+			// memory, and its headers (its snapshot goes light), unless
+			// the flow changed while we were writing.
 			e := r.e
-			if s.holdsLocked(e) && e.version.Load() == r.version && final(r.meta.State) {
+			if r.light.ok() && s.holdsLocked(e) && e.version.Load() == r.version {
 				delete(s.bodies, e)
-				// And its headers: the snapshot goes light (light.go).
-				// Journalled, so that views let go of the heavy one.
-				s.lightenLocked(e, r.meta)
+				r.light.storeIn(e)
+				// Journalled, so that views let go of the heavy snapshot.
 				s.noteLocked(e)
 			}
 		}
