@@ -267,13 +267,25 @@ func stripBodies(f *Flow, old **bodyParts) *bodyParts {
 			b.Data, b.Unloaded = nil, true
 		}
 	}
+	inMem, empty := false, true
 	for _, p := range parts {
-		if p.inMem {
-			return &parts
-		}
+		inMem = inMem || p.inMem
+		empty = empty && p.inMem && len(p.data) == 0
 	}
-	return nil // all in the file, as after a commit
+	switch {
+	case !inMem:
+		return nil // all in the file, as after a commit
+	case empty:
+		return noBodies // a flow added pending: no allocation
+	}
+	kept := new(bodyParts)
+	*kept = parts
+	return kept
 }
+
+// noBodies are the parts of a flow whose bodies are all empty and in
+// memory; shared, as bodyParts are never modified.
+var noBodies = &bodyParts{{inMem: true}, {inMem: true}, {inMem: true}}
 
 // bodiesLoaded reports whether none of f's bodies is Unloaded.
 func bodiesLoaded(f *Flow) bool {
