@@ -228,8 +228,8 @@ func (l lightForm) storeIn(e *entry) {
 // while its form is built loses the form (and the few bytes of arena it
 // took) when commit finds the new version.
 func (s *Store) lighten(rows []row) {
-	if s.lightening != nil {
-		s.lightening()
+	if s.hooks.lightening != nil {
+		s.hooks.lightening()
 	}
 	if s.ctypes == nil {
 		s.ctypes = ctypes{}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -21,7 +22,7 @@ func TestAddWhileLightening(t *testing.T) {
 	}
 	started, proceed := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	s.lightening = func() {
+	s.hooks.lightening = func() {
 		once.Do(func() { close(started) })
 		<-proceed
 	}
@@ -53,7 +54,7 @@ func TestAddWhileLightening(t *testing.T) {
 	if err := <-flushed; err != nil {
 		t.Fatal(err)
 	}
-	s.lightening = nil // the writer is idle: nothing is pending but what we wait for below
+	s.hooks.lightening = nil // the writer is idle: nothing is pending but what we wait for below
 
 	s.mu.Lock()
 	for i, f := range flows {
@@ -74,5 +75,43 @@ func TestAddWhileLightening(t *testing.T) {
 	mustFlush(t, s)
 	if g, err := s.Get(changed.ID); err != nil || g.Comment != changed.Comment {
 		t.Errorf("the flow updated during the commit, once committed: %+v, %v", g, err)
+	}
+}
+
+// TestChangesWhileTakingRows: the writer takes the pending flows out of
+// the store's lock; a flow deleted meanwhile is not written (the file
+// never holds it again), one updated meanwhile is written as it is now.
+func TestChangesWhileTakingRows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := openStore(t, path, Options{FlushInterval: never})
+	flows := make([]*Flow, 10)
+	for i := range flows {
+		flows[i] = smallFlow(i)
+		s.Add(flows[i])
+	}
+	gone, changed := flows[3], flows[5]
+	var once sync.Once
+	s.hooks.takingRows = func() {
+		once.Do(func() {
+			if err := s.Delete(gone.ID); err != nil {
+				t.Error(err)
+			}
+			changed.Comment = "changed while the writer takes the rows"
+			if err := s.Update(changed); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	mustFlush(t, s) // the first commit: the changes above come during it
+
+	r := openStore(t, path, Options{ReadOnly: true})
+	if _, err := r.Get(gone.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the flow deleted while the writer took the rows is in the file: %v", err)
+	}
+	if g, err := r.Get(changed.ID); err != nil || g.Comment != changed.Comment {
+		t.Errorf("the flow updated while the writer took the rows: %+v, %v", g, err)
+	}
+	if n := r.Len(); n != len(flows)-1 {
+		t.Errorf("%d flows in the file, want %d", n, len(flows)-1)
 	}
 }
