@@ -16,7 +16,11 @@ import (
 // WebSocket message of a flow as it is relayed (between its Add and its
 // final Update). All are called on the proxy's hot path and must not block
 // on I/O; session.Store satisfies it. Implementations must copy what they
-// keep of f (the proxy goes on changing it); a message's Data is theirs.
+// keep of f (the proxy goes on changing it), but for its header and
+// trailer maps and body bytes: the proxy never modifies those once it has
+// handed them over (it replaces a map instead), so they may be kept as
+// they are, as a session.Store opened with Options.ShareHeaders does. A
+// message's Data is theirs.
 type Recorder interface {
 	Add(f *session.Flow)
 	Update(f *session.Flow) error

@@ -4,14 +4,18 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/siphonproxy/siphon/certs"
 	"github.com/siphonproxy/siphon/internal/testutil/certstest"
@@ -19,22 +23,35 @@ import (
 )
 
 // memRecorder keeps the latest snapshot of each flow and lets tests wait
-// for one that satisfies a condition.
+// for one that satisfies a condition. It keeps the header maps it is
+// handed, as a store opened with session.Options.ShareHeaders does, and
+// checks that the proxy keeps its promise never to modify them (see
+// Recorder): handed tells it what each map held when handed over.
 type memRecorder struct {
 	mu      sync.Mutex
 	flows   []*session.Flow
 	updates []int // Update calls per flow
 	msgs    map[string][]session.Message
+	handed  map[unsafe.Pointer]handedMap
 	changed chan struct{}
 }
 
-func newMemRecorder() *memRecorder { return &memRecorder{changed: make(chan struct{}, 1)} }
+// handedMap is a header map a recorder was handed, and a copy of what it
+// held then.
+type handedMap struct {
+	h, was http.Header
+	flow   int64
+}
+
+func newMemRecorder() *memRecorder {
+	return &memRecorder{changed: make(chan struct{}, 1), handed: map[unsafe.Pointer]handedMap{}}
+}
 
 func (r *memRecorder) Add(f *session.Flow) {
 	r.mu.Lock()
 	f.Seq = int64(len(r.flows) + 1)
 	f.ID = strconv.FormatInt(f.Seq, 10)
-	r.flows = append(r.flows, f.Clone())
+	r.flows = append(r.flows, r.keep(f))
 	r.updates = append(r.updates, 0)
 	r.mu.Unlock()
 	r.signal()
@@ -42,11 +59,66 @@ func (r *memRecorder) Add(f *session.Flow) {
 
 func (r *memRecorder) Update(f *session.Flow) error {
 	r.mu.Lock()
-	r.flows[f.Seq-1] = f.Clone()
+	r.flows[f.Seq-1] = r.keep(f)
 	r.updates[f.Seq-1]++
 	r.mu.Unlock()
 	r.signal()
 	return nil
+}
+
+// keep copies f as a store with shared headers does, noting its header
+// and trailer maps; r.mu is held.
+func (r *memRecorder) keep(f *session.Flow) *session.Flow {
+	c := *f
+	for _, m := range []**session.Request{&c.Request, &c.Original} {
+		if *m != nil {
+			q := **m
+			*m = &q
+			r.note(f.Seq, q.Header, q.Trailer)
+		}
+	}
+	if c.Response != nil {
+		res := *c.Response
+		c.Response = &res
+		r.note(f.Seq, res.Header, res.Trailer)
+	}
+	if c.Err != nil {
+		e := *c.Err
+		c.Err = &e
+	}
+	if c.Stream != nil {
+		s := *c.Stream
+		c.Stream = &s
+	}
+	return &c
+}
+
+// note remembers what the maps hs hold as they are handed over, unless
+// they were handed over before; r.mu is held.
+func (r *memRecorder) note(seq int64, hs ...http.Header) {
+	for _, h := range hs {
+		if h == nil {
+			continue
+		}
+		k := reflect.ValueOf(h).UnsafePointer()
+		if _, ok := r.handed[k]; !ok {
+			r.handed[k] = handedMap{h: h, was: h.Clone(), flow: seq}
+		}
+	}
+}
+
+// changedMaps reports the header maps that changed after they were
+// handed over: the proxy broke its promise.
+func (r *memRecorder) changedMaps() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for _, m := range r.handed {
+		if !reflect.DeepEqual(m.h, m.was) {
+			errs = append(errs, fmt.Errorf("flow %d: a header map changed after it was recorded: %v, recorded as %v", m.flow, m.h, m.was))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (r *memRecorder) AddMessage(flowID string, m session.Message) error {
@@ -149,6 +221,9 @@ func startProxy(t testing.TB, cfg Config) *testProxy {
 		defer cancel()
 		p.Shutdown(ctx)
 		<-done
+		if err := rec.changedMaps(); err != nil {
+			t.Error(err)
+		}
 	})
 	return &testProxy{Proxy: p, addr: l.Addr().String(), rec: rec, minter: cfg.Minter}
 }

@@ -41,20 +41,22 @@ func benchFlow(i int) *Flow {
 // flow (Flush) and reports flows/s written; "hot-path" times only the Add
 // calls, as the proxy sees them, with the writer committing alongside;
 // "recorded" is persisted with each flow added pending and updated twice
-// (response, then done), as the proxy records it. cpu-µs/flow is the
-// process's CPU time (user and system, every goroutine) per flow: on a
-// busy machine it moves far less than flows/s.
+// (response, then done), as the proxy records it, and "recorded-shared"
+// the same into a store with ShareHeaders, as siphon's proxy records into
+// its session. cpu-µs/flow is the process's CPU time (user and system,
+// every goroutine) per flow: on a busy machine it moves far less than
+// flows/s.
 func BenchmarkStoreAdd(b *testing.B) {
 	tmpl := benchFlow(1)
-	for _, name := range []string{"persisted", "hot-path", "recorded"} {
+	for _, name := range []string{"persisted", "hot-path", "recorded", "recorded-shared"} {
 		b.Run(name, func(b *testing.B) {
-			s := openStore(b, filepath.Join(b.TempDir(), "s.db"), Options{})
+			s := openStore(b, filepath.Join(b.TempDir(), "s.db"), Options{ShareHeaders: name == "recorded-shared"})
 			b.ReportAllocs()
 			cpu := cpuTime()
 			b.ResetTimer()
 			for range b.N {
 				f := *tmpl
-				if name != "recorded" {
+				if !strings.HasPrefix(name, "recorded") {
 					s.Add(&f)
 					continue
 				}

@@ -79,8 +79,9 @@ const shapeLimit = 1 << 16
 const arenaChunk = 64 << 10
 
 // compactor turns light snapshots into compact rows: the store's interned
-// shapes and string arena. It is used
-// under Store.mu, or by the one goroutine loading a file.
+// shapes and string arena. The one goroutine loading a file uses it all;
+// then the writer's goroutine alone uses shapes, arena and rows (see
+// Store.lighten), and entries is used under Store.mu.
 type compactor struct {
 	shapes map[shapeKey]*shape
 	arena  []byte // the current block, appended to up to its capacity

@@ -73,8 +73,9 @@ func (k Kind) String() string {
 // Flow is one exchange between a client and an origin, as siphon saw it.
 //
 // A Flow handed to or returned by a Store is a snapshot: the Store keeps its
-// own copy, and callers may change theirs freely. Body bytes are treated as
-// immutable and may be shared between snapshots.
+// own copy, and callers may change theirs freely (but for the header maps
+// handed to a Store opened with Options.ShareHeaders). Body bytes are
+// treated as immutable and may be shared between snapshots.
 type Flow struct {
 	ID      string // random, stable across export and import
 	Seq     int64  // 1-based order of arrival within the session
@@ -263,6 +264,23 @@ func (f *Flow) ContentType() string {
 		ct = ct[:i]
 	}
 	return strings.ToLower(strings.TrimSpace(ct))
+}
+
+// kept returns the copy of f a Store opened with Options.ShareHeaders
+// keeps on Add and Update: the Flow, its messages (whose bodies the Store
+// takes out), its error and its stream counts (which a proxy goes on
+// counting in its own) are copied; the header and trailer maps are shared.
+func kept(f *Flow) *Flow {
+	c := copyMessages(f)
+	if f.Err != nil {
+		e := *f.Err
+		c.Err = &e
+	}
+	if f.Stream != nil {
+		s := *f.Stream
+		c.Stream = &s
+	}
+	return c
 }
 
 // Clone returns a copy of f that shares no mutable state with it: headers

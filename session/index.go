@@ -13,12 +13,13 @@ import (
 // Add stores a snapshot of f as a new flow and queues it for the file. It
 // sets f.ID (to a random hex string when empty, or when the store already
 // holds a flow with that ID) and f.Seq (the next number in the session) on
-// the caller's flow. Add never waits for the disk.
+// the caller's flow. Add never waits for the disk. A Store opened with
+// Options.ShareHeaders keeps f's header and trailer maps as they are.
 //
 // Add after Close keeps the flow in memory only and reports ErrClosed
 // through Options.OnError.
 func (s *Store) Add(f *Flow) {
-	c := f.Clone()
+	c := s.keep(f)
 	c.HeadersUnloaded = false // a new flow has no headers in the file to fall back on
 	parts := stripBodies(c, nil)
 	id := f.ID
@@ -52,10 +53,11 @@ func (s *Store) Add(f *Flow) {
 // Update replaces the stored snapshot of the flow with f's ID (its Seq is
 // kept) and queues it for the file. A body marked Unloaded in f, as on
 // flows from List, keeps the stored bytes, so a listed flow can be marked
-// or commented and handed back. Update never waits for the disk; it fails
-// with ErrNotFound for an unknown ID, and with ErrClosed after Close.
+// or commented and handed back. f's header and trailer maps are kept as
+// Add keeps them. Update never waits for the disk; it fails with
+// ErrNotFound for an unknown ID, and with ErrClosed after Close.
 func (s *Store) Update(f *Flow) error {
-	c := f.Clone()
+	c := s.keep(f)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -81,6 +83,15 @@ func (s *Store) Update(f *Flow) error {
 	s.mu.Unlock()
 	s.notify()
 	return nil
+}
+
+// keep returns the Store's own copy of f, for Add and Update: a Clone,
+// or with Options.ShareHeaders a copy that shares f's header maps.
+func (s *Store) keep(f *Flow) *Flow {
+	if s.opts.ShareHeaders {
+		return kept(f)
+	}
+	return f.Clone()
 }
 
 // Delete removes flows by ID, in memory at once and from the file with the
@@ -257,13 +268,25 @@ func stripBodies(f *Flow, old **bodyParts) *bodyParts {
 			b.Data, b.Unloaded = nil, true
 		}
 	}
+	inMem, empty := false, true
 	for _, p := range parts {
-		if p.inMem {
-			return &parts
-		}
+		inMem = inMem || p.inMem
+		empty = empty && p.inMem && len(p.data) == 0
 	}
-	return nil // all in the file, as after a commit
+	switch {
+	case !inMem:
+		return nil // all in the file, as after a commit
+	case empty:
+		return noBodies // a flow added pending: no allocation
+	}
+	kept := new(bodyParts)
+	*kept = parts
+	return kept
 }
+
+// noBodies are the parts of a flow whose bodies are all empty and in
+// memory; shared, as bodyParts are never modified.
+var noBodies = &bodyParts{{inMem: true}, {inMem: true}, {inMem: true}}
 
 // bodiesLoaded reports whether none of f's bodies is Unloaded.
 func bodiesLoaded(f *Flow) bool {

@@ -36,11 +36,19 @@ func committedStore(b testing.TB, n int) (s *Store, heap float64) {
 		s.Add(f)
 	}
 	s.mu.Lock()
-	for _, e := range s.order {
+	rows := make([]row, 0, 1024)
+	for i, e := range s.order {
 		f := e.meta.Load()
 		stripBodies(f, nil)
 		delete(s.bodies, e)
-		s.lightenLocked(e, f)
+		rows = append(rows, row{e: e, meta: f, version: e.version.Load()})
+		if len(rows) == cap(rows) || i == len(s.order)-1 {
+			s.lighten(rows)
+			for _, r := range rows {
+				r.light.storeIn(r.e)
+			}
+			rows = rows[:0]
+		}
 	}
 	s.bodies = make(map[*entry]*bodyParts) // as the writer does: a map keeps the buckets it grew to
 	s.journal, s.journalBase = nil, s.journalBase+uint64(len(s.journal))

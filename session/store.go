@@ -38,6 +38,14 @@ type Options struct {
 	// AddMessage only counts them. DefaultMessageCap when zero, no cap when
 	// negative.
 	MessageCap int
+	// ShareHeaders makes Add and Update keep the header and trailer maps
+	// of the flows handed to them instead of copying them: for a store
+	// whose callers never modify such a map once they have handed it
+	// over, only replace it (the proxy, and the flow list's and the
+	// breakpoint editor's changes to flows they copied first). Copying
+	// them was most of the cost of recording a flow, and a flow is
+	// recorded two or three times on its way through the proxy.
+	ShareHeaders bool
 	// OnError, if set, receives errors that no method can return: failed
 	// commits (the flows stay pending and are retried on the next tick),
 	// stored flows that cannot be decoded on Open (they are skipped and left
@@ -228,20 +236,6 @@ func (e *entry) seq() int64 {
 		return f.Seq
 	}
 	return e.row.Load().seq
-}
-
-// lightenLocked replaces e's snapshot by the light form of f, a committed
-// flow: a compact row when it fits; s.mu is held.
-func (s *Store) lightenLocked(e *entry, f *Flow) {
-	if s.ctypes == nil {
-		s.ctypes = ctypes{}
-	}
-	if r, ok := s.compact.row(f, s.ctypes); ok {
-		e.row.Store(r)
-		e.meta.Store(nil)
-		return
-	}
-	e.meta.Store(s.ctypes.lighten(f))
 }
 
 // journalLimit is the journal length past which its older half is dropped

@@ -204,7 +204,7 @@ func startProxy(o *proxyOptions, c *checked, setup proxySetup) (_ *running, err 
 	// Another siphon writing the session is a session.InUseError, whose
 	// message is the whole story: "session FILE is in use by another
 	// siphon (pid N)".
-	store, err := session.Open(path, session.Options{OnError: func(err error) {
+	store, err := session.Open(path, session.Options{ShareHeaders: true, OnError: func(err error) {
 		logger.Error("session store", "err", err)
 		if setup.storeErr != nil {
 			setup.storeErr(err)
