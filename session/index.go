@@ -11,8 +11,8 @@ import (
 )
 
 // Add stores a snapshot of f as a new flow and queues it for the file. It
-// sets f.ID (to a random hex string when empty, or when the store already
-// holds a flow with that ID) and f.Seq (the next number in the session) on
+// sets f.ID (to a random hex string when empty, when the store already
+// holds a flow with that ID, or while a background load runs) and f.Seq (the next number in the session) on
 // the caller's flow. Add never waits for the disk. A Store opened with
 // Options.ShareHeaders keeps f's header and trailer maps as they are.
 //
@@ -27,6 +27,11 @@ func (s *Store) Add(f *Flow) {
 		id = newID()
 	}
 	s.mu.Lock()
+	if s.bg != nil && !s.bg.state.Done && id == f.ID {
+		// A row not loaded yet may hold f's ID: the loaded row would
+		// then share it with this flow.
+		id = newID()
+	}
 	for s.lookupLocked(id) != nil {
 		id = newID()
 	}

@@ -248,3 +248,61 @@ func TestLoadInBackgroundNeedsReadOnly(t *testing.T) {
 		t.Fatal("Open of a writable store loading in the background succeeded")
 	}
 }
+
+func fileIDs(t *testing.T, path string) []string {
+	r, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var ids []string
+	for _, f := range r.List(nil, 0, -1) {
+		ids = append(ids, f.ID)
+	}
+	return ids
+}
+
+// TestAddDuringBackgroundLoadTakesANewID: a flow added while the file is
+// still loading cannot keep an ID the file may hold in a row not loaded
+// yet: two flows would share it (Get would reach one, Delete leave the
+// other).
+func TestAddDuringBackgroundLoadTakesANewID(t *testing.T) {
+	const n = 2 * loadBatchSize
+	path := writeSession(t, n)
+	ids := fileIDs(t, path)
+	late := ids[n-1]
+	opts, release := gated(Options{})
+	s := openStore(t, path, opts)
+	f := smallFlow(999999)
+	f.ID = late
+	s.Add(f)
+	if f.ID == late {
+		t.Errorf("Add kept ID %s, which a row not loaded yet holds", late)
+	}
+	release(t)
+	<-s.Loaded()
+	all := s.List(nil, 0, -1)
+	count := 0
+	for _, g := range all {
+		if g.ID == late {
+			count++
+		}
+	}
+	t.Logf("Len %d, listed %d, flows with ID %s: %d", s.Len(), len(all), late, count)
+	if count > 1 {
+		t.Errorf("two flows share ID %s", late)
+	}
+	if err := s.Delete(late); err != nil {
+		t.Fatal(err)
+	}
+	left := 0
+	for _, g := range s.List(nil, 0, -1) {
+		if g.ID == late {
+			left++
+		}
+	}
+	if left > 0 {
+		g, err := s.Get(late)
+		t.Errorf("after Delete(%s): %d flows listed with that ID; Get: %v, %v", late, left, g != nil, err)
+	}
+}
