@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/google/martian/v3"
+	"github.com/google/martian/v3/trafficshape"
 )
 
 // modifyResponse runs on the client connection's goroutine once the
@@ -54,8 +55,31 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 		// martian writes a body of known length as it is, and an h2
 		// origin's trailers with it would be lost: stream chunks it.
 		p.stream(ctx, res, rec)
+	case hasBody(res):
+		res.Body = &closeOnBreak{ReadCloser: res.Body, left: res.ContentLength}
 	}
 	return nil
+}
+
+// closeOnBreak ends the client's connection when the body martian relays
+// breaks off before its length: martian keeps a connection whose response
+// failed part-way open for the next request, and the client, told of
+// bytes it never gets, would wait for them forever. martian closes the
+// connection (after writing what it has) on an error of its
+// trafficshape.ErrForceClose type; the flow records the origin's error,
+// read beneath.
+type closeOnBreak struct {
+	io.ReadCloser
+	left int64 // of the length the client was told
+}
+
+func (b *closeOnBreak) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	if err != nil && (err != io.EOF || b.left > 0) {
+		return n, &trafficshape.ErrForceClose{}
+	}
+	return n, err
 }
 
 // fill turns martian's placeholder response into siphon's own answer.

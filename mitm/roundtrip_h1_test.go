@@ -2,6 +2,8 @@ package mitm
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -321,5 +323,41 @@ func TestMalformedAnswerReadsTheSame(t *testing.T) {
 	}
 	if msgs["own"] != msgs["transport"] {
 		t.Errorf("flow errors differ:\n own:       %q\n transport: %q", msgs["own"], msgs["transport"])
+	}
+}
+
+// TestBrokenOffAnswerClosesTheClient: an origin that promises 100 bytes,
+// sends 5 and closes: the client gets the 5 and then the end of its
+// connection, as it would from the origin itself, instead of waiting for
+// the rest forever; the flow says the answer broke off.
+func TestBrokenOffAnswerClosesTheClient(t *testing.T) {
+	origin := newScriptedOrigin(t, make(chan int, 10), func(w *bufio.Writer, req *http.Request, conn, n int) bool {
+		w.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")
+		return false
+	})
+	for _, tc := range ownAndTransport {
+		t.Run(tc.name, func(t *testing.T) {
+			tp := startProxy(t, tc.cfg)
+			c, err := net.Dial("tcp", tp.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			u := origin.url() + "/badlen"
+			fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", u, strings.TrimPrefix(origin.url(), "http://"))
+			res, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(res.Body)
+			if string(b) != "short" || !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("client read %q, %v; want \"short\" and the connection's end (unexpected EOF)", b, err)
+			}
+			f := tp.rec.wait(t, "failed", finalFor(u))
+			if f.Err == nil || !strings.Contains(f.Err.Msg, "broke off") {
+				t.Errorf("flow error %+v", f.Err)
+			}
+		})
 	}
 }
