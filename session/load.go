@@ -70,7 +70,18 @@ func readMetas(ctx context.Context, db *sql.DB, use func(b *loadBatch)) error {
 // the file holds, counted in the same read transaction (a scan of the ID
 // index: ~20 ms a million rows).
 func readMetasCounted(ctx context.Context, db *sql.DB, use func(b *loadBatch)) error {
-	return scanMetas(ctx, db, true, use)
+	read := 0 // written by use's goroutine, which scanMetas waits for
+	err := scanMetas(ctx, db, true, func(b *loadBatch) {
+		read += len(b.ids)
+		use(b)
+	})
+	if err != nil && read == 0 && ctx.Err() == nil {
+		// The count reads the ID index: a damaged index failed the read
+		// before its first row, though the table itself may read well.
+		// Without the count, the rows come with a total of 0 (unknown).
+		return readMetas(ctx, db, use)
+	}
+	return err
 }
 
 func scanMetas(ctx context.Context, db *sql.DB, count bool, use func(b *loadBatch)) error {
