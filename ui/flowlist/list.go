@@ -81,6 +81,7 @@ type Model struct {
 	shown    int
 	total    int
 	load     session.LoadState // as of the last refresh
+	stale    bool              // the rows are those of a query since changed
 	follow   bool
 	intro    intro
 	file     string // the session's file

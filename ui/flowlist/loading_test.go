@@ -70,3 +70,34 @@ func TestStatusSaysLoadingThenTheCount(t *testing.T) {
 		t.Errorf("after a failed load the list said %q, want %q", said, want)
 	}
 }
+
+// Until a refresh asked for after a new filter comes back, the rows on
+// screen are the old filter's: the status bar says the list is being
+// updated, and stops saying so once the new rows are in. A refresh asked
+// for before the change (in flight when it came) does not end it.
+func TestStatusSaysUpdatingUntilTheNewRows(t *testing.T) {
+	var flows []*session.Flow
+	for _, path := range []string{"/a", "/b", "/c"} {
+		flows = append(flows, &session.Flow{State: session.Done,
+			Request:  &session.Request{Method: "GET", URL: "http://h.test" + path, Proto: "HTTP/1.1", Header: http.Header{}},
+			Response: &session.Response{Status: 200, Proto: "HTTP/1.1", Header: http.Header{}}})
+	}
+	l := listOf(t, 100, flows...)
+	status := func() string { return strings.Join(l.Status(), " · ") }
+	if got := status(); strings.Contains(got, "updating") {
+		t.Fatalf("a settled list's status bar says %q", got)
+	}
+	before := l.RefreshNow(context.Background()) // asked for before the filter
+	l.SetFilter("~u /b")
+	if got := status(); !strings.Contains(got, "updating the list…") {
+		t.Errorf("right after a new filter the status bar says %q, want it updating", got)
+	}
+	l.Refreshed(before)
+	if got := status(); !strings.Contains(got, "updating the list…") {
+		t.Errorf("after a refresh asked for before the filter the status bar says %q, want it still updating", got)
+	}
+	l.Refreshed(l.RefreshNow(context.Background()))
+	if got := status(); strings.Contains(got, "updating") || !strings.Contains(got, "1/3 flows") {
+		t.Errorf("once the filtered rows are in the status bar says %q", got)
+	}
+}

@@ -92,6 +92,10 @@ func (l *Model) Counts() (shown, total int) { return l.shown, l.total }
 // refreshes it at once.
 func (l *Model) applyQuery() tea.Cmd {
 	l.setQuery()
+	// Until a refresh asked for from now on comes back, the rows on
+	// screen are the old query's: the status bar says so.
+	l.refresh.query++
+	l.stale = true
 	return l.refresh.request(l.ctx, l.view, true)
 }
 
@@ -151,8 +155,12 @@ func (l *Model) Status() []string {
 	parts = append(parts, filepath.Base(l.file), counts)
 	if l.load.Loading() {
 		// The rows come in as they are read: say how far, "loading 412000
-		// of 1000000 flows", or after the filter's count.
+		// of 1000000 flows" ("loading 412000 flows" when the file could not
+		// count them), or after the filter's count.
 		loading := fmt.Sprintf("loading %d of %d", l.total, max(l.load.Total, l.total))
+		if l.load.Total == 0 { // not counted (a damaged index)
+			loading = fmt.Sprintf("loading %d", l.total)
+		}
 		if filtered {
 			parts = append(parts, loading)
 		} else {
@@ -161,6 +169,9 @@ func (l *Model) Status() []string {
 	}
 	if l.filterExpr != "" {
 		parts = append(parts, "filter: "+style.Printable(l.filterExpr))
+	}
+	if l.stale {
+		parts = append(parts, "updating the list…")
 	}
 	if l.markedOnly {
 		parts = append(parts, "marked only")

@@ -18,6 +18,9 @@ type RefreshedMsg struct {
 	// Load is how far the store's flows were loaded when the refresh
 	// began: once it is done, the view holds every flow.
 	Load session.LoadState
+	// Query is the list's query (filter, marked-only, order) count when
+	// the refresh was asked for: rows of an older one are stale.
+	Query int
 }
 
 // changedMsg says the store signalled a change.
@@ -26,7 +29,7 @@ type changedMsg struct{}
 // refreshView brings v up to date off the event loop, no sooner than
 // notBefore: however fast flows arrive, the list is rebuilt at most once
 // per refresh interval.
-func refreshView(ctx context.Context, v *session.View, loading func() session.LoadState, notBefore time.Time) tea.Cmd {
+func refreshView(ctx context.Context, v *session.View, loading func() session.LoadState, notBefore time.Time, query int) tea.Cmd {
 	return func() tea.Msg {
 		if d := time.Until(notBefore); d > 0 {
 			t := time.NewTimer(d)
@@ -37,7 +40,9 @@ func refreshView(ctx context.Context, v *session.View, loading func() session.Lo
 				return nil
 			}
 		}
-		return refreshNow(ctx, v, loading)
+		msg := refreshNow(ctx, v, loading)
+		msg.Query = query
+		return msg
 	}
 }
 
@@ -59,6 +64,9 @@ type refresher struct {
 	inFlight bool
 	dirty    bool
 	last     time.Time
+	// query counts the list's queries: a refresh asked for before the
+	// latest one brings rows it does not describe.
+	query int
 }
 
 // request asks for a refresh; it returns the command to run, or nil when
@@ -73,7 +81,7 @@ func (r *refresher) request(ctx context.Context, v *session.View, now bool) tea.
 	if now {
 		notBefore = time.Time{}
 	}
-	return refreshView(ctx, v, r.loading, notBefore)
+	return refreshView(ctx, v, r.loading, notBefore, r.query)
 }
 
 // done records a finished refresh and returns the next one if needed.
@@ -112,6 +120,7 @@ func (l *Model) Refreshed(msg RefreshedMsg) tea.Cmd {
 	if msg.Err == nil {
 		said = l.loaded(msg.Load)
 		l.sync(msg.Stats)
+		l.stale = msg.Query != l.refresh.query
 	}
 	next := l.refresh.done(l.ctx, l.view, msg.At)
 	if next == nil {
@@ -144,5 +153,7 @@ func (l *Model) loaded(st session.LoadState) tea.Cmd {
 // message goes to Refreshed.
 func (l *Model) RefreshNow(ctx context.Context) RefreshedMsg {
 	l.refresh.inFlight = true
-	return refreshNow(ctx, l.view, l.refresh.loading)
+	msg := refreshNow(ctx, l.view, l.refresh.loading)
+	msg.Query = l.refresh.query
+	return msg
 }
