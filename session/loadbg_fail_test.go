@@ -44,38 +44,11 @@ func TestCorruptRowDuringBackgroundLoadIsReportedAndTheRestLoad(t *testing.T) {
 func TestDamagedFileStopsBackgroundLoadAndKeepsWhatItRead(t *testing.T) {
 	const n = 6 * loadBatchSize
 	path := writeSession(t, n)
-	db := rawDB(t, path)
-	var pageSize int64
-	if err := db.QueryRow("PRAGMA page_size").Scan(&pageSize); err != nil {
-		t.Fatal(err)
+	leaves := pagesOf(t, path, "SELECT pageno FROM dbstat WHERE name = 'flows' AND pagetype = 'leaf' ORDER BY pageno")
+	if len(leaves) < 8 {
+		t.Fatalf("the flows table has %d leaf pages; the test needs more", len(leaves))
 	}
-	var leaves []int64
-	rows, err := db.Query("SELECT pageno FROM dbstat WHERE name = 'flows' AND pagetype = 'leaf' ORDER BY pageno")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var p int64
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		leaves = append(leaves, p)
-	}
-	if err := rows.Err(); err != nil || len(leaves) < 8 {
-		t.Fatalf("the flows table has %d leaf pages (%v); the test needs more", len(leaves), err)
-	}
-	db.Close()
-	fh, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad := leaves[len(leaves)*3/4]
-	if _, err := fh.WriteAt(bytes.Repeat([]byte{0xff}, int(pageSize)), (bad-1)*pageSize); err != nil {
-		t.Fatal(err)
-	}
-	if err := fh.Close(); err != nil {
-		t.Fatal(err)
-	}
+	overwritePages(t, path, leaves[len(leaves)*3/4])
 
 	var mu sync.Mutex
 	var reported []error
@@ -104,16 +77,33 @@ func TestDamagedFileStopsBackgroundLoadAndKeepsWhatItRead(t *testing.T) {
 func TestDamagedIDIndexStillLoadsTheTable(t *testing.T) {
 	const n = 3 * loadBatchSize
 	path := writeSession(t, n)
-	db := rawDB(t, path)
-	var pageSize int64
-	if err := db.QueryRow("PRAGMA page_size").Scan(&pageSize); err != nil {
-		t.Fatal(err)
+	pages := pagesOf(t, path, "SELECT pageno FROM dbstat WHERE name = 'sqlite_autoindex_flows_1' ORDER BY pageno")
+	if len(pages) == 0 {
+		t.Fatal("the ID index has no pages")
 	}
-	var pages []int64
-	rows, err := db.Query("SELECT pageno FROM dbstat WHERE name = 'sqlite_autoindex_flows_1' ORDER BY pageno")
+	overwritePages(t, path, pages...)
+	s := openStore(t, path, Options{ReadOnly: true, LoadInBackground: true})
+	st := waitLoaded(t, s)
+	if st.Err != nil || st.Loaded != n || s.Len() != n {
+		t.Fatalf("after loading a file whose ID index is damaged: %+v and %d flows, want all %d", st, s.Len(), n)
+	}
+	if got := listedSeqs(s); got[0] != 1 || got[len(got)-1] != n {
+		t.Errorf("the flows are Seq %d...%d, want 1...%d", got[0], got[len(got)-1], n)
+	}
+}
+
+// pagesOf returns the page numbers query (on SQLite's dbstat table) lists
+// for the session file at path.
+func pagesOf(t *testing.T, path, query string) []int64 {
+	t.Helper()
+	db := rawDB(t, path)
+	defer db.Close()
+	rows, err := db.Query(query)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
+	var pages []int64
 	for rows.Next() {
 		var p int64
 		if err := rows.Scan(&p); err != nil {
@@ -121,10 +111,23 @@ func TestDamagedIDIndexStillLoadsTheTable(t *testing.T) {
 		}
 		pages = append(pages, p)
 	}
-	if err := rows.Err(); err != nil || len(pages) == 0 {
-		t.Fatalf("the ID index has %d pages (%v)", len(pages), err)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return pages
+}
+
+// overwritePages fills the given pages of the session file at path with
+// 0xff, as damage on disk would.
+func overwritePages(t *testing.T, path string, pages ...int64) {
+	t.Helper()
+	db := rawDB(t, path)
+	var pageSize int64
+	err := db.QueryRow("PRAGMA page_size").Scan(&pageSize)
 	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	fh, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -136,13 +139,5 @@ func TestDamagedIDIndexStillLoadsTheTable(t *testing.T) {
 	}
 	if err := fh.Close(); err != nil {
 		t.Fatal(err)
-	}
-	s := openStore(t, path, Options{ReadOnly: true, LoadInBackground: true})
-	st := waitLoaded(t, s)
-	if st.Err != nil || st.Loaded != n || s.Len() != n {
-		t.Fatalf("after loading a file whose ID index is damaged: %+v and %d flows, want all %d", st, s.Len(), n)
-	}
-	if got := listedSeqs(s); got[0] != 1 || got[len(got)-1] != n {
-		t.Errorf("the flows are Seq %d...%d, want 1...%d", got[0], got[len(got)-1], n)
 	}
 }
