@@ -6,7 +6,6 @@ package session
 import (
 	"iter"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -230,11 +229,7 @@ func (f *Flow) Host() string {
 	if f.Request == nil {
 		return ""
 	}
-	u, err := url.Parse(f.Request.URL)
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
+	return hostOf(f.Request.URL)
 }
 
 // Size is the response body's wire size, or 0 without a response; for a
