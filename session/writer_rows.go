@@ -236,7 +236,9 @@ func appendRowValues(args []any, r row, meta []byte) []any {
 	if f.Err != nil {
 		errPhase, errMsg = f.Err.Phase, f.Err.Msg
 	}
-	args = append(args, f.ID, f.Seq, f.State.String(), f.Kind.String(), f.Source.String(),
+	args = append(args, f.ID, f.Seq, enumValue(stateValues[:], int(f.State), f.State.String()),
+		enumValue(kindValues[:], int(f.Kind), f.Kind.String()),
+		enumValue(sourceValues[:], int(f.Source), f.Source.String()),
 		method, url, f.Host(), status, f.ContentType(), f.Client.Addr, started,
 		int64(f.Duration()), f.Size(), errPhase, errMsg, f.Marked, f.Comment, meta)
 	for i := range numParts {
@@ -258,4 +260,29 @@ func allInMem(r row) bool {
 		}
 	}
 	return true
+}
+
+// The names of states, kinds and sources as driver values, made once:
+// converting a string to an interface allocates, three times a row.
+// They are never modified.
+var (
+	stateValues  = namesAsValues(stateNames[:])
+	kindValues   = namesAsValues(kindNames[:])
+	sourceValues = namesAsValues(sourceNames[:])
+)
+
+func namesAsValues(names []string) []any {
+	vs := make([]any, len(names))
+	for i, n := range names {
+		vs[i] = n
+	}
+	return vs
+}
+
+// enumValue is values[i], or name for a value out of the table's range.
+func enumValue(values []any, i int, name string) any {
+	if i < len(values) {
+		return values[i]
+	}
+	return name
 }
