@@ -62,7 +62,12 @@ func (s *Store) Add(f *Flow) {
 // Add keeps them. Update never waits for the disk; it fails with
 // ErrNotFound for an unknown ID, and with ErrClosed after Close.
 func (s *Store) Update(f *Flow) error {
-	c := s.keep(f)
+	var c *Flow
+	if s.opts.ShareHeaders {
+		c = shellOf(f) // its messages are copied, or shared, below
+	} else {
+		c = f.Clone()
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -74,13 +79,16 @@ func (s *Store) Update(f *Flow) error {
 		return fmt.Errorf("update flow %s: %w", f.ID, ErrNotFound)
 	}
 	prev := e.snapshot()
+	old := s.bodies[e]
+	if s.opts.ShareHeaders {
+		reuseMessages(c, prev, old)
+	}
 	c.Seq = prev.Seq
 	if c.HeadersUnloaded && !prev.HeadersUnloaded {
 		// The headers are not in the file yet: keep the ones in memory
 		// (c is the store's own copy, prev's maps are never modified).
 		c = lendHeaders(c, prev)
 	}
-	old := s.bodies[e]
 	s.setPartsLocked(e, stripBodies(c, &old))
 	e.meta.Store(c)
 	s.noteLocked(e)
@@ -269,7 +277,9 @@ func stripBodies(f *Flow, old **bodyParts) *bodyParts {
 		default:
 			parts[i] = bodyPart{data: b.Data, inMem: true}
 		}
-		if b != nil {
+		if b != nil && (b.Data != nil || !b.Unloaded) {
+			// Only when it changes: b may be a body shared with the
+			// snapshot Update replaces (reuse.go), read without mu.
 			b.Data, b.Unloaded = nil, true
 		}
 	}
