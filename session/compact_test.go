@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,20 +202,9 @@ func TestSetTimingIsTimingFields(t *testing.T) {
 // each the row's light snapshot (a snapshot keeps nothing of the one
 // built before it).
 func TestScratchSnapshotsInSequence(t *testing.T) {
-	c := newCompactor()
 	var rows []*compactRow
-	for _, tc := range compactCases() {
-		if !tc.fits {
-			continue
-		}
-		f := tc.f.Clone()
-		f.ID, f.Seq = newID(), 42
-		stripBodies(f, nil)
-		r, ok := c.row(f, ctypes{})
-		if !ok {
-			t.Fatal("a case that fits makes no compact row")
-		}
-		rows = append(rows, r)
+	for _, cr := range fittingRows(t, newCompactor()) {
+		rows = append(rows, cr.row)
 	}
 	var sc scratch
 	for i := range 4 * len(rows) {
@@ -223,4 +213,33 @@ func TestScratchSnapshotsInSequence(t *testing.T) {
 			t.Fatalf("snapshot %d built after others:\n %+v\nwant\n %+v", i, got, want)
 		}
 	}
+}
+
+// caseRow is a case of compactCases that fits a compact row, made into one.
+type caseRow struct {
+	name string
+	f    *Flow // the case's flow, with an ID and Seq, bodies stripped
+	row  *compactRow
+}
+
+// fittingRows makes the compact row of every case of compactCases that
+// fits one, in c, in a stable order.
+func fittingRows(t *testing.T, c *compactor) []caseRow {
+	t.Helper()
+	var out []caseRow
+	for name, tc := range compactCases() {
+		if !tc.fits {
+			continue
+		}
+		f := tc.f.Clone()
+		f.ID, f.Seq = newID(), 42
+		stripBodies(f, nil)
+		r, ok := c.row(f, ctypes{})
+		if !ok {
+			t.Fatalf("%s: a case that fits makes no compact row", name)
+		}
+		out = append(out, caseRow{name, f, r})
+	}
+	slices.SortFunc(out, func(a, b caseRow) int { return strings.Compare(a.name, b.name) })
+	return out
 }

@@ -212,23 +212,13 @@ func TestRadixSort(t *testing.T) {
 // snapshot are the snapshot's.
 func TestCompactSortKeys(t *testing.T) {
 	c := newCompactor()
-	for name, tc := range compactCases() {
-		if !tc.fits {
-			continue
-		}
-		f := tc.f.Clone()
-		f.ID, f.Seq = newID(), 42
-		stripBodies(f, nil)
-		r, ok := c.row(f, ctypes{})
-		if !ok {
-			t.Fatalf("%s: does not fit a compact row", name)
-		}
+	for _, cr := range fittingRows(t, c) {
 		e := c.newEntry()
-		e.setID(f.ID)
-		e.row.Store(r)
+		e.setID(cr.f.ID)
+		e.row.Store(cr.row)
 		for key := range numSortKeys {
 			if got, want := e.sortKey(key), keyOf(key, e.snapshot()); got != want {
-				t.Errorf("%s, by %v: key %+v, want the snapshot's %+v", name, key, got, want)
+				t.Errorf("%s, by %v: key %+v, want the snapshot's %+v", cr.name, key, got, want)
 			}
 		}
 	}
